@@ -1,0 +1,193 @@
+"""`CespApp`: the terminal client's application object (screens do the work)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from functools import cached_property
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from cesp_tui.config import ClientConfig
+from cesp_tui.embedded import EmbeddedPlatform, EmbeddedStartError
+from cesp_tui.messages import (
+    ConnectionChanged,
+    DraftWriteFailed,
+    PlatformFailed,
+    PlatformReady,
+)
+from cesp_tui.screens.home import HomeScreen
+
+if TYPE_CHECKING:  # imported on first use: the first screen shows sooner
+    from cesp_tui.credentials import TokenStore
+    from cesp_tui.store import DraftStore, DraftWriter
+
+HEALTH_PATH = "/api/v1/health"
+
+
+class CespApp(App[None]):
+    """Holds the configuration, the platform connection state and the local store."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "CESP"
+    SUB_TITLE = "Dossiers de candidature"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quitter", id="app.quit", priority=True),
+        Binding("f1", "help", "Aide", id="app.help"),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            "Commandes",
+            id="app.command_palette",
+            priority=True,
+        ),
+    ]
+
+    #: "starting", "ready" or "failed".
+    platform_state: reactive[str] = reactive("starting")
+    #: The platform's base URL once known.
+    server_url: reactive[str | None] = reactive(None)
+    #: Whether the platform answered last time we asked (None: not known yet).
+    online: reactive[bool | None] = reactive(None)
+    #: Why the embedded platform did not start (French).
+    platform_error: reactive[str | None] = reactive(None)
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        *,
+        platform: EmbeddedPlatform | None = None,
+        tokens: TokenStore | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.platform = platform or (EmbeddedPlatform() if config.embedded else None)
+        if tokens is not None:
+            self.tokens = tokens
+
+    def get_default_screen(self) -> Screen:
+        return HomeScreen()
+
+    def on_mount(self) -> None:
+        self.warm_indexes()
+        if self.platform is not None:
+            self.start_platform()
+        else:
+            assert self.config.server_url is not None
+            self.post_message(PlatformReady(self.config.server_url, embedded=False))
+
+    async def on_unmount(self) -> None:
+        if "draft_writer" in self.__dict__:
+            await asyncio.to_thread(self.draft_writer.close)
+        if self.platform is not None:
+            await asyncio.to_thread(self.platform.stop)
+
+    # --- local store ---------------------------------------------------------------------
+
+    @cached_property
+    def tokens(self) -> TokenStore:
+        """Session tokens (system keyring, or memory only); its calls block: use workers."""
+        from cesp_tui.credentials import TokenStore
+
+        return TokenStore()
+
+    @cached_property
+    def drafts(self) -> DraftStore:
+        """The local draft store (opened on first use, from a worker ideally)."""
+        from cesp_tui.store import DraftStore
+
+        return DraftStore(self.config.drafts_path)
+
+    @cached_property
+    def draft_writer(self) -> DraftWriter:
+        """Writes field changes in order, off the UI thread."""
+        from cesp_tui.store import DraftWriter
+
+        def failed(error: BaseException) -> None:
+            self.post_message(DraftWriteFailed(f"Saisie non enregistrée sur ce poste : {error}"))
+
+        return DraftWriter(self.drafts, on_error=failed)
+
+    # --- workers: they post messages, handlers change state ------------------------------
+
+    @work(thread=True, group="startup")
+    def warm_indexes(self) -> None:
+        """Build the department/commune/country indexes before the first keystroke."""
+        from cesp_tui.widgets.filter_select import warm_indexes
+
+        warm_indexes()
+
+    @work(thread=True, exclusive=True, group="platform")
+    def start_platform(self) -> None:
+        assert self.platform is not None
+        try:
+            url = self.platform.start(self.config.platform_dir)
+        except EmbeddedStartError as error:
+            self.post_message(PlatformFailed(str(error)))
+            return
+        self.post_message(PlatformReady(url, embedded=True, maildir=self.platform.maildir_path))
+
+    @work(thread=True, exclusive=True, group="health")
+    def check_platform(self, url: str) -> None:
+        import httpx
+
+        try:
+            response = httpx.get(url + HEALTH_PATH, timeout=5.0)
+            online = response.status_code == 200
+        except httpx.HTTPError:
+            online = False
+        self.post_message(ConnectionChanged(online))
+
+    def on_platform_ready(self, message: PlatformReady) -> None:
+        self.server_url = message.url
+        self.platform_state = "ready"
+        self.platform_error = None
+        self.check_platform(message.url)
+
+    def on_platform_failed(self, message: PlatformFailed) -> None:
+        self.platform_state = "failed"
+        self.platform_error = message.reason
+        self.online = False
+        self.notify(message.reason, title="Plateforme locale", severity="error", timeout=15)
+
+    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        self.online = message.online
+
+    def on_draft_write_failed(self, message: DraftWriteFailed) -> None:
+        self.notify(message.message, title="Brouillon", severity="error", timeout=15)
+
+    # --- actions -------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """F1: show or hide the keys and the focused field's help."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):
+            self.push_screen(
+                CommandPalette(placeholder="Rechercher une commande…", id="--command-palette")
+            )
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand("Aide", "Afficher ou masquer les touches et l'aide", self.action_help)
+        yield SystemCommand(
+            "Thème", "Changer les couleurs de l'interface", self.action_change_theme
+        )
+        yield SystemCommand(
+            "Capture d'écran",
+            "Enregistrer une image SVG de l'écran (pour le support)",
+            lambda: self.set_timer(0.1, self.deliver_screenshot),
+        )
+        yield SystemCommand(
+            "Quitter", "Fermer le client (les brouillons restent)", self.action_quit
+        )

@@ -1,0 +1,1 @@
+"""Reusable widgets of the client (import each from its module: startup stays fast)."""

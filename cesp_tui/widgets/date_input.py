@@ -1,0 +1,168 @@
+"""A date typed ``jj/mm/aaaa`` or ``jjmmaaaa``: the slashes are inserted as you type."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from textual import on
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+from cesp_core.validators.dates import parse_date, validate_date
+
+from .formatted_input import GroupedInput
+
+__all__ = ["DateInput", "long_date"]
+
+_DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def long_date(day: date) -> str:
+    """``samedi 14 mars 1999``."""
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{_DAYS[day.weekday()]} {first} {_MONTHS[day.month - 1]} {day.year}"
+
+
+class _DateField(GroupedInput):
+    SEPARATORS = frozenset("/")
+    max_significant = 8
+
+    def clean(self, text: str) -> str:
+        return "".join(c for c in text if c.isascii() and c.isdigit())
+
+    def group(self, compact: str) -> str:
+        parts = [compact[:2], compact[2:4], compact[4:]]
+        return "/".join(part for part in parts if part)
+
+    def interpret_paste(self, text: str) -> str | None:
+        parsed = parse_date(text)
+        return parsed.strftime("%d%m%Y") if parsed else None
+
+
+class DateInput(Widget):
+    """``value``: the ISO date (``"1999-03-14"``) once the date is complete and exists."""
+
+    DEFAULT_CSS = """
+    DateInput {
+        height: auto;
+        width: 1fr;
+        & > _DateField {
+            width: 14;
+        }
+        & > .date-message {
+            display: none;
+            height: auto;
+            &.-visible { display: block; }
+            &.-invalid { color: $text-error; }
+            &.-valid { color: $text-muted; }
+        }
+    }
+    """
+
+    @dataclass
+    class Changed(Message):
+        """``value`` is ISO or None; ``text`` is what is typed (``"14/03/19"``)."""
+
+        date_input: DateInput
+        value: str | None
+        text: str
+
+        @property
+        def control(self) -> DateInput:
+            return self.date_input
+
+    def __init__(
+        self,
+        value: str | None = None,
+        *,
+        placeholder: str = "jj/mm/aaaa",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._field = _DateField(self._display(value), placeholder=placeholder)
+        self._message = Static("", classes="date-message", markup=False)
+        self._text = self._field.value
+        #: The live error shown under the field (None when fine or incomplete).
+        self.live_message: str | None = None
+
+    @staticmethod
+    def _display(value: str | None) -> str:
+        if not value:
+            return ""
+        parsed = parse_date(value)
+        return parsed.strftime("%d%m%Y") if parsed else value
+
+    def compose(self) -> ComposeResult:
+        yield self._field
+        yield self._message
+
+    def on_mount(self) -> None:
+        self._update_message()
+
+    @property
+    def input(self) -> Input:
+        return self._field
+
+    @property
+    def text(self) -> str:
+        """What the field shows (``"14/03/1999"``)."""
+        return self._field.value
+
+    @property
+    def value(self) -> str | None:
+        parsed = parse_date(self._field.value) if len(self._field.compact_value) == 8 else None
+        return parsed.isoformat() if parsed else None
+
+    @value.setter
+    def value(self, value: str | None) -> None:
+        self._field.set_compact_value(self._display(value))
+
+    def focus(self, scroll_visible: bool = True) -> DateInput:
+        self._field.focus(scroll_visible)
+        return self
+
+    def _update_message(self) -> None:
+        message = self._message
+        message.remove_class("-visible", "-invalid", "-valid")
+        self.live_message = None
+        if len(self._field.compact_value) < 8:
+            message.update("")
+            return
+        problem = validate_date(self._field.value)
+        if problem is not None:
+            self.live_message = problem
+            message.update(problem)
+            message.add_class("-visible", "-invalid")
+            return
+        parsed = parse_date(self._field.value)
+        message.update(long_date(parsed) if parsed else "")
+        message.add_class("-visible", "-valid")
+
+    @on(_DateField.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._field.value == self._text:
+            return
+        self._text = self._field.value
+        self._update_message()
+        self.post_message(self.Changed(self, self.value, self._text))

@@ -1,0 +1,348 @@
+"""One field of a démarche: its label, the input that suits its type, help and error lines.
+
+The control is chosen from the field's `FieldType`; whatever it is, a change is reported
+as one `FieldRow.Changed(key, value)` with the value as the dossier stores it (str, bool
+or None; codes, ISO dates, compact NIR/IBAN). The help line shows while the field has
+focus (keeps forms short at 80x24); the error line shows what `set_problem` says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Static, TextArea
+
+from cesp_core.demarches.model import Field, FieldType, Value
+
+from .date_input import DateInput
+from .filter_select import FilterSelect
+from .iban_input import IbanInput
+from .nir_input import NirInput
+
+__all__ = ["MAX_RADIO_CHOICES", "FieldRow"]
+
+#: A CHOICE field with at most this many choices is a row of radio buttons; more: a
+#: filtered list.
+MAX_RADIO_CHOICES = 5
+
+_DEFAULT_LENGTHS: dict[FieldType, int] = {
+    FieldType.POSTAL_CODE: 5,
+    FieldType.FINESS: 9,
+    FieldType.RPPS: 11,
+    FieldType.YEAR: 4,
+    FieldType.BIC: 11,
+    FieldType.PHONE: 25,
+    FieldType.EMAIL: 254,
+}
+
+_RESTRICTIONS: dict[FieldType, str] = {
+    FieldType.POSTAL_CODE: r"[0-9]*",
+    FieldType.FINESS: r"[0-9ABab]*",
+    FieldType.RPPS: r"[0-9]*",
+    FieldType.YEAR: r"[0-9]*",
+    FieldType.INT: r"-?[0-9]*",
+    FieldType.BIC: r"[0-9A-Za-z]*",
+    FieldType.PHONE: r"[0-9+ .()-]*",
+}
+
+_WIDTHS: dict[FieldType, int] = {
+    FieldType.POSTAL_CODE: 9,
+    FieldType.FINESS: 13,
+    FieldType.RPPS: 15,
+    FieldType.YEAR: 8,
+    FieldType.INT: 8,
+    FieldType.BIC: 15,
+    FieldType.PHONE: 22,
+}
+
+_PLACEHOLDERS: dict[FieldType, str] = {
+    FieldType.POSTAL_CODE: "87000",
+    FieldType.PHONE: "06 12 34 56 78",
+    FieldType.EMAIL: "prenom.nom@exemple.fr",
+    FieldType.BIC: "BNPAFRPP",
+}
+
+_FILTER_KINDS = {
+    FieldType.DEPARTEMENT: "departement",
+    FieldType.COMMUNE: "commune",
+    FieldType.PAYS: "pays",
+}
+
+
+def _yes_no(ticked: bool) -> str:
+    return "Oui" if ticked else "Non"
+
+
+def _int_length(field: Field) -> int:
+    bounds = [b for b in (field.min_value, field.max_value) if b is not None]
+    return max((len(str(b)) for b in bounds), default=9)
+
+
+class FieldRow(Widget):
+    """Label, control, help line and error line of one field."""
+
+    DEFAULT_CSS = """
+    FieldRow {
+        height: auto;
+        width: 1fr;
+        padding: 0 1;
+        & > .field-line {
+            height: auto;
+            width: 1fr;
+        }
+        & .field-label {
+            width: 28;
+            min-width: 28;
+            padding: 0 1 0 0;
+            color: $text-muted;
+        }
+        &.-required .field-label {
+            color: $text;
+        }
+        /* A rule on FieldRow itself: Textual then restyles the whole row when the
+           focus enters or leaves it (label colour, help line). */
+        &:focus-within {
+            background: $boost;
+        }
+        &:focus-within .field-label {
+            color: $accent;
+            text-style: bold;
+        }
+        & .field-control {
+            width: 1fr;
+        }
+        & TextArea.field-control {
+            height: 5;
+        }
+        & RadioSet.field-control {
+            layout: horizontal;
+            width: auto;
+            & > RadioButton {
+                width: auto;
+                margin: 0 2 0 0;
+            }
+        }
+        & Checkbox.field-control {
+            width: auto;
+        }
+        & > .field-help {
+            display: none;
+            color: $text-muted;
+            text-style: italic;
+            margin: 0 0 0 28;
+        }
+        &:focus-within > .field-help.-has-help {
+            display: block;
+        }
+        & > .field-error {
+            display: none;
+            color: $text-error;
+            margin: 0 0 0 28;
+        }
+        & > .field-error.-visible {
+            display: block;
+        }
+        &.-problem .field-label {
+            color: $text-error;
+        }
+    }
+    """
+
+    @dataclass
+    class Changed(Message):
+        """The field's value changed (as the dossier stores it)."""
+
+        field_row: FieldRow
+        key: str
+        value: Value
+
+        @property
+        def control(self) -> FieldRow:
+            return self.field_row
+
+    def __init__(
+        self,
+        field: Field,
+        value: Value = None,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(
+            name=name, id=id or f"field-{field.key}", classes=classes, disabled=disabled
+        )
+        self.field = field
+        self._value: Value = value if value is not None else field.default
+        self.set_class(field.required, "-required")
+        self._control = self._build_control()
+        self._problem: str | None = None
+
+    # --- building --------------------------------------------------------------------------
+
+    @property
+    def key(self) -> str:
+        return self.field.key
+
+    @property
+    def label_text(self) -> str:
+        return f"{self.field.label} *" if self.field.required else self.field.label
+
+    @property
+    def control_widget(self) -> Widget:
+        return self._control
+
+    def _build_control(self) -> Widget:
+        field, value = self.field, self._value
+        text = value if isinstance(value, str) else ""
+        kind = field.type
+        control: Widget
+        if kind is FieldType.TEXTAREA:
+            control = TextArea(text, soft_wrap=True, compact=True, show_line_numbers=False)
+        elif kind is FieldType.BOOL:
+            control = Checkbox(_yes_no(value is True), value is True, compact=True)
+        elif kind is FieldType.CHOICE and len(field.choices) <= MAX_RADIO_CHOICES:
+            control = RadioSet(
+                *(RadioButton(c.label, value=(c.value == value)) for c in field.choices),
+                compact=True,
+            )
+        elif kind is FieldType.CHOICE:
+            control = FilterSelect("choice", choices=field.choices, value=text or None)
+        elif kind in _FILTER_KINDS:
+            control = FilterSelect(_FILTER_KINDS[kind], value=text or None)  # type: ignore[arg-type]
+        elif kind is FieldType.DATE:
+            control = DateInput(text or None)
+        elif kind is FieldType.NIR:
+            control = NirInput(text)
+        elif kind is FieldType.IBAN:
+            control = IbanInput(text)
+        else:
+            max_length = field.max_length or _DEFAULT_LENGTHS.get(kind, 0)
+            if kind in (FieldType.INT, FieldType.YEAR) and not field.max_length:
+                max_length = _int_length(field) + (1 if (field.min_value or 0) < 0 else 0)
+            control = Input(
+                text,
+                placeholder=_PLACEHOLDERS.get(kind, ""),
+                max_length=max_length,
+                restrict=_RESTRICTIONS.get(kind),
+                compact=True,
+            )
+            if kind in _WIDTHS:
+                control.styles.max_width = _WIDTHS[kind]
+        control.add_class("field-control")
+        return control
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(classes="field-line"):
+            yield Label(self.label_text, classes="field-label")
+            yield self._control
+        help_line = Static(self.field.help, classes="field-help", markup=False)
+        help_line.set_class(bool(self.field.help), "-has-help")
+        yield help_line
+        yield Static("", classes="field-error", markup=False)
+
+    # --- value -----------------------------------------------------------------------------
+
+    @property
+    def value(self) -> Value:
+        return self._value
+
+    def set_value(self, value: Value) -> None:
+        """Show ``value`` (programmatic: reported as a change only if it differs)."""
+        control = self._control
+        if isinstance(control, FilterSelect | NirInput | IbanInput | DateInput):
+            control.value = value if isinstance(value, str) else None
+        elif isinstance(control, Checkbox):
+            control.value = value is True
+        elif isinstance(control, RadioSet):
+            for button, choice in zip(control.query(RadioButton), self.field.choices, strict=True):
+                if choice.value == value:
+                    button.value = True
+        elif isinstance(control, TextArea):
+            control.text = value if isinstance(value, str) else ""
+        elif isinstance(control, Input):
+            control.value = value if isinstance(value, str) else ""
+
+    def _report(self, value: Value) -> None:
+        if value == self._value:
+            return
+        self._value = value
+        if self._problem is not None:  # the user is fixing it: the old message goes
+            self.set_problem(None)
+        self.post_message(self.Changed(self, self.key, value))
+
+    @staticmethod
+    def _text_value(text: str) -> str | None:
+        return text if text.strip() else None
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        if event.input is self._control:
+            event.stop()
+            self._report(self._text_value(event.value))
+
+    @on(TextArea.Changed)
+    def _textarea_changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self._report(self._text_value(event.text_area.text))
+
+    @on(Checkbox.Changed)
+    def _checkbox_changed(self, event: Checkbox.Changed) -> None:
+        event.stop()
+        event.checkbox.label = _yes_no(event.value)
+        self._report(event.value)
+
+    @on(RadioSet.Changed)
+    def _radio_changed(self, event: RadioSet.Changed) -> None:
+        event.stop()
+        index = event.index
+        if 0 <= index < len(self.field.choices):
+            self._report(self.field.choices[index].value)
+
+    @on(FilterSelect.Changed)
+    def _filter_changed(self, event: FilterSelect.Changed) -> None:
+        event.stop()
+        self._report(event.value)
+
+    @on(NirInput.Changed)
+    @on(IbanInput.Changed)
+    def _compact_changed(self, event: NirInput.Changed | IbanInput.Changed) -> None:
+        event.stop()
+        self._report(event.value or None)
+
+    @on(DateInput.Changed)
+    def _date_changed(self, event: DateInput.Changed) -> None:
+        event.stop()
+        # A complete, existing date is stored ISO; anything else as typed, so that nothing
+        # is lost and the rules can say precisely what is wrong.
+        self._report(event.value or self._text_value(event.text))
+
+    # --- problems and focus ----------------------------------------------------------------
+
+    @property
+    def problem(self) -> str | None:
+        return self._problem
+
+    def set_problem(self, message: str | None) -> None:
+        """Show ``message`` in red under the field (None clears it)."""
+        self._problem = message
+        live = getattr(self._control, "live_message", None)
+        shown = message if message and message != live else None
+        error_line = self.query_one(".field-error", Static)
+        error_line.update(shown or "")
+        error_line.set_class(shown is not None, "-visible")
+        self.set_class(message is not None, "-problem")
+
+    def focus_control(self, scroll_visible: bool = True) -> None:
+        self._control.focus(scroll_visible)
+
+    @property
+    def is_single_line(self) -> bool:
+        """Enter moves to the next field (not in a text area, box or radio set)."""
+        return not isinstance(self._control, TextArea | Checkbox | RadioSet)

@@ -1,0 +1,171 @@
+"""The IBAN, grouped by 4 as typed; checked when complete, with its BIC and bank derived."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from schwifty import IBAN
+from schwifty import exceptions as schwifty_errors
+from textual import on
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+from cesp_core.validators.iban import format_iban, iban_info, validate_iban
+
+from .formatted_input import GroupedInput
+
+__all__ = ["IbanInput", "expected_length"]
+
+MAX_IBAN_LENGTH = 34
+
+
+def expected_length(compact: str) -> int | None:
+    """The length of an IBAN of the country ``compact`` starts with (None: unknown yet)."""
+    if len(compact) < 2 or not compact[:2].isalpha():
+        return None
+    try:
+        return IBAN(compact[:2] + "00", allow_invalid=True).spec.iban_length
+    except (schwifty_errors.SchwiftyException, KeyError, ValueError):
+        return None
+
+
+class _IbanField(GroupedInput):
+    max_significant = MAX_IBAN_LENGTH
+
+    def clean(self, text: str) -> str:
+        return "".join(c for c in text.upper() if c.isascii() and c.isalnum())
+
+    def group(self, compact: str) -> str:
+        return format_iban(compact)
+
+
+class IbanInput(Widget):
+    """Types an IBAN; when complete, shows what is wrong, or its BIC and bank."""
+
+    DEFAULT_CSS = """
+    IbanInput {
+        height: auto;
+        width: 1fr;
+        & > _IbanField {
+            width: 1fr;
+            max-width: 46;
+        }
+        & > .iban-message {
+            display: none;
+            height: auto;
+            &.-visible { display: block; }
+            &.-invalid { color: $text-error; }
+            &.-valid { color: $text-success; }
+        }
+    }
+    """
+
+    @dataclass
+    class Changed(Message):
+        """The IBAN changed; ``value`` is compact (``"FR7630006000011234567890189"``)."""
+
+        iban_input: IbanInput
+        value: str
+
+        @property
+        def control(self) -> IbanInput:
+            return self.iban_input
+
+    @dataclass
+    class Derived(Message):
+        """A valid IBAN's bank, as far as the registry knows it (for the BIC field)."""
+
+        iban_input: IbanInput
+        bic: str | None
+        bank_name: str | None
+
+        @property
+        def control(self) -> IbanInput:
+            return self.iban_input
+
+    def __init__(
+        self,
+        value: str = "",
+        *,
+        placeholder: str = "FR76 3000 6000 0112 3456 7890 189",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._field = _IbanField(value or "", placeholder=placeholder)
+        self._message = Static("", classes="iban-message", markup=False)
+        self._value = self._field.compact_value
+        self._derived: tuple[str | None, str | None] | None = None
+        #: The live error shown under the field (None: nothing wrong to say yet).
+        self.live_message: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self._field
+        yield self._message
+
+    def on_mount(self) -> None:
+        self._update(post=False)
+
+    @property
+    def input(self) -> Input:
+        return self._field
+
+    @property
+    def value(self) -> str:
+        return self._value
+
+    @value.setter
+    def value(self, value: str | None) -> None:
+        self._field.set_compact_value(value or "")
+
+    @property
+    def formatted(self) -> str:
+        return self._field.value
+
+    def focus(self, scroll_visible: bool = True) -> IbanInput:
+        self._field.focus(scroll_visible)
+        return self
+
+    def _update(self, *, post: bool) -> None:
+        compact = self._value
+        message = self._message
+        message.remove_class("-visible", "-invalid", "-valid")
+        self.live_message = None
+        wanted = expected_length(compact)
+        complete = len(compact) >= (wanted or MAX_IBAN_LENGTH)
+        bad_start = len(compact) >= 4 and wanted is None
+        if not (complete or bad_start):
+            message.update("")
+            self._derived = None
+            return
+        problem = validate_iban(compact)
+        if problem is not None:
+            self.live_message = problem
+            message.update(problem)
+            message.add_class("-visible", "-invalid")
+            self._derived = None
+            return
+        info = iban_info(compact)
+        bic = info.bic if info else None
+        bank = info.bank_name if info else None
+        parts = [f"BIC {bic}" if bic else "", bank or ""]
+        shown = " · ".join(part for part in parts if part) or "IBAN valide (banque inconnue)."
+        message.update(f"IBAN valide : {shown}" if bic or bank else shown)
+        message.add_class("-visible", "-valid")
+        if post and self._derived != (bic, bank):
+            self.post_message(self.Derived(self, bic, bank))
+        self._derived = (bic, bank)
+
+    @on(_IbanField.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        compact = self._field.compact_value
+        if compact == self._value:
+            return
+        self._value = compact
+        self._update(post=True)
+        self.post_message(self.Changed(self, compact))

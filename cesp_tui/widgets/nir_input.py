@@ -1,0 +1,172 @@
+"""The n° de sécurité sociale (NIR), grouped as INSEE prints it: ``1 99 03 87 085 123 19``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from textual import on
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Input, Static
+
+from cesp_core.validators.nir import format_nir, nir_facts, validate_nir
+
+from .formatted_input import GroupedInput
+
+__all__ = ["NirInput"]
+
+NIR_LENGTH = 15
+_MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+class _NirField(GroupedInput):
+    """Digits, and ``A``/``B`` as 7th character after a ``2`` (Corsica: 2A, 2B)."""
+
+    max_significant = NIR_LENGTH
+
+    def clean(self, text: str) -> str:
+        kept: list[str] = []
+        for char in text.upper():
+            digit = char.isascii() and char.isdigit()
+            corsica = char in "AB" and len(kept) == 6 and kept[5] == "2"
+            if digit or corsica:
+                kept.append(char)
+        return "".join(kept)
+
+    def group(self, compact: str) -> str:
+        return format_nir(compact)
+
+
+def describe_nir(value: str) -> str | None:
+    """What a valid NIR says, in French (to spot a typo at a glance)."""
+    facts = nir_facts(value)
+    if facts is None:
+        return None
+    if facts.provisoire:
+        return "Clé correcte (numéro provisoire)."
+    sex = "homme" if facts.sexe == "M" else "femme"
+    born = "né" if facts.sexe == "M" else "née"
+    month = f"{_MONTHS[facts.mois - 1]} " if facts.mois else ""
+    year = int(facts.annee)
+    century = 2000 if year <= date.today().year % 100 else 1900  # a guess, for display
+    place = "à l'étranger" if facts.ne_a_l_etranger else f"dép. {facts.departement}"
+    return f"✓ Clé correcte : {sex}, {born} en {month}{century + year}, {place}."
+
+
+class NirInput(Widget):
+    """Types a NIR; checks it as soon as its 15 characters are there."""
+
+    DEFAULT_CSS = """
+    NirInput {
+        height: auto;
+        width: 1fr;
+        & > _NirField {
+            width: 1fr;
+            max-width: 30;
+        }
+        & > .nir-message {
+            display: none;
+            height: auto;
+            &.-visible { display: block; }
+            &.-invalid { color: $text-error; }
+            &.-valid { color: $text-success; }
+        }
+    }
+    """
+
+    @dataclass
+    class Changed(Message):
+        """The NIR changed; ``value`` is compact (``"199038708512319"``)."""
+
+        nir_input: NirInput
+        value: str
+
+        @property
+        def control(self) -> NirInput:
+            return self.nir_input
+
+    def __init__(
+        self,
+        value: str = "",
+        *,
+        placeholder: str = "1 99 03 87 085 123 19",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._field = _NirField(value or "", placeholder=placeholder)
+        self._message = Static("", classes="nir-message", markup=False)
+        self._value = self._field.compact_value
+        #: The live verdict shown under the field (None while fewer than 15 characters).
+        self.live_message: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield self._field
+        yield self._message
+
+    def on_mount(self) -> None:
+        self._update_message()
+
+    @property
+    def input(self) -> Input:
+        return self._field
+
+    @property
+    def value(self) -> str:
+        return self._value
+
+    @value.setter
+    def value(self, value: str | None) -> None:
+        self._field.set_compact_value(value or "")
+
+    @property
+    def formatted(self) -> str:
+        return self._field.value
+
+    def focus(self, scroll_visible: bool = True) -> NirInput:
+        self._field.focus(scroll_visible)
+        return self
+
+    def _update_message(self) -> None:
+        compact = self._value
+        message = self._message
+        message.remove_class("-visible", "-invalid", "-valid")
+        self.live_message = None
+        if len(compact) < NIR_LENGTH:
+            message.update("")
+            return
+        problem = validate_nir(compact)
+        if problem is not None:
+            self.live_message = problem
+            message.update(problem)
+            message.add_class("-visible", "-invalid")
+        else:
+            message.update(describe_nir(compact) or "")
+            message.add_class("-visible", "-valid")
+
+    @on(_NirField.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()
+        compact = self._field.compact_value
+        if compact == self._value:
+            return
+        self._value = compact
+        self._update_message()
+        self.post_message(self.Changed(self, compact))

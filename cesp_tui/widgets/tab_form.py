@@ -1,0 +1,253 @@
+"""The form of one tab of a démarche, drawn from its definition and live with its rules.
+
+`TabForm` builds a `FieldRow` per field of the tab, shows only the fields
+`cesp_core.demarches.rules.is_visible` allows (re-evaluated on every change), restricts a
+commune list to the department or postal code it `depends_on`, fills the BIC from the
+IBAN, and reports every change as `TabForm.FieldChanged` (the screen writes it to the
+local store at once). Enter in a single-line field moves to the next visible field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Static
+
+from cesp_core.demarches import rules
+from cesp_core.demarches.model import Demarche, DossierData, Field, FieldType, Value
+from cesp_core.problems import Problem
+from cesp_core.validators.postal import validate_postal_code
+
+from .field_row import FieldRow
+from .filter_select import FilterSelect, commune_index
+from .iban_input import IbanInput
+
+__all__ = ["TabForm"]
+
+
+class TabForm(VerticalScroll):
+    """Fields of ``demarche.tab(tab_key)`` with ``values``; ``dossier`` gives the other
+    tabs (for conditions that look at them)."""
+
+    can_focus = False
+
+    DEFAULT_CSS = """
+    TabForm {
+        height: 1fr;
+        width: 1fr;
+        padding: 0;
+        scrollbar-size-vertical: 1;
+        & > .tab-help {
+            color: $text-muted;
+            padding: 0 1;
+            margin: 0 0 1 0;
+        }
+        & > .tab-problems {
+            display: none;
+            color: $text-error;
+            padding: 0 1;
+            &.-visible { display: block; }
+        }
+        & > FieldRow {
+            margin: 0 0 0 0;
+        }
+    }
+    """
+
+    @dataclass
+    class FieldChanged(Message):
+        """``field`` of ``tab`` now holds ``value`` (write it to the store now)."""
+
+        tab_form: TabForm
+        tab: str
+        field: str
+        value: Value
+
+        @property
+        def control(self) -> TabForm:
+            return self.tab_form
+
+    def __init__(
+        self,
+        demarche: Demarche,
+        tab_key: str,
+        values: Mapping[str, Value] | None = None,
+        *,
+        dossier: DossierData | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id or f"form-{tab_key}", classes=classes, disabled=disabled)
+        self.demarche = demarche
+        self.tab = demarche.tab(tab_key)
+        self._values: dict[str, Value] = dict(values or {})
+        self._others: dict[str, Mapping[str, Value]] = {
+            key: tab for key, tab in (dossier or {}).items() if key != tab_key
+        }
+        self._rows: dict[str, FieldRow] = {
+            field.key: FieldRow(field, self._values.get(field.key)) for field in self.tab.fields
+        }
+        self._derived_bic: str | None = None
+        self._derived_bank: str | None = None
+
+    @property
+    def tab_key(self) -> str:
+        return self.tab.key
+
+    # --- composition -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        if self.tab.help:
+            yield Static(self.tab.help, classes="tab-help", markup=False)
+        yield Static("", classes="tab-problems", markup=False)
+        yield from self._rows.values()
+
+    def on_mount(self) -> None:
+        self._apply_rules(initial=True)
+
+    # --- values ------------------------------------------------------------------------
+
+    def values(self) -> dict[str, Value]:
+        """The tab's values (hidden fields keep theirs, as the rules expect)."""
+        return dict(self._values)
+
+    @property
+    def data(self) -> dict[str, Mapping[str, Value]]:
+        """The dossier as the rules see it: the other tabs, and this one as it stands."""
+        return {**self._others, self.tab.key: self._values}
+
+    def row(self, key: str) -> FieldRow:
+        return self._rows[key]
+
+    @property
+    def rows(self) -> list[FieldRow]:
+        return list(self._rows.values())
+
+    def visible_rows(self) -> list[FieldRow]:
+        return [row for row in self._rows.values() if row.display]
+
+    def set_value(self, key: str, value: Value) -> None:
+        """Put ``value`` in a field as if typed (reported as `FieldChanged`)."""
+        self._rows[key].set_value(value)
+
+    def update_dossier(self, dossier: DossierData) -> None:
+        """New values of the other tabs (conditions may look at them)."""
+        self._others = {key: tab for key, tab in dossier.items() if key != self.tab.key}
+        self._apply_rules()
+
+    # --- rules ---------------------------------------------------------------------------
+
+    def _apply_rules(self, *, initial: bool = False, changed: str | None = None) -> None:
+        data = self.data
+        for field in self.tab.fields:
+            row = self._rows[field.key]
+            row.display = rules.is_visible(field, data, self.tab.key, self.demarche)
+            if field.depends_on and (changed is None or changed == field.depends_on):
+                self._restrict(field, row, initial=initial)
+
+    def _restrict(self, field: Field, row: FieldRow, *, initial: bool) -> None:
+        control = row.control_widget
+        if not isinstance(control, FilterSelect) or field.depends_on is None:
+            return
+        try:
+            parent = self.tab.field(field.depends_on)
+        except KeyError:
+            return
+        raw = self._values.get(parent.key, parent.default)
+        value = raw if isinstance(raw, str) and raw.strip() else None
+        departement: str | None = None
+        postal_code: str | None = None
+        if parent.type is FieldType.DEPARTEMENT:
+            departement = value
+        elif parent.type is FieldType.POSTAL_CODE and value is not None:
+            postal_code = value.strip() if validate_postal_code(value) is None else None
+        control.set_restriction(
+            departement=departement, postal_code=postal_code, clear_invalid=not initial
+        )
+        if not initial and postal_code is not None and control.value is None:
+            only = commune_index().search("", postal_code=postal_code, limit=2)
+            if len(only) == 1:  # one commune for this postal code: take it
+                control.value = only[0].code
+
+    # --- events --------------------------------------------------------------------------
+
+    @on(FieldRow.Changed)
+    def _field_changed(self, event: FieldRow.Changed) -> None:
+        event.stop()
+        self._values[event.key] = event.value
+        self.post_message(self.FieldChanged(self, self.tab.key, event.key, event.value))
+        self._apply_rules(changed=event.key)
+
+    @on(Input.Submitted)
+    def _enter(self, event: Input.Submitted) -> None:
+        row = next((a for a in event.input.ancestors if isinstance(a, FieldRow)), None)
+        if row is None or not row.is_single_line:
+            return
+        event.stop()
+        self.screen.focus_next()
+
+    @on(IbanInput.Derived)
+    def _iban_derived(self, event: IbanInput.Derived) -> None:
+        """Fill the BIC (and the bank) from a valid IBAN, unless the user typed another."""
+        for field in self.tab.fields:
+            current = self._values.get(field.key)
+            if field.type is FieldType.BIC:
+                derived, previous = event.bic, self._derived_bic
+            elif field.key == "domiciliation":
+                derived, previous = event.bank_name, self._derived_bank
+            else:
+                continue
+            if derived and (not current or current == previous):
+                self._rows[field.key].set_value(derived)
+        self._derived_bic, self._derived_bank = event.bic, event.bank_name
+
+    # --- problems and focus ------------------------------------------------------------------
+
+    def clear_problems(self) -> None:
+        for row in self._rows.values():
+            row.set_problem(None)
+        banner = self.query_one(".tab-problems", Static)
+        banner.update("")
+        banner.remove_class("-visible")
+
+    def show_problems(self, problems: Iterable[Problem], *, focus: bool = False) -> int:
+        """Show each problem of this tab under its field (the others in a banner above);
+        with ``focus``, put the cursor in the first field in error. Returns how many
+        problems were shown."""
+        self.clear_problems()
+        by_field: dict[str, str] = {}
+        general: list[str] = []
+        for problem in problems:
+            if problem.tab != self.tab.key:
+                continue
+            row = self._rows.get(problem.field) if problem.field else None
+            if row is not None and row.display:
+                by_field.setdefault(row.key, problem.message)
+            else:
+                general.append(problem.message)
+        for key, message in by_field.items():
+            self._rows[key].set_problem(message)
+        if general:
+            banner = self.query_one(".tab-problems", Static)
+            banner.update("\n".join(general))
+            banner.add_class("-visible")
+        if focus:
+            first = next((row for row in self.visible_rows() if row.key in by_field), None)
+            if first is not None:
+                first.focus_control()
+            elif general:
+                self.scroll_home(animate=False)
+        return len(by_field) + len(general)
+
+    def focus_first(self) -> None:
+        """Cursor in the first visible field."""
+        visible = self.visible_rows()
+        if visible:
+            visible[0].focus_control()

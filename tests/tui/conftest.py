@@ -1,0 +1,47 @@
+"""Fixtures of the client's tests: no real keyring, no user configuration, temp dirs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import keyring.core
+import keyring.errors
+import pytest
+from keyring.backend import KeyringBackend
+
+
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend that keeps passwords in a dict (tests only)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.passwords:
+            raise keyring.errors.PasswordDeleteError(username)
+        del self.passwords[(service, username)]
+
+
+@pytest.fixture(autouse=True)
+def isolated_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Never read the user's client.toml nor touch the system keyring."""
+    monkeypatch.setenv("CESP_CLIENT_CONFIG", str(tmp_path / "absent-client.toml"))
+    monkeypatch.delenv("CESP_SERVER_URL", raising=False)
+    monkeypatch.delenv("CESP_CLIENT_DATA_DIR", raising=False)
+    monkeypatch.delenv("CESP_CLIENT_NO_MOUSE", raising=False)
+    # Not keyring.get_keyring(): resolving the system backend may probe D-Bus.
+    previous = getattr(keyring.core, "_keyring_backend", None)
+    keyring.set_keyring(MemoryKeyring())
+    yield
+    keyring.core._keyring_backend = previous  # type: ignore[attr-defined]

@@ -1,0 +1,29 @@
+"""SVG snapshots of the "État civil" form (tab header, fields, status line, footer).
+
+Update after a deliberate visual change with ``pytest tests/tui --snapshot-update`` and
+look at the new SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+APP = Path(__file__).parent / "apps" / "tab_form_app.py"
+
+
+def test_etat_civil_form_at_80x24(snap_compare) -> None:
+    assert snap_compare(APP, terminal_size=(80, 24))
+
+
+def test_etat_civil_form_at_120x40(snap_compare) -> None:
+    assert snap_compare(APP, terminal_size=(120, 40))
+
+
+def test_departement_hits_at_80x24(snap_compare) -> None:
+    async def open_hits(pilot) -> None:
+        form = pilot.app.query_one("TabForm")
+        form.row("departement_naissance").focus_control()
+        await pilot.press(*"haute")
+        await pilot.pause()
+
+    assert snap_compare(APP, terminal_size=(80, 24), run_before=open_hits)
