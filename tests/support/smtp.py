@@ -27,11 +27,11 @@ class _Handler:
 
 
 class SmtpSink:
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None) -> None:
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
         # aiosmtpd 1.4 connects to its own port to check it started: port 0 cannot work.
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=free_port())
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=port or free_port())
 
     def start(self) -> None:
         self.controller.start()

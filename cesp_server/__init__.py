@@ -1,0 +1,3 @@
+"""The platform: FastAPI + SQLModel."""
+
+__version__ = "0.1.0"

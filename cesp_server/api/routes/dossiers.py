@@ -1,0 +1,503 @@
+"""Dossiers: creation, list, detail, tab saves, deletion, history, transmission, decisions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from sqlmodel import Session
+
+from cesp_core.demarches import Demarche, get_demarche, rules
+from cesp_core.demarches.model import TabKind
+from cesp_core.lifecycle import STATE_LABELS, DossierState, Role, can_write, is_editable
+
+from ...clock import to_local
+from ...crud import dossiers as crud
+from ...crud.campaigns import is_open
+from ...crud.decisions import (
+    DECISION_LABELS,
+    decision_visible,
+    get_decision,
+    record_decision,
+    start_instruction,
+)
+from ...crud.pieces import list_pieces
+from ...crud.transmission import transmit
+from ...errors import ApiProblem
+from ...files import remove_quietly, storage_path
+from ...mail.outbox import kick
+from ...models import Account, Campaign, Decision, Dossier, Piece
+from ...settings import Settings
+from ..deps import CurrentAccount, SessionDep, SettingsDep, require_roles
+from ..problems import problem_responses
+from ..schemas.campaigns import CampaignOut
+from ..schemas.dossiers import (
+    DecisionIn,
+    DecisionOut,
+    DossierIn,
+    DossierListOut,
+    DossierOut,
+    DossierSummaryOut,
+    EventOut,
+    PersonOut,
+    PieceOut,
+    ProblemOut,
+    ReceiptOut,
+    TabBriefOut,
+    TabSavedOut,
+    TabStatusOut,
+    TabValuesIn,
+    TransmitIn,
+    TransmittedOut,
+)
+
+router = APIRouter(prefix="/dossiers", tags=["dossiers"])
+
+DossierId = Annotated[UUID, Path(description="Identifiant (UUID) du dossier")]
+Instructeur = Annotated[Account, Depends(require_roles(Role.INSTRUCTEUR))]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", max_length=100, description='Version attendue, par exemple "3"'),
+]
+
+_ETAG_HEADER = {"ETag": {"description": "Version du dossier", "schema": {"type": "string"}}}
+
+
+# --- presenting ------------------------------------------------------------------------
+
+
+def person(account: Account | None) -> PersonOut:
+    if account is None:
+        return PersonOut(id=0, display_name="Compte supprimé", role="", role_label="")
+    return PersonOut(
+        id=account.id or 0,
+        display_name=account.display_name,
+        role=account.role,
+        role_label=Role(account.role).label,
+    )
+
+
+def problem_out(problems: list[Any]) -> list[ProblemOut]:
+    return [ProblemOut(**p.to_dict()) for p in problems]
+
+
+def piece_out(piece: Piece, tz: str) -> PieceOut:
+    return PieceOut(
+        id=piece.id,
+        piece_type=piece.piece_type,
+        filename=piece.filename,
+        size=piece.size,
+        sha256=piece.sha256,
+        content_type=piece.content_type,
+        uploaded_at=to_local(piece.uploaded_at, tz),
+    )
+
+
+def decision_out(decision: Decision, campaign: Campaign, tz: str) -> DecisionOut:
+    return DecisionOut(
+        decision=decision.decision,  # type: ignore[arg-type]
+        decision_label=DECISION_LABELS.get(decision.decision, decision.decision),
+        comment=decision.comment,
+        decided_at=to_local(decision.decided_at, tz),
+        published=campaign.results_published_at is not None,
+    )
+
+
+def tab_statuses(
+    demarche: Demarche, dossier: Dossier, counts: dict[str, int]
+) -> list[TabStatusOut]:
+    data = dossier.data or {}
+    saved = set(dossier.saved_tabs or [])
+    out = []
+    for tab in demarche.tabs:
+        if tab.kind is TabKind.SYNTHESE:
+            continue
+        problems = rules.tab_problems(demarche, tab.key, data, counts)
+        state = rules.tab_state(demarche, tab.key, data, counts)
+        out.append(
+            TabStatusOut(
+                key=tab.key,
+                label=tab.label,
+                kind=tab.kind.value,
+                state=state.value,
+                state_label=state.label,
+                saved=tab.key in saved,
+                problems=problem_out(problems),
+            )
+        )
+    return out
+
+
+def can_edit_now(account: Account, dossier: Dossier, campaign: Campaign) -> bool:
+    return (
+        can_write(Role(account.role))
+        and crud.is_keeper(account, dossier)
+        and is_editable(DossierState(dossier.state))
+        and is_open(campaign)
+    )
+
+
+def present(session: Session, account: Account, dossier: Dossier, settings: Settings) -> DossierOut:
+    tz = settings.timezone
+    demarche = get_demarche(dossier.demarche)
+    campaign = session.get(Campaign, dossier.campaign_id)
+    assert campaign is not None
+    owner = session.get(Account, dossier.owner_id)
+    creator = (
+        owner
+        if dossier.created_by_id == dossier.owner_id
+        else session.get(Account, dossier.created_by_id)
+    )
+    pieces = list_pieces(session, dossier.id)
+    counts: dict[str, int] = {}
+    for p in pieces:
+        counts[p.piece_type] = counts.get(p.piece_type, 0) + 1
+    tabs = tab_statuses(demarche, dossier, counts)
+    decision = None
+    if decision_visible(account, campaign):
+        found = get_decision(session, dossier)
+        decision = decision_out(found, campaign, tz) if found else None
+    return DossierOut(
+        id=dossier.id,
+        numero=dossier.numero,
+        demarche=dossier.demarche,
+        campaign=CampaignOut.of(campaign, tz),
+        state=dossier.state,
+        state_label=STATE_LABELS[DossierState(dossier.state)],
+        version=dossier.version,
+        etag=crud.etag(dossier.version),
+        data=dossier.data or {},
+        saved_tabs=list(dossier.saved_tabs or []),
+        certifications=list(dossier.certifications or []),
+        applicant_name=crud.applicant_name(dossier, owner),
+        owner=person(owner),
+        created_by=person(creator),
+        created_at=to_local(dossier.created_at, tz),
+        updated_at=to_local(dossier.updated_at, tz),
+        transmitted_at=to_local(dossier.transmitted_at, tz) if dossier.transmitted_at else None,
+        editable=can_edit_now(account, dossier, campaign),
+        complete=all(t.state == rules.TabState.COMPLET for t in tabs),
+        tabs=tabs,
+        pieces=[piece_out(p, tz) for p in pieces],
+        receipt=ReceiptOut(**dossier.receipt) if dossier.receipt else None,
+        decision=decision,
+    )
+
+
+def _with_etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = crud.etag(version)
+
+
+# --- dossiers --------------------------------------------------------------------------
+
+
+@router.post(
+    "",
+    response_model=DossierOut,
+    status_code=201,
+    summary="Créer un dossier",
+    description="L'identifiant est généré par le client (UUID) : rejouer la création renvoie "
+    "le même dossier (200). Un candidat n'a qu'un dossier CESP par campagne : une seconde "
+    "création renvoie le dossier existant (200). La démarche est celle de la campagne.",
+    responses={
+        200: {"model": DossierOut, "description": "Le dossier existait déjà"},
+        **problem_responses(403, 404, 409),
+    },
+)
+def create_dossier(
+    body: DossierIn,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    account: CurrentAccount,
+) -> DossierOut:
+    dossier, created = crud.create_dossier(
+        session, account, dossier_id=str(body.id), campaign_id=body.campaign_id
+    )
+    if not created:
+        response.status_code = 200
+    _with_etag(response, dossier.version)
+    return present(session, account, dossier, settings)
+
+
+@router.get(
+    "",
+    response_model=DossierListOut,
+    summary="Lister les dossiers",
+    description="Candidat et établissement : leurs dossiers. Agent, support, instructeur, "
+    "administrateur : tous les dossiers, filtrables par campagne, état et nom (`q`).",
+    responses=problem_responses(),
+)
+def list_dossiers(
+    session: SessionDep,
+    settings: SettingsDep,
+    account: CurrentAccount,
+    campaign_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    state: DossierState | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="Nom, numéro…")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> DossierListOut:
+    rows, total = crud.list_dossiers(
+        session,
+        account,
+        campaign_id=campaign_id,
+        state=state.value if state else None,
+        q=q,
+        limit=limit,
+        offset=offset,
+    )
+    counts = crud.piece_counts(session, [d.id for d in rows])
+    campaigns: dict[int, Campaign] = {}
+    owners: dict[int, Account | None] = {}
+    items = []
+    for dossier in rows:
+        if dossier.campaign_id not in campaigns:
+            campaign = session.get(Campaign, dossier.campaign_id)
+            assert campaign is not None
+            campaigns[dossier.campaign_id] = campaign
+        if dossier.owner_id not in owners:
+            owners[dossier.owner_id] = session.get(Account, dossier.owner_id)
+        owner = owners[dossier.owner_id]
+        demarche = get_demarche(dossier.demarche)
+        tabs = [
+            TabBriefOut(
+                key=t.key,
+                state=rules.tab_state(
+                    demarche, t.key, dossier.data or {}, counts[dossier.id]
+                ).value,
+            )
+            for t in demarche.tabs
+            if t.kind is not TabKind.SYNTHESE
+        ]
+        items.append(
+            DossierSummaryOut(
+                id=dossier.id,
+                numero=dossier.numero,
+                demarche=dossier.demarche,
+                campaign_id=dossier.campaign_id,
+                campaign_label=campaigns[dossier.campaign_id].label,
+                state=dossier.state,
+                state_label=STATE_LABELS[DossierState(dossier.state)],
+                version=dossier.version,
+                updated_at=to_local(dossier.updated_at, settings.timezone),
+                owner_name=owner.display_name if owner else "",
+                applicant_name=crud.applicant_name(dossier, owner),
+                tabs=tabs,
+                complete=all(t.state == rules.TabState.COMPLET for t in tabs),
+            )
+        )
+    return DossierListOut(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get(
+    "/{dossier_id}",
+    response_model=DossierOut,
+    summary="Lire un dossier",
+    description="Données, version (aussi en en-tête `ETag`), état de chaque onglet avec ses "
+    "problèmes, pièces, décision une fois publiée. Le dossier d'un autre compte : 404.",
+    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(404)},
+)
+def read_dossier(
+    dossier_id: DossierId,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    account: CurrentAccount,
+) -> DossierOut:
+    dossier = crud.get_readable(session, account, str(dossier_id))
+    _with_etag(response, dossier.version)
+    return present(session, account, dossier, settings)
+
+
+@router.put(
+    "/{dossier_id}/tabs/{tab}",
+    response_model=TabSavedOut,
+    summary="Enregistrer un onglet",
+    description="Exige `If-Match` avec la version lue (428 sans, 412 si elle est périmée : la "
+    "réponse donne la version et les valeurs actuelles de l'onglet). Les valeurs sont "
+    "normalisées et vérifiées par les règles de la démarche : un onglet avec des problèmes "
+    "est enregistré et ses problèmes sont renvoyés ; un champ inconnu ou une valeur d'un "
+    "mauvais type refuse l'enregistrement (422). ASP : l'onglet « Identification » d'abord "
+    "(409). Refusé après transmission (409) et après la date de clôture (403).",
+    responses={200: {"headers": _ETAG_HEADER}, **problem_responses(403, 404, 409, 412, 428)},
+)
+def save_tab(
+    dossier_id: DossierId,
+    tab: Annotated[str, Path(max_length=40)],
+    body: TabValuesIn,
+    response: Response,
+    session: SessionDep,
+    account: CurrentAccount,
+    if_match: IfMatch = None,
+) -> TabSavedOut:
+    dossier, changed, problems = crud.save_tab(
+        session,
+        account,
+        dossier_id=str(dossier_id),
+        tab_key=tab,
+        values=body.values,
+        if_match=if_match,
+    )
+    demarche = get_demarche(dossier.demarche)
+    counts = crud.piece_counts(session, [dossier.id])[dossier.id]
+    state = rules.tab_state(demarche, tab, dossier.data or {}, counts)
+    _with_etag(response, dossier.version)
+    return TabSavedOut(
+        dossier_id=dossier.id,
+        tab=tab,
+        version=dossier.version,
+        etag=crud.etag(dossier.version),
+        changed_fields=changed,
+        values=dict((dossier.data or {}).get(tab) or {}),
+        state=state.value,
+        state_label=state.label,
+        problems=problem_out(problems),
+    )
+
+
+@router.delete(
+    "/{dossier_id}",
+    status_code=204,
+    summary="Supprimer un brouillon",
+    description="Avec ses pièces et son historique ; brouillons seulement, avant la clôture.",
+    responses=problem_responses(403, 404, 409),
+)
+def delete_dossier(
+    dossier_id: DossierId, session: SessionDep, settings: SettingsDep, account: CurrentAccount
+) -> Response:
+    names = crud.delete_dossier(session, account, str(dossier_id))
+    for name in names:
+        remove_quietly(storage_path(settings.resolved_files_dir, name))
+    return Response(status_code=204)
+
+
+@router.get(
+    "/{dossier_id}/history",
+    response_model=list[EventOut],
+    summary="Historique d'un dossier",
+    description="Qui, quand, quelle action, quel onglet, quels champs (jamais les valeurs).",
+    responses=problem_responses(404),
+)
+def read_history(
+    dossier_id: DossierId, session: SessionDep, settings: SettingsDep, account: CurrentAccount
+) -> list[EventOut]:
+    dossier = crud.get_readable(session, account, str(dossier_id))
+    demarche = get_demarche(dossier.demarche)
+    labels = {t.key: t.label for t in demarche.tabs} | {"decision": "Décision"}
+    return [
+        EventOut(
+            at=to_local(event.at, settings.timezone),
+            action=event.action,
+            action_label=crud.Action.LABELS.get(event.action, event.action),
+            tab=event.tab,
+            tab_label=labels.get(event.tab or ""),
+            fields=list(event.fields or []),
+            actor=person(actor),
+        )
+        for event, actor in crud.history(session, dossier.id)
+    ]
+
+
+# --- transmission ----------------------------------------------------------------------
+
+
+@router.post(
+    "/{dossier_id}/transmit",
+    response_model=TransmittedOut,
+    summary="Transmettre le dossier",
+    description="Exige l'en-tête `Idempotency-Key` (428 sans) : rejouer la même clé renvoie "
+    "le récépissé d'origine sans second e-mail ; une autre clé sur un dossier transmis : "
+    "409. Exige les cases de certification de la démarche (ASP : les cases de l'étape "
+    "« Confirmer ») et un dossier complet (422 `dossier_incomplete` avec chaque problème). "
+    "`If-Match` facultatif : 412 si le dossier a changé depuis sa lecture. Un e-mail de "
+    "confirmation suit (ASP : accusé de réception à l'établissement recruteur).",
+    responses=problem_responses(403, 404, 409, 412, 428),
+)
+def transmit_dossier(
+    dossier_id: DossierId,
+    body: TransmitIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    account: CurrentAccount,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)] = None,
+    if_match: IfMatch = None,
+) -> Any:
+    answer, replayed = transmit(
+        session,
+        account,
+        dossier_id=str(dossier_id),
+        key=idempotency_key,
+        certifications=body.certifications,
+        if_match=if_match,
+        settings=settings,
+    )
+    if replayed:
+        return JSONResponse(answer, headers={"Idempotent-Replayed": "true"})
+    kick(request.app)
+    _with_etag(response, int(answer["version"]))
+    return answer
+
+
+# --- instruction and decisions ---------------------------------------------------------
+
+
+@router.post(
+    "/{dossier_id}/instruction",
+    response_model=DossierOut,
+    summary="Mettre en instruction",
+    description="Réservé aux instructeurs : transmis → en instruction.",
+    responses=problem_responses(403, 404, 409),
+)
+def instruct(
+    dossier_id: DossierId, session: SessionDep, settings: SettingsDep, account: Instructeur
+) -> DossierOut:
+    dossier = start_instruction(session, account, str(dossier_id))
+    return present(session, account, dossier, settings)
+
+
+@router.put(
+    "/{dossier_id}/decision",
+    response_model=DecisionOut,
+    summary="Enregistrer la décision",
+    description="Réservé aux instructeurs : accepté ou refusé, avec un commentaire ; "
+    "modifiable jusqu'à la publication des résultats de la campagne.",
+    responses=problem_responses(403, 404, 409),
+)
+def decide(
+    dossier_id: DossierId,
+    body: DecisionIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    account: Instructeur,
+) -> DecisionOut:
+    dossier, decision = record_decision(
+        session, account, dossier_id=str(dossier_id), decision=body.decision, comment=body.comment
+    )
+    campaign = session.get(Campaign, dossier.campaign_id)
+    assert campaign is not None
+    return decision_out(decision, campaign, settings.timezone)
+
+
+@router.get(
+    "/{dossier_id}/decision",
+    response_model=DecisionOut,
+    summary="Lire la décision",
+    description="Visible du titulaire une fois les résultats de la campagne publiés "
+    "(404 `decision_not_published` avant).",
+    responses=problem_responses(404),
+)
+def read_decision(
+    dossier_id: DossierId, session: SessionDep, settings: SettingsDep, account: CurrentAccount
+) -> DecisionOut:
+    dossier = crud.get_readable(session, account, str(dossier_id))
+    campaign = session.get(Campaign, dossier.campaign_id)
+    assert campaign is not None
+    decision = get_decision(session, dossier)
+    if decision is None or not decision_visible(account, campaign):
+        raise ApiProblem(404, "decision_not_published", "Aucune décision publiée pour ce dossier.")
+    return decision_out(decision, campaign, settings.timezone)

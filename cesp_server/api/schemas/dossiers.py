@@ -1,0 +1,194 @@
+"""Bodies of the dossier, piece, transmission and decision endpoints."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .campaigns import CampaignOut
+
+Value = str | bool | None
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ProblemOut(BaseModel):
+    tab: str
+    field: str | None
+    message: str
+    code: str
+
+
+class PersonOut(BaseModel):
+    id: int
+    display_name: str
+    role: str
+    role_label: str
+
+
+class DossierIn(_In):
+    id: UUID = Field(
+        description="Identifiant généré par le client : rejouer la création avec "
+        "le même identifiant renvoie le même dossier."
+    )
+    campaign_id: int = Field(ge=1, le=2**31 - 1)
+
+
+class TabStatusOut(BaseModel):
+    key: str
+    label: str
+    kind: str
+    state: str = Field(description="vide, incomplet, erreurs ou complet")
+    state_label: str
+    saved: bool
+    problems: list[ProblemOut]
+
+
+class TabBriefOut(BaseModel):
+    key: str
+    state: str
+
+
+class PieceOut(BaseModel):
+    id: str
+    piece_type: str
+    filename: str
+    size: int
+    sha256: str
+    content_type: str
+    uploaded_at: datetime
+
+
+class ReceiptPieceOut(BaseModel):
+    piece_type: str
+    filename: str
+    size: int
+    sha256: str
+
+
+class ReceiptOut(BaseModel):
+    numero: str
+    dossier_id: str
+    demarche: str
+    demarche_title: str
+    campaign_id: int
+    campaign_label: str
+    transmitted_at: str = Field(description="Date et heure de Paris, ISO 8601.")
+    certifications: list[str]
+    pieces: list[ReceiptPieceOut]
+    data_sha256: str = Field(description="SHA-256 des données transmises (JSON canonique).")
+    version: int
+
+
+class DecisionOut(BaseModel):
+    decision: Literal["accepte", "refuse"]
+    decision_label: str
+    comment: str
+    decided_at: datetime
+    published: bool
+
+
+class DossierOut(BaseModel):
+    id: str
+    numero: str
+    demarche: str
+    campaign: CampaignOut
+    state: str
+    state_label: str
+    version: int
+    etag: str
+    data: dict[str, dict[str, Value]]
+    saved_tabs: list[str]
+    certifications: list[str]
+    applicant_name: str
+    owner: PersonOut
+    created_by: PersonOut
+    created_at: datetime
+    updated_at: datetime
+    transmitted_at: datetime | None
+    editable: bool = Field(description="Ce compte peut-il le modifier maintenant ?")
+    complete: bool = Field(description="Tous les onglets et pièces sont complets.")
+    tabs: list[TabStatusOut]
+    pieces: list[PieceOut]
+    receipt: ReceiptOut | None
+    decision: DecisionOut | None = Field(
+        description="Présente une fois les résultats publiés (toujours pour l'instruction)."
+    )
+
+
+class DossierSummaryOut(BaseModel):
+    id: str
+    numero: str
+    demarche: str
+    campaign_id: int
+    campaign_label: str
+    state: str
+    state_label: str
+    version: int
+    updated_at: datetime
+    owner_name: str
+    applicant_name: str
+    tabs: list[TabBriefOut]
+    complete: bool
+
+
+class DossierListOut(BaseModel):
+    items: list[DossierSummaryOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class TabValuesIn(_In):
+    values: dict[str, Any] = Field(
+        description="Champ -> valeur (texte, case à cocher ou null) ; seuls les champs "
+        "envoyés changent."
+    )
+
+
+class TabSavedOut(BaseModel):
+    dossier_id: str
+    tab: str
+    version: int
+    etag: str
+    changed_fields: list[str]
+    values: dict[str, Value] = Field(description="Les valeurs de l'onglet, normalisées.")
+    state: str
+    state_label: str
+    problems: list[ProblemOut]
+
+
+class EventOut(BaseModel):
+    at: datetime
+    action: str
+    action_label: str
+    tab: str | None
+    tab_label: str | None
+    fields: list[str] = Field(description="Clés des champs modifiés (jamais leurs valeurs).")
+    actor: PersonOut
+
+
+class TransmitIn(_In):
+    certifications: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="Cases cochées (valeurs de `certifications` de la démarche).",
+    )
+
+
+class TransmittedOut(BaseModel):
+    dossier_id: str
+    numero: str
+    state: str
+    version: int
+    receipt: ReceiptOut
+
+
+class DecisionIn(_In):
+    decision: Literal["accepte", "refuse"]
+    comment: str = Field(default="", max_length=4000)

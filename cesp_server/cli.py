@@ -1,0 +1,362 @@
+"""`cesp-server`: run the platform and administer it (staff accounts, campaigns, jobs, mail).
+
+Settings come from the environment (`CESP_*`, see `cesp_server.settings`);
+`--database-url` and `--data-dir` override them for one command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import secrets
+import string
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from types import SimpleNamespace
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col, select
+
+from .clock import format_local, local_tz
+from .db import make_engine
+from .settings import Settings
+
+STAFF_ROLES = ("agent", "support", "instructeur", "admin")
+_DATETIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M")
+
+
+class CliError(Exception):
+    """A refusal: the French message is printed and the exit status is 1."""
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides: dict[str, object] = {}
+    if args.database_url:
+        overrides["database_url"] = args.database_url
+    if args.data_dir:
+        overrides["data_dir"] = args.data_dir
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _engine(settings: Settings) -> Engine:
+    """An engine on an up-to-date schema (the same initialisation as the server's)."""
+    from .app import init_database
+
+    engine = make_engine(settings)
+    init_database(SimpleNamespace(state=SimpleNamespace(engine=engine)))  # type: ignore[arg-type]
+    return engine
+
+
+def _parse_local(value: str, tz_name: str) -> datetime:
+    for fmt in _DATETIME_FORMATS:
+        try:
+            naive = datetime.strptime(value.strip(), fmt)
+        except ValueError:
+            continue
+        return naive.replace(tzinfo=local_tz(tz_name))
+    raise CliError(
+        f"Date et heure illisibles : « {value} » (format attendu : "
+        "AAAA-MM-JJ HH:MM, heure de Paris)."
+    )
+
+
+def generate_password(length: int = 16) -> str:
+    """A random password that meets the policy (letters, digits, specials; ASCII)."""
+    specials = "!#$%&*+-=?@_"
+    alphabet = string.ascii_letters + string.digits + specials
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(length))
+        if (
+            any(c.isdigit() for c in password)
+            and any(c in specials for c in password)
+            and any(c.islower() for c in password)
+            and any(c.isupper() for c in password)
+        ):
+            return password
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
+    import uvicorn
+
+    if args.database_url:
+        os.environ["CESP_DATABASE_URL"] = args.database_url
+    if args.data_dir:
+        os.environ["CESP_DATA_DIR"] = str(args.data_dir)
+    _engine(_settings(args)).dispose()  # create or check the schema once, before the workers
+    uvicorn.run(
+        "cesp_server.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level=args.log_level,
+    )
+    return 0
+
+
+def cmd_user_create(args: argparse.Namespace) -> int:
+    from .crud.accounts import AccountError, create_staff_account
+
+    password = args.password
+    generated = False
+    if args.generate:
+        password, generated = generate_password(), True
+    elif not password:
+        if not sys.stdin.isatty():
+            raise CliError(
+                "Donnez --password, --generate, ou lancez la commande dans un "
+                "terminal pour saisir le mot de passe."
+            )
+        password = getpass.getpass("Mot de passe : ")
+        if getpass.getpass("Confirmation : ") != password:
+            raise CliError("Les deux mots de passe ne sont pas identiques.")
+    settings = _settings(args)
+    engine = _engine(settings)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            account = create_staff_account(
+                session,
+                role=args.role,
+                email=args.email,
+                nom=args.nom,
+                prenom=args.prenom,
+                password=password,
+            )
+    except AccountError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        engine.dispose()
+    print(f"Compte {account.role} créé : identifiant {account.username} ({account.email}).")
+    if generated:
+        print(f"Mot de passe (affiché une seule fois) : {password}")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from .models import Account
+
+    engine = _engine(_settings(args))
+    with Session(engine) as session:
+        query = select(Account).order_by(col(Account.id))
+        if args.role:
+            query = query.where(Account.role == args.role)
+        accounts = session.exec(query).all()
+    engine.dispose()
+    for a in accounts:
+        print(f"{a.id:>6}  {a.role:<13} {a.status:<17} {a.username:<30} {a.email}")
+    if not accounts:
+        print("Aucun compte.")
+    return 0
+
+
+def cmd_campaign_create(args: argparse.Namespace) -> int:
+    from .crud.campaigns import CampaignError, create_campaign
+
+    settings = _settings(args)
+    opens = _parse_local(args.opens, settings.timezone)
+    closes = _parse_local(args.closes, settings.timezone)
+    engine = _engine(settings)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            campaign = create_campaign(
+                session,
+                demarche=args.demarche,
+                year=args.year,
+                label=args.label,
+                opens_at=opens,
+                closes_at=closes,
+            )
+    except CampaignError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        engine.dispose()
+    print(
+        f"Campagne {campaign.id} créée : {campaign.demarche} {campaign.year} « "
+        f"{campaign.label} », du {format_local(campaign.opens_at, settings.timezone)} au "
+        f"{format_local(campaign.closes_at, settings.timezone)} (heure de Paris)."
+    )
+    return 0
+
+
+def cmd_campaign_list(args: argparse.Namespace) -> int:
+    from .crud.campaigns import list_campaigns
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    with Session(engine) as session:
+        campaigns = list_campaigns(session, args.demarche)
+    engine.dispose()
+    for c in campaigns:
+        print(
+            f"{c.id:>4}  {c.demarche:<5} {c.year}  "
+            f"{format_local(c.opens_at, settings.timezone)} → "
+            f"{format_local(c.closes_at, settings.timezone)}  {c.label}"
+        )
+    if not campaigns:
+        print("Aucune campagne.")
+    return 0
+
+
+def _deliver_all(engine: Engine, settings: Settings) -> int:
+    from .mail.outbox import deliver_pending
+
+    total = 0
+    while True:
+        sent = deliver_pending(engine, settings, limit=100)
+        total += sent
+        if sent < 100:
+            return total
+
+
+def cmd_jobs_run(args: argparse.Namespace) -> int:
+    """Reminders then mail delivery; every step is safe to run on several workers at once."""
+    from .crud.accounts import purge_expired
+    from .crud.ratelimit import purge
+    from .limits import LIMITS
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    try:
+        reminders = 0
+        try:
+            from .jobs.reminders import send_closing_reminders
+        except ImportError:
+            send_closing_reminders = None  # type: ignore[assignment]
+        if send_closing_reminders is not None:
+            reminders = send_closing_reminders(engine, settings)
+        sent = _deliver_all(engine, settings)
+        with Session(engine) as session:
+            purged = purge(session, LIMITS.counter_retention) + purge_expired(session)
+    finally:
+        engine.dispose()
+    print(
+        f"Rappels mis en file : {reminders} ; e-mails envoyés : {sent} ; "
+        f"lignes expirées purgées : {purged}."
+    )
+    return 0
+
+
+def cmd_mail_flush(args: argparse.Namespace) -> int:
+    from .models import OutboxMail, utcnow
+
+    settings = _settings(args)
+    engine = _engine(settings)
+    try:
+        if args.retry_now:
+            with engine.begin() as conn:
+                conn.execute(
+                    update(OutboxMail)
+                    .where(col(OutboxMail.sent_at).is_(None))
+                    .values(next_attempt_at=utcnow())
+                )
+        sent = _deliver_all(engine, settings)
+        with Session(engine) as session:
+            waiting = len(
+                session.exec(select(OutboxMail.id).where(col(OutboxMail.sent_at).is_(None))).all()
+            )
+    finally:
+        engine.dispose()
+    print(f"E-mails envoyés : {sent} ; en attente d'un nouvel essai : {waiting}.")
+    return 0
+
+
+# --- parser ------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cesp-server",
+        description="Plateforme des candidatures CESP et Assistant Spécialiste Partagé : "
+        "serveur et administration. Réglages par variables d'environnement CESP_*.",
+    )
+    parser.add_argument("--database-url", help="URL SQLAlchemy de la base (CESP_DATABASE_URL)")
+    parser.add_argument("--data-dir", help="Dossier des données (CESP_DATA_DIR)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMANDE")
+
+    serve = commands.add_parser("serve", help="Lancer le serveur HTTP (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1", help="Adresse d'écoute (127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="Port d'écoute (8000)")
+    serve.add_argument("--workers", type=int, default=1, help="Nombre de processus (1)")
+    serve.add_argument("--log-level", default="info", help="Niveau de journal (info)")
+    serve.set_defaults(func=cmd_serve)
+
+    user = commands.add_parser("user", help="Comptes du personnel").add_subparsers(
+        dest="user_command", required=True, metavar="ACTION"
+    )
+    create = user.add_parser("create", help="Créer un compte agent, support, instructeur ou admin")
+    create.add_argument("--role", required=True, choices=STAFF_ROLES, help="Rôle du compte")
+    create.add_argument("--email", required=True, help="Adresse e-mail (identifiant)")
+    create.add_argument("--nom", required=True, help="Nom")
+    create.add_argument("--prenom", required=True, help="Prénom")
+    secret = create.add_mutually_exclusive_group()
+    secret.add_argument("--password", help="Mot de passe (sinon demandé au clavier)")
+    secret.add_argument(
+        "--generate", action="store_true", help="Générer un mot de passe, affiché une seule fois"
+    )
+    create.set_defaults(func=cmd_user_create)
+    users = user.add_parser("list", help="Lister les comptes")
+    users.add_argument("--role", help="Seulement ce rôle")
+    users.set_defaults(func=cmd_user_list)
+
+    campaign = commands.add_parser("campaign", help="Campagnes de candidature").add_subparsers(
+        dest="campaign_command", required=True, metavar="ACTION"
+    )
+    ccreate = campaign.add_parser("create", help="Créer une campagne (dates en heure de Paris)")
+    ccreate.add_argument(
+        "--demarche", required=True, choices=("cesp", "asp"), help="Démarche : cesp ou asp"
+    )
+    ccreate.add_argument("--year", required=True, type=int, help="Année de la campagne")
+    ccreate.add_argument("--label", required=True, help="Libellé affiché")
+    ccreate.add_argument(
+        "--opens", required=True, help="Ouverture, « AAAA-MM-JJ HH:MM » (heure de Paris)"
+    )
+    ccreate.add_argument(
+        "--closes", required=True, help="Clôture incluse, « AAAA-MM-JJ HH:MM » (heure de Paris)"
+    )
+    ccreate.set_defaults(func=cmd_campaign_create)
+    clist = campaign.add_parser("list", help="Lister les campagnes")
+    clist.add_argument("--demarche", choices=("cesp", "asp"), help="Seulement cette démarche")
+    clist.set_defaults(func=cmd_campaign_list)
+
+    jobs = commands.add_parser("jobs", help="Tâches planifiées").add_subparsers(
+        dest="jobs_command", required=True, metavar="ACTION"
+    )
+    run = jobs.add_parser(
+        "run",
+        help="Rappels de clôture et envoi des e-mails en attente "
+        "(pour cron ; sans risque sur plusieurs serveurs)",
+    )
+    run.set_defaults(func=cmd_jobs_run)
+
+    mail = commands.add_parser("mail", help="File d'envoi des e-mails").add_subparsers(
+        dest="mail_command", required=True, metavar="ACTION"
+    )
+    flush = mail.add_parser("flush", help="Envoyer maintenant les e-mails en attente")
+    flush.add_argument(
+        "--retry-now",
+        action="store_true",
+        help="Réessayer aussi les e-mails en échec sans attendre leur délai",
+    )
+    flush.set_defaults(func=cmd_mail_flush)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"cesp-server : {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
