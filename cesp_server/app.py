@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI
-from sqlmodel import SQLModel
 
 from . import __version__
 from .api.main import api_router
 from .db import make_engine
 from .errors import install_error_handlers
+from .migrate import upgrade
 from .settings import Settings
 
 
@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def init_database(app: FastAPI) -> None:
-    """Bring the schema up to date. (Alembic once the first revision lands.)"""
+    """Bring the schema to the latest Alembic revision (once across concurrent workers)."""
     from . import models  # noqa: F401  (registers every table)
 
-    SQLModel.metadata.create_all(app.state.engine)
+    upgrade(app.state.engine, app.state.settings)

@@ -87,6 +87,7 @@ def problem_response(
 
 
 _STATUS_CODES = {
+    400: ("bad_request", "Requête illisible : le corps n'est pas un JSON valide."),
     401: ("unauthenticated", "Connectez-vous pour continuer."),
     403: ("forbidden", "Vous n'avez pas le droit de faire cette action."),
     404: ("not_found", "Ressource introuvable."),
@@ -127,11 +128,14 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, detail = _STATUS_CODES.get(exc.status_code, ("http_error", str(exc.detail)))
-        return problem_response(
-            exc.status_code, code, detail, headers=getattr(exc, "headers", None)
-        )
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            from .api.problems import allowed_methods
+
+            headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
+        return problem_response(exc.status_code, code, detail, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -8,11 +8,12 @@ the OpenAPI document is a faithful contract (schemathesis checks every answer ag
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..errors import PROBLEM_JSON
 
-__all__ = ["PROBLEM_SCHEMA", "problem_responses"]
+__all__ = ["PROBLEM_SCHEMA", "allowed_methods", "problem_responses"]
 
 _PROBLEM_ITEM: dict[str, Any] = {
     "type": "object",
@@ -67,3 +68,20 @@ def problem_responses(*statuses: int, auth: bool = True) -> dict[int | str, dict
         }
         for status in sorted(codes)
     }
+
+
+_HTTP_METHODS = frozenset({"get", "put", "post", "delete", "patch", "head", "options", "trace"})
+
+
+def allowed_methods(app: Any, path: str) -> list[str]:
+    """Every method the OpenAPI document gives the path `path` (for a 405's `Allow`).
+
+    Starlette's 405 lists only the methods of the first route matching the path; the
+    405 handler can call this instead so that `Allow` names all of them.
+    """
+    methods: set[str] = set()
+    for template, operations in app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            methods.update(m.upper() for m in operations if m in _HTTP_METHODS)
+    return sorted(methods)

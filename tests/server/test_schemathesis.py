@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.specs.openapi.checks import allow_header_conformance, positive_data_acceptance
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.support.accounts import create_cesp_account, login
 from tests.support.dossiers import create_dossier, make_campaign, upload
@@ -30,9 +30,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 #: - positive_data_acceptance: a request valid for the JSON Schema may still be refused by
 #:   the domain (a NIR key, the closing date, a stale If-Match...): 4xx is the right answer.
-#: - allow_header_conformance: Starlette's 405 lists only the methods of the first route of a
-#:   path; the app-wide fix belongs in the 405 handler of `cesp_server.errors`.
-EXCLUDED_CHECKS = [positive_data_acceptance, allow_header_conformance]
+EXCLUDED_CHECKS = [positive_data_acceptance]
 #: Decides which cases get real resources (seeded: the same choices on every run).
 _RNG = random.Random(20260313)
 #: Operations that revoke the caller's session: called with a spare token.

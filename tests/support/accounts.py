@@ -194,3 +194,24 @@ def create_staff_account(
 
 def authed(server: ServerHandle, token: str) -> httpx.Client:
     return server.client(token)
+
+
+def expire_sessions(server: ServerHandle, *, revoke: bool = False) -> int:
+    """Make every open session of the platform idle for too long (401 `session_expired`),
+    or revoke them (401 `unauthenticated`); returns how many."""
+    from datetime import timedelta
+
+    from sqlmodel import col, select
+
+    from cesp_server.models import AuthSession, utcnow
+
+    with Session(server.app.state.engine, expire_on_commit=False) as session:
+        rows = list(session.exec(select(AuthSession).where(col(AuthSession.revoked_at).is_(None))))
+        for row in rows:
+            if revoke:
+                row.revoked_at = utcnow()
+            else:
+                row.last_seen_at = utcnow() - timedelta(days=1)
+            session.add(row)
+        session.commit()
+    return len(rows)

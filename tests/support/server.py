@@ -62,3 +62,20 @@ def test_settings(
         values.update(mail_backend="smtp", smtp_host="127.0.0.1", smtp_port=smtp_port)
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
+
+
+def restart_server(handle: ServerHandle) -> ServerHandle:
+    """The platform again, same settings (data directory, database) and same port, after
+    ``handle.stop()``: what a client sees when its server comes back."""
+    app = create_app(handle.settings)
+    port = int(handle.url.rsplit(":", 1)[1])
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True, name=f"uvicorn-{port}")
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not restart")
+        time.sleep(0.02)
+    return ServerHandle(handle.url, app, handle.settings, server, thread)
