@@ -13,7 +13,6 @@ import string
 import sys
 from collections.abc import Sequence
 from datetime import datetime
-from types import SimpleNamespace
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
@@ -41,10 +40,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _engine(settings: Settings) -> Engine:
     """An engine on an up-to-date schema (the same initialisation as the server's)."""
-    from .app import init_database
+    from . import models  # noqa: F401  (registers every table)
+    from .migrate import upgrade
 
     engine = make_engine(settings)
-    init_database(SimpleNamespace(state=SimpleNamespace(engine=engine)))  # type: ignore[arg-type]
+    upgrade(engine, settings)
     return engine
 
 
