@@ -14,6 +14,7 @@ from textual.command import CommandPalette
 from textual.reactive import reactive
 from textual.screen import Screen
 
+from cesp_tui.app_session import SessionMixin
 from cesp_tui.config import ClientConfig
 from cesp_tui.embedded import EmbeddedPlatform, EmbeddedStartError
 from cesp_tui.messages import (
@@ -22,7 +23,7 @@ from cesp_tui.messages import (
     PlatformFailed,
     PlatformReady,
 )
-from cesp_tui.screens.home import HomeScreen
+from cesp_tui.screens.login import LoginScreen
 
 if TYPE_CHECKING:  # imported on first use: the first screen shows sooner
     from cesp_tui.credentials import TokenStore
@@ -31,8 +32,9 @@ if TYPE_CHECKING:  # imported on first use: the first screen shows sooner
 HEALTH_PATH = "/api/v1/health"
 
 
-class CespApp(App[None]):
-    """Holds the configuration, the platform connection state and the local store."""
+class CespApp(SessionMixin, App[None]):
+    """Holds the configuration, the platform connection state and the local store;
+    sessions and the sync engine come from `SessionMixin` (``app_session.py``)."""
 
     CSS_PATH = "app.tcss"
     TITLE = "CESP"
@@ -48,6 +50,7 @@ class CespApp(App[None]):
             id="app.command_palette",
             priority=True,
         ),
+        Binding("ctrl+l", "logout", "Se déconnecter", id="app.logout"),
     ]
 
     #: "starting", "ready" or "failed".
@@ -58,6 +61,8 @@ class CespApp(App[None]):
     online: reactive[bool | None] = reactive(None)
     #: Why the embedded platform did not start (French).
     platform_error: reactive[str | None] = reactive(None)
+    #: Changes of the session's account that wait for the server.
+    pending: reactive[int] = reactive(0)
 
     def __init__(
         self,
@@ -67,15 +72,15 @@ class CespApp(App[None]):
         tokens: TokenStore | None = None,
     ) -> None:
         super().__init__()
+        self.init_sessions()
         self.config = config
         self.platform = platform or (EmbeddedPlatform() if config.embedded else None)
         if tokens is not None:
             self.tokens = tokens
 
-    def get_default_screen(self) -> Screen:
-        return HomeScreen()
-
     def on_mount(self) -> None:
+        # Pushed rather than the default screen: Textual reads a screen's CSS_PATH on push.
+        self.push_screen(LoginScreen())
         self.warm_indexes()
         if self.platform is not None:
             self.start_platform()
@@ -84,6 +89,7 @@ class CespApp(App[None]):
             self.post_message(PlatformReady(self.config.server_url, embedded=False))
 
     async def on_unmount(self) -> None:
+        await self.sessions_shutdown()
         if "draft_writer" in self.__dict__:
             await asyncio.to_thread(self.draft_writer.close)
         if self.platform is not None:
@@ -150,6 +156,7 @@ class CespApp(App[None]):
         self.platform_state = "ready"
         self.platform_error = None
         self.check_platform(message.url)
+        self.sessions_platform_ready(message)
 
     def on_platform_failed(self, message: PlatformFailed) -> None:
         self.platform_state = "failed"

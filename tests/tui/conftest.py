@@ -11,6 +11,10 @@ import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
 
+from cesp_tui.store import DraftStore
+from tests.support.server import ServerHandle, start_server, test_settings
+from tests.support.smtp import SmtpSink
+
 
 class MemoryKeyring(KeyringBackend):
     """A real keyring backend that keeps passwords in a dict (tests only)."""
@@ -45,3 +49,31 @@ def isolated_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     keyring.set_keyring(MemoryKeyring())
     yield
     keyring.core._keyring_backend = previous  # type: ignore[attr-defined]
+
+
+# --- a real platform on loopback (API client, sync engine and account screens) -----------
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpSink]:
+    """A real SMTP sink on 127.0.0.1 that keeps every mail the platform sends."""
+    sink = SmtpSink()
+    sink.start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture
+def server(tmp_path: Path, smtp: SmtpSink) -> Iterator[ServerHandle]:
+    """The platform (SQLite) under uvicorn on a loopback port, mailing to `smtp`."""
+    handle = start_server(test_settings(tmp_path / "server", smtp_port=smtp.port))
+    yield handle
+    handle.stop()
+
+
+@pytest.fixture
+def drafts(tmp_path: Path) -> Iterator[DraftStore]:
+    """A draft store of its own (the sync engine's tests)."""
+    store = DraftStore(tmp_path / "client" / "drafts.db")
+    yield store
+    store.close()

@@ -107,7 +107,7 @@ def test_embedded_platform_starts_on_loopback_and_stops(tmp_path: Path) -> None:
 async def test_app_shows_its_first_screen_then_the_embedded_platform(tmp_path: Path) -> None:
     app = CespApp(ClientConfig(data_dir=tmp_path), platform=EmbeddedPlatform(log_to_file=False))
     async with app.run_test(size=(80, 24)) as pilot:
-        status = app.screen.query_one("#home-platform")
+        status = app.screen.query_one("#platform-status")
         assert "Démarrage" in str(status.render()) or app.platform_state == "ready"
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -133,7 +133,8 @@ async def test_app_with_an_unreachable_server_says_hors_ligne(tmp_path: Path) ->
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.online is False
-        assert "Serveur : http://127.0.0.1" in str(app.screen.query_one("#home-platform").render())
+        platform_line = app.screen.query_one("#platform-status")
+        assert "Serveur : http://127.0.0.1" in str(platform_line.render())
         status = app.screen.query_one(StatusLine)
         assert status.online is False
 
@@ -142,7 +143,7 @@ async def test_global_keys_have_ids_and_french_descriptions(tmp_path: Path) -> N
     app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         bindings = {b.id: b for b in CespApp.BINDINGS}  # type: ignore[union-attr]
-        assert set(bindings) == {"app.quit", "app.help", "app.command_palette"}
+        assert set(bindings) == {"app.quit", "app.help", "app.command_palette", "app.logout"}
         assert bindings["app.quit"].description == "Quitter"
         await pilot.press("f1")
         await pilot.pause()

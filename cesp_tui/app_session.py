@@ -1,0 +1,475 @@
+"""The app's sessions: log in and out, restore the last session, run the sync engine, the
+re-authentication modal, and the sync engine's news passed on to the screen in front.
+
+`SessionMixin` is mixed into `CespApp` (``app.py`` stays small); its handlers are the
+app's. Workers do the I/O (HTTP, keyring, the draft store) and post messages; the
+handlers here change the state (``session``, ``api``, screens).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+from textual.message import Message
+from textual.worker import Worker
+
+from cesp_tui.api.errors import ApiError, Offline
+from cesp_tui.messages import (
+    ConnectionChanged,
+    CredentialsFallback,
+    DossiersPulled,
+    DossierSynced,
+    DossierTransmitted,
+    LoggedIn,
+    LoggedOut,
+    OpenFirstDossier,
+    PendingCountChanged,
+    PlatformReady,
+    SaveRefused,
+    SessionExpired,
+    SyncConflict,
+    SyncFailed,
+    SyncRequested,
+)
+from cesp_tui.session import (
+    Session,
+    last_user,
+    remember_last_user,
+    server_key_for,
+)
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+    from cesp_tui.api.client import ApiClient
+    from cesp_tui.sync import SyncEngine
+
+__all__ = ["SessionMixin", "first_login_campaign", "open_session"]
+
+NO_CAMPAIGN = (
+    "Aucune campagne « {title} » n'est ouverte pour le moment : vous pourrez déposer votre "
+    "demande dès l'ouverture de la prochaine campagne (« Mes demandes », touche n)."
+)
+
+
+@dataclasses.dataclass
+class _SessionRestored(Message):
+    """The start-up look for a kept session is over (``username`` to prefill)."""
+
+    username: str | None
+    message: str | None = None
+
+
+async def first_login_campaign(
+    api: ApiClient, session: Session, has_local_dossiers: bool
+) -> tuple[dict[str, Any] | None, str | None] | None:
+    """On an applicant's first login (no dossier here nor on the server), the campaign
+    to open a dossier in, or why there is none; None when it is not a first login."""
+    demarche = session.applicant_demarche
+    if demarche is None or has_local_dossiers:
+        return None
+    listed = await api.list_dossiers(limit=1)
+    if listed["total"] > 0:
+        return None
+    from cesp_core.demarches import get_demarche
+
+    campaigns = [c for c in await api.campaigns(demarche) if c.get("is_open")]
+    if not campaigns:
+        return None, NO_CAMPAIGN.format(title=get_demarche(demarche).short_title)
+    campaigns.sort(key=lambda c: str(c.get("closes_at") or ""))
+    return dict(campaigns[0]), None
+
+
+async def open_session(app: App[Any], api: ApiClient, identifier: str, password: str) -> LoggedIn:
+    """Log in, and find out whether it is the applicant's first login. Raises `ApiError`
+    or `Offline`; the login screen posts the answer to the app."""
+    answer = await api.login(identifier, password)
+    account = dict(answer["account"])
+    config = getattr(app, "config", None)
+    session = Session(
+        server_url=api.base_url,
+        server_key=server_key_for(api.base_url, embedded=bool(getattr(config, "embedded", True))),
+        username=str(account.get("username") or identifier),
+        token=answer["token"],
+        account=account,
+    )
+    has_local = False
+    drafts = await asyncio.to_thread(lambda: getattr(app, "drafts", None))
+    if drafts is not None:
+        has_local = bool(await asyncio.to_thread(drafts.list, session.server_key, session.username))
+    first = None
+    try:
+        first = await first_login_campaign(api, session, has_local)
+    except (ApiError, Offline):  # the session is open all the same
+        first = None
+    campaign, reason = first if first is not None else (None, None)
+    return LoggedIn(session, first_campaign=campaign, no_campaign=reason)
+
+
+def _prefill(demarche: str, account: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What the account already tells, as the server fills a new dossier with it."""
+    if demarche == "cesp":
+        values = {
+            "civilite": account.get("civilite") if account.get("civilite") in ("M", "F") else None,
+            "nom_naissance": account.get("nom"),
+            "prenoms": account.get("prenom"),
+            "date_naissance": account.get("date_naissance"),
+        }
+        return {"etat_civil": {k: v for k, v in values.items() if v}}
+    if demarche == "asp":
+        values = {
+            "etab_recruteur_nom": account.get("etablissement_nom"),
+            "etab_recruteur_finess": account.get("finess"),
+        }
+        return {"identification": {k: v for k, v in values.items() if v}}
+    return {}
+
+
+class SessionMixin:
+    """Sessions and sync for `CespApp` (see the module's docstring)."""
+
+    #: The logged-in user (None: logged out).
+    session: Session | None
+    #: The platform's client (None until the platform answers); it carries the token.
+    api: ApiClient | None
+    #: The sync engine of the session (None when logged out).
+    sync_engine: SyncEngine | None
+    #: Conflicts announced and not yet resolved, by (dossier id, tab).
+    conflicts: dict[tuple[str, str], SyncConflict]
+
+    def init_sessions(self) -> None:
+        self.session = None
+        self.api = None
+        self.sync_engine = None
+        self.conflicts = {}
+        self._restore_done = False
+
+    @property
+    def _app(self) -> Any:
+        return self
+
+    @property
+    def server_key(self) -> str | None:
+        app = self._app
+        url = getattr(app, "server_url", None)
+        if url is None:
+            return None
+        return server_key_for(url, embedded=app.config.embedded)
+
+    # --- platform and start-up ---------------------------------------------------------
+
+    def sessions_platform_ready(self, message: PlatformReady) -> None:
+        """The platform answers at ``message.url``: a client for it, and the last session
+        back if its token is still accepted."""
+        from cesp_tui.api.client import ApiClient
+
+        if self.api is None or self.api.base_url != message.url.rstrip("/"):
+            old = self.api
+            self.api = ApiClient(message.url)
+            if old is not None:
+                self._app.run_worker(old.aclose(), group="api-close")
+        if self.session is None and not self._restore_done:
+            self._app.run_worker(self._restore(), group="session-restore", exclusive=True)
+
+    async def _restore(self) -> None:
+        app = self._app
+        key = self.server_key
+        api = self.api
+        if key is None or api is None:
+            return
+        username = await asyncio.to_thread(last_user, app.config.data_dir, key)
+        if not username:
+            app.post_message(_SessionRestored(None))
+            return
+        token = await asyncio.to_thread(app.tokens.load, key, username)
+        notice = app.tokens.take_notice()
+        if notice:
+            app.post_message(CredentialsFallback(notice))
+        if not token:
+            app.post_message(_SessionRestored(username))
+            return
+        from cesp_tui.api.client import ApiClient
+
+        probe = ApiClient(api.base_url, token)
+        try:
+            account = await probe.me()
+        except Offline:
+            # Local-first: work offline with the kept session; the engine retries.
+            session = Session(api.base_url, key, username, token, {"username": username})
+            app.post_message(LoggedIn(session, restored=True))
+            return
+        except ApiError:
+            await asyncio.to_thread(app.tokens.delete, key, username)
+            app.post_message(
+                _SessionRestored(
+                    username, "Votre session précédente a expiré : saisissez votre mot de passe."
+                )
+            )
+            return
+        finally:
+            await probe.aclose()
+        session = Session(api.base_url, key, str(account.get("username") or username), token)
+        session.account = dict(account)
+        app.post_message(LoggedIn(session, restored=True))
+
+    def on__session_restored(self, message: _SessionRestored) -> None:
+        self._restore_done = True
+        from cesp_tui.screens.login import LoginScreen
+
+        screen = self._app.screen
+        if isinstance(screen, LoginScreen):
+            current = screen.query_one("#identifier").value  # type: ignore[attr-defined]
+            if not current and message.username:
+                screen.prefill(message.username, message.message, "info")
+            elif message.message:
+                screen.show_banner(message.message, "info")
+
+    def on_credentials_fallback(self, message: CredentialsFallback) -> None:
+        self._app.notify(message.reason, title="Trousseau", severity="warning", timeout=15)
+
+    # --- logging in and out ------------------------------------------------------------
+
+    def on_logged_in(self, message: LoggedIn) -> None:
+        app = self._app
+        self._restore_done = True
+        session = message.session
+        self.session = session
+        if self.api is not None:
+            self.api.token = session.token
+        self.conflicts = {}
+        app.run_worker(self._keep_session(session), group="session-keep", exclusive=True)
+        self._start_sync(session)
+        app.run_worker(self._go_home(message), group="session-home", exclusive=True)
+
+    async def _keep_session(self, session: Session) -> None:
+        app = self._app
+        await asyncio.to_thread(
+            app.tokens.save, session.server_key, session.username, session.token
+        )
+        await asyncio.to_thread(
+            remember_last_user, app.config.data_dir, session.server_key, session.username
+        )
+        notice = app.tokens.take_notice()
+        if notice:
+            app.post_message(CredentialsFallback(notice))
+
+    async def _go_home(self, message: LoggedIn) -> None:
+        from cesp_core.demarches import get_demarche
+        from cesp_tui.screens.home import HomeScreen
+
+        app = self._app
+        while len(app.screen_stack) > 1:  # the bottom one is Textual's blank default
+            await app.pop_screen()
+        await app.push_screen(HomeScreen())
+        session = message.session
+        if message.first_campaign is not None and session.applicant_demarche:
+            campaign = message.first_campaign
+            demarche_key = str(campaign.get("demarche") or session.applicant_demarche)
+            demarche = get_demarche(demarche_key)
+            drafts = await asyncio.to_thread(lambda: app.drafts)
+            dossier = await asyncio.to_thread(
+                drafts.create_local,
+                session.server_key,
+                session.username,
+                demarche_key,
+                int(campaign["id"]),
+                data=_prefill(demarche_key, session.account),
+            )
+            tab = demarche.first_tab or demarche.tabs[0].key
+            app.screen.post_message(
+                OpenFirstDossier(dossier.id, demarche_key, int(campaign["id"]), tab)
+            )
+            if self.sync_engine is not None:
+                self.sync_engine.wake()
+        elif message.no_campaign:
+            app.notify(message.no_campaign, title="Campagnes", severity="warning", timeout=20)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "logout":
+            return self.session is not None
+        return True
+
+    def action_logout(self) -> None:
+        """Ctrl+L: revoke the session on the server, forget its token here."""
+        if self.session is None:
+            return
+        self._app.run_worker(self._logout(self.session), group="session-logout", exclusive=True)
+
+    async def _logout(self, session: Session) -> None:
+        app = self._app
+        self._stop_sync()
+        api = self.api
+        if api is not None:
+            api.token = session.token
+            try:
+                await api.logout()
+            except (ApiError, Offline):
+                api.token = None  # revoked or unreachable: forgotten here all the same
+        await asyncio.to_thread(app.tokens.delete, session.server_key, session.username)
+        from cesp_tui.sync import local
+
+        drafts = await asyncio.to_thread(lambda: app.drafts)
+        waiting = await asyncio.to_thread(
+            local.pending_count, drafts, session.server_key, session.username
+        )
+        text = "Vous êtes déconnecté."
+        if waiting == 1:
+            text += " 1 modification en attente sera envoyée à votre prochaine connexion."
+        elif waiting > 1:
+            text += (
+                f" {waiting} modifications en attente seront envoyées à votre prochaine connexion."
+            )
+        app.post_message(LoggedOut(text))
+
+    def on_logged_out(self, message: LoggedOut) -> None:
+        from cesp_tui.screens.login import LoginScreen
+
+        app = self._app
+        username = self.session.username if self.session else None
+        self.session = None
+        self.conflicts = {}
+        app.pending = 0
+        while len(app.screen_stack) > 1:  # the bottom one is Textual's blank default
+            app.pop_screen()
+        app.push_screen(LoginScreen(username=username, banner=message.message, banner_kind="info"))
+
+    # --- session expiry --------------------------------------------------------------------
+
+    def on_session_expired(self, message: SessionExpired) -> None:
+        from cesp_tui.screens.reauth import ReauthModal
+
+        app = self._app
+        if self.session is None or isinstance(app.screen, ReauthModal):
+            return
+        app.push_screen(ReauthModal(self.session.username, message.detail), self._reauthed)
+
+    def _reauthed(self, token: str | None) -> None:
+        session = self.session
+        if session is None:
+            return
+        if token is None:  # the user chose to log out
+            self.action_logout()
+            return
+        session.token = token
+        if self.api is not None:
+            self.api.token = token
+        if self.sync_engine is not None:
+            self.sync_engine.resume(token)
+        self._app.run_worker(self._keep_session(session), group="session-keep", exclusive=True)
+
+    # --- the sync engine -------------------------------------------------------------------
+
+    def _start_sync(self, session: Session) -> None:
+        self._stop_sync()
+        self._app.run_worker(self._run_sync(session), group="sync", exclusive=True, name="sync")
+
+    def _stop_sync(self) -> None:
+        if self.sync_engine is not None:
+            self.sync_engine.stop()
+            self.sync_engine = None
+        self._app.workers.cancel_group(self._app, "sync")
+
+    async def _run_sync(self, session: Session) -> None:
+        from cesp_tui.api.client import ApiClient
+        from cesp_tui.sync import SyncEngine
+
+        app = self._app
+        drafts = await asyncio.to_thread(lambda: app.drafts)
+        client = ApiClient(session.server_url, session.token)
+        engine = SyncEngine(
+            drafts,
+            client,
+            server_key=session.server_key,
+            username=session.username,
+            post=app.post_message,
+        )
+        self.sync_engine = engine
+        try:
+            await engine.run()
+        finally:
+            if self.sync_engine is engine:
+                self.sync_engine = None
+            await client.aclose()
+
+    def request_sync(self) -> None:
+        """Send what waits now (after a save, or to retry at once)."""
+        if self.sync_engine is not None:
+            self.sync_engine.wake()
+
+    def on_sync_requested(self, message: SyncRequested) -> None:
+        self.request_sync()
+
+    # --- the engine's news, passed on to the screen in front -------------------------------
+
+    def _forward(self, message: Message) -> None:
+        """A copy to the screen in front and to every "Mes demandes" / dossier screen of
+        the stack (they reload what changed). Copies do not bubble back to the app."""
+        if getattr(message, "_cesp_forwarded", False):
+            return
+        try:
+            from cesp_tui.screens.dossier import OpensDossiers
+        except ImportError:  # pragma: no cover - the dossier screens are optional here
+            targets = [self._app.screen]
+        else:
+            stack = self._app.screen_stack
+            targets = [s for s in stack if isinstance(s, OpensDossiers)]
+            if stack and stack[-1] not in targets:
+                targets.append(stack[-1])
+        for screen in targets:
+            copy = dataclasses.replace(message)  # type: ignore[type-var]
+            copy._cesp_forwarded = True  # type: ignore[attr-defined]
+            copy.bubble = False  # type: ignore[misc]
+            screen.post_message(copy)
+
+    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        self._forward(message)
+
+    def on_pending_count_changed(self, message: PendingCountChanged) -> None:
+        self._app.pending = message.count
+        self._forward(message)
+
+    def on_save_refused(self, message: SaveRefused) -> None:
+        detail = message.detail
+        details = [p.message for p in message.problems if p.message != detail][:3]
+        if details:
+            detail += "\n" + "\n".join(f"• {text}" for text in details)
+        self._app.notify(detail, title="Refusé par la plateforme", severity="error", timeout=30)
+        self._forward(message)
+
+    def on_sync_conflict(self, message: SyncConflict) -> None:
+        self.conflicts[(message.dossier_id, message.tab)] = message
+        self._forward(message)
+
+    def on_dossier_synced(self, message: DossierSynced) -> None:
+        if message.tab is not None:
+            self.conflicts.pop((message.dossier_id, message.tab), None)
+        self._forward(message)
+
+    def on_dossiers_pulled(self, message: DossiersPulled) -> None:
+        self._forward(message)
+
+    def on_dossier_transmitted(self, message: DossierTransmitted) -> None:
+        self._app.notify(
+            f"Votre demande n° {message.numero} est transmise : un e-mail de confirmation "
+            "vous est envoyé.",
+            title="Demande transmise",
+            timeout=15,
+        )
+        self._forward(message)
+
+    def on_sync_failed(self, message: SyncFailed) -> None:
+        self._forward(message)
+
+    # --- shutdown ---------------------------------------------------------------------------
+
+    async def sessions_shutdown(self) -> None:
+        if self.sync_engine is not None:
+            self.sync_engine.stop()
+        worker: Worker[Any]
+        for worker in list(self._app.workers):
+            if worker.group == "sync":
+                worker.cancel()
+        if self.api is not None:
+            await self.api.aclose()
