@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
 from .settings import Settings
@@ -30,6 +31,20 @@ def make_engine(settings: Settings) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def pool_capacity(engine: Engine) -> int:
+    """How many connections the engine hands out at once without making anyone wait.
+
+    A `QueuePool` (files, PostgreSQL) blocks past `pool_size + max_overflow`; the other
+    pools (in-memory SQLite, `NullPool`) never block: no cap is needed.
+    """
+    pool = engine.pool
+    if isinstance(pool, QueuePool):
+        overflow = getattr(pool, "_max_overflow", 0)
+        if overflow >= 0:
+            return pool.size() + overflow
+    return 10_000
 
 
 def session_scope(engine: Engine) -> Iterator[Session]:

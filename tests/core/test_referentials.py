@@ -197,7 +197,7 @@ def test_data_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         "code,nom,region,zone\n99,Testland,00,metro\n", encoding="utf-8"
     )
     (tmp_path / "pays.csv").write_text("code,nom\nZZ,Zedland\n", encoding="utf-8")
-    monkeypatch.setenv("CESP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CESP_REFERENTIALS_DIR", str(tmp_path))
     referentials._clear_caches()
     try:
         assert referentials.data_dir() == tmp_path
@@ -210,7 +210,7 @@ def test_data_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert referentials.departements() == (Departement("99", "Testland", "00", "metro"),)
         assert referentials.pays() == (Pays("ZZ", "Zedland"),)
     finally:
-        monkeypatch.delenv("CESP_DATA_DIR")
+        monkeypatch.delenv("CESP_REFERENTIALS_DIR")
         referentials._clear_caches()
     assert len(referentials.communes()) == 37_590
 
@@ -218,7 +218,7 @@ def test_data_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 def test_default_data_dir_is_the_repository_data_folder(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.delenv("CESP_DATA_DIR", raising=False)
+    monkeypatch.delenv("CESP_REFERENTIALS_DIR", raising=False)
     assert referentials.data_dir() == DATA
 
 
