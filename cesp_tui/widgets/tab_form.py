@@ -95,6 +95,8 @@ class TabForm(VerticalScroll):
             field.key: FieldRow(field, self._values.get(field.key)) for field in self.tab.fields
         }
         self._derived_bic: str | None = None
+        #: Enter picked a value in this field: move on once the change is applied.
+        self._advance_after: str | None = None
         self._derived_bank: str | None = None
 
     @property
@@ -184,6 +186,9 @@ class TabForm(VerticalScroll):
         self._values[event.key] = event.value
         self.post_message(self.FieldChanged(self, self.tab.key, event.key, event.value))
         self._apply_rules(changed=event.key)
+        if self._advance_after == event.key:
+            self._advance_after = None
+            self.screen.focus_next()
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
@@ -191,6 +196,12 @@ class TabForm(VerticalScroll):
         if row is None or not row.is_single_line:
             return
         event.stop()
+        control = row.control_widget
+        if isinstance(control, FilterSelect) and control.value != self._values.get(row.key):
+            # Enter just picked a value: move on once the form has applied it, so that
+            # a field it shows ("Niveau" -> "Université / UFR") is the next one.
+            self._advance_after = row.key
+            return
         self.screen.focus_next()
 
     @on(IbanInput.Derived)

@@ -1,0 +1,909 @@
+"""One open dossier: its tabs' header, the current tab, and what the sync engine says.
+
+`DossierScreen` holds the dossier's local copy (``data``, pieces, certifications) and
+switches between one view per tab in a ``ContentSwitcher`` (`TabScreen` for form tabs,
+`PiecesScreen`, `SyntheseScreen`; built on first visit and kept, so the cursor and the
+scroll position of each tab survive a switch). Why a ContentSwitcher rather than
+Textual's screen stack: docs/adr/0007-dossier-screens.md.
+
+- Every field change goes to the local store at once through the app's `DraftWriter`;
+  the header's states (`rules.tab_state`) follow, a fifth of a second later.
+- "Enregistrer" (Ctrl+S) checks the tab with `cesp_core`, shows the problems under their
+  fields, marks the tab saved and queues it for the server (`DraftStore.mark_tab_saved`);
+  "Enregistrer et suivant" (Ctrl+N) then opens the next tab when nothing is missing.
+- A transmitted (or closed) dossier opens read-only under a banner; a save the server
+  refuses (`SaveRefused`) is loud (banner, error notification, problems on their
+  fields); a conflict (`SyncConflict`) opens the merge screen.
+
+Workers only read and write the store and post messages; handlers change the screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
+from textual.message import Message
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Footer, Static
+
+from cesp_core.demarches import get_demarche, rules
+from cesp_core.demarches.model import Demarche, Tab, TabKind, Value
+from cesp_core.lifecycle import READ_ONLY_ROLES, STATE_LABELS, DossierState, Role
+from cesp_core.problems import Problem
+from cesp_tui.messages import (
+    ConnectionChanged,
+    DossiersPulled,
+    DossierSynced,
+    DossierTransmitted,
+    PendingCountChanged,
+    SaveRefused,
+    SyncConflict,
+    SyncFailed,
+    SyncRequested,
+)
+from cesp_tui.store import LocalDossier, LocalPiece, OpKind, PendingOp, PieceState
+from cesp_tui.widgets.readonly_banner import ReadonlyBanner
+from cesp_tui.widgets.status_line import StatusLine
+from cesp_tui.widgets.tab_header import TabHeader
+
+from .pieces import PiecesScreen
+from .synthese import TRANSMITTED_BANNER, SyntheseScreen
+from .tab import DossierView, TabScreen
+
+if TYPE_CHECKING:
+    from cesp_tui.api import ApiClient
+    from cesp_tui.store import DraftStore, DraftWriter
+
+__all__ = [
+    "CONFLICT_PREFIX",
+    "REFUSED_PREFIX",
+    "DossierLoaded",
+    "DossierScreen",
+    "DossierSnapshot",
+    "OpensDossiers",
+    "Workspace",
+    "forward_to_screens",
+    "load_snapshot",
+    "transmitted_on",
+]
+
+#: ``last_error`` prefixes the sync engine gives parked operations (cesp_tui.sync.local).
+CONFLICT_PREFIX = "conflit"
+REFUSED_PREFIX = "refusé"
+#: Delay before the header's states follow the typing.
+STATES_DELAY = 0.2
+
+
+# --- what the screens work with ---------------------------------------------------------------
+
+
+@dataclass
+class Workspace:
+    """The logged-in user's local side: the store, its writer, who and where.
+
+    ``server_key`` and ``username`` select the account's dossiers in the store
+    (`cesp_tui.session.Session`); ``api`` lists campaigns (None: offline or tests)."""
+
+    store: DraftStore
+    writer: DraftWriter
+    server_key: str
+    username: str
+    role: str = "candidat"
+    #: The démarche this account applies to (None for staff).
+    applicant_demarche: str | None = "cesp"
+    api: ApiClient | None = None
+    #: Campaign id -> label, learnt whenever the platform lists its campaigns.
+    campaign_labels: dict[int, str] = dataclass_field(default_factory=dict)
+
+    @property
+    def read_only_role(self) -> bool:
+        try:
+            return Role(self.role) in READ_ONLY_ROLES
+        except ValueError:
+            return False
+
+    @classmethod
+    def from_app(cls, app: App[Any]) -> Workspace | None:
+        """The workspace of the app's session (None before login). Opens the draft store
+        on first use: call from a worker."""
+        session = getattr(app, "session", None)
+        if session is None:
+            return None
+        return cls(
+            store=app.drafts,  # type: ignore[attr-defined]
+            writer=app.draft_writer,  # type: ignore[attr-defined]
+            server_key=session.server_key,
+            username=session.username,
+            role=session.role or "candidat",
+            applicant_demarche=session.applicant_demarche,
+            api=getattr(app, "api", None),
+        )
+
+
+@dataclass
+class DossierSnapshot:
+    """A dossier as the store has it, with its pieces and waiting operations."""
+
+    dossier: LocalDossier
+    pieces: list[LocalPiece]
+    ops: list[PendingOp]
+
+    @property
+    def transmit_pending(self) -> bool:
+        return any(op.kind == OpKind.TRANSMIT for op in self.ops)
+
+    def conflicts(self) -> list[SyncConflict]:
+        """Saves parked on a conflict, as the sync engine announces them."""
+        dossier = self.dossier
+        found = []
+        for op in self.ops:
+            if op.kind != OpKind.SAVE_TAB or not op.tab:
+                continue
+            if not (op.last_error or "").startswith(CONFLICT_PREFIX):
+                continue
+            found.append(
+                SyncConflict(
+                    dossier.id,
+                    op.tab,
+                    dict(op.payload.get("values") or {}),
+                    dict((dossier.server_data or {}).get(op.tab) or {}),
+                    dossier.server_version or 0,
+                )
+            )
+        return found
+
+
+def load_snapshot(store: DraftStore, dossier_id: str) -> DossierSnapshot | None:
+    """Blocking: call from a thread."""
+    dossier = store.get(dossier_id)
+    if dossier is None:
+        return None
+    return DossierSnapshot(dossier, store.pieces(dossier_id), store.ops(dossier_id))
+
+
+def transmitted_on(dossier: LocalDossier, receipt: dict[str, Any] | None = None) -> str:
+    """``12/03/2026 à 14:05``: from the receipt when known, else the last sync."""
+    moment: datetime | None = None
+    text = (receipt or {}).get("transmitted_at")
+    if isinstance(text, str):
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            moment = None
+    if moment is None and (dossier.synced_at or dossier.updated_at):
+        naive = dossier.synced_at or dossier.updated_at
+        moment = naive.replace(tzinfo=UTC).astimezone()
+    if moment is None:
+        return ""
+    return moment.strftime("%d/%m/%Y à %H:%M")
+
+
+@dataclass
+class DossierLoaded(Message):
+    """A dossier was read from the store (None: it is not there), to be shown."""
+
+    dossier_id: str
+    snapshot: DossierSnapshot | None
+    tab: str | None = None
+    field: str | None = None
+
+
+class OpensDossiers:
+    """For screens that open dossiers (home, dossier, command palette): read the dossier in
+    a worker, then push (or switch to) its `DossierScreen` in the handler."""
+
+    def open_dossier(
+        self, dossier_id: str, *, tab: str | None = None, field: str | None = None
+    ) -> None:
+        assert isinstance(self, Screen)
+        workspace = self.workspace  # type: ignore[attr-defined]
+        if isinstance(self, DossierScreen) and dossier_id == self.dossier_id:
+            self.call_next(self.show_tab, tab or self.current_tab, field)
+            return
+        if workspace is None:  # not logged in yet / store still opening: right after
+            self._open_when_ready = (dossier_id, tab, field)
+            return
+        self._load_for_opening(workspace.store, dossier_id, tab, field)
+
+    #: A dossier asked for before the workspace was known (home screen at login).
+    _open_when_ready: tuple[str, str | None, str | None] | None = None
+
+    @work(thread=True, group="open-dossier", exclusive=True)
+    def _load_for_opening(
+        self, store: DraftStore, dossier_id: str, tab: str | None, field: str | None
+    ) -> None:
+        assert isinstance(self, DOMNode)
+        snapshot = load_snapshot(store, dossier_id)
+        self.post_message(DossierLoaded(dossier_id, snapshot, tab, field))
+
+    def on_dossier_loaded(self, message: DossierLoaded) -> None:
+        assert isinstance(self, Screen)
+        message.stop()
+        if message.snapshot is None:
+            self.notify("Ce dossier n'est plus sur ce poste.", severity="error")
+            return
+        screen = DossierScreen(
+            self.workspace,  # type: ignore[attr-defined]
+            message.snapshot,
+            tab=message.tab,
+            field=message.field,
+        )
+        if isinstance(self, DossierScreen):
+            self.app.switch_screen(screen)
+        else:
+            self.app.push_screen(screen)
+
+
+def forward_to_screens(app: App[Any], message: Message) -> int:
+    """Give a copy of a sync message (`SyncConflict`, `SaveRefused`, `DossierSynced`,
+    `DossierTransmitted`, `DossiersPulled`, `PendingCountChanged`, `ConnectionChanged`,
+    `OpenFirstDossier`...) to every "Mes demandes" and dossier screen of the stack, modal
+    boxes over them included. The sync engine posts to the app; the app calls this from
+    its handlers. Returns how many screens got it."""
+    import dataclasses
+
+    count = 0
+    for screen in app.screen_stack:
+        if isinstance(screen, OpensDossiers):
+            copy = dataclasses.replace(message) if dataclasses.is_dataclass(message) else message
+            screen.post_message(copy)  # type: ignore[arg-type]
+            count += 1
+    return count
+
+
+# --- messages of the screen's own workers ------------------------------------------------------
+
+
+@dataclass
+class _TabQueued(Message):
+    tab: str
+    problems: list[Problem]
+    go_next: bool
+
+
+@dataclass
+class _SnapshotReloaded(Message):
+    snapshot: DossierSnapshot | None
+
+
+@dataclass
+class _TransmitQueued(Message):
+    pass
+
+
+@dataclass
+class _MergeApplied(Message):
+    tab: str
+    values: dict[str, Value]
+    requeued: bool
+
+
+@dataclass
+class _PendingCounted(Message):
+    count: int
+
+
+def _queued_tabs(ops: Sequence[PendingOp]) -> set[str]:
+    return {op.tab for op in ops if op.kind == OpKind.SAVE_TAB and op.tab}
+
+
+def _commands() -> Any:
+    from cesp_tui.commands import DossierCommands
+
+    return DossierCommands
+
+
+# --- the screen -----------------------------------------------------------------------------------
+
+
+class DossierScreen(OpensDossiers, Screen[None]):
+    """The tabs of one dossier. ``tab`` / ``field``: where to put the cursor first."""
+
+    CSS_PATH: ClassVar[list[str]] = [  # type: ignore[misc]
+        "dossier.tcss",
+        "tab.tcss",
+        "pieces.tcss",
+        "synthese.tcss",
+    ]
+    COMMANDS: ClassVar[set[Any]] = {_commands}
+    AUTO_FOCUS = None
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Enregistrer", id="dossier.save"),
+        Binding("ctrl+n", "save_next", "Enregistrer et suivant", id="dossier.save_next"),
+        Binding("f2", "goto(1)", "Onglets", key_display="F2…F8", id="dossier.tab_1"),
+        *(
+            Binding(f"f{n + 1}", f"goto({n})", f"Onglet {n}", show=False, id=f"dossier.tab_{n}")
+            for n in range(2, 8)
+        ),
+        *(
+            Binding(str(n), f"goto({n})", f"Onglet {n}", show=False, id=f"dossier.key_{n}")
+            for n in range(1, 9)
+        ),
+        Binding("f9", "home", "Mes demandes", id="dossier.home"),
+        Binding("ctrl+r", "merge", "Fusionner les versions", id="dossier.merge"),
+    ]
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        snapshot: DossierSnapshot,
+        *,
+        tab: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(id=f"dossier-{snapshot.dossier.id}")
+        self.workspace = workspace
+        self.dossier: LocalDossier = snapshot.dossier
+        self.demarche: Demarche = get_demarche(snapshot.dossier.demarche)
+        self.data: dict[str, dict[str, Value]] = {
+            key: dict(values) for key, values in (snapshot.dossier.data or {}).items()
+        }
+        self.pieces: list[LocalPiece] = list(snapshot.pieces)
+        self.certifications: list[str] = list(snapshot.dossier.certifications)
+        self.dirty_tabs: list[str] = list(snapshot.dossier.dirty_tabs)
+        self.transmit_pending = snapshot.transmit_pending
+        self.conflicts: list[SyncConflict] = snapshot.conflicts()
+        self.current_tab: str = self._initial_tab(tab)
+        self._initial_field = field
+        self._views: dict[str, DossierView] = {}
+        self._states_timer: Timer | None = None
+        self._server_problems: dict[str, list[Problem]] = {}
+        self._receipt: dict[str, Any] = {}
+        self._just_transmitted = False
+        self._merging: set[str] = set()
+        self._queued_tabs: set[str] = _queued_tabs(snapshot.ops)
+        self._select_piece_type: str | None = None
+        #: The widget that had the focus when each tab was left.
+        self._last_focus: dict[str, Widget] = {}
+
+    def _initial_tab(self, tab: str | None) -> str:
+        keys = [t.key for t in self.demarche.tabs]
+        if tab in keys:
+            return tab  # type: ignore[return-value]
+        return self.demarche.first_tab or keys[0]
+
+    # --- state ---------------------------------------------------------------------------
+
+    @property
+    def dossier_id(self) -> str:
+        return self.dossier.id
+
+    @property
+    def readonly(self) -> bool:
+        return (
+            self.dossier.state != DossierState.BROUILLON
+            or self.transmit_pending
+            or self.workspace.read_only_role
+        )
+
+    @property
+    def piece_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for piece in self.pieces:
+            if piece.state != PieceState.REFUSED:
+                counts[piece.piece_type] = counts.get(piece.piece_type, 0) + 1
+        return counts
+
+    def tab_states(self) -> dict[str, rules.TabState | None]:
+        counts = self.piece_counts
+        return {
+            tab.key: (
+                None
+                if tab.kind is TabKind.SYNTHESE
+                else rules.tab_state(self.demarche, tab.key, self.data, counts)
+            )
+            for tab in self.demarche.tabs
+        }
+
+    def view(self, tab: str) -> DossierView | None:
+        return self._views.get(tab)
+
+    @property
+    def current_view(self) -> DossierView | None:
+        return self._views.get(self.current_tab)
+
+    def title_text(self) -> str:
+        state = STATE_LABELS.get(DossierState(self.dossier.state), self.dossier.state)
+        numero = self.dossier.numero or "numéro attribué à la première synchronisation"
+        return f"{self.demarche.short_title} · {numero} · {state}"
+
+    def banner_text(self) -> tuple[str, str]:
+        """(text, kind) of the read-only banner ("" when the dossier is editable)."""
+        if self._just_transmitted:
+            when = transmitted_on(self.dossier, self._receipt)
+            return f"{TRANSMITTED_BANNER}\nDemande transmise le {when} : lecture seule.", "success"
+        if self.transmit_pending:
+            return (
+                "Transmission demandée : elle part dès que la plateforme répond. Lecture seule.",
+                "info",
+            )
+        state = self.dossier.state
+        if state == DossierState.TRANSMIS:
+            when = transmitted_on(self.dossier, self._receipt)
+            return f"Demande transmise le {when} : lecture seule.", "info"
+        if state != DossierState.BROUILLON:
+            label = STATE_LABELS.get(DossierState(state), state).lower()
+            return f"Demande {label} : lecture seule.", "info"
+        if self.workspace.read_only_role:
+            return "Consultation (support) : lecture seule.", "info"
+        return "", "info"
+
+    # --- composition -----------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(self.title_text(), id="dossier-title", markup=False)
+        text, kind = self.banner_text()
+        yield ReadonlyBanner(text, kind, id="dossier-banner")  # type: ignore[arg-type]
+        yield TabHeader(
+            self.demarche, states=self.tab_states(), current=self.current_tab, id="dossier-tabs"
+        )
+        yield ContentSwitcher(id="dossier-views")
+        yield StatusLine()
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        status = self.query_one(StatusLine)
+        status.online = getattr(self.app, "online", None)
+        await self.show_tab(self.current_tab, self._initial_field)
+        self._count_pending(self.workspace.store, self.dossier_id)
+        if self.conflicts:
+            self.call_after_refresh(self.action_merge)
+
+    @property
+    def banner(self) -> ReadonlyBanner:
+        return self.query_one("#dossier-banner", ReadonlyBanner)
+
+    @property
+    def header(self) -> TabHeader:
+        return self.query_one("#dossier-tabs", TabHeader)
+
+    @property
+    def status(self) -> StatusLine:
+        return self.query_one(StatusLine)
+
+    def _make_view(self, tab: Tab) -> DossierView:
+        if tab.kind is TabKind.PIECES:
+            return PiecesScreen(tab, readonly=self.readonly)
+        if tab.kind is TabKind.SYNTHESE:
+            return SyntheseScreen(tab, readonly=self.readonly)
+        return TabScreen(tab, readonly=self.readonly)
+
+    async def show_tab(self, tab_key: str, field: str | None = None) -> None:
+        """Show ``tab_key`` (built on first visit) with the cursor in ``field``."""
+        try:
+            tab = self.demarche.tab(tab_key)
+        except KeyError:
+            return
+        switcher = self.query_one(ContentSwitcher)
+        view = self._views.get(tab_key)
+        if view is None:
+            view = self._make_view(tab)
+            self._views[tab_key] = view
+            await switcher.mount(view)
+        else:
+            view.refresh_view()
+        previous = self.current_tab
+        previous_view = self._views.get(previous)
+        focused = self.app.focused
+        if previous_view is not None and focused is not None and previous_view in focused.ancestors:
+            self._last_focus[previous] = focused
+        self.current_tab = tab_key
+        switcher.current = view.id
+        self.header.current = tab_key
+        if previous != tab_key and previous in self.dirty_tabs and not self.readonly:
+            label = self.demarche.tab(previous).label
+            self.status.show_message(
+                f"« {label} » est gardé sur ce poste ; Ctrl+S dans l'onglet pour l'enregistrer."
+            )
+        if tab_key in self._server_problems:
+            view.show_problems(self._server_problems[tab_key])
+        remembered = self._last_focus.get(tab_key) if field is None else None
+        if remembered is not None and remembered.is_attached and remembered.focusable:
+            remembered.focus()  # back where the cursor was on this tab
+        elif not view.focus_field(field):
+            view.focus_default()
+        self.refresh_bindings()
+
+    # --- changes -----------------------------------------------------------------------------
+
+    def field_changed(self, tab: str, field_key: str, value: Value) -> None:
+        """A field of ``tab`` now holds ``value``: to the store at once, header soon."""
+        if self.readonly:
+            return
+        self.data.setdefault(tab, {})[field_key] = value
+        self.workspace.writer.set_field(self.dossier_id, tab, field_key, value)
+        if tab not in self.dirty_tabs:
+            self.dirty_tabs.append(tab)
+        if self._states_timer is not None:
+            self._states_timer.stop()
+        self._states_timer = self.set_timer(STATES_DELAY, self.refresh_states)
+
+    def refresh_states(self) -> None:
+        self._states_timer = None
+        self.header.set_states(self.tab_states())
+
+    def set_certifications(self, ticked: Sequence[str]) -> None:
+        self.certifications = list(ticked)
+        self._write_certifications(self.workspace.store, self.dossier_id, list(ticked))
+
+    @work(thread=True, group="dossier-io")
+    def _write_certifications(self, store: DraftStore, dossier_id: str, ticked: list[str]) -> None:
+        store.set_certifications(dossier_id, ticked)
+
+    # --- save ----------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("save", "save_next"):  # hidden where there is nothing to save
+            view = self.current_view
+            return view is not None and view.can_save
+        if action == "goto":
+            number = parameters[0] if parameters else 0
+            return isinstance(number, int) and 1 <= number <= len(self.demarche.tabs)
+        if action == "merge":  # shown only while a conflict waits
+            return bool(self.conflicts)
+        return True
+
+    def action_save(self) -> None:
+        self._save(go_next=False)
+
+    def action_save_next(self) -> None:
+        self._save(go_next=True)
+
+    def _save(self, *, go_next: bool) -> None:
+        view = self.current_view
+        if view is None or not view.can_save:
+            return
+        tab = view.tab_key
+        first = rules.first_tab_problem(self.demarche, tab, self._saved_or_queued())
+        if first is not None:
+            self.notify(first.message, severity="error")
+            return
+        problems = view.problems()
+        self._server_problems.pop(tab, None)
+        view.show_problems(problems, focus=bool(problems))
+        self._queue_save(
+            self.workspace.store, self.workspace.writer, self.dossier_id, tab, problems, go_next
+        )
+
+    def _saved_or_queued(self) -> set[str]:
+        return set(self.dossier.saved_tabs) | self._queued_tabs
+
+    @work(thread=True, group="dossier-save")
+    def _queue_save(
+        self,
+        store: DraftStore,
+        writer: DraftWriter,
+        dossier_id: str,
+        tab: str,
+        problems: list[Problem],
+        go_next: bool,
+    ) -> None:
+        writer.flush()  # every keystroke typed so far is in the store first
+        store.mark_tab_saved(dossier_id, tab)
+        self.post_message(_TabQueued(tab, problems, go_next))
+        self.post_message(_PendingCounted(store.pending_count(dossier_id)))
+
+    async def on__tab_queued(self, message: _TabQueued) -> None:
+        tab = message.tab
+        label = self.demarche.tab(tab).label
+        self.dirty_tabs = [t for t in self.dirty_tabs if t != tab]
+        self._queued_tabs = {*self._queued_tabs, tab}
+        if self.banner.kind == "error":  # saved again: the refusal is behind us
+            text, kind = self.banner_text()
+            self.banner.show(text, kind)  # type: ignore[arg-type]
+            self.status.clear_message()
+        self.refresh_states()
+        self.post_message(SyncRequested())
+        count = len(message.problems)
+        if count:
+            self.notify(
+                f"« {label} » enregistré, mais {count} point{'s' if count > 1 else ''} à "
+                "corriger (en rouge sous les champs).",
+                title="Enregistrer",
+                severity="warning",
+            )
+            if message.go_next:
+                self.status.show_message(
+                    "Complétez l'onglet pour passer au suivant (F2…F8 : changer d'onglet)."
+                )
+            return
+        self.notify(f"« {label} » enregistré.", title="Enregistrer")
+        if message.go_next:
+            keys = [t.key for t in self.demarche.tabs]
+            index = keys.index(tab)
+            if index + 1 < len(keys):
+                await self.show_tab(keys[index + 1])
+
+    def on__pending_counted(self, message: _PendingCounted) -> None:
+        self.status.pending = message.count
+
+    @work(thread=True, group="dossier-io")
+    def _count_pending(self, store: DraftStore, dossier_id: str) -> None:
+        self.post_message(_PendingCounted(store.pending_count(dossier_id)))
+
+    # --- transmission ----------------------------------------------------------------------
+
+    def transmit(self) -> None:
+        """ "Transmettre ma demande" confirmed: queue it (the sync engine sends it)."""
+        if self.readonly:
+            return
+        self._queue_transmit(
+            self.workspace.store, self.workspace.writer, self.dossier_id, list(self.certifications)
+        )
+
+    @work(thread=True, group="dossier-save")
+    def _queue_transmit(
+        self, store: DraftStore, writer: DraftWriter, dossier_id: str, certifications: list[str]
+    ) -> None:
+        writer.flush()
+        store.queue_transmit(dossier_id, certifications)
+        self.post_message(_TransmitQueued())
+        self.post_message(_PendingCounted(store.pending_count(dossier_id)))
+
+    def on__transmit_queued(self, _message: _TransmitQueued) -> None:
+        self.transmit_pending = True
+        self._apply_readonly()
+        self.post_message(SyncRequested())
+        self.notify("Transmission demandée : elle part dès que la plateforme répond.")
+
+    def _apply_readonly(self) -> None:
+        readonly = self.readonly
+        for view in self._views.values():
+            view.set_readonly(readonly)
+            view.refresh_view()
+        text, kind = self.banner_text()
+        if text or self.banner.kind != "error":  # a refusal stays until a new save
+            self.banner.show(text, kind)  # type: ignore[arg-type]
+        self.query_one("#dossier-title", Static).update(self.title_text())
+        self.refresh_bindings()
+        view = self.current_view
+        if view is not None:
+            view.focus_default()
+
+    # --- navigation ----------------------------------------------------------------------
+
+    async def action_goto(self, number: int) -> None:
+        tabs = self.demarche.tabs
+        if 1 <= number <= len(tabs):
+            await self.show_tab(tabs[number - 1].key)
+
+    def action_home(self) -> None:
+        self.dismiss()
+
+    @on(TabHeader.TabSelected)
+    async def _tab_clicked(self, event: TabHeader.TabSelected) -> None:
+        event.stop()
+        await self.show_tab(event.tab)
+
+    # --- the sync engine's news ---------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the dossier again from the store (after the sync engine changed it)."""
+        self._reload(self.workspace.store, self.dossier_id)
+
+    @work(thread=True, group="dossier-reload", exclusive=True)
+    def _reload(self, store: DraftStore, dossier_id: str) -> None:
+        self.post_message(_SnapshotReloaded(load_snapshot(store, dossier_id)))
+
+    def reload_pieces(self, select_type: str | None = None) -> None:
+        self._select_piece_type = select_type
+        self.reload()
+
+    async def on__snapshot_reloaded(self, message: _SnapshotReloaded) -> None:
+        snapshot = message.snapshot
+        if snapshot is None:
+            self.notify("Ce dossier a été supprimé.", severity="warning")
+            self.dismiss()
+            return
+        was_readonly = self.readonly
+        if self._just_transmitted and snapshot.dossier.state == DossierState.BROUILLON:
+            # The server's confirmation came first: never go back to an editable draft.
+            snapshot.dossier.state = self.dossier.state
+            snapshot.dossier.numero = snapshot.dossier.numero or self.dossier.numero
+        self.dossier = snapshot.dossier
+        self.pieces = list(snapshot.pieces)
+        self.transmit_pending = snapshot.transmit_pending and not self._just_transmitted
+        self.conflicts = [c for c in snapshot.conflicts() if c.tab not in self._merging]
+        self._queued_tabs = _queued_tabs(snapshot.ops)
+        stored_dirty = list(snapshot.dossier.dirty_tabs)
+        rebuild: list[str] = []
+        for key, values in (snapshot.dossier.data or {}).items():
+            if key in self.dirty_tabs:
+                continue  # typed here and not saved: what the screen shows wins
+            if dict(values) != self.data.get(key, {}):
+                self.data[key] = dict(values)
+                rebuild.append(key)
+        self.dirty_tabs = sorted(set(self.dirty_tabs) | set(stored_dirty))
+        self.certifications = list(snapshot.dossier.certifications)
+        for key in rebuild:
+            await self._rebuild_form(key)
+        if was_readonly != self.readonly:
+            self._apply_readonly()
+        else:
+            self.query_one("#dossier-title", Static).update(self.title_text())
+            if self.banner.kind != "error" or not self.banner.visible_text:
+                text, kind = self.banner_text()
+                self.banner.show(text, kind)  # type: ignore[arg-type]
+        for view in self._views.values():
+            if view.tab.kind is not TabKind.FORM:
+                view.refresh_view()
+        if self._select_piece_type is not None:
+            pieces_view = next(
+                (v for v in self._views.values() if isinstance(v, PiecesScreen)), None
+            )
+            if pieces_view is not None:
+                pieces_view.select_piece_type(self._select_piece_type)
+            self._select_piece_type = None
+        self.refresh_states()
+        self.refresh_bindings()
+
+    async def _rebuild_form(self, tab_key: str) -> None:
+        """A form tab's values changed in the store (the server's copy, a merge)."""
+        view = self._views.get(tab_key)
+        if not isinstance(view, TabScreen):
+            return
+        current = tab_key == self.current_tab
+        del self._views[tab_key]
+        await view.remove()
+        if current:
+            await self.show_tab(tab_key)
+
+    def _mine(self, message: Any) -> bool:
+        return getattr(message, "dossier_id", None) == self.dossier_id
+
+    # Sync messages are copies the app gives each screen (`forward_to_screens`): they
+    # stop here, never bubbling back up to the app.
+
+    def on_save_refused(self, message: SaveRefused) -> None:
+        message.stop()
+        if not self._mine(message):
+            return
+        detail = message.detail
+        where = ""
+        if message.tab:
+            try:
+                where = f"« {self.demarche.tab(message.tab).label} » : "
+            except KeyError:
+                where = ""
+        text = f"Refusé par le serveur — {where}{detail}"
+        self.banner.show(text, "error")  # loud and sticky (the app also notifies)
+        self.status.show_message(text, error=True)
+        by_tab: dict[str, list[Problem]] = {}
+        for problem in message.problems:
+            by_tab.setdefault(problem.tab, []).append(problem)
+        for tab, problems in by_tab.items():
+            self._server_problems[tab] = problems
+            view = self._views.get(tab)
+            if view is not None:
+                view.show_problems(problems)
+        if message.tab and message.tab not in self.dirty_tabs:
+            self.dirty_tabs.append(message.tab)
+        self.reload()
+
+    def on_sync_conflict(self, message: SyncConflict) -> None:
+        message.stop()
+        if not self._mine(message):
+            return
+        if all(c.tab != message.tab for c in self.conflicts):
+            self.conflicts.append(message)
+        self.refresh_bindings()
+        self.action_merge()
+
+    def on_dossier_synced(self, message: DossierSynced) -> None:
+        message.stop()
+        if self._mine(message):
+            self.reload()
+
+    def on_dossier_transmitted(self, message: DossierTransmitted) -> None:
+        message.stop()
+        if not self._mine(message):
+            return
+        self._receipt = dict(message.receipt or {})
+        self._just_transmitted = True
+        self.transmit_pending = False
+        self.dossier.state = DossierState.TRANSMIS
+        if message.numero:
+            self.dossier.numero = message.numero
+        self._apply_readonly()  # the guide's banner (the app also shows a notification)
+        self.reload()
+
+    def on_dossiers_pulled(self, message: DossiersPulled) -> None:
+        message.stop()
+        if self.dossier_id in message.updated:
+            self.reload()
+
+    def on_pending_count_changed(self, message: PendingCountChanged) -> None:
+        message.stop()
+        self.status.pending = message.count
+
+    def on_sync_failed(self, message: SyncFailed) -> None:
+        message.stop()
+        if message.dossier_id in (None, self.dossier_id):
+            self.status.show_message(message.message)
+
+    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        message.stop()
+        self.status.online = message.online
+
+    # --- merge -----------------------------------------------------------------------------
+
+    def action_merge(self) -> None:
+        """Open the merge screen for the first conflict waiting."""
+        from .merge import MergeScreen
+
+        pending = [c for c in self.conflicts if c.tab not in self._merging]
+        if not pending:
+            return
+        conflict = pending[0]
+        self._merging.add(conflict.tab)
+
+        def merged(values: dict[str, Value] | None) -> None:
+            self._merging.discard(conflict.tab)
+            if values is None:
+                self.status.show_message(
+                    "Conflit en attente : Ctrl+R pour fusionner les deux versions.", error=True
+                )
+                return
+            self.conflicts = [c for c in self.conflicts if c.tab != conflict.tab]
+            self._apply_merge(
+                self.workspace.store,
+                self.workspace.writer,
+                self.dossier_id,
+                conflict.tab,
+                dict(values),
+            )
+
+        self.app.push_screen(
+            MergeScreen(
+                self.demarche,
+                conflict.tab,
+                conflict.mine,
+                conflict.theirs,
+                conflict.server_version,
+            ),
+            merged,
+        )
+
+    @work(thread=True, group="dossier-save")
+    def _apply_merge(
+        self,
+        store: DraftStore,
+        writer: DraftWriter,
+        dossier_id: str,
+        tab: str,
+        values: dict[str, Value],
+    ) -> None:
+        from cesp_tui.sync import resolve_conflict
+
+        writer.flush()
+        op = resolve_conflict(store, dossier_id, tab, values)
+        self.post_message(_MergeApplied(tab, values, op is not None))
+
+    async def on__merge_applied(self, message: _MergeApplied) -> None:
+        tab = message.tab
+        self.data[tab] = dict(message.values)
+        self.dirty_tabs = [t for t in self.dirty_tabs if t != tab]
+        self._server_problems.pop(tab, None)
+        await self._rebuild_form(tab)
+        label = self.demarche.tab(tab).label
+        if message.requeued:
+            self.notify(f"Fusion de « {label} » enregistrée : elle part vers le serveur.")
+            self.post_message(SyncRequested())
+        else:
+            self.notify(f"« {label} » : la version du serveur est reprise.")
+        self.status.clear_message()
+        self.refresh_states()
+        self.reload()
+        if self.conflicts:
+            self.action_merge()

@@ -1,0 +1,165 @@
+"""The table of "Mes demandes": one row per dossier of the local store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+__all__ = ["COLUMNS", "DossierRow", "DossierTable", "PaddedTable", "cell", "fit"]
+
+
+def cell(text: str, style: str = "") -> Text:
+    """A table cell with its own margins (see `PaddedTable`)."""
+    return Text(f" {text} ", style=style, no_wrap=True, overflow="ellipsis")
+
+
+def fit(text: str, width: int) -> str:
+    """``text`` cut with "…" to ``width`` characters."""
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+class PaddedTable(DataTable[object]):
+    """A DataTable whose cells carry their own one-space margins (`cell`).
+
+    Textual 8 offsets styled cells by the table's ``cell_padding`` except on the cursor
+    row; with no padding and margins inside the text, every row lines up."""
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        zebra_stripes: bool = False,
+    ) -> None:
+        super().__init__(
+            name=name,
+            id=id,
+            classes=classes,
+            cursor_type="row",
+            zebra_stripes=zebra_stripes,
+            cell_padding=0,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class DossierRow:
+    """What a row shows (already in French)."""
+
+    dossier_id: str
+    numero: str
+    campaign: str
+    state: str
+    updated: str
+    sync: str
+    #: "ok", "pending", "conflict" or "refused": styles the sync cell.
+    sync_kind: str = "ok"
+
+    def cells(self) -> dict[str, str]:
+        return {
+            "numero": self.numero,
+            "campaign": self.campaign,
+            "state": self.state,
+            "updated": self.updated,
+            "sync": self.sync,
+        }
+
+
+#: (key, title) of the columns, in order.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("numero", "Numéro"),
+    ("campaign", "Campagne"),
+    ("state", "État"),
+    ("updated", "Modifiée le"),
+    ("sync", "Synchronisation"),
+)
+#: Below this width the campaign column is left out (80-column terminals).
+WIDE = 100
+
+_SYNC_STYLES: dict[str, str] = {
+    "ok": "green",
+    "pending": "yellow",
+    "conflict": "bold red",
+    "refused": "bold red",
+}
+
+
+class DossierTable(PaddedTable):
+    """Rows keyed by dossier id; the cursor stays on the same dossier across refreshes.
+
+    Enter posts ``DataTable.RowSelected`` (the screen opens the dossier). Narrower than
+    100 columns, the campaign is left out."""
+
+    DEFAULT_CSS = """
+    DossierTable {
+        height: 1fr;
+        width: 1fr;
+    }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Reprendre", id="dossiers.open"),
+        Binding("up", "cursor_up", "Ligne précédente", show=False, id="dossiers.up"),
+        Binding("down", "cursor_down", "Ligne suivante", show=False, id="dossiers.down"),
+        Binding("pageup", "page_up", "Page précédente", show=False, id="dossiers.page_up"),
+        Binding("pagedown", "page_down", "Page suivante", show=False, id="dossiers.page_down"),
+        Binding("home", "scroll_top", "Première ligne", show=False, id="dossiers.first"),
+        Binding("end", "scroll_bottom", "Dernière ligne", show=False, id="dossiers.last"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, zebra_stripes=True)
+        self._rows: list[DossierRow] = []
+        self._wide: bool | None = None
+
+    def on_resize(self) -> None:
+        wide = self.size.width >= WIDE
+        if wide != self._wide:
+            self._build()
+
+    @property
+    def dossier_rows(self) -> list[DossierRow]:
+        return list(self._rows)
+
+    @property
+    def selected_id(self) -> str | None:
+        """The dossier under the cursor (None when the table is empty)."""
+        if not self._rows or not 0 <= self.cursor_row < len(self._rows):
+            return None
+        return self._rows[self.cursor_row].dossier_id
+
+    def set_rows(self, rows: Sequence[DossierRow]) -> None:
+        """Replace the rows, keeping the cursor on the same dossier when it is still there."""
+        keep = self.selected_id
+        self._rows = list(rows)
+        self._build(keep)
+
+    def _build(self, keep: str | None = None) -> None:
+        keep = keep or self.selected_id
+        self._wide = wide = self.size.width >= WIDE
+        columns = [(k, t) for k, t in COLUMNS if wide or k != "campaign"]
+        self.clear(columns=True)
+        for key, title in columns:
+            self.add_column(cell(title), key=key)
+        for row in self._rows:
+            values = row.cells()
+            cells = [
+                cell(values[key], _SYNC_STYLES[row.sync_kind] if key == "sync" else "")
+                for key, _ in columns
+            ]
+            self.add_row(*cells, key=row.dossier_id)
+        if keep is not None:
+            index = next((i for i, r in enumerate(self._rows) if r.dossier_id == keep), None)
+            if index is not None:
+                self.move_cursor(row=index, animate=False)

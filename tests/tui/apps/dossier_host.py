@@ -1,0 +1,152 @@
+"""A small app hosting "Mes demandes" and the dossier screens over a draft store of its own
+(no login, no sync engine), for Pilot tests and snapshots of the pure UI parts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.app import App
+from textual.widgets import Input, TextArea
+
+from cesp_tui.screens.dossier import DossierScreen, Workspace
+from cesp_tui.screens.home import HomeScreen
+from cesp_tui.store import DraftStore, DraftWriter
+
+SERVER_KEY = "local"
+USERNAME = "jdurand"
+
+
+def freeze_cursors(app: App[Any]) -> None:
+    """No blinking cursor anywhere on the current screen (stable screenshots)."""
+    for widget in app.screen.query("Input, TextArea"):
+        if isinstance(widget, Input | TextArea):
+            widget.cursor_blink = False
+
+
+class DossierHostApp(App[None]):
+    """Starts on "Mes demandes" (``open_id``: then opens that dossier on ``tab``)."""
+
+    CSS = "Screen { layout: vertical; }"
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        role: str = "candidat",
+        api: Any = None,
+        open_id: str | None = None,
+        tab: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.store = DraftStore(data_dir / "drafts.db")
+        self.writer = DraftWriter(self.store)
+        self.workspace = Workspace(
+            store=self.store,
+            writer=self.writer,
+            server_key=SERVER_KEY,
+            username=USERNAME,
+            role=role,
+            applicant_demarche="cesp" if role == "candidat" else None,
+            api=api,
+        )
+        self.open_id = open_id
+        self.tab = tab
+        self.field = field
+        self.sync_requests = 0
+
+    def on_mount(self) -> None:
+        home = HomeScreen(self.workspace)
+        self.push_screen(home)
+        if self.open_id is not None:
+            home.open_dossier(self.open_id, tab=self.tab, field=self.field)
+
+    def on_sync_requested(self) -> None:
+        self.sync_requests += 1
+
+    async def on_unmount(self) -> None:
+        self.writer.close()
+        self.store.close()
+
+    @property
+    def dossier_screen(self) -> DossierScreen:
+        screen = self.screen
+        assert isinstance(screen, DossierScreen), screen
+        return screen
+
+
+class SyncedHostApp(DossierHostApp):
+    """The same screens with the real sync engine and API client, talking to a platform
+    on loopback. Like the client's app: sync messages go to the screens
+    (`forward_to_screens`) and `SyncRequested` wakes the engine."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        server_url: str,
+        token: str,
+        username: str,
+        *,
+        open_id: str | None = None,
+        tab: str | None = None,
+    ) -> None:
+        from cesp_tui.api import ApiClient
+
+        api = ApiClient(server_url, token)
+        super().__init__(data_dir, api=api, open_id=open_id, tab=tab)
+        self.workspace.username = username
+        self.api = api
+        self.engine: Any = None
+        self.received: list[Any] = []
+
+    def on_mount(self) -> None:
+        from cesp_tui.sync import SyncEngine
+
+        self.engine = SyncEngine(
+            self.store,
+            self.api,
+            server_key=SERVER_KEY,
+            username=self.workspace.username,
+            post=self.post_message,
+            poll_interval=0.2,
+        )
+        self.run_worker(self.engine.run(), group="sync", name="sync-engine")
+        # (Textual calls DossierHostApp.on_mount too: it pushes "Mes demandes".)
+
+    def on_sync_requested(self) -> None:  # (the base class's handler counts it)
+        if self.engine is not None:
+            self.engine.wake()
+
+    def _forward(self, message: Any) -> None:
+        from cesp_tui.screens.dossier import forward_to_screens
+
+        self.received.append(message)
+        forward_to_screens(self, message)
+
+    def on_sync_conflict(self, message: Any) -> None:
+        self._forward(message)
+
+    def on_save_refused(self, message: Any) -> None:
+        self._forward(message)
+
+    def on_dossier_synced(self, message: Any) -> None:
+        self._forward(message)
+
+    def on_dossier_transmitted(self, message: Any) -> None:
+        self._forward(message)
+
+    def on_dossiers_pulled(self, message: Any) -> None:
+        self._forward(message)
+
+    def on_pending_count_changed(self, message: Any) -> None:
+        self._forward(message)
+
+    def on_connection_changed(self, message: Any) -> None:
+        self._forward(message)
+
+    async def on_unmount(self) -> None:
+        if self.engine is not None:
+            self.engine.stop()
+        await self.api.aclose()
+        # (Textual calls DossierHostApp.on_unmount too: it closes the store.)
