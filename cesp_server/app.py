@@ -10,12 +10,14 @@ from . import __version__
 from .api.main import api_router
 from .db import make_engine
 from .errors import install_error_handlers
+from .log_masking import install_log_masking
 from .migrate import upgrade
 from .settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    install_log_masking()
     app = FastAPI(
         title="Plateforme CESP / Assistant Spécialiste Partagé",
         version=__version__,

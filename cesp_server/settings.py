@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     max_file_bytes: int = 10 * 1024 * 1024
     max_dossier_bytes: int = 50 * 1024 * 1024
 
+    #: Life of the link mailed to the applicant of a paper dossier to claim it.
+    claim_ttl_days: int = 90
+    #: Size cap of an import file (CSV or JSON).
+    max_import_bytes: int = 5 * 1024 * 1024
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:

@@ -450,8 +450,19 @@ def tab_state(
     data: DossierData,
     pieces: Mapping[str, int] | None = None,
 ) -> TabState:
+    return state_of(demarche, tab_key, tab_problems(demarche, tab_key, data, pieces), data, pieces)
+
+
+def state_of(
+    demarche: Demarche,
+    tab_key: str,
+    problems: Iterable[Problem],
+    data: DossierData,
+    pieces: Mapping[str, int] | None = None,
+) -> TabState:
+    """The state of a tab whose problems are already known (`dossier_problems`)."""
     tab = demarche.tab(tab_key)
-    problems = tab_problems(demarche, tab_key, data, pieces)
+    problems = list(problems)
     if any(p.code == INVALID for p in problems):
         return TabState.ERREURS
     if not problems:

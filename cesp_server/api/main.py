@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from .problems import problem_responses
-from .routes import accounts, auth, campaigns, demarches, dossiers, health, pieces
+from .routes import accounts, auth, backoffice, campaigns, demarches, dossiers, health, pieces
 
 #: Every route may refuse its input with a problem+json: 400 (unreadable body) and 422
 #: (FastAPI documents another shape by default); routes add their other refusals.
@@ -17,3 +17,5 @@ api_router.include_router(demarches.router)
 api_router.include_router(campaigns.router)
 api_router.include_router(dossiers.router)
 api_router.include_router(pieces.router)
+api_router.include_router(backoffice.import_router)
+api_router.include_router(backoffice.export_router)

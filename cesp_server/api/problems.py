@@ -79,9 +79,15 @@ def allowed_methods(app: Any, path: str) -> list[str]:
     Starlette's 405 lists only the methods of the first route matching the path; the
     405 handler can call this instead so that `Allow` names all of them.
     """
-    methods: set[str] = set()
+    matches: list[tuple[str, dict[str, Any]]] = []
     for template, operations in app.openapi().get("paths", {}).items():
         pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
         if re.fullmatch(pattern, path):
-            methods.update(m.upper() for m in operations if m in _HTTP_METHODS)
+            matches.append((template, operations))
+    # OpenAPI: a concrete path is matched before its templated counterparts
+    # (``/dossiers/claim`` before ``/dossiers/{dossier_id}``).
+    concrete = [m for m in matches if "{" not in m[0]]
+    methods: set[str] = set()
+    for _template, operations in concrete or matches:
+        methods.update(m.upper() for m in operations if m in _HTTP_METHODS)
     return sorted(methods)

@@ -20,7 +20,15 @@ from ..errors import ApiProblem
 from ..mail.outbox import queue_mail
 from ..models import Account, Campaign, Decision, Dossier, utcnow
 from ..settings import Settings
-from .dossiers import Action, applicant_name, bump, get_readable, record_event, role_of
+from .dossiers import (
+    Action,
+    applicant_name,
+    bump,
+    get_readable,
+    recipient,
+    record_event,
+    role_of,
+)
 from .transmission import asp_context
 
 __all__ = [
@@ -216,9 +224,10 @@ def publish_results(
                 )
                 mails += 1
         else:
+            to_addr, to_account = recipient(session, dossier)
             queue_mail(
                 session,
-                to=owner.email,
+                to=to_addr or owner.email,
                 template="decision_published",
                 context={
                     "nom": applicant_name(dossier, owner) or owner.display_name,
@@ -226,7 +235,7 @@ def publish_results(
                     "demarche": get_demarche(dossier.demarche).title,
                     "campagne": campaign.label,
                 },
-                account_id=owner.id,
+                account_id=to_account.id if to_account else None,
                 dossier_id=dossier.id,
                 settings=settings,
             )

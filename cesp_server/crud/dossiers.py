@@ -2,9 +2,14 @@
 
 Who sees what:
 - a dossier's keepers are its owner and the account that created it (an agent keying a
-  paper dossier); they read it and, while it is a draft of an open campaign, change it;
+  paper dossier), and, while a paper dossier is not claimed by its applicant, every agent
+  (the pile of paper is shared); they read it and, while it is a draft of an open
+  campaign, change it;
 - agents, support, instructeurs and admins read any dossier; support never changes anything;
-- anybody else gets 404, never 403: the existence of a dossier is not revealed.
+- anybody else gets 404, never 403: the existence of a dossier is not revealed;
+- the NIR and the IBAN are shown in full to the owner, to agents and to the dossier's
+  keepers only (`sees_sensitive`); everyone else reads them masked (`cesp_core.masking`),
+  and a masked value is never saved back (422).
 
 Every change bumps `Dossier.version` through a conditional UPDATE (``WHERE version = :v``),
 so two concurrent saves never overwrite each other: the loser gets 412 with the current
@@ -13,6 +18,7 @@ version. Pieces do not bump it (they are added and removed by id, idempotently).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -26,11 +32,23 @@ from sqlmodel import Session, col, select
 
 from cesp_core.demarches import Demarche, get_demarche, rules
 from cesp_core.lifecycle import READ_ANY_ROLES, DossierState, Role, can_write, is_editable
+from cesp_core.masking import is_masked, is_sensitive
 from cesp_core.problems import Problem
 from cesp_core.text import normalize
+from cesp_core.validators import compact_nir
 
 from ..errors import ApiProblem
-from ..models import Account, Campaign, Dossier, DossierEvent, NumberSequence, Piece, utcnow
+from ..models import (
+    Account,
+    AccountStatus,
+    Campaign,
+    Dossier,
+    DossierClaim,
+    DossierEvent,
+    NumberSequence,
+    Piece,
+    utcnow,
+)
 from .campaigns import ensure_campaign_open
 
 __all__ = [
@@ -48,13 +66,18 @@ __all__ = [
     "get_writable",
     "history",
     "is_keeper",
+    "is_paper_unclaimed",
     "list_dossiers",
+    "nir_digest",
+    "nir_digest_of",
     "parse_if_match",
     "piece_counts",
+    "recipient",
     "record_event",
     "role_of",
     "save_tab",
     "search_text",
+    "sees_sensitive",
     "version_conflict",
 ]
 
@@ -71,9 +94,17 @@ class Action:
     TRANSMISSION = "transmission"
     INSTRUCTION = "instruction"
     DECISION = "decision"
+    CREATION_POUR_COMPTE = "creation_pour_compte"
+    IMPORT = "import"
+    RECLAMATION = "reclamation"
+    LIEN_RECLAMATION = "lien_reclamation"
 
     LABELS: Mapping[str, str] = {
         CREATION: "Création du dossier",
+        CREATION_POUR_COMPTE: "Création du dossier pour le compte du candidat (dossier papier)",
+        IMPORT: "Création du dossier par import de fichier",
+        RECLAMATION: "Dossier réclamé par le candidat avec son compte",
+        LIEN_RECLAMATION: "Nouveau lien de réclamation envoyé au candidat",
         ENREGISTREMENT: "Enregistrement de l'onglet",
         PIECE_AJOUTEE: "Ajout d'une pièce",
         PIECE_SUPPRIMEE: "Suppression d'une pièce",
@@ -90,9 +121,32 @@ def role_of(account: Account) -> Role:
     return Role(account.role)
 
 
+def is_paper_unclaimed(dossier: Dossier) -> bool:
+    """Keyed by an agent for an applicant (paper), not yet claimed by that applicant."""
+    return dossier.applicant_email is not None and dossier.claimed_at is None
+
+
 def is_keeper(account: Account, dossier: Dossier) -> bool:
-    """The owner, or the account that created the dossier (an agent keying it)."""
-    return account.id in (dossier.owner_id, dossier.created_by_id)
+    """The owner, the account that created the dossier (an agent keying it), or any agent
+    while a paper dossier is not claimed."""
+    if account.id in (dossier.owner_id, dossier.created_by_id):
+        return True
+    return account.role == Role.AGENT and is_paper_unclaimed(dossier)
+
+
+def sees_sensitive(account: Account, dossier: Dossier) -> bool:
+    """The NIR and the IBAN in full: the owner and the agents (and whoever keyed the
+    dossier: an admin's import); everyone else reads them masked."""
+    return account.role == Role.AGENT or is_keeper(account, dossier)
+
+
+def recipient(session: Session, dossier: Dossier) -> tuple[str, Account | None]:
+    """Where the mails about the dossier go: the owner's address, or the applicant's
+    e-mail while a paper dossier is not claimed (its placeholder owner has none)."""
+    owner = session.get(Account, dossier.owner_id)
+    if dossier.applicant_email and (owner is None or owner.status == AccountStatus.UNCLAIMED):
+        return dossier.applicant_email, None
+    return (owner.email if owner is not None else ""), owner
 
 
 def can_read(account: Account, dossier: Dossier) -> bool:
@@ -247,8 +301,15 @@ def applicant_name_of(demarche: str, data: Mapping[str, Any], owner: Account | N
     return owner.display_name if owner is not None and demarche == "cesp" else ""
 
 
-def search_text(numero: str, demarche: str, data: Mapping[str, Any], owner: Account | None) -> str:
-    """Normalised words the `q` filter of the list looks into."""
+def search_text(
+    numero: str,
+    demarche: str,
+    data: Mapping[str, Any],
+    owner: Account | None,
+    applicant_email: str | None = None,
+) -> str:
+    """Normalised words the `q` filter of the list looks into: number, names, e-mails."""
+    real_owner = owner is not None and owner.status != AccountStatus.UNCLAIMED
     parts = [
         numero,
         applicant_name_of(demarche, data, owner),
@@ -256,8 +317,38 @@ def search_text(numero: str, demarche: str, data: Mapping[str, Any], owner: Acco
         _text(data, "identification", "etab_recruteur_nom"),
         _text(data, "identification", "etab_partenaire_nom"),
         owner.display_name if owner is not None else "",
+        owner.email if owner is not None and real_owner else "",
+        applicant_email or "",
     ]
     return normalize(" ".join(p for p in parts if p))
+
+
+def nir_digest(value: str) -> str:
+    """SHA-256 of the compact NIR (domain-separated); the 0002 migration has a frozen copy.
+
+    Not a protection of the NIR (the dossier's data holds it), only a way to find it with
+    an index and without a second clear copy.
+    """
+    return hashlib.sha256(f"cesp-nir:{compact_nir(value)}".encode()).hexdigest()
+
+
+def nir_digest_of(demarche: str, data: Mapping[str, Any]) -> str | None:
+    value = (data.get("etat_civil") or {}).get("nir") if demarche == "cesp" else None
+    return nir_digest(value) if isinstance(value, str) and value.strip() else None
+
+
+_NIR_LIKE = re.compile(r"[0-9][0-9]{4}(?:[0-9]{2}|2[AB])[0-9]{6}(?:[0-9]{2})?")
+
+
+def _nir_query(q: str) -> str | None:
+    """The digest to look for when `q` is a NIR (15 characters, or the 13 without key)."""
+    compact = compact_nir(q)
+    if not _NIR_LIKE.fullmatch(compact):
+        return None
+    if len(compact) == 13:
+        number = int(compact.replace("2A", "19").replace("2B", "18"))
+        compact = f"{compact}{97 - number % 97:02d}"
+    return nir_digest(compact)
 
 
 # --- creation --------------------------------------------------------------------------
@@ -374,6 +465,7 @@ def create_dossier(
         updated_at=now,
     )
     dossier.search_text = search_text(dossier.numero, dossier.demarche, dossier.data, account)
+    dossier.nir_digest = nir_digest_of(dossier.demarche, dossier.data)
     session.add(dossier)
     try:
         session.flush()
@@ -427,20 +519,35 @@ def list_dossiers(
     q: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    created_by_me: bool = False,
+    demarche: str | None = None,
 ) -> tuple[list[Dossier], int]:
-    """Own dossiers (candidat, établissement); every dossier for staff roles."""
+    """Own dossiers (candidat, établissement); every dossier for staff roles.
+
+    `q` finds a name (accents and case ignored), an e-mail, a number, or a NIR typed
+    with or without spaces (through `Dossier.nir_digest`). `created_by_me`: the dossiers
+    this account keyed (an agent's queue).
+    """
     query = select(Dossier)
     if role_of(account) not in READ_ANY_ROLES:
         query = query.where(
             or_(Dossier.owner_id == account.id, Dossier.created_by_id == account.id)
         )
+    if created_by_me:
+        query = query.where(Dossier.created_by_id == account.id)
     if campaign_id is not None:
         query = query.where(Dossier.campaign_id == campaign_id)
+    if demarche is not None:
+        query = query.where(Dossier.demarche == demarche)
     if state is not None:
         query = query.where(Dossier.state == state)
     needle = normalize(q or "")
     if needle:
-        query = query.where(col(Dossier.search_text).contains(needle, autoescape=True))
+        matches = col(Dossier.search_text).contains(needle, autoescape=True)
+        digest = _nir_query(q or "")
+        if digest is not None:
+            matches = or_(matches, col(Dossier.nir_digest) == digest)
+        query = query.where(matches)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
         query.order_by(col(Dossier.updated_at).desc(), col(Dossier.id)).limit(limit).offset(offset)
@@ -495,6 +602,15 @@ def save_tab(
     if first is not None:
         raise ApiProblem(409, "first_tab_required", first.message, problems=[first])
     clean, problems = rules.clean_tab(demarche, tab_key, values)
+    problems += [
+        Problem(
+            tab_key,
+            key,
+            "Valeur masquée : saisissez la valeur complète (un masque ne s'enregistre pas).",
+        )
+        for key, value in clean.items()
+        if is_masked(value) and is_sensitive(demarche.tab(tab_key).field(key).type)
+    ]
     if problems:
         raise ApiProblem(
             422,
@@ -518,7 +634,10 @@ def save_tab(
             "data": data,
             "saved_tabs": saved_tabs,
             "updated_at": now,
-            "search_text": search_text(dossier.numero, dossier.demarche, data, owner),
+            "search_text": search_text(
+                dossier.numero, dossier.demarche, data, owner, dossier.applicant_email
+            ),
+            "nir_digest": nir_digest_of(dossier.demarche, data),
         }
         if not bump(session, dossier, values_out, state=DossierState.BROUILLON.value):
             session.rollback()
@@ -553,6 +672,8 @@ def delete_dossier(
     names = list(session.exec(select(Piece.storage_name).where(Piece.dossier_id == dossier.id)))
     session.exec(delete(Piece).where(col(Piece.dossier_id) == dossier.id))
     session.exec(delete(DossierEvent).where(col(DossierEvent.dossier_id) == dossier.id))
+    session.exec(delete(DossierClaim).where(col(DossierClaim.dossier_id) == dossier.id))
+    owner_id = dossier.owner_id
     result = session.exec(
         delete(Dossier)
         .where(col(Dossier.id) == dossier.id, col(Dossier.state) == DossierState.BROUILLON.value)
@@ -563,6 +684,12 @@ def delete_dossier(
         raise ApiProblem(
             409, "dossier_read_only", "Le dossier a été transmis : il n'est plus modifiable."
         )
+    # The placeholder applicant of a paper draft goes with it (it owns nothing else).
+    session.exec(
+        delete(Account)
+        .where(col(Account.id) == owner_id, col(Account.status) == AccountStatus.UNCLAIMED)
+        .execution_options(synchronize_session=False)
+    )
     session.commit()
     return names
 

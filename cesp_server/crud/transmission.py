@@ -37,6 +37,7 @@ from .dossiers import (
     get_readable,
     parse_if_match,
     piece_counts,
+    recipient,
     record_event,
     role_of,
     version_conflict,
@@ -257,9 +258,11 @@ def transmit(
             settings=settings,
         )
     else:
+        # A paper dossier not yet claimed: the confirmation goes to the applicant's e-mail.
+        to_addr, to_account = recipient(session, dossier)
         queue_mail(
             session,
-            to=owner.email,
+            to=to_addr or owner.email,
             template="transmission_confirmation",
             context={
                 "nom": applicant_name(dossier, owner) or owner.display_name,
@@ -268,7 +271,7 @@ def transmit(
                 "transmitted_at": when,
                 "campagne": campaign.label,
             },
-            account_id=owner.id,
+            account_id=to_account.id if to_account else None,
             dossier_id=dossier.id,
             settings=settings,
         )

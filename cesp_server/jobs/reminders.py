@@ -22,7 +22,7 @@ from cesp_core.demarches import get_demarche
 from cesp_core.lifecycle import DossierState
 
 from ..clock import format_local, local_date, local_tz
-from ..crud.dossiers import applicant_name
+from ..crud.dossiers import applicant_name, recipient
 from ..mail.outbox import queue_mail
 from ..models import Account, Campaign, Dossier, ReminderSent, utcnow
 from ..settings import Settings
@@ -84,9 +84,10 @@ def _remind(engine: Engine, settings: Settings, campaign: Campaign, dossier_id: 
             session.rollback()
             return False
         tz = settings.timezone
+        to_addr, to_account = recipient(session, dossier)
         queue_mail(
             session,
-            to=owner.email,
+            to=to_addr or owner.email,
             template="closing_reminder",
             context={
                 "nom": applicant_name(dossier, owner) or owner.display_name,
@@ -96,7 +97,7 @@ def _remind(engine: Engine, settings: Settings, campaign: Campaign, dossier_id: 
                 "closes_at": format_local(campaign.closes_at, tz),
                 "closes_on": local_date(campaign.closes_at, tz).strftime("%d/%m/%Y"),
             },
-            account_id=owner.id,
+            account_id=to_account.id if to_account else None,
             dossier_id=dossier.id,
             settings=settings,
         )

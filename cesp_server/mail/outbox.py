@@ -23,6 +23,7 @@ from sqlmodel import Session
 from ..models.base import utcnow
 from ..models.outbox import OutboxMail
 from ..settings import Settings
+from .redact import SECRET_KEYS, redacted_context
 from .render import render_mail
 from .transports import Transport, build_message, new_message_id, transport_for
 
@@ -48,10 +49,17 @@ def queue_mail(
 ) -> OutboxMail:
     """Render `template` and add the mail to `session` (not committed)."""
     rendered = render_mail(template, context)
+    redacted = (
+        render_mail(template, redacted_context(context))
+        if any(key in context for key in SECRET_KEYS)
+        else rendered
+    )
     mail = OutboxMail(
         to_addr=to,
         subject=rendered.subject[:300],
         body_text=rendered.body,
+        redacted_subject=redacted.subject[:300],
+        redacted_body=redacted.body,
         template=template,
         account_id=account_id,
         dossier_id=dossier_id,

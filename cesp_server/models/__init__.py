@@ -6,6 +6,7 @@ from .campaign import Campaign
 from .dossier import (
     Decision,
     Dossier,
+    DossierClaim,
     DossierEvent,
     IdempotencyRecord,
     NumberSequence,
@@ -23,6 +24,7 @@ __all__ = [
     "Campaign",
     "Decision",
     "Dossier",
+    "DossierClaim",
     "DossierEvent",
     "IdempotencyRecord",
     "LinkPurpose",

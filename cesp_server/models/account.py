@@ -17,6 +17,10 @@ class AccountStatus(StrEnum):
     PENDING_PASSWORD = "pending_password"
     ACTIVE = "active"
     DISABLED = "disabled"
+    #: The applicant of a dossier keyed by an agent from paper: a placeholder owner that
+    #: can never log in (no password, a reserved address), until the applicant claims the
+    #: dossier with their own account (then it is disabled).
+    UNCLAIMED = "unclaimed"
 
 
 class Account(SQLModel, table=True):

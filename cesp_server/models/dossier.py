@@ -34,6 +34,15 @@ class Dossier(SQLModel, table=True):
     #: ``"<campaign_id>:<owner_id>"`` for a candidat's CESP dossier, else NULL: the unique
     #: constraint keeps one CESP dossier per applicant and campaign even under races.
     unique_owner_key: str | None = Field(default=None, unique=True, max_length=64)
+    #: A dossier keyed by an agent for an applicant who sent paper: the applicant's e-mail
+    #: (where the claim link went, and every mail about the dossier until it is claimed).
+    #: Kept after the claim, for the support's search by e-mail.
+    applicant_email: str | None = Field(default=None, index=True, max_length=254)
+    #: When the applicant took the paper dossier over with their own account.
+    claimed_at: datetime | None = None
+    #: SHA-256 of the compact NIR (`crud.dossiers.nir_digest`): the support finds a dossier
+    #: by NIR without the NIR being stored a second time in clear.
+    nir_digest: str | None = Field(default=None, index=True, max_length=64)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow, index=True)
     transmitted_at: datetime | None = None
@@ -113,3 +122,24 @@ class NumberSequence(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=40)
     value: int = 0
+
+
+class DossierClaim(SQLModel, table=True):
+    """The single-use token mailed to the applicant of a paper dossier, to claim it.
+
+    256 random bits, stored as SHA-256 (like the account links). Used once: the account
+    that claims it becomes the dossier's owner.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_id: str = Field(
+        foreign_key="dossier.id", unique=True, max_length=36, ondelete="CASCADE"
+    )
+    #: Normalised e-mail the agent entered: only an account verified at it may claim.
+    email: str = Field(max_length=254)
+    token_hash: str = Field(index=True, unique=True, max_length=64)
+    created_by_id: int = Field(foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    claimed_by_id: int | None = Field(default=None, foreign_key="account.id")

@@ -28,6 +28,9 @@ class OutboxMail(SQLModel, table=True):
     dossier_id: str | None = Field(default=None, index=True, max_length=64)
     #: RFC 5322 Message-ID, fixed at queue time so that a retry keeps the same id.
     message_id: str = Field(max_length=200)
+    #: The same mail with its secrets (codes, links, tokens) replaced, for the support.
+    redacted_subject: str | None = Field(default=None, max_length=300)
+    redacted_body: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     created_at: datetime = Field(default_factory=utcnow)
 
     attempts: int = 0

@@ -215,3 +215,10 @@ def expire_sessions(server: ServerHandle, *, revoke: bool = False) -> int:
             session.add(row)
         session.commit()
     return len(rows)
+
+
+def claim_token(server: ServerHandle, smtp: SmtpSink | None, email: str, count: int = 1) -> str:
+    """The token of the `count`-th "dossier saisi pour vous" mail sent to `email`."""
+    return extract_token(
+        wait_mail(server, smtp, email, "a été saisi par nos services", count=count)
+    )

@@ -298,3 +298,81 @@ def transmit(
         },
         headers={"Idempotency-Key": key or str(uuid.uuid4())},
     )
+
+
+# --- back office: paper dossiers, import files -------------------------------------------
+
+
+def create_paper_dossier(
+    client: httpx.Client,
+    campaign_id: int,
+    email: str,
+    *,
+    nom: str = "Lefèvre",
+    prenom: str = "Hélène",
+    civilite: str = "F",
+    date_naissance: str = "14/02/2000",
+    dossier_id: str | None = None,
+) -> httpx.Response:
+    """`POST /dossiers` with an applicant (an agent keying a paper dossier)."""
+    return client.post(
+        "/dossiers",
+        json={
+            "id": dossier_id or str(uuid.uuid4()),
+            "campaign_id": campaign_id,
+            "applicant": {
+                "email": email,
+                "nom": nom,
+                "prenom": prenom,
+                "civilite": civilite,
+                "date_naissance": date_naissance,
+            },
+        },
+    )
+
+
+def import_row(email: str, values: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """One flat import record (``tab.field`` columns) for `email`."""
+    row: dict[str, Any] = {"applicant.email": email}
+    for tab, tab_values in (values if values is not None else complete_cesp_values()).items():
+        for key, value in tab_values.items():
+            row[f"{tab}.{key}"] = value
+    return row
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    return str(value)
+
+
+def import_csv(rows: list[dict[str, Any]], delimiter: str = ";", bom: bool = True) -> bytes:
+    """A CSV import file (UTF-8, BOM as a spreadsheet writes it) from flat records."""
+    import csv
+    import io
+
+    names = list(dict.fromkeys(k for row in rows for k in row))
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow([_csv_cell(row.get(name)) for name in names])
+    return (b"\xef\xbb\xbf" if bom else b"") + out.getvalue().encode("utf-8")
+
+
+def post_import(
+    client: httpx.Client,
+    campaign_id: int,
+    content: bytes,
+    filename: str = "dossiers.csv",
+    *,
+    dry_run: bool = False,
+) -> httpx.Response:
+    kind = "application/json" if filename.endswith(".json") else "text/csv"
+    return client.post(
+        "/imports/dossiers",
+        params={"campaign_id": campaign_id, "dry_run": str(dry_run).lower()},
+        files={"file": (filename, content, kind)},
+    )

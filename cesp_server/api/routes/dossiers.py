@@ -1,20 +1,27 @@
-"""Dossiers: creation, list, detail, tab saves, deletion, history, transmission, decisions."""
+"""Dossiers: creation (also for an applicant who sent paper), claim, list, detail, tab saves,
+deletion, history, mails, diagnostic, transmission, decisions."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cesp_core.demarches import Demarche, get_demarche, rules
 from cesp_core.demarches.model import TabKind
 from cesp_core.lifecycle import STATE_LABELS, DossierState, Role, can_write, is_editable
+from cesp_core.masking import mask_dossier_data
+from cesp_core.problems import Problem
 
+from ... import __version__
 from ...clock import to_local
+from ...crud import backoffice
 from ...crud import dossiers as crud
+from ...crud import support as crud_support
 from ...crud.campaigns import is_open
 from ...crud.decisions import (
     DECISION_LABELS,
@@ -28,19 +35,25 @@ from ...crud.transmission import transmit
 from ...errors import ApiProblem
 from ...files import remove_quietly, storage_path
 from ...mail.outbox import kick
-from ...models import Account, Campaign, Decision, Dossier, Piece
+from ...models import Account, Campaign, Decision, Dossier, Piece, utcnow
 from ...settings import Settings
 from ..deps import CurrentAccount, SessionDep, SettingsDep, require_roles
+from ..guards import Writer
 from ..problems import problem_responses
 from ..schemas.campaigns import CampaignOut
 from ..schemas.dossiers import (
+    ClaimIn,
     DecisionIn,
     DecisionOut,
+    DiagnosticOut,
+    DiagnosticTabOut,
     DossierIn,
     DossierListOut,
     DossierOut,
     DossierSummaryOut,
     EventOut,
+    MailOut,
+    OnBehalfOut,
     PersonOut,
     PieceOut,
     ProblemOut,
@@ -51,6 +64,7 @@ from ..schemas.dossiers import (
     TabValuesIn,
     TransmitIn,
     TransmittedOut,
+    VersionsOut,
 )
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
@@ -130,6 +144,48 @@ def tab_statuses(
     return out
 
 
+def on_behalf_out(dossier: Dossier, tz: str) -> OnBehalfOut | None:
+    if dossier.applicant_email is None:
+        return None
+    return OnBehalfOut(
+        applicant_email=dossier.applicant_email,
+        claimed=dossier.claimed_at is not None,
+        claimed_at=to_local(dossier.claimed_at, tz) if dossier.claimed_at else None,
+    )
+
+
+#: Items of "what is missing" listed in a summary (the count gives the rest).
+MISSING_SHOWN = 12
+
+
+def missing_labels(demarche: Demarche, problems: list[Problem]) -> list[str]:
+    """Short French labels of a dossier's problems: "État civil : N° de sécurité sociale",
+    "Pièce : RIB", "... (à corriger)" for a wrong value."""
+    labels: list[str] = []
+    for problem in problems:
+        try:
+            tab = demarche.tab(problem.tab)
+        except KeyError:
+            continue
+        if tab.kind is TabKind.PIECES and problem.field:
+            try:
+                label = f"Pièce : {demarche.piece(problem.field).label}"
+            except KeyError:
+                label = f"{tab.label} : {problem.field}"
+        elif problem.field:
+            try:
+                label = f"{tab.label} : {tab.field(problem.field).label}"
+            except KeyError:
+                label = f"{tab.label} : {problem.message}"
+        else:
+            label = f"{tab.label} : {problem.message}"
+        if problem.code != "missing":
+            label += " (à corriger)"
+        if label not in labels:
+            labels.append(label)
+    return labels
+
+
 def can_edit_now(account: Account, dossier: Dossier, campaign: Campaign) -> bool:
     return (
         can_write(Role(account.role))
@@ -139,7 +195,16 @@ def can_edit_now(account: Account, dossier: Dossier, campaign: Campaign) -> bool
     )
 
 
-def present(session: Session, account: Account, dossier: Dossier, settings: Settings) -> DossierOut:
+def present(
+    session: Session,
+    account: Account,
+    dossier: Dossier,
+    settings: Settings,
+    *,
+    force_mask: bool = False,
+) -> DossierOut:
+    """The dossier as `account` sees it: the same tabs, states and problems for everyone
+    (computed on the real values); NIR and IBAN masked unless `crud.sees_sensitive`."""
     tz = settings.timezone
     demarche = get_demarche(dossier.demarche)
     campaign = session.get(Campaign, dossier.campaign_id)
@@ -159,6 +224,8 @@ def present(session: Session, account: Account, dossier: Dossier, settings: Sett
     if decision_visible(account, campaign):
         found = get_decision(session, dossier)
         decision = decision_out(found, campaign, tz) if found else None
+    masked = force_mask or not crud.sees_sensitive(account, dossier)
+    data = dossier.data or {}
     return DossierOut(
         id=dossier.id,
         numero=dossier.numero,
@@ -168,7 +235,7 @@ def present(session: Session, account: Account, dossier: Dossier, settings: Sett
         state_label=STATE_LABELS[DossierState(dossier.state)],
         version=dossier.version,
         etag=crud.etag(dossier.version),
-        data=dossier.data or {},
+        data=mask_dossier_data(demarche, data) if masked else data,
         saved_tabs=list(dossier.saved_tabs or []),
         certifications=list(dossier.certifications or []),
         applicant_name=crud.applicant_name(dossier, owner),
@@ -178,6 +245,8 @@ def present(session: Session, account: Account, dossier: Dossier, settings: Sett
         updated_at=to_local(dossier.updated_at, tz),
         transmitted_at=to_local(dossier.transmitted_at, tz) if dossier.transmitted_at else None,
         editable=can_edit_now(account, dossier, campaign),
+        masked=masked,
+        on_behalf=on_behalf_out(dossier, tz),
         complete=all(t.state == rules.TabState.COMPLET for t in tabs),
         tabs=tabs,
         pieces=[piece_out(p, tz) for p in pieces],
@@ -200,7 +269,10 @@ def _with_etag(response: Response, version: int) -> None:
     summary="Créer un dossier",
     description="L'identifiant est généré par le client (UUID) : rejouer la création renvoie "
     "le même dossier (200). Un candidat n'a qu'un dossier CESP par campagne : une seconde "
-    "création renvoie le dossier existant (200). La démarche est celle de la campagne.",
+    "création renvoie le dossier existant (200). La démarche est celle de la campagne. "
+    "Agent de saisie : avec `applicant` (identité et e-mail du candidat qui a envoyé un "
+    "dossier papier), le dossier est saisi pour son compte ; le candidat reçoit un lien pour "
+    "le réclamer (`POST /dossiers/claim`). Un seul dossier par candidat et campagne (409).",
     responses={
         200: {"model": DossierOut, "description": "Le dossier existait déjà"},
         **problem_responses(403, 404, 409),
@@ -208,14 +280,27 @@ def _with_etag(response: Response, version: int) -> None:
 )
 def create_dossier(
     body: DossierIn,
+    request: Request,
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
-    account: CurrentAccount,
+    account: Writer,
 ) -> DossierOut:
-    dossier, created = crud.create_dossier(
-        session, account, dossier_id=str(body.id), campaign_id=body.campaign_id
-    )
+    if body.applicant is not None:
+        dossier, created = backoffice.create_on_behalf(
+            session,
+            account,
+            dossier_id=str(body.id),
+            campaign_id=body.campaign_id,
+            applicant=body.applicant.model_dump(),
+            settings=settings,
+        )
+        if created:
+            kick(request.app)
+    else:
+        dossier, created = crud.create_dossier(
+            session, account, dossier_id=str(body.id), campaign_id=body.campaign_id
+        )
     if not created:
         response.status_code = 200
     _with_etag(response, dossier.version)
@@ -227,7 +312,10 @@ def create_dossier(
     response_model=DossierListOut,
     summary="Lister les dossiers",
     description="Candidat et établissement : leurs dossiers. Agent, support, instructeur, "
-    "administrateur : tous les dossiers, filtrables par campagne, état et nom (`q`).",
+    "administrateur : tous les dossiers, filtrables par campagne, état et `q` : nom (sans "
+    "souci des accents ni des majuscules), e-mail, numéro de dossier, ou NIR (avec ou sans "
+    "espaces). `created_by=me` : les dossiers saisis par ce compte (la file d'un agent, "
+    "avec `state=brouillon`). Chaque dossier dit ce qui lui manque (`missing`).",
     responses=problem_responses(),
 )
 def list_dossiers(
@@ -236,7 +324,10 @@ def list_dossiers(
     account: CurrentAccount,
     campaign_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     state: DossierState | None = None,
-    q: Annotated[str | None, Query(max_length=100, description="Nom, numéro…")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Nom, e-mail, numéro, NIR…")] = None,
+    created_by: Annotated[
+        Literal["me"] | None, Query(description="`me` : les dossiers saisis par ce compte")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> DossierListOut:
@@ -248,6 +339,7 @@ def list_dossiers(
         q=q,
         limit=limit,
         offset=offset,
+        created_by_me=created_by == "me",
     )
     counts = crud.piece_counts(session, [d.id for d in rows])
     campaigns: dict[int, Campaign] = {}
@@ -262,16 +354,16 @@ def list_dossiers(
             owners[dossier.owner_id] = session.get(Account, dossier.owner_id)
         owner = owners[dossier.owner_id]
         demarche = get_demarche(dossier.demarche)
+        data = dossier.data or {}
+        problems = rules.dossier_problems(demarche, data, counts[dossier.id])
         tabs = [
             TabBriefOut(
-                key=t.key,
-                state=rules.tab_state(
-                    demarche, t.key, dossier.data or {}, counts[dossier.id]
-                ).value,
+                key=key,
+                state=rules.state_of(demarche, key, found, data, counts[dossier.id]).value,
             )
-            for t in demarche.tabs
-            if t.kind is not TabKind.SYNTHESE
+            for key, found in problems.items()
         ]
+        flat = [p for found in problems.values() for p in found]
         items.append(
             DossierSummaryOut(
                 id=dossier.id,
@@ -287,9 +379,57 @@ def list_dossiers(
                 applicant_name=crud.applicant_name(dossier, owner),
                 tabs=tabs,
                 complete=all(t.state == rules.TabState.COMPLET for t in tabs),
+                missing=missing_labels(demarche, flat)[:MISSING_SHOWN],
+                problem_count=len(flat),
+                on_behalf=on_behalf_out(dossier, settings.timezone),
             )
         )
     return DossierListOut(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post(
+    "/claim",
+    response_model=DossierOut,
+    summary="Réclamer un dossier saisi pour moi",
+    description="Le candidat dont le dossier papier a été saisi par un agent colle le jeton "
+    "reçu par e-mail : connecté avec le compte ouvert à cette adresse (vérifiée), il devient "
+    "titulaire du dossier. Autre adresse : 403 `claim_wrong_email` ; jeton déjà utilisé ou "
+    "expiré : 410 ; jeton inconnu : 400.",
+    responses=problem_responses(400, 403, 409, 410),
+)
+def claim(body: ClaimIn, session: SessionDep, settings: SettingsDep, account: Writer) -> DossierOut:
+    dossier = backoffice.claim_dossier(session, account, body.token)
+    return present(session, account, dossier, settings)
+
+
+@router.post(
+    "/{dossier_id}/claim-link",
+    response_model=OnBehalfOut,
+    summary="Renvoyer le lien de réclamation",
+    description="Agents et administrateurs : le candidat d'un dossier papier non réclamé "
+    "reçoit un nouveau lien (le précédent ne fonctionne plus). 409 si le dossier n'est pas "
+    "un dossier papier ou s'il est déjà réclamé.",
+    responses=problem_responses(403, 404, 409),
+)
+def renew_claim_link(
+    dossier_id: DossierId,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    account: Writer,
+) -> OnBehalfOut:
+    dossier = backoffice.renew_claim(session, account, str(dossier_id), settings)
+    kick(request.app)
+    out = on_behalf_out(dossier, settings.timezone)
+    assert out is not None
+    return out
+
+
+@router.api_route("/claim", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def claim_other_methods() -> None:
+    """``/dossiers/claim`` is a concrete path: it is matched before ``/dossiers/{id}``
+    (OpenAPI's rule), so its other methods are 405, not a 422 about a UUID."""
+    raise StarletteHTTPException(405)
 
 
 @router.get(
@@ -330,7 +470,7 @@ def save_tab(
     body: TabValuesIn,
     response: Response,
     session: SessionDep,
-    account: CurrentAccount,
+    account: Writer,
     if_match: IfMatch = None,
 ) -> TabSavedOut:
     dossier, changed, problems = crud.save_tab(
@@ -366,7 +506,7 @@ def save_tab(
     responses=problem_responses(403, 404, 409),
 )
 def delete_dossier(
-    dossier_id: DossierId, session: SessionDep, settings: SettingsDep, account: CurrentAccount
+    dossier_id: DossierId, session: SessionDep, settings: SettingsDep, account: Writer
 ) -> Response:
     names = crud.delete_dossier(session, account, str(dossier_id))
     for name in names:
@@ -385,11 +525,15 @@ def read_history(
     dossier_id: DossierId, session: SessionDep, settings: SettingsDep, account: CurrentAccount
 ) -> list[EventOut]:
     dossier = crud.get_readable(session, account, str(dossier_id))
+    return history_out(session, dossier, settings.timezone)
+
+
+def history_out(session: Session, dossier: Dossier, tz: str) -> list[EventOut]:
     demarche = get_demarche(dossier.demarche)
     labels = {t.key: t.label for t in demarche.tabs} | {"decision": "Décision"}
     return [
         EventOut(
-            at=to_local(event.at, settings.timezone),
+            at=to_local(event.at, tz),
             action=event.action,
             action_label=crud.Action.LABELS.get(event.action, event.action),
             tab=event.tab,
@@ -399,6 +543,90 @@ def read_history(
         )
         for event, actor in crud.history(session, dossier.id)
     ]
+
+
+def mails_out(session: Session, dossier: Dossier, tz: str) -> list[MailOut]:
+    return [
+        MailOut(
+            id=mail.id,
+            to=mail.to,
+            subject=mail.subject,
+            body=mail.body,
+            template=mail.template,
+            about=mail.about,  # type: ignore[arg-type]
+            created_at=to_local(mail.created_at, tz),
+            sent_at=to_local(mail.sent_at, tz) if mail.sent_at else None,
+            status=mail.status,  # type: ignore[arg-type]
+            status_label=crud_support.STATUS_LABELS[mail.status],
+            attempts=mail.attempts,
+            last_error=mail.last_error,
+        )
+        for mail in crud_support.dossier_mails(session, dossier)
+    ]
+
+
+@router.get(
+    "/{dossier_id}/mails",
+    response_model=list[MailOut],
+    summary="E-mails envoyés pour un dossier",
+    description="Agents, support, instructeurs, administrateurs : les e-mails au sujet du "
+    "dossier et ceux du compte de son titulaire, les plus récents d'abord. Codes, liens et "
+    "jetons y sont masqués (jamais un code ou un lien encore valable), NIR et IBAN aussi.",
+    responses=problem_responses(403, 404),
+)
+def read_mails(
+    dossier_id: DossierId, session: SessionDep, settings: SettingsDep, account: CurrentAccount
+) -> list[MailOut]:
+    dossier = crud.get_readable(session, account, str(dossier_id))
+    crud_support.ensure_staff(account)
+    return mails_out(session, dossier, settings.timezone)
+
+
+@router.get(
+    "/{dossier_id}/diagnostic",
+    response_model=DiagnosticOut,
+    summary="Diagnostic d'un dossier (pour le support)",
+    description="Le dossier tel que son titulaire le voit (onglets, états, problèmes), son "
+    "historique, ses e-mails, l'état de validation, les versions du serveur et du client : "
+    "à joindre à un ticket. NIR, IBAN, codes et liens y sont toujours masqués.",
+    responses=problem_responses(403, 404),
+)
+def read_diagnostic(
+    dossier_id: DossierId,
+    session: SessionDep,
+    settings: SettingsDep,
+    account: CurrentAccount,
+    client_version: Annotated[
+        str | None,
+        Query(
+            max_length=40,
+            pattern=r"^[A-Za-z0-9][A-Za-z0-9.+_\-]*$",
+            description="Version de l'application cliente",
+        ),
+    ] = None,
+) -> DiagnosticOut:
+    dossier = crud.get_readable(session, account, str(dossier_id))
+    crud_support.ensure_staff(account)
+    tz = settings.timezone
+    demarche = get_demarche(dossier.demarche)
+    shown = present(session, account, dossier, settings, force_mask=True)
+    counts = crud.piece_counts(session, [dossier.id])[dossier.id]
+    problems = rules.transmission_problems(
+        demarche, dossier.data or {}, counts, dossier.certifications or []
+    )
+    return DiagnosticOut(
+        generated_at=to_local(utcnow(), tz),
+        generated_by=person(account),
+        versions=VersionsOut(server=__version__, client=client_version, api="v1"),
+        dossier=shown,
+        validation=[
+            DiagnosticTabOut(key=t.key, label=t.label, state=t.state, problems=t.problems)
+            for t in shown.tabs
+        ],
+        transmission_problems=problem_out(problems),
+        history=history_out(session, dossier, tz),
+        mails=mails_out(session, dossier, tz),
+    )
 
 
 # --- transmission ----------------------------------------------------------------------
@@ -423,7 +651,7 @@ def transmit_dossier(
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
-    account: CurrentAccount,
+    account: Writer,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=300)] = None,
     if_match: IfMatch = None,
 ) -> Any:

@@ -13,6 +13,7 @@ from ...crud import dossiers as crud_dossiers
 from ...crud import pieces as crud
 from ...files import FORMATS, megabytes, receive_upload, remove_quietly
 from ..deps import CurrentAccount, SessionDep, SettingsDep
+from ..guards import Writer
 from ..problems import problem_responses
 from ..schemas.dossiers import PieceOut
 from .dossiers import piece_out
@@ -81,7 +82,7 @@ async def upload_piece(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    account: CurrentAccount,
+    account: Writer,
 ) -> Any:
     slot = await run_in_threadpool(
         crud.prepare_upload,
@@ -167,7 +168,7 @@ def delete_piece(
     piece_id: PieceId,
     session: SessionDep,
     settings: SettingsDep,
-    account: CurrentAccount,
+    account: Writer,
 ) -> Response:
     crud.delete_piece(
         session,

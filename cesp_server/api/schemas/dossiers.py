@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .campaigns import CampaignOut
 
@@ -31,12 +31,51 @@ class PersonOut(BaseModel):
     role_label: str
 
 
+class ApplicantIn(_In):
+    """The applicant an agent keys a paper dossier for."""
+
+    email: str = Field(max_length=320, description="Reçoit le lien pour réclamer le dossier.")
+    civilite: str = Field(default="", max_length=20, description="M ou F (M., Mme...)")
+    nom: str = Field(default="", max_length=200)
+    prenom: str = Field(default="", max_length=200)
+    date_naissance: str = Field(default="", max_length=20, description="jj/mm/aaaa ou AAAA-MM-JJ")
+
+    @model_validator(mode="after")
+    def _no_control_characters(self) -> ApplicantIn:
+        for name, value in self:
+            if isinstance(value, str) and any(ord(c) < 32 or ord(c) == 127 for c in value):
+                raise ValueError(f"caractère de contrôle interdit dans {name}")
+        return self
+
+
 class DossierIn(_In):
     id: UUID = Field(
         description="Identifiant généré par le client : rejouer la création avec "
         "le même identifiant renvoie le même dossier."
     )
     campaign_id: int = Field(ge=1, le=2**31 - 1)
+    applicant: ApplicantIn | None = Field(
+        default=None,
+        description="Agent de saisie : le candidat (dossier papier) pour le compte duquel le "
+        "dossier est saisi ; il reçoit par e-mail un lien pour le réclamer.",
+    )
+
+
+class OnBehalfOut(BaseModel):
+    """A dossier keyed by an agent for an applicant who sent paper."""
+
+    applicant_email: str
+    claimed: bool = Field(description="Le candidat l'a réclamé avec son compte.")
+    claimed_at: datetime | None
+
+
+class ClaimIn(_In):
+    token: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=r"^\s*[A-Za-z0-9_\-]+\s*$",
+        description="Le jeton reçu par e-mail.",
+    )
 
 
 class TabStatusOut(BaseModel):
@@ -112,6 +151,10 @@ class DossierOut(BaseModel):
     updated_at: datetime
     transmitted_at: datetime | None
     editable: bool = Field(description="Ce compte peut-il le modifier maintenant ?")
+    masked: bool = Field(
+        description="NIR et IBAN masqués : visibles en entier du seul titulaire et des agents."
+    )
+    on_behalf: OnBehalfOut | None = Field(description="Dossier papier saisi par un agent.")
     complete: bool = Field(description="Tous les onglets et pièces sont complets.")
     tabs: list[TabStatusOut]
     pieces: list[PieceOut]
@@ -135,6 +178,11 @@ class DossierSummaryOut(BaseModel):
     applicant_name: str
     tabs: list[TabBriefOut]
     complete: bool
+    missing: list[str] = Field(
+        description="Ce qui manque ou est à corriger (onglet : champ, pièces), au plus 12."
+    )
+    problem_count: int = Field(description="Nombre total de problèmes du dossier.")
+    on_behalf: OnBehalfOut | None
 
 
 class DossierListOut(BaseModel):
@@ -192,3 +240,50 @@ class TransmittedOut(BaseModel):
 class DecisionIn(_In):
     decision: Literal["accepte", "refuse"]
     comment: str = Field(default="", max_length=4000)
+
+
+class MailOut(BaseModel):
+    """A mail as the support reads it: codes, links and tokens masked, NIR and IBAN too."""
+
+    id: int
+    to: str
+    subject: str
+    body: str
+    template: str
+    about: Literal["dossier", "compte"] = Field(
+        description="Le dossier, ou le compte de son titulaire."
+    )
+    created_at: datetime
+    sent_at: datetime | None
+    status: Literal["envoye", "en_attente", "echec"]
+    status_label: str
+    attempts: int
+    last_error: str | None
+
+
+class DiagnosticTabOut(BaseModel):
+    key: str
+    label: str
+    state: str
+    problems: list[ProblemOut]
+
+
+class VersionsOut(BaseModel):
+    server: str
+    client: str | None
+    api: str
+
+
+class DiagnosticOut(BaseModel):
+    """What the support attaches to a ticket: nothing sensitive in it."""
+
+    generated_at: datetime
+    generated_by: PersonOut
+    versions: VersionsOut
+    dossier: DossierOut
+    validation: list[DiagnosticTabOut]
+    transmission_problems: list[ProblemOut] = Field(
+        description="Ce qui empêche la transmission (cases de certification comprises)."
+    )
+    history: list[EventOut]
+    mails: list[MailOut]
