@@ -97,6 +97,9 @@ class EmbeddedPlatform:
                 public_url=url,
             )
             app = create_app(settings)
+            from cesp_server.local_seed import ensure_open_campaigns
+
+            ensure_open_campaigns(app.state.engine)
         except Exception as error:
             sock.close()
             logging.getLogger("cesp_server").exception("embedded platform: start failed")

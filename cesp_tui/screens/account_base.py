@@ -190,9 +190,10 @@ class AccountScreen(Screen[None]):
         """Say where the local mailbox is (embedded platform only)."""
         if mailbox_path(self.app) is None:
             return
+        hint = "Boîte mail locale : F4."
         for label in self.query(selector):
-            if isinstance(label, Static):
-                label.update(f"{label.content} Boîte mail locale : F4.")
+            if isinstance(label, Static) and not str(label.content).endswith(hint):
+                label.update(f"{label.content} {hint}")
 
     def set_info(self, selector: str, text: str) -> None:
         """An information line that takes no room while it has nothing to say."""
