@@ -99,3 +99,20 @@ def _expand(key: str) -> str:
     if "st" in words or "ste" in words:
         return " ".join([ABBREVIATIONS.get(word, word) for word in words])
     return key
+
+
+#: French month names, January first (for messages and long dates).
+MONTHS_FR: tuple[str, ...] = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)

@@ -32,6 +32,7 @@ from stdnum.exceptions import InvalidChecksum, ValidationError
 from stdnum.fr import nir as stdnum_nir
 
 from cesp_core import referentials
+from cesp_core.text import MONTHS_FR as _MONTHS
 
 __all__ = [
     "NirFacts",
@@ -48,20 +49,6 @@ _GROUPS = (1, 2, 2, 2, 3, 3, 2)  # sex, year, month, department, commune, order,
 _PERMANENT_SEX = {"1": "M", "2": "F"}
 _PROVISIONAL_SEX = {"3": "M", "4": "F", "7": "M", "8": "F"}
 
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 #: Department codes of Île-de-France after 1968, whose communes were in Seine (75) or
 #: Seine-et-Oise (78) before.

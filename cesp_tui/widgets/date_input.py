@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from cesp_core.text import MONTHS_FR as _MONTHS
 from cesp_core.validators.dates import parse_date, validate_date
 
 from .formatted_input import GroupedInput
@@ -18,20 +19,6 @@ from .formatted_input import GroupedInput
 __all__ = ["DateInput", "long_date"]
 
 _DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 def long_date(day: date) -> str:

@@ -11,6 +11,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
+from cesp_core.text import MONTHS_FR as _MONTHS
 from cesp_core.validators.nir import format_nir, nir_facts, validate_nir
 
 from .formatted_input import GroupedInput
@@ -18,20 +19,6 @@ from .formatted_input import GroupedInput
 __all__ = ["NirInput"]
 
 NIR_LENGTH = 15
-_MONTHS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
 
 
 class _NirField(GroupedInput):
