@@ -26,6 +26,7 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from cesp_core.demarches import DEMARCHES, get_demarche
 from cesp_core.lifecycle import STATE_LABELS, DossierState
@@ -324,7 +325,11 @@ class HomeScreen(OpensDossiers, Screen[None]):
             campaigns=dict(workspace.campaign_labels),
             refused=refused,
         )
-        self.post_message(_RowsLoaded(rows, workspace.store.pending_count()))
+        pending = workspace.store.pending_count()
+        # A newer load replaced this one (exclusive): a thread cannot be stopped, but its
+        # stale rows must not overwrite the newer ones.
+        if not get_current_worker().is_cancelled:
+            self.post_message(_RowsLoaded(rows, pending))
 
     def on__rows_loaded(self, message: _RowsLoaded) -> None:
         self._loaded = True

@@ -5,7 +5,6 @@ client process was killed with SIGKILL."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -30,6 +29,7 @@ from cesp_tui.store import DraftStore, OpKind
 from cesp_tui.widgets.field_row import FieldRow
 from tests.support.dossiers import CESP_BIC, CESP_IBAN, CESP_NIR, complete_cesp_values
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp
+from tests.tui.apps.settle import settle_workers
 
 SIZE = (80, 24)
 ROOT = Path(__file__).resolve().parents[2]
@@ -45,14 +45,8 @@ def new_dossier(tmp_path: Path, data: dict[str, Any] | None = None, **kwargs: An
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
-    """Let the screens' workers finish and their messages be handled (no sleeping). The
-    sync engine's worker runs for the app's whole life: not waited for; a worker that an
-    exclusive one replaced ends cancelled: that is fine."""
-    for _ in range(3):
-        busy = [w for w in app.workers if w.group != "sync" and not w.is_finished]
-        if busy:
-            await asyncio.gather(*(w.wait() for w in busy), return_exceptions=True)
-        await pilot.pause()
+    """Let the screens' workers finish and their messages be handled (no sleeping)."""
+    await settle_workers(app, pilot)
 
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:

@@ -5,7 +5,6 @@ the platform on loopback."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from tests.support.dossiers import complete_cesp_values, make_campaign, tiny_pdf
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, SyncedHostApp
+from tests.tui.apps.settle import settle_workers
 
 SIZE = (80, 24)
 
@@ -54,14 +54,8 @@ class FakeApi:
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
-    """Let the screens' workers finish and their messages be handled (no sleeping). The
-    sync engine's worker runs for the app's whole life: not waited for; a worker that an
-    exclusive one replaced ends cancelled: that is fine."""
-    for _ in range(3):
-        busy = [w for w in app.workers if w.group != "sync" and not w.is_finished]
-        if busy:
-            await asyncio.gather(*(w.wait() for w in busy), return_exceptions=True)
-        await pilot.pause()
+    """Let the screens' workers finish and their messages be handled (no sleeping)."""
+    await settle_workers(app, pilot)
 
 
 def home(app: App[Any]) -> HomeScreen:

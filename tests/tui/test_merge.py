@@ -4,7 +4,6 @@ conflict between two clients of the platform on loopback."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from tests.support.dossiers import complete_cesp_values, make_campaign, save_tab
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, SyncedHostApp
+from tests.tui.apps.settle import settle_workers
 
 SIZE = (80, 24)
 
@@ -41,14 +41,8 @@ THEIRS = {
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
-    """Let the screens' workers finish and their messages be handled (no sleeping). The
-    sync engine's worker runs for the app's whole life: not waited for; a worker that an
-    exclusive one replaced ends cancelled: that is fine."""
-    for _ in range(3):
-        busy = [w for w in app.workers if w.group != "sync" and not w.is_finished]
-        if busy:
-            await asyncio.gather(*(w.wait() for w in busy), return_exceptions=True)
-        await pilot.pause()
+    """Let the screens' workers finish and their messages be handled (no sleeping)."""
+    await settle_workers(app, pilot)
 
 
 def test_differing_fields_in_the_tab_order() -> None:

@@ -4,7 +4,6 @@ listed with their size and state, removed."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from cesp_tui.store import DraftStore, OpKind, PieceState
 from cesp_tui.widgets.file_picker import FilePicker, complete_path
 from tests.support.dossiers import FAKE_EXE, TINY_JPEG, TINY_PDF, TINY_PNG, complete_cesp_values
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp
+from tests.tui.apps.settle import settle_workers
 
 SIZE = (80, 24)
 FORMATS = ("pdf", "jpeg", "png")
@@ -44,13 +44,7 @@ def new_dossier(tmp_path: Path, data: dict[str, Any] | None = None) -> str:
 async def settle(app: DossierHostApp, pilot: Pilot[Any]) -> None:
     """Let workers finish and their messages be handled; a `DirectoryTree` keeps a loader
     worker for its whole life: that one is not waited for."""
-    for _ in range(3):
-        busy = [
-            w for w in app.workers if not isinstance(w.node, DirectoryTree) and not w.is_finished
-        ]
-        if busy:
-            await asyncio.gather(*(w.wait() for w in busy), return_exceptions=True)
-        await pilot.pause()
+    await settle_workers(app, pilot, ignore=lambda w: isinstance(w.node, DirectoryTree))
 
 
 def pieces_view(app: DossierHostApp) -> PiecesScreen:

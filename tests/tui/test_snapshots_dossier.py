@@ -7,7 +7,6 @@ look at the new SVGs before committing them.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from cesp_tui.store import DraftStore, PieceState
 from cesp_tui.sync.local import CONFLICT, park_op
 from tests.support.dossiers import complete_cesp_values, tiny_pdf
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors
+from tests.tui.apps.settle import settle_workers
 
 SIZES = [(80, 24), (120, 40)]
 DOSSIER = "00000000-0000-4000-8000-000000000001"
@@ -115,11 +115,7 @@ def seed(tmp_path: Path) -> None:
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    for _ in range(3):
-        busy = [w for w in pilot.app.workers if not w.is_finished]
-        if busy:  # (a worker replaced by an exclusive one ends cancelled: fine)
-            await asyncio.gather(*(w.wait() for w in busy), return_exceptions=True)
-        await pilot.pause()
+    await settle_workers(pilot.app, pilot, ignore=lambda _w: False)
     freeze_cursors(pilot.app)
     await pilot.pause()
 

@@ -4,7 +4,6 @@ the whole transmission against the real platform on loopback (sync engine includ
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -30,19 +29,14 @@ from tests.support.dossiers import (
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, SyncedHostApp
+from tests.tui.apps.settle import settle_workers
 
 SIZE = (80, 24)
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
-    """Let the screens' workers finish and their messages be handled (no sleeping). The
-    sync engine's worker runs for the app's whole life: not waited for; a worker that an
-    exclusive one replaced ends cancelled: that is fine."""
-    for _ in range(3):
-        busy = [w for w in app.workers if w.group != "sync" and not w.is_finished]
-        if busy:
-            await asyncio.gather(*(w.wait() for w in busy), return_exceptions=True)
-        await pilot.pause()
+    """Let the screens' workers finish and their messages be handled (no sleeping)."""
+    await settle_workers(app, pilot)
 
 
 def synthese(app: DossierHostApp) -> SyntheseScreen:
