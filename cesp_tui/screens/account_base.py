@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -174,6 +175,9 @@ class AccountScreen(Screen[None]):
 
     #: Whether F9 goes back (not on the login screen, the first one).
     can_go_back: ClassVar[bool] = True
+    #: Enter in one of these fields (ids) moves to the next one; the last one is left to
+    #: the screen (it submits).
+    ENTER_ORDER: ClassVar[tuple[str, ...]] = ()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "mailbox":
@@ -181,6 +185,12 @@ class AccountScreen(Screen[None]):
         if action == "back":
             return self.can_go_back and len(self.app.screen_stack) > 1
         return True
+
+    @on(Input.Submitted)
+    def _enter_moves_on(self, event: Input.Submitted) -> None:
+        order = self.ENTER_ORDER
+        if event.input.id in order[:-1]:
+            self.query_one(f"#{order[order.index(event.input.id) + 1]}", Input).focus()
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:

@@ -26,6 +26,7 @@ class PasswordResetScreen(LinkPasswordScreen):
 
     purpose: ClassVar[str] = "reset"
     fields: ClassVar[tuple[str, ...]] = ("secret_answer", "password", "password_confirmation")
+    ENTER_ORDER = fields
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="account-box"):
@@ -69,14 +70,6 @@ class PasswordResetScreen(LinkPasswordScreen):
 
     def _secret_needed(self) -> bool:
         return self.link is None or bool(self.link.get("secret_question"))
-
-    @on(Input.Submitted, "#secret_answer")
-    def _to_password(self) -> None:
-        self.query_one("#password", Input).focus()
-
-    @on(Input.Submitted, "#password")
-    def _to_confirmation(self) -> None:
-        self.query_one("#password_confirmation", Input).focus()
 
     @on(Input.Submitted, "#password_confirmation")
     @on(Button.Pressed, "#reset-submit")

@@ -214,6 +214,7 @@ class PasswordSetupScreen(LinkPasswordScreen):
         "secret_question",
         "secret_answer",
     )
+    ENTER_ORDER = fields
 
     def __init__(
         self, token: str | None = None, *, intro: str | None = None, username: str | None = None
@@ -286,18 +287,6 @@ class PasswordSetupScreen(LinkPasswordScreen):
                 )
             return
         super().answered(message)
-
-    @on(Input.Submitted, "#password")
-    def _to_confirmation(self) -> None:
-        self.query_one("#password_confirmation", Input).focus()
-
-    @on(Input.Submitted, "#password_confirmation")
-    def _to_question(self) -> None:
-        self.query_one("#secret_question", Input).focus()
-
-    @on(Input.Submitted, "#secret_question")
-    def _to_answer(self) -> None:
-        self.query_one("#secret_answer", Input).focus()
 
     @on(Input.Submitted, "#secret_answer")
     @on(Button.Pressed, "#setup-submit")
