@@ -28,6 +28,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Static
 
 from cesp_tui.api.client import parse_emailed_link
+from cesp_tui.widgets.dossier_table import PaddedTable, cell
 
 from .account_base import AccountScreen
 
@@ -37,6 +38,7 @@ REFRESH_SECONDS = 2.0
 _CODE = re.compile(r"code de vérification\s*:\s*(\d{4})", re.IGNORECASE)
 _TOKEN = re.compile(r"coller ce jeton\s*:\s*\n\s*(\S+)")
 _LINK = re.compile(r"https?://\S+jeton=\S+")
+_COLUMNS = [("date", cell("Date")), ("subject", cell("Objet")), ("to", cell("Destinataire"))]
 
 
 @dataclass(frozen=True)
@@ -144,19 +146,14 @@ class MailboxScreen(AccountScreen):
                 id="mailbox-path",
                 markup=False,
             )
-            table: DataTable[str] = DataTable(
-                id="mails", cursor_type="row", zebra_stripes=True, show_cursor=True
-            )
-            yield table
+            yield PaddedTable(id="mails", zebra_stripes=True)
             with VerticalScroll(id="mail-view"):
                 yield Static("Aucun message pour le moment.", id="mail-body", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
-        table = self.query_one("#mails", DataTable)
-        table.add_column("Date", width=11, key="date")
-        table.add_column("Objet", key="subject")
-        table.add_column("Destinataire", key="to")
+        table = self.query_one("#mails", PaddedTable)
+        table.fill(_COLUMNS, [])
         table.focus()
         self.action_refresh()
         self.set_interval(REFRESH_SECONDS, self.action_refresh)
@@ -187,10 +184,10 @@ class MailboxScreen(AccountScreen):
             return
         selected = self.current.key if self.current is not None else None
         self.mails = message.mails
-        table = self.query_one("#mails", DataTable)
-        table.clear()
-        for mail in self.mails:
-            table.add_row(mail.when, mail.subject, mail.to, key=mail.key)
+        table = self.query_one("#mails", PaddedTable)
+        table.fill(
+            _COLUMNS, [(m.key, [cell(m.when), cell(m.subject), cell(m.to)]) for m in self.mails]
+        )
         if selected is not None and any(m.key == selected for m in self.mails):
             table.move_cursor(row=table.get_row_index(selected))
         self._show_current()

@@ -137,19 +137,31 @@ class MergeScreen(ModalScreen[dict[str, Value] | None]):
 
     def on_mount(self) -> None:
         table = self.table
-        table.add_column(cell("Champ"), key="field")
-        table.add_column(cell("Ma version"), key="mine")
-        table.add_column(cell("Version du serveur"), key="theirs")
-        table.add_column(cell("Retenue"), key="choice")
+        rows = []
         for key in self.keys:
             field = self._field(key)
-            table.add_row(
-                cell(field.label),
-                cell(display_value(field, self.mine.get(key))),
-                cell(display_value(field, self.theirs.get(key))),
-                _CHOICE_TEXT[None],
-                key=key,
+            rows.append(
+                (
+                    key,
+                    [
+                        cell(field.label),
+                        cell(display_value(field, self.mine.get(key))),
+                        cell(display_value(field, self.theirs.get(key))),
+                        _CHOICE_TEXT[None],
+                    ],
+                )
             )
+        table.fill(
+            [
+                ("field", cell("Champ")),
+                ("mine", cell("Ma version")),
+                ("theirs", cell("Version du serveur")),
+                ("choice", cell("Retenue")),
+            ],
+            rows,
+            # a choice never widens the column (see PaddedTable.fill)
+            min_widths={"choice": max(t.cell_len for t in _CHOICE_TEXT.values())},
+        )
         table.focus()
         self._refresh_status()
 

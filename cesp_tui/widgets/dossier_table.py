@@ -46,6 +46,33 @@ class PaddedTable(DataTable[object]):
             cell_padding=0,
         )
 
+    def fill(
+        self,
+        columns: Sequence[tuple[str, Text]],
+        rows: Sequence[tuple[str, Sequence[Text]]],
+        min_widths: dict[str, int] | None = None,
+    ) -> None:
+        """Replace columns and rows; each column as wide as its widest cell.
+
+        The widths are given, not left to the table: Textual 8 measures auto-width
+        columns when idle but keeps the cells it rendered before at the header's width,
+        so a table filled by a worker could show "Ident" for "Identifiant de connexion"
+        until its next change."""
+        minimum = min_widths or {}
+        widths = [
+            max(
+                label.cell_len,
+                minimum.get(key, 0),
+                *(cells[index].cell_len for _, cells in rows),
+            )
+            for index, (key, label) in enumerate(columns)
+        ]
+        self.clear(columns=True)
+        for (key, label), width in zip(columns, widths, strict=True):
+            self.add_column(label, key=key, width=width)
+        for row_key, cells in rows:
+            self.add_row(*cells, key=row_key)
+
 
 @dataclass(frozen=True, slots=True)
 class DossierRow:
@@ -149,16 +176,15 @@ class DossierTable(PaddedTable):
         keep = keep or self.selected_id
         self._wide = wide = self.size.width >= WIDE
         columns = [(k, t) for k, t in COLUMNS if wide or k != "campaign"]
-        self.clear(columns=True)
-        for key, title in columns:
-            self.add_column(cell(title), key=key)
+        rows: list[tuple[str, Sequence[Text]]] = []
         for row in self._rows:
             values = row.cells()
             cells = [
                 cell(values[key], _SYNC_STYLES[row.sync_kind] if key == "sync" else "")
                 for key, _ in columns
             ]
-            self.add_row(*cells, key=row.dossier_id)
+            rows.append((row.dossier_id, cells))
+        self.fill([(key, cell(title)) for key, title in columns], rows)
         if keep is not None:
             index = next((i for i, r in enumerate(self._rows) if r.dossier_id == keep), None)
             if index is not None:
