@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.message import Message
 from textual.worker import Worker
@@ -42,11 +42,18 @@ from cesp_tui.session import (
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.screen import Screen
 
     from cesp_tui.api.client import ApiClient
     from cesp_tui.sync import SyncEngine
 
-__all__ = ["SessionMixin", "first_login_campaign", "open_session"]
+__all__ = [
+    "ROLE_HOMES",
+    "SessionMixin",
+    "first_login_campaign",
+    "home_screen_for",
+    "open_session",
+]
 
 NO_CAMPAIGN = (
     "Aucune campagne « {title} » n'est ouverte pour le moment : vous pourrez déposer votre "
@@ -106,6 +113,25 @@ async def open_session(app: App[Any], api: ApiClient, identifier: str, password:
         first = None
     campaign, reason = first if first is not None else (None, None)
     return LoggedIn(session, first_campaign=campaign, no_campaign=reason)
+
+
+#: The first screen of each staff role, "module:Class" (imported on login); applicants
+#: and roles not listed get "Mes demandes" (`HomeScreen`).
+ROLE_HOMES: dict[str, str] = {}
+
+
+def home_screen_for(role: str) -> Screen[Any]:
+    """A new instance of the first screen after login for ``role``."""
+    import importlib
+
+    target = ROLE_HOMES.get(role)
+    if target is None:
+        from cesp_tui.screens.home import HomeScreen
+
+        return HomeScreen()
+    module_name, _, class_name = target.partition(":")
+    screen_class = getattr(importlib.import_module(module_name), class_name)
+    return cast("Screen[Any]", screen_class())
 
 
 def _prefill(demarche: str, account: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -257,13 +283,12 @@ class SessionMixin:
 
     async def _go_home(self, message: LoggedIn) -> None:
         from cesp_core.demarches import get_demarche
-        from cesp_tui.screens.home import HomeScreen
 
         app = self._app
         while len(app.screen_stack) > 1:  # the bottom one is Textual's blank default
             await app.pop_screen()
-        await app.push_screen(HomeScreen())
         session = message.session
+        await app.push_screen(home_screen_for(session.role))
         if message.first_campaign is not None and session.applicant_demarche:
             campaign = message.first_campaign
             demarche_key = str(campaign.get("demarche") or session.applicant_demarche)

@@ -289,6 +289,17 @@ class ApiClient:
             return None
         return response.json()
 
+    async def request_json(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Any endpoint under ``/api/v1`` (``path`` starts with "/"): the decoded JSON
+        answer (None for 204). For the role-specific modules of this package
+        (``jury.py``, ``backoffice.py``...), which keep their endpoints out of this file."""
+        return await self._json(method, path, **kwargs)
+
+    async def request_raw(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """Like `request_json` but the response itself (downloads, CSV exports); refusals
+        still raise `ApiError`, an unreachable platform `Offline`."""
+        return await self._send(method, path, **kwargs)
+
     # --- health and authentication -------------------------------------------------------
 
     async def health(self) -> dict[str, Any]:

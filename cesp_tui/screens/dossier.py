@@ -137,6 +137,8 @@ class DossierSnapshot:
     dossier: LocalDossier
     pieces: list[LocalPiece]
     ops: list[PendingOp]
+    #: Read from the platform for a staff member (`cesp_tui.remote`), not in the store.
+    remote: bool = False
 
     @property
     def transmit_pending(self) -> bool:
@@ -350,6 +352,7 @@ class DossierScreen(OpensDossiers, Screen[None]):
             key: dict(values) for key, values in (snapshot.dossier.data or {}).items()
         }
         self.pieces: list[LocalPiece] = list(snapshot.pieces)
+        self.remote = snapshot.remote
         self.certifications: list[str] = list(snapshot.dossier.certifications)
         self.dirty_tabs: list[str] = list(snapshot.dossier.dirty_tabs)
         self.transmit_pending = snapshot.transmit_pending
@@ -690,6 +693,8 @@ class DossierScreen(OpensDossiers, Screen[None]):
 
     def reload(self) -> None:
         """Read the dossier again from the store (after the sync engine changed it)."""
+        if self.remote:  # a staff view of the platform's copy: the store has none
+            return
         self._reload(self.workspace.store, self.dossier_id)
 
     @work(thread=True, group="dossier-reload", exclusive=True)
