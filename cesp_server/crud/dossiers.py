@@ -28,6 +28,7 @@ from sqlalchemy import delete, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from cesp_core.demarches import Demarche, get_demarche, rules
@@ -580,8 +581,9 @@ def save_tab(
     values: Mapping[str, object],
     if_match: str | None,
     now: datetime | None = None,
-) -> tuple[Dossier, list[str], list[Problem]]:
-    """Validate and store one tab; returns the dossier, the changed keys and the tab's problems.
+) -> tuple[Dossier, list[str], list[Problem], dict[str, int]]:
+    """Validate and store one tab; returns the dossier, the changed keys, the tab's problems
+    and the dossier's piece counts (what its tab states need).
 
     A tab with problems is saved all the same (the client shows them); unknown keys and
     wrong value types refuse the whole save (422).
@@ -655,10 +657,12 @@ def save_tab(
             at=now,
         )
         session.commit()
-        session.expire_all()
-        dossier = session.get(Dossier, dossier_id) or dossier
+        # What was just written, without reading it back (the UPDATE was conditional on
+        # the version: these are the row's values now).
+        for key, value in {**values_out, "version": dossier.version + 1}.items():
+            set_committed_value(dossier, key, value)
     tab_problems = rules.tab_problems(demarche, tab_key, dossier.data or {}, counts)
-    return dossier, changed, tab_problems
+    return dossier, changed, tab_problems, counts
 
 
 # --- deletion --------------------------------------------------------------------------

@@ -129,7 +129,7 @@ def tab_statuses(
         if tab.kind is TabKind.SYNTHESE:
             continue
         problems = rules.tab_problems(demarche, tab.key, data, counts)
-        state = rules.tab_state(demarche, tab.key, data, counts)
+        state = rules.state_of(demarche, tab.key, problems, data, counts)
         out.append(
             TabStatusOut(
                 key=tab.key,
@@ -473,7 +473,7 @@ def save_tab(
     account: Writer,
     if_match: IfMatch = None,
 ) -> TabSavedOut:
-    dossier, changed, problems = crud.save_tab(
+    dossier, changed, problems, counts = crud.save_tab(
         session,
         account,
         dossier_id=str(dossier_id),
@@ -482,8 +482,7 @@ def save_tab(
         if_match=if_match,
     )
     demarche = get_demarche(dossier.demarche)
-    counts = crud.piece_counts(session, [dossier.id])[dossier.id]
-    state = rules.tab_state(demarche, tab, dossier.data or {}, counts)
+    state = rules.state_of(demarche, tab, problems, dossier.data or {}, counts)
     _with_etag(response, dossier.version)
     return TabSavedOut(
         dossier_id=dossier.id,
