@@ -28,6 +28,7 @@ from .dossiers import (
     recipient,
     record_event,
     role_of,
+    sees_decisions_early,
 )
 from .transmission import asp_context
 
@@ -42,8 +43,6 @@ __all__ = [
 
 DECISION_LABELS = {"accepte": "Accepté", "refuse": "Refusé"}
 _ACTIONS = {"accepte": lifecycle.Action.ACCEPTER, "refuse": lifecycle.Action.REFUSER}
-#: Roles that see a decision before its publication.
-_EARLY_READERS = frozenset({Role.INSTRUCTEUR, Role.ADMIN})
 
 
 def _campaign(session: Session, dossier: Dossier) -> Campaign:
@@ -136,7 +135,7 @@ def record_decision(
 
 
 def decision_visible(account: Account, campaign: Campaign) -> bool:
-    return campaign.results_published_at is not None or role_of(account) in _EARLY_READERS
+    return campaign.results_published_at is not None or sees_decisions_early(account)
 
 
 def get_decision(session: Session, dossier: Dossier) -> Decision | None:

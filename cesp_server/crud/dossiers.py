@@ -150,6 +150,28 @@ def recipient(session: Session, dossier: Dossier) -> tuple[str, Account | None]:
     return (owner.email if owner is not None else ""), owner
 
 
+#: Roles that see a decision, and the state it gives, before the results are published.
+DECISION_EARLY_READERS = frozenset({Role.INSTRUCTEUR, Role.ADMIN})
+_DECIDED = (DossierState.ACCEPTE.value, DossierState.REFUSE.value)
+
+
+def sees_decisions_early(account: Account) -> bool:
+    return role_of(account) in DECISION_EARLY_READERS
+
+
+def shown_state(account: Account, state: str, campaign: Campaign) -> str:
+    """The state ``account`` may see: until the campaign's results are published, a
+    decided dossier is "en instruction" for everyone but the jury (its owner, and the
+    support staff who see what the owner sees, learn nothing early)."""
+    if (
+        state in _DECIDED
+        and campaign.results_published_at is None
+        and not sees_decisions_early(account)
+    ):
+        return DossierState.EN_INSTRUCTION.value
+    return state
+
+
 def can_read(account: Account, dossier: Dossier) -> bool:
     return is_keeper(account, dossier) or role_of(account) in READ_ANY_ROLES
 
@@ -540,7 +562,22 @@ def list_dossiers(
         query = query.where(Dossier.campaign_id == campaign_id)
     if demarche is not None:
         query = query.where(Dossier.demarche == demarche)
-    if state is not None:
+    if state is not None and not sees_decisions_early(account):
+        # what `shown_state` shows: a decision is not found before its publication
+        published = select(Campaign.id).where(col(Campaign.results_published_at).is_not(None))
+        decided = col(Dossier.state).in_(_DECIDED)
+        if state in _DECIDED:
+            query = query.where(Dossier.state == state, col(Dossier.campaign_id).in_(published))
+        elif state == DossierState.EN_INSTRUCTION.value:
+            query = query.where(
+                or_(
+                    Dossier.state == state,
+                    decided & col(Dossier.campaign_id).not_in(published),
+                )
+            )
+        else:
+            query = query.where(Dossier.state == state)
+    elif state is not None:
         query = query.where(Dossier.state == state)
     needle = normalize(q or "")
     if needle:

@@ -75,7 +75,15 @@ def test_cesp_decision_published_to_the_owner(server: ServerHandle, smtp: SmtpSi
         assert r.json()["code"] == "decision_not_published"
         body = c.get(url).json()
         assert body["decision"] is None
-        assert body["state"] == "accepte"
+        # nor the state the decision gives, in the dossier, the list, a filter or the history
+        assert body["state"] == "en_instruction"
+        assert [d["state"] for d in c.get("/dossiers").json()["items"]] == ["en_instruction"]
+        assert c.get("/dossiers", params={"state": "accepte"}).json()["total"] == 0
+        assert c.get("/dossiers", params={"state": "en_instruction"}).json()["total"] == 1
+        assert "decision" not in [e["action"] for e in c.get(f"{url}/history").json()]
+    with server.client(instructeur) as c:
+        assert c.get(url).json()["state"] == "accepte"
+        assert c.get("/dossiers", params={"state": "accepte"}).json()["total"] == 1
 
     with server.client(instructeur) as c:
         r = c.post(f"/campaigns/{campaign}/publish")
@@ -99,6 +107,8 @@ def test_cesp_decision_published_to_the_owner(server: ServerHandle, smtp: SmtpSi
         assert decision["comment"] == "Avis favorable"
         assert decision["published"] is True
         assert c.get(url).json()["decision"]["decision"] == "accepte"
+        assert c.get(url).json()["state"] == "accepte"
+        assert c.get("/dossiers", params={"state": "accepte"}).json()["total"] == 1
         history = c.get(f"{url}/history").json()
         assert [e["action"] for e in history][-3:] == ["instruction", "decision", "decision"]
     assert wait_idle(server.app)

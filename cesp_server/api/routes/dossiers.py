@@ -226,13 +226,14 @@ def present(
         decision = decision_out(found, campaign, tz) if found else None
     masked = force_mask or not crud.sees_sensitive(account, dossier)
     data = dossier.data or {}
+    state = crud.shown_state(account, dossier.state, campaign)
     return DossierOut(
         id=dossier.id,
         numero=dossier.numero,
         demarche=dossier.demarche,
         campaign=CampaignOut.of(campaign, tz),
-        state=dossier.state,
-        state_label=STATE_LABELS[DossierState(dossier.state)],
+        state=state,
+        state_label=STATE_LABELS[DossierState(state)],
         version=dossier.version,
         etag=crud.etag(dossier.version),
         data=mask_dossier_data(demarche, data) if masked else data,
@@ -364,6 +365,7 @@ def list_dossiers(
             for key, found in problems.items()
         ]
         flat = [p for found in problems.values() for p in found]
+        state = crud.shown_state(account, dossier.state, campaigns[dossier.campaign_id])
         items.append(
             DossierSummaryOut(
                 id=dossier.id,
@@ -371,8 +373,8 @@ def list_dossiers(
                 demarche=dossier.demarche,
                 campaign_id=dossier.campaign_id,
                 campaign_label=campaigns[dossier.campaign_id].label,
-                state=dossier.state,
-                state_label=STATE_LABELS[DossierState(dossier.state)],
+                state=state,
+                state_label=STATE_LABELS[DossierState(state)],
                 version=dossier.version,
                 updated_at=to_local(dossier.updated_at, settings.timezone),
                 owner_name=owner.display_name if owner else "",
@@ -524,10 +526,17 @@ def read_history(
     dossier_id: DossierId, session: SessionDep, settings: SettingsDep, account: CurrentAccount
 ) -> list[EventOut]:
     dossier = crud.get_readable(session, account, str(dossier_id))
-    return history_out(session, dossier, settings.timezone)
+    campaign = session.get(Campaign, dossier.campaign_id)
+    assert campaign is not None
+    early = decision_visible(account, campaign)
+    return history_out(session, dossier, settings.timezone, decisions=early)
 
 
-def history_out(session: Session, dossier: Dossier, tz: str) -> list[EventOut]:
+def history_out(
+    session: Session, dossier: Dossier, tz: str, *, decisions: bool = True
+) -> list[EventOut]:
+    """The dossier's history; without the decision lines when ``decisions`` is False
+    (results not published yet, for a reader who must not learn them early)."""
     demarche = get_demarche(dossier.demarche)
     labels = {t.key: t.label for t in demarche.tabs} | {"decision": "Décision"}
     return [
@@ -541,6 +550,7 @@ def history_out(session: Session, dossier: Dossier, tz: str) -> list[EventOut]:
             actor=person(actor),
         )
         for event, actor in crud.history(session, dossier.id)
+        if decisions or (event.action != "decision" and event.tab != "decision")
     ]
 
 
@@ -609,6 +619,8 @@ def read_diagnostic(
     tz = settings.timezone
     demarche = get_demarche(dossier.demarche)
     shown = present(session, account, dossier, settings, force_mask=True)
+    campaign = session.get(Campaign, dossier.campaign_id)
+    assert campaign is not None
     counts = crud.piece_counts(session, [dossier.id])[dossier.id]
     problems = rules.transmission_problems(
         demarche, dossier.data or {}, counts, dossier.certifications or []
@@ -623,7 +635,7 @@ def read_diagnostic(
             for t in shown.tabs
         ],
         transmission_problems=problem_out(problems),
-        history=history_out(session, dossier, tz),
+        history=history_out(session, dossier, tz, decisions=decision_visible(account, campaign)),
         mails=mails_out(session, dossier, tz),
     )
 
