@@ -117,7 +117,11 @@ async def open_session(app: App[Any], api: ApiClient, identifier: str, password:
 
 #: The first screen of each staff role, "module:Class" (imported on login); applicants
 #: and roles not listed get "Mes demandes" (`HomeScreen`).
-ROLE_HOMES: dict[str, str] = {}
+ROLE_HOMES: dict[str, str] = {
+    "agent": "cesp_tui.screens.agent_home:AgentHomeScreen",
+    "instructeur": "cesp_tui.screens.jury_home:JuryHomeScreen",
+    "support": "cesp_tui.screens.support_home:SupportHomeScreen",
+}
 
 
 def home_screen_for(role: str) -> Screen[Any]:
@@ -410,6 +414,11 @@ class SessionMixin:
             username=session.username,
             post=app.post_message,
         )
+        if session.applicant_demarche is None:
+            # Staff read every dossier of the platform: the store keeps only those they
+            # keyed themselves (an agent's paper dossiers; nothing for support or jury,
+            # who read the platform's copy).
+            engine.pull_params = {"created_by": "me"}
         self.sync_engine = engine
         try:
             await engine.run()

@@ -40,6 +40,8 @@ from cesp_core.demarches import get_demarche, rules
 from cesp_core.demarches.model import Demarche, Tab, TabKind, Value
 from cesp_core.lifecycle import READ_ONLY_ROLES, STATE_LABELS, DossierState, Role
 from cesp_core.problems import Problem
+from cesp_tui.api.etablissement import CampaignWindow, fetch_campaign_window, window_of
+from cesp_tui.keying import is_agent, keying_session
 from cesp_tui.messages import (
     ConnectionChanged,
     DossiersPulled,
@@ -54,8 +56,10 @@ from cesp_tui.messages import (
 from cesp_tui.store import LocalDossier, LocalPiece, OpKind, PendingOp, PieceState
 from cesp_tui.widgets.readonly_banner import ReadonlyBanner
 from cesp_tui.widgets.status_line import StatusLine
+from cesp_tui.widgets.tab_form import TabForm
 from cesp_tui.widgets.tab_header import TabHeader
 
+from .confirmer import CONFIRMED_BANNER, ConfirmerResult, first_tab_hint
 from .pieces import PiecesScreen
 from .synthese import TRANSMITTED_BANNER, SyntheseScreen
 from .tab import DossierView, TabScreen
@@ -104,6 +108,8 @@ class Workspace:
     api: ApiClient | None = None
     #: Campaign id -> label, learnt whenever the platform lists its campaigns.
     campaign_labels: dict[int, str] = dataclass_field(default_factory=dict)
+    #: Campaign id -> the platform's campaign (closes_at, days_left, is_closed).
+    campaign_info: dict[int, dict[str, Any]] = dataclass_field(default_factory=dict)
 
     @property
     def read_only_role(self) -> bool:
@@ -295,6 +301,18 @@ class _PendingCounted(Message):
     count: int
 
 
+@dataclass
+class _ReadyForNext(Message):
+    """Agent: the dossier's typed tabs are queued; the next paper dossier can start."""
+
+    saved: list[str]
+
+
+@dataclass
+class _CampaignKnown(Message):
+    window: CampaignWindow
+
+
 def _queued_tabs(ops: Sequence[PendingOp]) -> set[str]:
     return {op.tab for op in ops if op.kind == OpKind.SAVE_TAB and op.tab}
 
@@ -334,6 +352,12 @@ class DossierScreen(OpensDossiers, Screen[None]):
         ),
         Binding("f9", "home", "Mes demandes", id="dossier.home"),
         Binding("ctrl+r", "merge", "Fusionner les versions", id="dossier.merge"),
+        # Agents keying paper dossiers (cesp_tui.keying): shown for the agent role only.
+        Binding("ctrl+g", "carry_over", "Reprendre lot", id="dossier.carry_over"),
+        Binding("ctrl+b", "dup", "Idem", id="dossier.dup"),
+        Binding("ctrl+o", "next_dossier", "Dossier suivant", id="dossier.next_dossier"),
+        Binding("ctrl+d", "decision", "Décision", id="dossier.decision"),
+        Binding("ctrl+t", "confirmer", "Confirmer", id="dossier.confirmer"),
     ]
 
     def __init__(
@@ -369,6 +393,10 @@ class DossierScreen(OpensDossiers, Screen[None]):
         self._select_piece_type: str | None = None
         #: The widget that had the focus when each tab was left.
         self._last_focus: dict[str, Widget] = {}
+        #: The campaign's window (closing date, days left), as last learnt.
+        self.campaign: CampaignWindow | None = window_of(
+            workspace.campaign_info, snapshot.dossier.campaign_id
+        )
 
     def _initial_tab(self, tab: str | None) -> str:
         keys = [t.key for t in self.demarche.tabs]
@@ -388,7 +416,13 @@ class DossierScreen(OpensDossiers, Screen[None]):
             self.dossier.state != DossierState.BROUILLON
             or self.transmit_pending
             or self.workspace.read_only_role
+            or self.campaign_closed
         )
+
+    @property
+    def campaign_closed(self) -> bool:
+        """Past the campaign's closing date: nothing can change any more."""
+        return self.campaign is not None and self.campaign.closed()
 
     @property
     def piece_counts(self) -> dict[str, int]:
@@ -419,12 +453,19 @@ class DossierScreen(OpensDossiers, Screen[None]):
     def title_text(self) -> str:
         state = STATE_LABELS.get(DossierState(self.dossier.state), self.dossier.state)
         numero = self.dossier.numero or "numéro attribué à la première synchronisation"
-        return f"{self.demarche.short_title} · {numero} · {state}"
+        window = ""
+        if self.campaign is not None and self.dossier.state == DossierState.BROUILLON:
+            window = f" · {self.campaign.days_text()}" if self.campaign.days_text() else ""
+        return f"{self.demarche.short_title} · {numero} · {state}{window}"
 
     def banner_text(self) -> tuple[str, str]:
         """(text, kind) of the read-only banner ("" when the dossier is editable)."""
         if self._just_transmitted:
             when = transmitted_on(self.dossier, self._receipt)
+            if self.demarche.key == "asp":
+                return f"{CONFIRMED_BANNER}\nCandidature confirmée le {when} : lecture seule.", (
+                    "success"
+                )
             return f"{TRANSMITTED_BANNER}\nDemande transmise le {when} : lecture seule.", "success"
         if self.transmit_pending:
             return (
@@ -440,6 +481,8 @@ class DossierScreen(OpensDossiers, Screen[None]):
             return f"Demande {label} : lecture seule.", "info"
         if self.workspace.read_only_role:
             return "Consultation (support) : lecture seule.", "info"
+        if self.campaign is not None and self.campaign_closed:
+            return self.campaign.closed_banner(), "error"
         return "", "info"
 
     # --- composition -----------------------------------------------------------------------
@@ -460,8 +503,14 @@ class DossierScreen(OpensDossiers, Screen[None]):
         status.online = getattr(self.app, "online", None)
         await self.show_tab(self.current_tab, self._initial_field)
         self._count_pending(self.workspace.store, self.dossier_id)
+        if self.keying_mode and not self.readonly:  # the agent's keys, also at 80 columns
+            self.status.show_message("Ctrl+G lot · Ctrl+B idem · Ctrl+O suivant")
         if self.conflicts:
             self.call_after_refresh(self.action_merge)
+        if not self.remote:
+            self._fetch_campaign()
+        if (hint := first_tab_hint(self, self.current_tab)) is not None:
+            self.status.show_message(hint)
 
     @property
     def banner(self) -> ReadonlyBanner:
@@ -494,6 +543,8 @@ class DossierScreen(OpensDossiers, Screen[None]):
             view = self._make_view(tab)
             self._views[tab_key] = view
             await switcher.mount(view)
+            if isinstance(view, TabScreen):
+                view.form.keying = self.keying_mode
         else:
             view.refresh_view()
         previous = self.current_tab
@@ -509,8 +560,12 @@ class DossierScreen(OpensDossiers, Screen[None]):
             self.status.show_message(
                 f"« {label} » est gardé sur ce poste ; Ctrl+S dans l'onglet pour l'enregistrer."
             )
+        if previous != tab_key and (hint := first_tab_hint(self, tab_key)) is not None:
+            self.status.show_message(hint, error=True)
         if tab_key in self._server_problems:
             view.show_problems(self._server_problems[tab_key])
+        if field is None and self.keying_mode and tab_key not in self._last_focus:
+            field = self._first_to_key(tab)  # an agent: the first required field left blank
         remembered = self._last_focus.get(tab_key) if field is None else None
         if remembered is not None and remembered.is_attached and remembered.focusable:
             remembered.focus()  # back where the cursor was on this tab
@@ -553,8 +608,19 @@ class DossierScreen(OpensDossiers, Screen[None]):
         if action == "goto":
             number = parameters[0] if parameters else 0
             return isinstance(number, int) and 1 <= number <= len(self.demarche.tabs)
+        if action == "decision":  # the jury's decision, once the dossier is decided
+            return self.dossier.state in (DossierState.ACCEPTE, DossierState.REFUSE)
         if action == "merge":  # shown only while a conflict waits
             return bool(self.conflicts)
+        if action in ("carry_over", "dup"):  # agents keying paper dossiers
+            return self.keying_mode and not self.readonly
+        if action == "next_dossier":
+            return self.keying_mode
+        if action == "confirmer":  # ASP "Confirmer" (no "Synthèse" tab to transmit from)
+            has_synthese = any(t.kind is TabKind.SYNTHESE for t in self.demarche.tabs)
+            if has_synthese or not self.demarche.certifications or self.remote:
+                return False  # hidden
+            return not self.readonly
         return True
 
     def action_save(self) -> None:
@@ -582,6 +648,11 @@ class DossierScreen(OpensDossiers, Screen[None]):
     def _saved_or_queued(self) -> set[str]:
         return set(self.dossier.saved_tabs) | self._queued_tabs
 
+    @property
+    def queued_tabs(self) -> set[str]:
+        """Tabs saved here and waiting for (or sent to) the server."""
+        return set(self._queued_tabs)
+
     @work(thread=True, group="dossier-save")
     def _queue_save(
         self,
@@ -606,6 +677,8 @@ class DossierScreen(OpensDossiers, Screen[None]):
             text, kind = self.banner_text()
             self.banner.show(text, kind)  # type: ignore[arg-type]
             self.status.clear_message()
+        if tab == self.demarche.first_tab:
+            self.status.clear_message()  # the "save it first" hint is behind us
         self.refresh_states()
         self.post_message(SyncRequested())
         count = len(message.problems)
@@ -659,6 +732,139 @@ class DossierScreen(OpensDossiers, Screen[None]):
         self._apply_readonly()
         self.post_message(SyncRequested())
         self.notify("Transmission demandée : elle part dès que la plateforme répond.")
+        if self.keying_mode and keying_session(self.app).continuous:
+            self.action_next_dossier()  # saisie continue: the next paper dossier at once
+
+    # --- keying paper dossiers (agents) ----------------------------------------------------
+
+    @property
+    def keying_mode(self) -> bool:
+        """An agent keying a paper dossier: data-entry forms, carry-over, dup, next."""
+        return is_agent(self.workspace.role) and not self.remote
+
+    def _put_values(self, values: dict[str, dict[str, Value]]) -> int:
+        """Values into the dossier as if typed (forms already built show them)."""
+        count = 0
+        for tab_key, fields in values.items():
+            view = self._views.get(tab_key)
+            for key, value in fields.items():
+                if isinstance(view, TabScreen):
+                    view.form.set_value(key, value)
+                else:
+                    self.field_changed(tab_key, key, value)
+                count += 1
+        return count
+
+    def _first_to_key(self, tab: Tab) -> str | None:
+        from cesp_core.keying import first_field_to_key
+
+        if tab.kind is not TabKind.FORM or self.readonly:
+            return None
+        return first_field_to_key(self.demarche, tab.key, self.data)
+
+    def action_carry_over(self) -> None:
+        """The repeatable fields of the previous dossier of the batch (filière, université,
+        année universitaire, DES...), all at once, into the blank fields of this one."""
+        from cesp_core.keying import carry_over
+
+        previous = keying_session(self.app).previous
+        if not previous:
+            self.notify("Aucun dossier précédent dans ce lot : rien à reprendre.")
+            return
+        values = carry_over(self.demarche, previous, self.data)
+        if not self._put_values(values):
+            self.notify("Les champs du lot sont déjà remplis.")
+            return
+        labels = ", ".join(
+            self.demarche.tab(tab).field(key).label for tab, keys in values.items() for key in keys
+        )
+        self.notify(f"Repris du dossier précédent : {labels}.", title="Reprendre lot")
+
+    def action_dup(self) -> None:
+        """The field under the cursor takes the value of the same field of the previous
+        dossier (the "dup" key of a data-entry screen), and the cursor moves on."""
+        from cesp_core.keying import previous_value
+        from cesp_tui.widgets.field_row import FieldRow
+
+        focused = self.app.focused
+        ancestors = focused.ancestors_with_self if focused is not None else []
+        row = next((a for a in ancestors if isinstance(a, FieldRow)), None)
+        view = self.current_view
+        if row is None or not isinstance(view, TabScreen):
+            return
+        value = previous_value(keying_session(self.app).previous, view.tab_key, row.key)
+        if value is None:
+            self.notify("Rien à reprendre : ce champ est vide dans le dossier précédent.")
+            return
+        view.form.set_value(row.key, value)
+        self.call_after_refresh(view.form.move_on, row)
+
+    def action_next_dossier(self) -> None:
+        """Queue the typed tabs, remember this dossier for carry-over, and start the next
+        paper dossier (the applicant's identity first)."""
+        dirty: list[str] = []
+        if not self.readonly:
+            dirty = [t for t in self.dirty_tabs if self.demarche.tab(t).kind is TabKind.FORM]
+        self._queue_for_next(self.workspace.store, self.workspace.writer, self.dossier_id, dirty)
+
+    @work(thread=True, group="dossier-save")
+    def _queue_for_next(
+        self, store: DraftStore, writer: DraftWriter, dossier_id: str, tabs: list[str]
+    ) -> None:
+        writer.flush()
+        for tab in tabs:
+            store.mark_tab_saved(dossier_id, tab)
+        self.post_message(_ReadyForNext(tabs))
+
+    def on__ready_for_next(self, message: _ReadyForNext) -> None:
+        from .on_behalf import OnBehalfScreen
+
+        if message.saved:
+            self.post_message(SyncRequested())
+        session = keying_session(self.app)
+        session.remember_previous(self.dossier_id, self.data)
+        if session.campaign_id is None and self.dossier.campaign_id is not None:
+            session.campaign_id = self.dossier.campaign_id
+        self.app.switch_screen(OnBehalfScreen(self.workspace))
+
+    @on(TabForm.EndReached)
+    def _end_of_tab(self, event: TabForm.EndReached) -> None:
+        event.stop()
+        self.action_save_next()
+
+    def action_confirmer(self) -> None:
+        """ASP "Confirmer": tick every box, save (= transmit)."""
+        from .confirmer import ConfirmerScreen
+
+        if self.readonly:
+            return
+
+        async def answered(result: ConfirmerResult | None) -> None:
+            if result is None:
+                return
+            if result.transmit:
+                self.transmit()
+            elif result.tab:
+                await self.show_tab(result.tab, result.field)
+
+        self.app.push_screen(ConfirmerScreen(self), answered)
+
+    # --- the campaign's window ----------------------------------------------------------
+
+    @work(group="dossier-campaign", exclusive=True, exit_on_error=False)
+    async def _fetch_campaign(self) -> None:
+        window = await fetch_campaign_window(self.workspace.api, self.dossier.campaign_id)
+        if window is not None:
+            self.post_message(_CampaignKnown(window))
+
+    def on__campaign_known(self, message: _CampaignKnown) -> None:
+        was_readonly = self.readonly
+        self.campaign = message.window
+        self.workspace.campaign_info[message.window.campaign_id] = dict(message.window.raw)
+        if was_readonly != self.readonly:
+            self._apply_readonly()
+        else:
+            self.query_one("#dossier-title", Static).update(self.title_text())
 
     def _apply_readonly(self) -> None:
         readonly = self.readonly
@@ -673,6 +879,16 @@ class DossierScreen(OpensDossiers, Screen[None]):
         view = self.current_view
         if view is not None:
             view.focus_default()
+
+    # --- the jury's decision (Candidature -> Afficher -> Décision) -----------------------
+
+    def action_decision(self) -> None:
+        """Ctrl+D: the decision, read from the platform in a small read-only box."""
+        from .decision_view import DecisionViewModal
+
+        api = getattr(self.app, "api", None) or self.workspace.api
+        numero = self.dossier.numero or ""
+        self.app.push_screen(DecisionViewModal(api, self.dossier_id, numero))
 
     # --- navigation ----------------------------------------------------------------------
 
@@ -795,6 +1011,7 @@ class DossierScreen(OpensDossiers, Screen[None]):
         if message.tab and message.tab not in self.dirty_tabs:
             self.dirty_tabs.append(message.tab)
         self.reload()
+        self._fetch_campaign()  # refused for a closed campaign: read-only from now on
 
     def on_sync_conflict(self, message: SyncConflict) -> None:
         message.stop()

@@ -48,6 +48,7 @@ from cesp_tui.widgets.status_line import StatusLine
 
 from .confirm import ConfirmModal
 from .dossier import CONFLICT_PREFIX, REFUSED_PREFIX, OpensDossiers, Workspace
+from .recap import campaigns_line, closed_campaign_message
 
 if TYPE_CHECKING:
     from cesp_tui.store import DraftStore
@@ -139,7 +140,8 @@ class CampaignPicker(ModalScreen[int | None]):
     CSS_PATH = "home.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Annuler", id="campaigns.cancel"),
+        Binding("f9", "cancel", "Annuler", id="campaigns.back"),
+        Binding("escape", "cancel", "Annuler", show=False, id="campaigns.cancel"),
     ]
 
     def __init__(self, campaigns: Sequence[dict[str, Any]]) -> None:
@@ -205,6 +207,8 @@ class _Created(Message):
 class _Deleted(Message):
     label: str
     at_once: bool
+    #: Not deleted: why (the campaign is closed).
+    refused: str | None = None
 
 
 def _commands() -> Any:
@@ -224,6 +228,7 @@ class HomeScreen(OpensDossiers, Screen[None]):
         Binding("n", "new", "Nouvelle demande", id="home.new"),
         Binding("s", "delete", "Supprimer le brouillon", id="home.delete"),
         Binding("r", "refresh", "Actualiser", id="home.refresh"),
+        Binding("c", "recap", "Récap. candidatures", id="home.recap"),
     ]
 
     def __init__(self, workspace: Workspace | None = None) -> None:
@@ -237,6 +242,7 @@ class HomeScreen(OpensDossiers, Screen[None]):
         with Vertical(id="home-body"):
             yield Static("Mes demandes", id="home-title", markup=False)
             yield Static("", id="home-platform", markup=False)
+            yield Static("", id="home-campaigns", markup=False)
             yield DossierTable(id="home-table")
             yield Static("", id="home-empty", markup=False)
         yield StatusLine()
@@ -244,6 +250,7 @@ class HomeScreen(OpensDossiers, Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#home-platform").display = False  # until there is a state to tell
+        self.query_one("#home-campaigns").display = False  # until the campaigns are known
         for name in ("platform_state", "server_url", "platform_error"):
             if hasattr(self.app, name):
                 self.watch(self.app, name, self._refresh_platform)
@@ -392,6 +399,12 @@ class HomeScreen(OpensDossiers, Screen[None]):
             if "id" in campaign:
                 labels = self.workspace.campaign_labels if self.workspace else {}
                 labels[int(campaign["id"])] = str(campaign.get("label") or "")
+                if self.workspace is not None:
+                    self.workspace.campaign_info[int(campaign["id"])] = dict(campaign)
+        if message.campaigns and self.workspace is not None:
+            line = self.query_one("#home-campaigns", Static)
+            line.update(campaigns_line(message.campaigns, self._demarche_for_new()))
+            line.display = bool(str(line.content))
         if not message.for_new:
             if message.campaigns:
                 self.reload()
@@ -458,6 +471,8 @@ class HomeScreen(OpensDossiers, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("open", "delete", "new", "refresh") and self.workspace is None:
             return None
+        if action == "recap":  # the établissement's table of its candidatures
+            return self.workspace is not None and self.workspace.role == "etablissement"
         tables = self.query(DossierTable)
         if action in ("open", "delete") and (not tables or tables.first().selected_id is None):
             return None
@@ -480,6 +495,13 @@ class HomeScreen(OpensDossiers, Screen[None]):
             self.notify("Votre rôle ne permet pas de créer une demande.", severity="warning")
             return
         self._fetch_campaigns(for_new=True)
+
+    def action_recap(self) -> None:
+        if self.workspace is None or self.workspace.role != "etablissement":
+            return
+        from .recap import RecapScreen
+
+        self.app.push_screen(RecapScreen(self.workspace))
 
     def action_refresh(self) -> None:
         self.post_message(SyncRequested())
@@ -513,10 +535,18 @@ class HomeScreen(OpensDossiers, Screen[None]):
 
     @work(thread=True, group="home-delete")
     def _delete(self, workspace: Workspace, dossier_id: str, label: str) -> None:
+        dossier = workspace.store.get(dossier_id)
+        closed = closed_campaign_message(workspace, dossier.campaign_id if dossier else None)
+        if closed is not None:
+            self.post_message(_Deleted(label, at_once=False, refused=closed))
+            return
         at_once = workspace.store.delete_dossier(dossier_id)
         self.post_message(_Deleted(label, at_once))
 
     def on__deleted(self, message: _Deleted) -> None:
+        if message.refused is not None:
+            self.notify(message.refused, title="Supprimer le brouillon", severity="error")
+            return
         if message.at_once:
             self.notify(f"Brouillon « {message.label} » supprimé.")
         else:

@@ -3,8 +3,9 @@
 Shown at once when the client starts (the embedded platform finishes starting behind
 it). F2 "Créer un compte" (CESP sign-up), F3 "Mot de passe oublié", F4 "Boîte mail
 locale" (embedded platform only), F5 "J'ai reçu un lien" (paste the link or token of a
-mail). A successful login posts `LoggedIn` to the app, which opens the home screen (and,
-on an applicant's first login, the dossier on "État civil").
+mail), F6 "Création de compte établissement" (ASP). A successful login posts `LoggedIn`
+to the app, which opens the home screen (and, on an applicant's first login, the dossier
+on "État civil").
 """
 
 from __future__ import annotations
@@ -37,6 +38,13 @@ class LoginScreen(AccountScreen):
         Binding("f5", "link", "Lien reçu", id="login.link"),
         # Said in the help line: the footer of an 80-column terminal has no room left.
         Binding("f4", "mailbox", "Boîte mail", show=False, id="login.mailbox"),
+        Binding(
+            "f6",
+            "signup_etablissement",
+            "Compte établissement",
+            show=False,
+            id="login.signup_etablissement",
+        ),
     ]
 
     def __init__(
@@ -78,7 +86,8 @@ class LoginScreen(AccountScreen):
                 yield Button("Se connecter", id="login-submit", variant="primary", compact=True)
             yield Static(
                 "Pas encore de compte : F2. Mot de passe oublié : F3. Un lien reçu par "
-                "e-mail (création ou réinitialisation du mot de passe) : F5.",
+                "e-mail (création ou réinitialisation du mot de passe) : F5. "
+                "Établissement de santé (Assistant Spécialiste Partagé) : F6.",
                 id="help",
                 markup=False,
             )
@@ -187,6 +196,11 @@ class LoginScreen(AccountScreen):
         from .signup import SignupScreen
 
         self.app.push_screen(SignupScreen())
+
+    def action_signup_etablissement(self) -> None:
+        from .signup_etablissement import EtablissementSignupScreen
+
+        self.app.push_screen(EtablissementSignupScreen())
 
     def action_forgot(self) -> None:
         from .forgot_password import ForgotPasswordScreen

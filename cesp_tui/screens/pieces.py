@@ -163,7 +163,8 @@ class AddPieceModal(ModalScreen[Path | None]):
     CSS_PATH = "pieces.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Annuler", id="add_piece.cancel"),
+        Binding("f9", "cancel", "Annuler", id="add_piece.back"),
+        Binding("escape", "cancel", "Annuler", show=False, id="add_piece.cancel"),
     ]
 
     #: The directory of the last file picked (agents add many files from one place).

@@ -126,6 +126,9 @@ class SyncEngine:
         self._reconnect_attempts = 0
         self._last_pull: float | None = None
         self._loop_running = False
+        #: Extra filters of the pull's ``GET /dossiers`` (an agent: ``created_by=me``,
+        #: not every dossier of the platform).
+        self.pull_params: dict[str, str] = {}
 
     # --- control (from the app, on the event loop) -------------------------------------
 
@@ -579,7 +582,11 @@ class SyncEngine:
         summaries: list[dict[str, Any]] = []
         offset = 0
         while True:
-            page = await self._call(self.client.list_dossiers, limit=200, offset=offset)
+            if self.pull_params:
+                params = {**self.pull_params, "limit": 200, "offset": offset}
+                page = await self._call(self.client.request_json, "GET", "/dossiers", params=params)
+            else:
+                page = await self._call(self.client.list_dossiers, limit=200, offset=offset)
             items = list(page["items"])
             summaries.extend(items)  # type: ignore[arg-type]
             offset += len(items)

@@ -124,6 +124,11 @@ class DateInput(Widget):
     def value(self, value: str | None) -> None:
         self._field.set_compact_value(self._display(value))
 
+    @property
+    def is_complete(self) -> bool:
+        """Eight digits typed and the date exists (a data-entry form moves on)."""
+        return self.value is not None
+
     def focus(self, scroll_visible: bool = True) -> DateInput:
         self._field.focus(scroll_visible)
         return self

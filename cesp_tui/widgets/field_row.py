@@ -10,21 +10,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Static, TextArea
 
-from cesp_core.demarches.model import Field, FieldType, Value
+from cesp_core.demarches.model import Choice, Field, FieldType, Value
+from cesp_core.text import normalize
 
 from .date_input import DateInput
 from .filter_select import FilterSelect
 from .iban_input import IbanInput
 from .nir_input import NirInput
 
-__all__ = ["MAX_RADIO_CHOICES", "FieldRow"]
+__all__ = ["FIXED_LENGTH_TYPES", "MAX_RADIO_CHOICES", "FieldRow", "choice_for_letter"]
 
 #: A CHOICE field with at most this many choices is a row of radio buttons; more: a
 #: filtered list.
@@ -72,6 +73,34 @@ _FILTER_KINDS = {
     FieldType.COMMUNE: "commune",
     FieldType.PAYS: "pays",
 }
+
+
+#: Plain inputs that are complete at their maximum length (a data-entry form moves on).
+FIXED_LENGTH_TYPES = frozenset(
+    {FieldType.POSTAL_CODE, FieldType.FINESS, FieldType.RPPS, FieldType.YEAR}
+)
+
+
+def choice_for_letter(
+    choices: tuple[Choice, ...], letter: str, current: Value = None
+) -> Choice | None:
+    """The choice a typed letter picks: the choices whose value or label starts with it
+    (accents and case ignored), the one after ``current`` when it is one of them (typing
+    the letter again cycles)."""
+    key = normalize(letter)
+    if not key:
+        return None
+    hits = [
+        c
+        for c in choices
+        if normalize(c.value).startswith(key) or normalize(c.label).startswith(key)
+    ]
+    if not hits:
+        return None
+    for index, choice in enumerate(hits):
+        if choice.value == current:
+            return hits[(index + 1) % len(hits)]
+    return hits[0]
 
 
 def _yes_no(ticked: bool) -> str:
@@ -268,6 +297,30 @@ class FieldRow(Widget):
             control.text = value if isinstance(value, str) else ""
         elif isinstance(control, Input):
             control.value = value if isinstance(value, str) else ""
+
+    @property
+    def is_full(self) -> bool:
+        """The value is complete by its form alone: a valid NIR, IBAN or date, a postal
+        code / FINESS / RPPS / year at its length (a data-entry form moves on)."""
+        control = self._control
+        if isinstance(control, NirInput | DateInput | IbanInput):
+            return control.is_complete
+        if self.field.type in FIXED_LENGTH_TYPES and isinstance(control, Input):
+            length = control.max_length or 0
+            return length > 0 and len(control.value) == length
+        return False
+
+    def on_key(self, event: events.Key) -> None:
+        """A radio row: a typed letter picks the choice starting with it ("m", "f")."""
+        control = self._control
+        if not isinstance(control, RadioSet) or control.disabled or not event.is_printable:
+            return
+        choice = choice_for_letter(self.field.choices, event.character or "", self._value)
+        if choice is None:
+            return
+        event.stop()
+        event.prevent_default()
+        self.set_value(choice.value)
 
     def _report(self, value: Value) -> None:
         if value == self._value:

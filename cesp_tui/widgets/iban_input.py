@@ -126,6 +126,12 @@ class IbanInput(Widget):
     def formatted(self) -> str:
         return self._field.value
 
+    @property
+    def is_complete(self) -> bool:
+        """As long as its country's IBANs, and valid (a data-entry form moves on)."""
+        wanted = expected_length(self._value)
+        return wanted is not None and len(self._value) == wanted and self.live_message is None
+
     def focus(self, scroll_visible: bool = True) -> IbanInput:
         self._field.focus(scroll_visible)
         return self

@@ -127,6 +127,11 @@ class NirInput(Widget):
     def formatted(self) -> str:
         return self._field.value
 
+    @property
+    def is_complete(self) -> bool:
+        """All 15 characters typed and the NIR valid (a data-entry form moves on)."""
+        return len(self._value) == NIR_LENGTH and self.live_message is None
+
     def focus(self, scroll_visible: bool = True) -> NirInput:
         self._field.focus(scroll_visible)
         return self

@@ -5,6 +5,13 @@
 commune list to the department or postal code it `depends_on`, fills the BIC from the
 IBAN, and reports every change as `TabForm.FieldChanged` (the screen writes it to the
 local store at once). Enter in a single-line field moves to the next visible field.
+
+With ``keying`` (a back-office agent keying paper dossiers, like a 3270 data-entry
+screen): a fixed-length field (NIR, date, IBAN, postal code, FINESS, RPPS, year) moves on
+by itself once full and valid, a choice picked (typed letter, Enter) moves on, a commune
+filled from the postal code just typed is passed over, Enter in the last field posts
+`TabForm.EndReached` (the dossier screen saves and opens the next tab), and a valid NIR
+fills the fields it tells about that are still empty (`cesp_core.keying.nir_prefill`).
 """
 
 from __future__ import annotations
@@ -16,8 +23,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.widgets import Input, RadioSet, Static
 
+from cesp_core import keying as core_keying
 from cesp_core.demarches import rules
 from cesp_core.demarches.model import Demarche, DossierData, Field, FieldType, Value
 from cesp_core.problems import Problem
@@ -35,6 +43,8 @@ class TabForm(VerticalScroll):
     tabs (for conditions that look at them)."""
 
     can_focus = False
+    #: Data entry by an agent (see the module's docstring); set by the screen.
+    keying: bool = False
 
     DEFAULT_CSS = """
     TabForm {
@@ -67,6 +77,16 @@ class TabForm(VerticalScroll):
         tab: str
         field: str
         value: Value
+
+        @property
+        def control(self) -> TabForm:
+            return self.tab_form
+
+    @dataclass
+    class EndReached(Message):
+        """Keying mode: Enter in the last visible field of the tab."""
+
+        tab_form: TabForm
 
         @property
         def control(self) -> TabForm:
@@ -185,10 +205,46 @@ class TabForm(VerticalScroll):
         event.stop()
         self._values[event.key] = event.value
         self.post_message(self.FieldChanged(self, self.tab.key, event.key, event.value))
+        row = event.field_row
+        typed = self.keying and row.has_focus_within
+        if typed and row.field.type is FieldType.NIR and isinstance(event.value, str):
+            self._prefill_from_nir(event.value)
         self._apply_rules(changed=event.key)
         if self._advance_after == event.key:
             self._advance_after = None
+            self.move_on(row)
+        elif typed and (row.is_full or isinstance(row.control_widget, RadioSet)):
+            self.move_on(row, auto=True)
+
+    def _prefill_from_nir(self, nir: str) -> None:
+        """Keying mode: what the NIR tells, into the fields still empty (department first:
+        the commune list follows it)."""
+        found = core_keying.nir_prefill(self._values, nir)
+        order = [f.key for f in self.tab.fields]
+        for key in sorted(found, key=lambda k: order.index(k) if k in order else len(order)):
+            if key in self._rows:
+                self._rows[key].set_value(found[key])
+
+    def move_on(self, row: FieldRow, *, auto: bool = False) -> None:
+        """The cursor to the next field. Keying mode: the next visible row (a commune just
+        filled from this field is passed over); past the last one, Enter posts
+        `EndReached` and a full field stays. Otherwise the screen's next focusable."""
+        if not self.keying:
             self.screen.focus_next()
+            return
+        rows = self.visible_rows()
+        index = rows.index(row) if row in rows else -1
+        for following in rows[index + 1 :]:
+            control = following.control_widget
+            derived = following.field.depends_on == row.key and (
+                getattr(control, "value", None) or not rules.is_blank(following.value)
+            )
+            if derived:
+                continue
+            following.focus_control()
+            return
+        if not auto:
+            self.post_message(self.EndReached(self))
 
     @on(Input.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
@@ -197,12 +253,15 @@ class TabForm(VerticalScroll):
             return
         event.stop()
         control = row.control_widget
-        if isinstance(control, FilterSelect) and control.value != self._values.get(row.key):
+        current = self._values.get(row.key)
+        if self.keying and row.key not in self._values:
+            current = row.value  # a default ("Pays : France") left as it is: move on
+        if isinstance(control, FilterSelect) and control.value != current:
             # Enter just picked a value: move on once the form has applied it, so that
             # a field it shows ("Niveau" -> "Université / UFR") is the next one.
             self._advance_after = row.key
             return
-        self.screen.focus_next()
+        self.move_on(row)
 
     @on(IbanInput.Derived)
     def _iban_derived(self, event: IbanInput.Derived) -> None:

@@ -1,0 +1,231 @@
+"""The agent's keying behaviour over a local draft store (Pilot, 80x24, no platform):
+transmission in "saisie continue" opens the next paper dossier; the creation of a paper
+dossier offline keeps what was typed; "dup" and carry-over without a previous dossier;
+the applicant's own forms keep their behaviour (no auto-advance, no NIR prefill)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import Checkbox
+
+from cesp_core.demarches import ASP
+from cesp_tui.keying import keying_session
+from cesp_tui.screens.confirm import ConfirmModal
+from cesp_tui.screens.on_behalf import OnBehalfScreen
+from cesp_tui.store import DraftStore, OpKind
+from cesp_tui.widgets.field_row import FieldRow
+from cesp_tui.widgets.tab_form import TabForm
+from tests.support.dossiers import CESP_NIR, complete_cesp_values, required_piece_types, tiny_pdf
+from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp
+from tests.tui.apps.settle import settle_workers
+
+SIZE = (80, 24)
+
+
+def new_dossier(tmp_path: Path, data: dict[str, Any] | None, pieces: list[str] = ()) -> str:  # type: ignore[assignment]
+    store = DraftStore(tmp_path / "drafts.db")
+    try:
+        dossier = store.create_local(SERVER_KEY, USERNAME, "cesp", 7, data=data, server_version=3)
+        for index, piece_type in enumerate(pieces):
+            source = tmp_path / f"{piece_type}-{index}.pdf"
+            source.write_bytes(tiny_pdf(piece_type))
+            store.add_piece(dossier.id, piece_type, source)
+    finally:
+        store.close()
+    return dossier.id
+
+
+def focused_field(app: DossierHostApp) -> str | None:
+    node: Any = app.focused
+    while node is not None:
+        if isinstance(node, FieldRow):
+            return node.key
+        node = node.parent
+    return None
+
+
+async def settle(app: DossierHostApp, pilot: Pilot[Any]) -> None:
+    await settle_workers(app, pilot)
+
+
+async def test_a_transmission_in_saisie_continue_opens_the_next_paper_dossier(
+    tmp_path: Path,
+) -> None:
+    values = complete_cesp_values()
+    dossier_id = new_dossier(tmp_path, values, required_piece_types("cesp", values))
+    app = DossierHostApp(tmp_path, role="agent", open_id=dossier_id, tab="synthese")
+    async with app.run_test(size=SIZE) as pilot:
+        keying_session(app).continuous = True
+        await settle(app, pilot)
+        screen = app.dossier_screen
+        screen.query_one("#cert-exactitude", Checkbox).focus()
+        await pilot.press("space", "ctrl+t")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("o")
+        await settle(app, pilot)
+        # The transmission is queued, and the next paper dossier starts at its first field.
+        assert isinstance(app.screen, OnBehalfScreen)
+        assert focused_field(app) == "email"
+        session = keying_session(app)
+        assert session.previous_id == dossier_id
+        assert session.previous is not None
+        assert session.previous["etudes"]["universite"] == values["etudes"]["universite"]
+        assert session.campaign_id == 7
+        # Offline: the platform is needed to create it; what is typed stays.
+        await pilot.press(*"lea.martin@example.org", "enter", "f", *"Martin", "enter")
+        await pilot.press(*"Lea", "enter", *"14042000", "ctrl+s")
+        await settle(app, pilot)
+        form = app.screen.query_one("#on-behalf-form")
+        status = str(app.screen.query_one("#on-behalf-status").render())
+        assert "Hors ligne" in status
+        assert form.values() == {  # type: ignore[attr-defined]
+            "email": "lea.martin@example.org",
+            "civilite": "F",
+            "nom": "Martin",
+            "prenom": "Lea",
+            "date_naissance": "2000-04-14",
+        }
+        assert isinstance(app.screen, OnBehalfScreen)
+    store = DraftStore(tmp_path / "drafts.db")
+    try:
+        kinds = [op.kind for op in store.ops(dossier_id)]
+        assert kinds.count(OpKind.TRANSMIT) == 1 and kinds[-1] == OpKind.TRANSMIT
+    finally:
+        store.close()
+
+
+async def test_the_identity_form_shows_its_problems_under_the_fields(tmp_path: Path) -> None:
+    dossier_id = new_dossier(tmp_path, {})
+    app = DossierHostApp(tmp_path, role="agent", open_id=dossier_id)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("ctrl+o")  # "Dossier suivant"
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, OnBehalfScreen)
+        screen.campaign_id = 7  # offline: no campaign list; the check is local anyway
+        await pilot.press(*"pas-une-adresse", "enter", "m", *"Durand", "ctrl+s")
+        await settle(app, pilot)
+        form = screen.form
+        assert form.row("email").problem
+        assert form.row("prenom").problem
+        assert form.row("nom").problem is None
+        assert focused_field(app) == "email"  # the first field in error
+
+
+async def test_dup_and_carry_over_need_a_previous_dossier(tmp_path: Path) -> None:
+    dossier_id = new_dossier(tmp_path, {})
+    app = DossierHostApp(tmp_path, role="agent", open_id=dossier_id, tab="adresse")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.dossier_screen
+        await pilot.press("ctrl+b", "ctrl+g")
+        await settle(app, pilot)
+        assert not screen.data.get("adresse")
+        assert not screen.data.get("etudes")
+        # With a previous dossier: "dup" copies the field and moves on; carry-over fills
+        # the batch's fields of tabs not opened yet.
+        keying_session(app).remember_previous("avant", complete_cesp_values())
+        assert focused_field(app) == "adresse"
+        await pilot.press("ctrl+b")
+        await settle(app, pilot)
+        assert screen.data["adresse"]["adresse"] == complete_cesp_values()["adresse"]["adresse"]
+        assert focused_field(app) == "complement"
+        await pilot.press("ctrl+g")
+        await settle(app, pilot)
+        assert screen.data["etudes"] == {
+            "filiere": "medecine",
+            "universite": "Université de Limoges, UFR de médecine",
+            "annee_universitaire": "2025-2026",
+        }
+        await pilot.press("f4")  # "Études": the carried values, the cursor on "Niveau"
+        await settle(app, pilot)
+        assert focused_field(app) == "niveau"
+
+
+async def test_the_applicant_keeps_the_plain_behaviour(tmp_path: Path) -> None:
+    """No auto-advance and no NIR prefill for an applicant (role candidat)."""
+    dossier_id = new_dossier(tmp_path, {})
+    app = DossierHostApp(tmp_path, open_id=dossier_id, field="nir")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert focused_field(app) == "nir"
+        await pilot.press(*CESP_NIR)
+        await settle(app, pilot)
+        screen = app.dossier_screen
+        assert screen.data["etat_civil"] == {"nir": CESP_NIR}
+        assert focused_field(app) == "nir"
+        assert not screen.check_action("carry_over", ())
+    # The same keys for an agent: the NIR fills what it tells.
+    other = new_dossier(tmp_path, {})
+    app = DossierHostApp(tmp_path, role="agent", open_id=other, field="nir")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press(*CESP_NIR)
+        await settle(app, pilot)
+        assert app.dossier_screen.data["etat_civil"] == {
+            "nir": CESP_NIR,
+            "civilite": "M",
+            "departement_naissance": "87",
+            "commune_naissance": "87085",
+        }
+
+
+class FormApp(App[None]):
+    """One `TabForm` in keying mode (or not), nothing else."""
+
+    def __init__(self, tab: str, values: dict[str, Any], *, keying: bool) -> None:
+        super().__init__()
+        self.form = TabForm(ASP, tab, values)
+        self.form.keying = keying
+        self.ends = 0
+
+    def on_tab_form_end_reached(self, event: TabForm.EndReached) -> None:
+        self.ends += 1
+
+    def compose(self) -> ComposeResult:
+        yield self.form
+
+
+def focused_row(app: App[Any]) -> str | None:
+    node: Any = app.focused
+    while node is not None:
+        if isinstance(node, FieldRow):
+            return node.key
+        node = node.parent
+    return None
+
+
+async def test_finess_and_rpps_move_on_when_full_in_keying_mode_only() -> None:
+    app = FormApp("identification", {}, keying=True)
+    async with app.run_test(size=SIZE) as pilot:
+        app.form.row("etab_recruteur_finess").focus_control()
+        await pilot.press(*"75071218")
+        await pilot.pause()
+        assert focused_row(app) == "etab_recruteur_finess"  # 8 of 9: stays
+        await pilot.press("4")
+        await pilot.pause()
+        assert focused_row(app) == "etab_partenaire_nom"
+    app = FormApp("candidat", {"inscrit_ordre": True}, keying=True)
+    async with app.run_test(size=SIZE) as pilot:
+        app.form.row("rpps").focus_control()
+        await pilot.press(*"10003456789")
+        await pilot.pause()
+        # The last field of the tab: full, it stays (no save without a key); Enter ends it.
+        assert focused_row(app) == "rpps"
+        assert app.form.values()["rpps"] == "10003456789"
+        assert app.ends == 0
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.ends == 1
+    app = FormApp("identification", {}, keying=False)  # the establishment's own form
+    async with app.run_test(size=SIZE) as pilot:
+        app.form.row("etab_recruteur_finess").focus_control()
+        await pilot.press(*"750712184")
+        await pilot.pause()
+        assert focused_row(app) == "etab_recruteur_finess"

@@ -1,0 +1,178 @@
+"""The hospital's account in the client: "Création de compte établissement" from the
+login screen (F6), the FINESS checked as it is typed, the live password checklist, the
+confirmation mail (read from the real SMTP sink) giving the identifiant, then the login
+and "Mot de passe oublié" as for the other accounts — against the platform on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Button, Input
+
+from cesp_tui.app import CespApp
+from cesp_tui.config import ClientConfig
+from cesp_tui.screens.account_base import PasswordChecklist
+from cesp_tui.screens.forgot_password import ForgotPasswordScreen
+from cesp_tui.screens.home import HomeScreen
+from cesp_tui.screens.login import LoginScreen
+from cesp_tui.screens.signup_etablissement import EtablissementSignupScreen, finess_hint
+from tests.support.accounts import DEFAULT_PASSWORD, VALID_FINESS, wait_mail
+from tests.support.server import ServerHandle
+from tests.support.smtp import SmtpSink
+
+SIZE = (80, 24)
+EMAIL = "affaires.medicales@ch-test.fr"
+NOM = "Centre hospitalier de Saint-Denis"
+
+
+async def settle(app: CespApp, pilot: Pilot[Any], timeout: float = 30) -> None:
+    """Wait until the app's workers are done (the sync engine's endless loop aside)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        busy = [w for w in app.workers if w.group != "sync" and not w.is_finished]
+        if not busy:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError(f"workers still running: {busy}")
+        await asyncio.wait(
+            [asyncio.ensure_future(w.wait()) for w in busy], timeout=deadline - time.monotonic()
+        )
+        await pilot.pause()
+    await pilot.pause()
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.05)
+
+
+def text_of(app: CespApp, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+def test_finess_hint_follows_the_typing() -> None:
+    assert finess_hint("") == ("", False)
+    assert finess_hint("7507") == ("4/9 caractères.", False)
+    text, ok = finess_hint("750712185")  # wrong check digit
+    assert not ok and "FINESS" in text
+    assert finess_hint(VALID_FINESS) == ("N° FINESS valide : 75 071 218 4.", True)
+
+
+async def test_sign_up_mail_identifiant_login_and_forgotten_password(
+    server: ServerHandle, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.screen, LoginScreen)
+        assert "F6" in text_of(app, "#help")
+        await pilot.press("f6")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, EtablissementSignupScreen)
+        button = screen.query_one("#etab-submit", Button)
+        assert app.focused is screen.query_one("#etablissement_nom")
+
+        await pilot.press(*NOM, "enter")
+        await pilot.press(*"75071218")  # 8 of 9 characters
+        assert "8/9" in text_of(app, "#finess-hint")
+        await pilot.press("5")  # a wrong check digit
+        assert "FINESS" in text_of(app, "#finess-hint")
+        assert screen.query_one("#finess-hint").has_class("-bad")
+        await pilot.press("backspace", "4")
+        assert "valide" in text_of(app, "#finess-hint")
+        await pilot.press("enter")
+        await pilot.press(*EMAIL, "enter")
+        await pilot.press(*"court", "enter")
+        checklist = screen.query_one(PasswordChecklist)
+        assert not all(checklist.states)  # live: too short, no digit...
+        assert button.disabled
+        screen.query_one("#password", Input).value = ""
+        screen.query_one("#password", Input).focus()
+        await pilot.press(*DEFAULT_PASSWORD, "enter")
+        assert all(checklist.states)
+        await pilot.press(*"Autre1!mot")
+        assert checklist.confirmed is False and button.disabled
+        screen.query_one("#password_confirmation", Input).value = ""
+        await pilot.press(*DEFAULT_PASSWORD)
+        await pilot.pause()
+        assert checklist.all_met and not button.disabled
+        await pilot.press("enter")  # Enter on the last field creates the account
+        await settle(app, pilot)
+
+        # Back on the login screen, the address filled in, the platform's message.
+        login = app.screen
+        assert isinstance(login, LoginScreen)
+        assert "identifiant" in text_of(app, "#banner")
+        assert login.query_one("#identifier", Input).value == EMAIL
+
+        # The confirmation mail, really delivered, gives the identifiant.
+        body = wait_mail(server, smtp, EMAIL, "compte établissement")
+        assert f"Votre identifiant : {EMAIL}" in body
+        assert NOM in body and VALID_FINESS in body
+        username = re.search(r"connecter avec : (\S+)\)", body)
+        assert username is not None and username.group(1).startswith("etab.")
+
+        # "Mot de passe oublié" works as for the CESP accounts.
+        await pilot.press("f3")
+        await settle(app, pilot)
+        assert isinstance(app.screen, ForgotPasswordScreen)
+        forgot_input = app.screen.query_one(Input)
+        forgot_input.value = EMAIL
+        forgot_input.focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        reset_mail = wait_mail(server, smtp, EMAIL, "", count=2)
+        assert "mot de passe" in reset_mail.lower()
+        await pilot.press("f9")
+        await settle(app, pilot)
+
+        # The login with the e-mail address (the identifiant) and the password.
+        login = app.screen
+        assert isinstance(login, LoginScreen)
+        login.query_one("#identifier", Input).value = EMAIL
+        login.query_one("#password", Input).focus()
+        await pilot.press(*DEFAULT_PASSWORD, "enter")
+        await settle(app, pilot)
+        await until(pilot, lambda: app.session is not None)
+        assert app.session is not None
+        assert app.session.role == "etablissement"
+        assert app.session.account.get("etablissement_nom") == NOM
+        await until(pilot, lambda: isinstance(app.screen_stack[1], HomeScreen))
+
+
+async def test_the_platform_refusal_goes_under_its_field(
+    server: ServerHandle, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    """An address already in use answers like a new one (no enumeration); a refused
+    address (the platform's own check) shows under its field."""
+    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f6")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, EtablissementSignupScreen)
+        for field, value in (
+            ("etablissement_nom", NOM),
+            ("finess", VALID_FINESS),
+            ("email", "pas-une-adresse"),
+            ("password", DEFAULT_PASSWORD),
+            ("password_confirmation", DEFAULT_PASSWORD),
+        ):
+            screen.query_one(f"#{field}", Input).value = value
+        await pilot.pause()
+        screen.action_submit()
+        await settle(app, pilot)
+        assert app.screen is screen  # the client's own check: nothing sent
+        assert text_of(app, "#email-error")
+        assert "corriger" in text_of(app, "#banner")

@@ -1,0 +1,156 @@
+"""SVG snapshots of the agent's screens at 80x24 and 120x40: "File de saisie" (a fixed
+queue), "Nouveau dossier papier" (a fixed campaign, part of an identity typed) and a paper
+dossier in keying mode (the agent's keys in the footer). No platform: fixed data, cursor
+blink frozen.
+
+Update after a deliberate visual change with ``pytest tests/tui/test_snapshots_agent.py
+--snapshot-update`` and read the new SVGs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
+
+from cesp_tui.screens.agent_home import AgentHomeScreen, _Queue
+from cesp_tui.screens.dossier import Workspace
+from cesp_tui.screens.on_behalf import OnBehalfScreen, _Campaigns
+from cesp_tui.store import DraftStore, DraftWriter
+from tests.support.dossiers import complete_cesp_values
+from tests.tui.apps.account_app import freeze_screen_cursors
+from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors
+from tests.tui.apps.settle import settle_workers
+
+SIZES = [(80, 24), (120, 40)]
+PAPER = "00000000-0000-4000-8000-0000000000a1"
+
+QUEUE: list[dict[str, Any]] = [
+    {
+        "id": "00000000-0000-4000-8000-0000000000b1",
+        "numero": "CESP-2026-000101",
+        "applicant_name": "Jean Pierre DURAND",
+        "missing": [
+            "Pièce : Pièce d'identité",
+            "Pièce : Certificat de scolarité",
+            "Pièce : RIB",
+            "Pièce : Lettre de motivation",
+            "Pièce : CV",
+        ],
+        "problem_count": 5,
+        "updated_at": "2026-03-02T10:15:00+00:00",
+        "state": "brouillon",
+    },
+    {
+        "id": "00000000-0000-4000-8000-0000000000b2",
+        "numero": "CESP-2026-000102",
+        "applicant_name": "Léa MARTIN",
+        "missing": ["État civil : N° de sécurité sociale", "Adresse : Téléphone"],
+        "problem_count": 2,
+        "updated_at": "2026-03-02T10:40:00+00:00",
+        "state": "brouillon",
+    },
+    {
+        "id": "00000000-0000-4000-8000-0000000000b3",
+        "numero": "CESP-2026-000103",
+        "applicant_name": "Paul BERNARD",
+        "missing": [],
+        "problem_count": 0,
+        "updated_at": "2026-03-02T11:05:00+00:00",
+        "state": "brouillon",
+    },
+]
+
+
+class AgentApp(App[None]):
+    """One agent screen over a draft store of its own (no platform)."""
+
+    CSS = "Screen { layout: vertical; }"
+
+    def __init__(self, data_dir: Path, which: str) -> None:
+        super().__init__()
+        self.store = DraftStore(data_dir / "drafts.db")
+        self.writer = DraftWriter(self.store)
+        self.workspace = Workspace(
+            store=self.store,
+            writer=self.writer,
+            server_key=SERVER_KEY,
+            username=USERNAME,
+            role="agent",
+            applicant_demarche=None,
+            campaign_labels={7: "CESP 2026"},
+        )
+        self.which = which
+
+    def on_mount(self) -> None:
+        if self.which == "home":
+            self.push_screen(AgentHomeScreen(self.workspace))
+        else:
+            self.push_screen(OnBehalfScreen(self.workspace))
+
+
+async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
+    await settle_workers(app, pilot)
+    freeze_screen_cursors(app.screen)
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_agent_home(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    app = AgentApp(tmp_path, "home")
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(app, pilot)
+        app.screen.post_message(_Queue([dict(q) for q in QUEUE]))
+        await settle(app, pilot)
+        await pilot.press("down")  # the second one: what it misses shows under the table
+        await settle(app, pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_new_paper_dossier(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    app = AgentApp(tmp_path, "on_behalf")
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(app, pilot)
+        campaign = {"id": 7, "label": "CESP 2026", "demarche": "cesp", "is_open": True}
+        app.screen.post_message(_Campaigns([campaign]))
+        await settle(app, pilot)
+        await pilot.press(*"lea.martin@example.org", "enter", "f", *"Martin", "enter")
+        await settle(app, pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_paper_dossier_in_keying_mode(
+    snap_compare: Any, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    values = complete_cesp_values()
+    store = DraftStore(tmp_path / "drafts.db")
+    try:
+        store.create_local(
+            SERVER_KEY,
+            USERNAME,
+            "cesp",
+            7,
+            dossier_id=PAPER,
+            data={"etat_civil": {k: v for k, v in values["etat_civil"].items() if k != "nir"}},
+            server_version=1,
+            numero="CESP-2026-000104",
+        )
+    finally:
+        store.close()
+    app = DossierHostApp(tmp_path, role="agent", open_id=PAPER, field="nir")
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle_workers(app, pilot)
+        freeze_cursors(app)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
