@@ -401,6 +401,23 @@ class DraftStore:
             session.add(op)
             return op
 
+    def op_start(self, op_id: int, dossier_id: str) -> LocalDossier | None:
+        """`op_sending` and the dossier in one transaction (the sync engine's first step
+        for every op); when the dossier is gone, the op is dropped and None returned."""
+        with self._tx() as session:
+            dossier = session.get(LocalDossier, dossier_id)
+            op = session.get(PendingOp, op_id)
+            if dossier is None:
+                if op is not None:
+                    session.delete(op)
+                return None
+            op = self._op(session, op_id)
+            op.in_flight = True
+            op.attempts += 1
+            op.next_attempt_at = utcnow() + SEND_LEASE
+            session.add(op)
+            return dossier
+
     def op_done(
         self,
         op_id: int,
@@ -409,14 +426,15 @@ class DraftStore:
         *,
         numero: str | None = None,
         state: str | None = None,
-    ) -> None:
-        """The server accepted the op: drop it and record the server's new copy."""
+    ) -> LocalDossier | None:
+        """The server accepted the op: drop it and record the server's new copy. Returns
+        the dossier as it now is (None when it is gone, or was the op's to delete)."""
         with self._tx() as session:
             op = self._op(session, op_id)
             dossier = session.get(LocalDossier, op.dossier_id)
             session.delete(op)
             if dossier is None:
-                return
+                return None
             if op.kind == OpKind.DELETE:
                 for piece in session.exec(
                     select(LocalPiece).where(LocalPiece.dossier_id == dossier.id)
@@ -428,7 +446,7 @@ class DraftStore:
                 ):
                     session.delete(other)
                 session.delete(dossier)
-                return
+                return None
             if server_version is not None:
                 dossier.server_version = server_version
             if server_data is not None:
@@ -441,6 +459,8 @@ class DraftStore:
                 dossier.state = state
             dossier.synced_at = utcnow()
             session.add(dossier)
+            session.flush()
+            return dossier
 
     def op_failed(
         self, op_id: int, error: str, backoff: timedelta | float | None = None

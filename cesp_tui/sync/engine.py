@@ -276,11 +276,9 @@ class SyncEngine:
 
     async def _process(self, op: PendingOp) -> None:
         assert op.id is not None
-        dossier = await self._db(self.store.get, op.dossier_id)
-        if dossier is None:
-            await self._db(local.drop_op, self.store, op.id)
+        dossier = await self._db(self.store.op_start, op.id, op.dossier_id)
+        if dossier is None:  # deleted meanwhile: the op was dropped
             return
-        await self._db(self.store.op_sending, op.id)
         try:
             handler = {
                 OpKind.CREATE: self._create,
@@ -372,7 +370,7 @@ class SyncEngine:
             )
             await self.pull_quietly()
             return
-        await self._db(
+        current = await self._db(
             self.store.op_done,
             op.id,
             answer["version"],
@@ -382,7 +380,6 @@ class SyncEngine:
         )
         # The server fills what the account tells (identity...): take it where nothing
         # was typed here.
-        current = await self._db(self.store.get, dossier.id)
         for tab, theirs in (answer.get("data") or {}).items():
             mine = _values(current.data if current else {}, tab)
             merged = {**theirs, **mine}
@@ -407,10 +404,9 @@ class SyncEngine:
         saved = dict(answer.get("values") or values)
         server_data = {k: dict(v) for k, v in (dossier.server_data or {}).items()}
         server_data[tab] = saved
-        await self._db(self.store.op_done, op.id, answer["version"], server_data)
+        current = await self._db(self.store.op_done, op.id, answer["version"], server_data)
         # The server normalises (upper-case names, trimmed spaces...): take its values
         # when nothing was typed in that tab since.
-        current = await self._db(self.store.get, dossier.id)
         if (
             current is not None
             and saved != values

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from cesp_tui.store import DraftStore, DraftWriter, OpKind, PieceState, backoff_delay
-from cesp_tui.store.models import utcnow
+from cesp_tui.store.models import LocalDossier, utcnow
 
 SERVER = "http://127.0.0.1:8000"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -296,3 +296,26 @@ def test_private_file_mode_even_with_a_permissive_umask(tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "x" / "drafts.db").stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "x").stat().st_mode) == 0o700
     drafts.close()
+
+
+def test_op_start_reserves_the_op_and_op_done_returns_the_new_copy(store: DraftStore) -> None:
+    dossier = store.create_local("local", "jeanne", "cesp", 7)
+    store.set_field(dossier.id, "etat_civil", "nom_naissance", "Durand")
+    store.mark_tab_saved(dossier.id, "etat_civil")
+    create, save = store.ops(dossier.id)
+    assert create.id is not None and save.id is not None
+
+    started = store.op_start(create.id, dossier.id)
+    assert started is not None and started.id == dossier.id
+    reserved = store.ops(dossier.id)[0]
+    assert (reserved.in_flight, reserved.attempts) == (True, 1)
+
+    after = store.op_done(create.id, server_version=1, numero="CESP-2027-000001")
+    assert after is not None
+    assert (after.server_version, after.numero) == (1, "CESP-2027-000001")
+    assert [op.id for op in store.ops(dossier.id)] == [save.id]
+    # a dossier gone meanwhile: its op is dropped, nothing is returned
+    with store._tx() as session:  # what a deletion the server confirmed leaves behind
+        session.delete(session.get(LocalDossier, dossier.id))
+    assert store.op_start(save.id, dossier.id) is None
+    assert store.ops(dossier.id) == []
