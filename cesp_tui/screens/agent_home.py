@@ -23,7 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from cesp_tui.keying import KeyingSession, data_dir_of, keying_session
@@ -39,6 +39,7 @@ from cesp_tui.messages import (
     SyncFailed,
 )
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
+from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
 
 from .dossier import DossierLoaded, OpensDossiers, Workspace, load_snapshot
@@ -146,7 +147,7 @@ class AgentHomeScreen(OpensDossiers, Screen[None]):
             yield QueueTable(id="agent-queue")
             yield Static("", id="agent-missing", markup=False)
         yield StatusLine()
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         if hasattr(self.app, "online"):

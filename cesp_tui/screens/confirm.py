@@ -9,7 +9,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
+
+from cesp_tui.widgets.footer import StableFooter
 
 __all__ = ["ConfirmModal"]
 
@@ -55,7 +57,7 @@ class ConfirmModal(ModalScreen[bool]):
             with Horizontal(id="confirm-buttons"):
                 yield Button(f"{self.yes_label} (O)", id="confirm-yes", variant="primary")
                 yield Button(f"{self.no_label} (N)", id="confirm-no")
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.query_one("#confirm-yes" if self.default_yes else "#confirm-no", Button).focus()

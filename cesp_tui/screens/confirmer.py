@@ -20,10 +20,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Footer, OptionList, Static
+from textual.widgets import Button, Checkbox, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cesp_core.problems import Problem
+from cesp_tui.widgets.footer import StableFooter
 
 from .synthese import problem_label, synthesis_problems
 
@@ -124,7 +125,7 @@ class ConfirmerScreen(ModalScreen[ConfirmerResult | None]):
             with Horizontal(id="confirmer-actions"):
                 yield Button("Enregistrer", id="confirmer-save", variant="success", compact=True)
                 yield Button("Annuler", id="confirmer-cancel", compact=True)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self._refresh()

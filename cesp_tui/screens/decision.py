@@ -18,10 +18,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, RadioButton, RadioSet, Static
+from textual.widgets import Input, RadioButton, RadioSet, Static
 
 from cesp_tui.api.errors import ApiError, Offline
 from cesp_tui.api.jury import Decision, get_decision, record_decision
+from cesp_tui.widgets.footer import StableFooter
 
 if TYPE_CHECKING:
     from cesp_tui.api.client import ApiClient
@@ -102,7 +103,7 @@ class DecisionModal(ModalScreen[Decision | None]):
                 markup=False,
             )
             yield Static("", id="decision-error", markup=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.query_one(RadioSet).focus()

@@ -17,10 +17,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from cesp_tui.api.errors import ApiError, Offline
 from cesp_tui.api.jury import Decision, get_decision
+from cesp_tui.widgets.footer import StableFooter
 
 if TYPE_CHECKING:
     from cesp_tui.api.client import ApiClient
@@ -93,7 +94,7 @@ class DecisionViewModal(ModalScreen[None]):
             box.border_title = f"Décision — {self.numero}"
             yield Static("Lecture de la décision…", id="decision-view-headline", markup=False)
             yield Static("", id="decision-view-detail", markup=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         if self.decision is not None:

@@ -34,7 +34,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher, Footer, Static
+from textual.widgets import ContentSwitcher, Static
 
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.demarches.model import Demarche, Tab, TabKind, Value
@@ -54,6 +54,7 @@ from cesp_tui.messages import (
     SyncRequested,
 )
 from cesp_tui.store import LocalDossier, LocalPiece, OpKind, PendingOp, PieceState
+from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.readonly_banner import ReadonlyBanner
 from cesp_tui.widgets.status_line import StatusLine
 from cesp_tui.widgets.tab_form import TabForm
@@ -496,7 +497,7 @@ class DossierScreen(OpensDossiers, Screen[None]):
         )
         yield ContentSwitcher(id="dossier-views")
         yield StatusLine()
-        yield Footer()
+        yield StableFooter()
 
     async def on_mount(self) -> None:
         status = self.query_one(StatusLine)

@@ -19,12 +19,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from cesp_core.demarches import get_demarche
 from cesp_tui.api.errors import ApiError, Offline
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
+from cesp_tui.widgets.footer import StableFooter
 
 __all__ = ["DossierHistoryScreen", "event_row", "when_text"]
 
@@ -113,7 +114,7 @@ class DossierHistoryScreen(Screen[None]):
             yield Static("Chargement de l'historique…", id="history-status", markup=False)
             yield PaddedTable(id="history-table", zebra_stripes=True)
             yield Static("", id="history-fields", markup=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         if self._given:

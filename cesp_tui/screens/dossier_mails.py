@@ -17,11 +17,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from cesp_tui.api.errors import ApiError, Offline
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
+from cesp_tui.widgets.footer import StableFooter
 
 from .dossier_history import when_text
 
@@ -83,7 +84,7 @@ class DossierMailsScreen(Screen[None]):
             yield PaddedTable(id="mails-table", zebra_stripes=True)
             with VerticalScroll(id="mail-body"):
                 yield Static("", id="mail-text", markup=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         if self._given:

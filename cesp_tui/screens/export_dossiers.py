@@ -24,11 +24,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from cesp_core.lifecycle import STATE_LABELS
 from cesp_tui.api.errors import ApiError, Offline
+from cesp_tui.widgets.footer import StableFooter
 
 __all__ = ["ExportScreen", "count_records", "default_export_path", "write_export"]
 
@@ -123,7 +124,7 @@ class ExportScreen(Screen[None]):
             yield Static(
                 "NIR et IBAN sont masqués. Ctrl+S : exporter.", id="export-status", markup=False
             )
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.query_one("#export-campaign", Select).focus()

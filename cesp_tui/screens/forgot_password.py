@@ -10,7 +10,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
+
+from cesp_tui.widgets.footer import StableFooter
 
 from .account_base import AccountScreen, Answer, FormRow
 
@@ -50,7 +52,7 @@ class ForgotPasswordScreen(AccountScreen):
             with Horizontal(id="actions"):
                 yield Button("Envoyer le lien", id="forgot-submit", variant="primary", compact=True)
             yield Static("", id="next-step", markup=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.add_mailbox_hint()

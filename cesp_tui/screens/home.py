@@ -24,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, OptionList, Static
+from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -44,6 +44,7 @@ from cesp_tui.messages import (
 )
 from cesp_tui.store import LocalDossier, OpKind, PieceState
 from cesp_tui.widgets.dossier_table import DossierRow, DossierTable
+from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
 
 from .confirm import ConfirmModal
@@ -161,7 +162,7 @@ class CampaignPicker(ModalScreen[int | None]):
                 ),
                 id="campaign-list",
             )
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -246,7 +247,7 @@ class HomeScreen(OpensDossiers, Screen[None]):
             yield DossierTable(id="home-table")
             yield Static("", id="home-empty", markup=False)
         yield StatusLine()
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.query_one("#home-platform").display = False  # until there is a state to tell

@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label, Select, Static
+from textual.widgets import DataTable, Label, Select, Static
 from textual.worker import get_current_worker
 
 from cesp_core.demarches import get_demarche
@@ -30,6 +30,7 @@ from cesp_tui.api.errors import ApiError, Offline
 from cesp_tui.api.support import ImportOutcome
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
+from cesp_tui.widgets.footer import StableFooter
 
 __all__ = ["ImportScreen", "line_messages", "outcome_summary"]
 
@@ -138,7 +139,7 @@ class ImportScreen(Screen[None]):
             )
             yield PaddedTable(id="import-report", zebra_stripes=True)
             yield Static("", id="import-detail", markup=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.query_one(FilePicker).focus()

@@ -33,7 +33,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Footer, Input, OptionList, Static
+from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cesp_core.demarches import get_demarche
@@ -48,6 +48,7 @@ from cesp_tui.api.jury import (
     start_instruction,
 )
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
+from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
 
 from .confirm import ConfirmModal
@@ -223,7 +224,7 @@ class JuryCampaignPicker(ModalScreen[int | None]):
                 *(Option(campaign_text(c), id=str(c["id"])) for c in self.campaigns),
                 id="jury-campaign-list",
             )
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -441,7 +442,7 @@ class JuryHomeScreen(Screen[None]):
             yield _JuryTable(id="jury-table", zebra_stripes=True)
             yield Static("", id="jury-count", markup=False)
         yield StatusLine()
-        yield Footer()
+        yield StableFooter()
 
     def _title(self) -> str:
         session = getattr(self.app, "session", None) if self.is_attached else None

@@ -16,9 +16,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from cesp_tui.messages import LoggedIn
+from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
 
 from .account_base import AccountScreen, Answer, FormRow
@@ -92,7 +93,7 @@ class LoginScreen(AccountScreen):
                 markup=False,
             )
         yield StatusLine()
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         for name in ("platform_state", "server_url", "platform_error"):

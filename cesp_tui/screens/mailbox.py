@@ -25,10 +25,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from cesp_tui.api.client import parse_emailed_link
 from cesp_tui.widgets.dossier_table import PaddedTable, cell
+from cesp_tui.widgets.footer import StableFooter
 
 from .account_base import AccountScreen
 
@@ -149,7 +150,7 @@ class MailboxScreen(AccountScreen):
             yield PaddedTable(id="mails", zebra_stripes=True)
             with VerticalScroll(id="mail-view"):
                 yield Static("Aucun message pour le moment.", id="mail-body", markup=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#mails", PaddedTable)

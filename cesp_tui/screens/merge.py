@@ -21,10 +21,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from cesp_core.demarches.model import Demarche, Field, FieldType, Value
 from cesp_tui.widgets.dossier_table import PaddedTable, cell
+from cesp_tui.widgets.footer import StableFooter
 
 from .synthese import display_value
 
@@ -133,7 +134,7 @@ class MergeScreen(ModalScreen[dict[str, Value] | None]):
             )
             yield PaddedTable(id="merge-table", zebra_stripes=True)
             yield Static("", id="merge-status", markup=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         table = self.table

@@ -26,7 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -37,6 +37,7 @@ from cesp_core.demarches.model import Demarche, Field, FieldType, Tab, Value
 from cesp_core.keying import first_field_to_key
 from cesp_core.problems import Problem
 from cesp_tui.keying import data_dir_of, keying_session
+from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.tab_form import TabForm
 
 from .dossier import DossierScreen, DossierSnapshot, Workspace, load_snapshot
@@ -142,7 +143,7 @@ class CampaignChoice(ModalScreen[int | None]):
                     for c in self.campaigns
                 )
             )
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -210,7 +211,7 @@ class OnBehalfScreen(Screen[None]):
             yield Static("Campagne : …", id="on-behalf-campaign", markup=False)
             yield TabForm(APPLICANT_FORM, APPLICANT_TAB.key, {}, id="on-behalf-form")
             yield Static("", id="on-behalf-status", markup=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         form = self.form

@@ -10,10 +10,11 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from cesp_tui.api import ApiClient, ApiError
 from cesp_tui.api.client import LinkInfo
+from cesp_tui.widgets.footer import StableFooter
 
 from .account_base import Answer, FormRow
 from .password_setup import LinkPasswordScreen, back_to_login
@@ -49,7 +50,7 @@ class PasswordResetScreen(LinkPasswordScreen):
             yield from self.compose_password()
             with Horizontal(id="actions"):
                 yield Button("Enregistrer", id="reset-submit", variant="primary", compact=True)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

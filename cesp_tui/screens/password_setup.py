@@ -18,10 +18,11 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from cesp_tui.api import ApiClient, ApiError
 from cesp_tui.api.client import LinkInfo, parse_emailed_link
+from cesp_tui.widgets.footer import StableFooter
 
 from .account_base import AccountScreen, Answer, FormRow, PasswordChecklist
 
@@ -260,7 +261,7 @@ class PasswordSetupScreen(LinkPasswordScreen):
             )
             with Horizontal(id="actions"):
                 yield Button("Enregistrer", id="setup-submit", variant="primary", compact=True)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -26,7 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
 from cesp_core.demarches import rules
@@ -36,6 +36,7 @@ from cesp_tui.messages import SyncRequested
 from cesp_tui.store import LocalPiece, PieceState
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
+from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.tab_form import TabForm
 
 from .confirm import ConfirmModal
@@ -201,7 +202,7 @@ class AddPieceModal(ModalScreen[Path | None]):
             )
             yield FilePicker(self.start, id="add-piece-picker")
             yield Static("", id="add-piece-error", markup=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.query_one(FilePicker).focus()

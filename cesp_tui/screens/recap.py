@@ -33,7 +33,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Static
+from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from cesp_core.demarches import get_demarche, rules
@@ -41,6 +41,7 @@ from cesp_core.lifecycle import STATE_LABELS, DossierState
 from cesp_tui.api.etablissement import CLOSED_MESSAGE, CampaignWindow, list_candidatures
 from cesp_tui.exports import Column, write_csv, write_pdf
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
+from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
 
 from .confirm import ConfirmModal
@@ -303,7 +304,7 @@ class ExportPathModal(ModalScreen[Path | None]):
             with Horizontal(id="export-buttons"):
                 yield Button("Écrire", id="export-ok", variant="primary", compact=True)
                 yield Button("Annuler", id="export-cancel", compact=True)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -400,7 +401,7 @@ class RecapScreen(Screen[None]):
             yield PaddedTable(id="recap-table", zebra_stripes=True)
             yield Static("", id="recap-empty", markup=False)
         yield StatusLine()
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         session = getattr(self.app, "session", None)

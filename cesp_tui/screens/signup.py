@@ -14,11 +14,12 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Checkbox, Footer, Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from cesp_core.validators.dates import validate_birth_date
 from cesp_core.validators.email import normalize_email, validate_email
 from cesp_tui.widgets.date_input import DateInput
+from cesp_tui.widgets.footer import StableFooter
 
 from .account_base import AccountScreen, Answer, FormRow
 
@@ -98,7 +99,7 @@ class SignupScreen(AccountScreen):
                 yield Button(
                     "Continuer", id="signup-submit", variant="primary", compact=True, disabled=True
                 )
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.query_one("#civilite", RadioSet).focus()

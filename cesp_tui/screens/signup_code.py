@@ -14,9 +14,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from cesp_tui.api import ApiError
+from cesp_tui.widgets.footer import StableFooter
 
 from .account_base import AccountScreen, Answer, FormRow
 
@@ -74,7 +75,7 @@ class SignupCodeScreen(AccountScreen):
                 id="hints",
                 markup=False,
             )
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.add_mailbox_hint("#hints")

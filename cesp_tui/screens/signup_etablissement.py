@@ -17,11 +17,12 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import Button, Footer, Input, Static
+from textual.widgets import Button, Input, Static
 
 from cesp_core.validators.email import validate_email
 from cesp_core.validators.finess import compact_finess, format_finess, validate_finess
 from cesp_tui.api.etablissement import signup_etablissement
+from cesp_tui.widgets.footer import StableFooter
 
 from .account_base import AccountScreen, Answer, FormRow, PasswordChecklist
 
@@ -125,7 +126,7 @@ class EtablissementSignupScreen(AccountScreen):
                 id="help",
                 markup=False,
             )
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.set_info("#finess-hint", "")

@@ -20,9 +20,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from cesp_tui.api.errors import ApiError, Offline
+from cesp_tui.widgets.footer import StableFooter
 
 from .staff_dossier import ServerVerdict, StaffDossierScreen, fetch_consulted, support_synthesis
 
@@ -86,7 +87,7 @@ class DiagnosticModal(ModalScreen[Path | None]):
                 markup=False,
             )
             yield Input(str(self.default), id="diagnostic-path", select_on_focus=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -25,11 +25,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from cesp_tui.api.errors import ApiError, Offline
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
+from cesp_tui.widgets.footer import StableFooter
 
 from .dossier import DossierSnapshot, Workspace
 from .dossier_history import when_text
@@ -118,7 +119,7 @@ class SupportHomeScreen(SupportActions, Screen[None]):
             )
             yield PaddedTable(id="support-results", zebra_stripes=True)
             yield Static("", id="support-detail", markup=False)
-        yield Footer()
+        yield StableFooter()
 
     def on_mount(self) -> None:
         session = getattr(self.app, "session", None)

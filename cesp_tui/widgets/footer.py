@@ -1,0 +1,40 @@
+"""`StableFooter`: Textual's `Footer`, rebuilt only when what it shows changes.
+
+Textual's footer recomposes (new `FooterKey` widgets, a layout pass, a repaint of every
+key) whenever the screen's bindings may have changed, that is on every focus move. In a
+form, moving from one field to the next rarely changes the keys shown, and the rebuild
+was most of the cost of a focus move (ADR 0011). This footer compares what it would show
+(key, description, action, enabled, tooltip of every shown binding) with what it shows,
+and keeps its widgets when nothing differs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.screen import Screen
+from textual.widgets import Footer
+
+__all__ = ["StableFooter"]
+
+
+def _shown(screen: Screen[Any]) -> tuple[tuple[object, ...], ...]:
+    return tuple(
+        (binding.key, binding.key_display, binding.description, binding.action, enabled, tooltip)
+        for (_node, binding, enabled, tooltip) in screen.active_bindings.values()
+        if binding.show
+    )
+
+
+class StableFooter(Footer):
+    """A `Footer` that recomposes only when the shown bindings differ."""
+
+    _last_shown: tuple[tuple[object, ...], ...] | None = None
+
+    def bindings_changed(self, screen: Screen[Any]) -> None:
+        if self.is_attached and screen is self.screen and screen.app.app_focus:
+            shown = _shown(screen)
+            if shown == self._last_shown and self._bindings_ready:
+                return
+            self._last_shown = shown
+        super().bindings_changed(screen)
