@@ -16,7 +16,9 @@ from cesp_tui.config import ClientConfig
 from cesp_tui.keying import keying_session
 from cesp_tui.screens.agent_home import AgentHomeScreen
 from cesp_tui.screens.dossier import DossierScreen
+from cesp_tui.screens.export_dossiers import ExportScreen
 from cesp_tui.screens.home import HomeScreen
+from cesp_tui.screens.import_dossiers import ImportScreen
 from cesp_tui.screens.login import LoginScreen
 from cesp_tui.screens.on_behalf import OnBehalfScreen
 from cesp_tui.widgets.field_row import FieldRow
@@ -219,6 +221,12 @@ async def test_an_agent_keys_three_paper_dossiers_in_a_row_and_an_applicant_clai
         summaries = app.screen.summaries  # type: ignore[attr-defined]
         assert {s["id"] for s in summaries} == set(ids)
         assert all("Pièce : RIB" in s["missing"] for s in summaries)
+        # The import and export screens are one key away, and F9 comes back.
+        for key, screen_class in (("i", ImportScreen), ("e", ExportScreen)):
+            await pilot.press(key)
+            await until(pilot, lambda cls=screen_class: isinstance(app.screen, cls), what=key)
+            await pilot.press("f9")
+            await until(pilot, lambda: isinstance(app.screen, AgentHomeScreen), what="back")
         # Enter opens the selected one, editable, with what was keyed.
         selected = app.screen.selected_id()  # type: ignore[attr-defined]
         await pilot.press("enter")
