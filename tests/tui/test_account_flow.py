@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -42,6 +41,7 @@ from tests.support.dossiers import complete_cesp_values, make_campaign
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink, body_text
 from tests.tui.apps.account_app import AccountScreenApp
+from tests.tui.apps.settle import until
 
 SIZE = (80, 24)
 EMAIL = "jeanne.martin@example.org"
@@ -65,15 +65,6 @@ async def settle(app: CespApp | AccountScreenApp, pilot: Pilot[Any], timeout: fl
         )
         await pilot.pause()
     await pilot.pause()
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 20) -> None:
-    """For what happens outside the app's workers (the sync engine, the platform)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
 
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:

@@ -5,7 +5,6 @@ the saves through the draft store and the sync engine; then an applicant claims 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from tests.support.accounts import claim_token, create_cesp_account, create_staf
 from tests.support.dossiers import CESP_IBAN, CESP_NIR, make_campaign, nir_with_key
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
+from tests.tui.apps.settle import until
 
 SIZE = (80, 24)
 AGENT_EMAIL = "agent.saisie@example.org"
@@ -73,13 +73,6 @@ APPLICANTS: list[dict[str, str]] = [
     },
 ]
 UNIVERSITE = "Université de Limoges, UFR de médecine"
-
-
-async def until(pilot: Pilot[Any], condition: Any, timeout: float = 30, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"condition not reached in time: {what}"
-        await pilot.pause(0.02)
 
 
 def focused_field(app: CespApp) -> str | None:

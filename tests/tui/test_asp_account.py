@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from cesp_tui.screens.signup_etablissement import EtablissementSignupScreen, fin
 from tests.support.accounts import DEFAULT_PASSWORD, VALID_FINESS, wait_mail
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
+from tests.tui.apps.settle import until
 
 SIZE = (80, 24)
 EMAIL = "affaires.medicales@ch-test.fr"
@@ -45,14 +45,6 @@ async def settle(app: CespApp, pilot: Pilot[Any], timeout: float = 30) -> None:
         )
         await pilot.pause()
     await pilot.pause()
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
 
 
 def text_of(app: CespApp, selector: str) -> str:

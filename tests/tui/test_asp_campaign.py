@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +37,7 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
+from tests.tui.apps.settle import until
 
 SIZE = (80, 24)
 EMAIL = "bam@avicenne.example.fr"
@@ -56,14 +56,6 @@ async def settle(app: CespApp, pilot: Pilot[Any], timeout: float = 30) -> None:
         )
         await pilot.pause()
     await pilot.pause()
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
 
 
 def close_campaign(server: ServerHandle, campaign_id: int) -> None:

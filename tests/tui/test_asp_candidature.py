@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +37,7 @@ from tests.support.dossiers import (
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp
-from tests.tui.apps.settle import settle_workers
+from tests.tui.apps.settle import settle_workers, until
 
 SIZE = (80, 24)
 EMAIL = "bam@avicenne.example.fr"
@@ -61,14 +60,6 @@ async def settle(app: CespApp, pilot: Pilot[Any], timeout: float = 30) -> None:
         )
         await pilot.pause()
     await pilot.pause()
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
 
 
 async def log_in(app: CespApp, pilot: Pilot[Any], identifier: str) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import csv
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,7 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
+from tests.tui.apps.settle import until
 
 EMAIL = "bam@avicenne.example.fr"
 NOM = "Hôpital Avicenne"
@@ -53,14 +53,6 @@ async def settle(app: CespApp, pilot: Pilot[Any], timeout: float = 30) -> None:
         )
         await pilot.pause()
     await pilot.pause()
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not reached in time")
-        await pilot.pause(0.05)
 
 
 def seed(server: ServerHandle, token: str, campaign_id: int) -> dict[str, dict[str, Any]]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from tests.support.dossiers import (
     post_import,
 )
 from tests.support.server import ServerHandle
+from tests.tui.apps.settle import until
 
 SIZE = (100, 30)
 
@@ -52,13 +52,6 @@ class ScreenHost(App[None]):
 
     async def on_unmount(self) -> None:
         await self.api.aclose()
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], Any], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.05)
 
 
 def wrong_nir_values() -> dict[str, dict[str, Any]]:

@@ -6,14 +6,11 @@ draft store through the sync engine, and the decision box the applicant reads.""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.app import App
-from textual.pilot import Pilot
 
 from cesp_tui.api import ApiClient, ApiError
 from cesp_tui.api.jury import (
@@ -32,6 +29,7 @@ from tests.support.accounts import create_cesp_account, create_staff_account
 from tests.support.dossiers import create_dossier, fill_dossier, make_campaign, transmit
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink, body_text
+from tests.tui.apps.settle import until
 
 APPLICANT = "jean.durand@example.org"
 JURY = "paul.jury@ars.example.org"
@@ -133,13 +131,6 @@ class ModalHost(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.modal)
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.05)
 
 
 async def test_cesp_decision_publication_mail_and_the_applicants_copy(

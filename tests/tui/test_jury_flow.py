@@ -6,8 +6,6 @@ with a new client and reads "Décision" on its candidature."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,18 +38,11 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink, body_text
+from tests.tui.apps.settle import until
 
 SIZE = (80, 24)
 ETAB_EMAIL = "bam@avicenne.example.org"
 JURY_EMAIL = "anne.jury@ars.example.org"
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 30) -> None:
-    """For what happens outside the test's keys (workers, the platform, the mails)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.05)
 
 
 async def log_in(app: CespApp, pilot: Pilot[Any], identifier: str) -> None:

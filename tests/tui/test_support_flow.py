@@ -6,8 +6,6 @@ nothing (keys do nothing; a crafted PUT with the support's token is refused)."""
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,17 +38,11 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
+from tests.tui.apps.settle import until
 
 SIZE = (120, 40)
 OWNER_EMAIL = "jean.durand@example.org"
 SUPPORT_EMAIL = "anne.support@example.org"
-
-
-async def until(pilot: Pilot[Any], condition: Callable[[], Any], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        await pilot.pause(0.05)
 
 
 def prepare_dossier(server: ServerHandle, smtp: SmtpSink) -> tuple[str, dict[str, Any], str]:

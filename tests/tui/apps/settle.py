@@ -9,6 +9,7 @@ left out by `ignore`.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -40,3 +41,14 @@ async def settle_workers(
             if quiet >= 3:
                 return
         await pilot.pause()
+
+
+async def until(
+    pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 30.0, what: str = ""
+) -> None:
+    """Wait, in rounds of the app's message loop, until ``condition()`` is true: for what
+    happens outside the app's workers (the sync engine, the platform, the mails)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"condition not reached in time {what}".strip()
+        await pilot.pause(0.05)
