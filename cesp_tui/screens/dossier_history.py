@@ -8,24 +8,20 @@ screen turns them into the démarche's labels.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
-from textual.worker import get_current_worker
 
 from cesp_core.demarches import get_demarche
-from cesp_tui.api.errors import ApiError, Offline
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
+
+from .platform_list import PlatformListScreen
 
 __all__ = ["DossierHistoryScreen", "event_row", "when_text"]
 
@@ -76,16 +72,12 @@ def event_row(event: dict[str, Any], demarche: str | None = None) -> dict[str, s
     }
 
 
-@dataclass
-class _HistoryLoaded(Message):
-    events: list[dict[str, Any]]
-    error: str | None = None
-
-
-class DossierHistoryScreen(Screen[None]):
+class DossierHistoryScreen(PlatformListScreen):
     """The history of one dossier (read-only; F9 goes back)."""
 
     CSS_PATH = "dossier_history.tcss"
+    STATUS_ID = "history-status"
+    OFFLINE_TEXT = "Hors ligne : l'historique n'a pas pu être lu."
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f9", "back", "Retour", id="history.back"),
@@ -100,12 +92,10 @@ class DossierHistoryScreen(Screen[None]):
         demarche: str | None = "cesp",
         events: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__()
-        self.dossier_id = dossier_id
+        super().__init__(dossier_id, events)
         self.label = label or dossier_id
         self.demarche = demarche
         self.events: list[dict[str, Any]] = list(events or [])
-        self._given = events is not None
         self._wide: bool | None = None
 
     def compose(self) -> ComposeResult:
@@ -127,41 +117,13 @@ class DossierHistoryScreen(Screen[None]):
     def table(self) -> PaddedTable:
         return self.query_one("#history-table", PaddedTable)
 
-    def action_back(self) -> None:
-        self.dismiss()
-
-    def action_refresh(self) -> None:
-        if self._given:
-            return
-        api = getattr(self.app, "api", None)
-        if api is None:
-            self.post_message(_HistoryLoaded([], "Plateforme non connectée."))
-            return
-        self._load(api)
-
-    @work(group="history-load", exclusive=True)
-    async def _load(self, api: Any) -> None:
+    async def fetch(self, api: Any) -> list[dict[str, Any]]:
         from cesp_tui.api.support import dossier_history
 
-        try:
-            events = await dossier_history(api, self.dossier_id)
-        except Offline:
-            message = _HistoryLoaded([], "Hors ligne : l'historique n'a pas pu être lu.")
-        except ApiError as error:
-            message = _HistoryLoaded([], error.detail)
-        else:
-            message = _HistoryLoaded(list(events))
-        if not get_current_worker().is_cancelled:
-            self.post_message(message)
+        return list(await dossier_history(api, self.dossier_id))
 
-    def on__history_loaded(self, message: _HistoryLoaded) -> None:
-        status = self.query_one("#history-status", Static)
-        if message.error:
-            status.update(message.error)
-            status.add_class("-error")
-            return
-        status.remove_class("-error")
-        self.show_events(message.events)
+    def show_items(self, items: list[dict[str, Any]]) -> None:
+        self.show_events(items)
 
     def show_events(self, events: list[dict[str, Any]]) -> None:
         """Fill the table (also for fixed data)."""

@@ -7,24 +7,19 @@ NIR and IBAN in them; the list is latest first, with each mail's delivery state.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
-from textual.worker import get_current_worker
 
-from cesp_tui.api.errors import ApiError, Offline
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
 
 from .dossier_history import when_text
+from .platform_list import PlatformListScreen
 
 __all__ = ["DossierMailsScreen", "mail_text"]
 
@@ -52,16 +47,12 @@ def mail_text(mail: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n\n" + str(mail.get("body") or "")
 
 
-@dataclass
-class _MailsLoaded(Message):
-    mails: list[dict[str, Any]]
-    error: str | None = None
-
-
-class DossierMailsScreen(Screen[None]):
+class DossierMailsScreen(PlatformListScreen):
     """Every mail of one dossier (read-only; F9 goes back)."""
 
     CSS_PATH = "dossier_mails.tcss"
+    STATUS_ID = "mails-status"
+    OFFLINE_TEXT = "Hors ligne : les e-mails n'ont pas pu être lus."
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f9", "back", "Retour", id="mails.back"),
@@ -71,11 +62,9 @@ class DossierMailsScreen(Screen[None]):
     def __init__(
         self, dossier_id: str, label: str = "", *, mails: list[dict[str, Any]] | None = None
     ) -> None:
-        super().__init__()
-        self.dossier_id = dossier_id
+        super().__init__(dossier_id, mails)
         self.label = label or dossier_id
         self.mails: list[dict[str, Any]] = list(mails or [])
-        self._given = mails is not None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="mails-body"):
@@ -102,41 +91,13 @@ class DossierMailsScreen(Screen[None]):
         """The text of the mail shown below the list."""
         return str(self.query_one("#mail-text", Static).content)
 
-    def action_back(self) -> None:
-        self.dismiss()
-
-    def action_refresh(self) -> None:
-        if self._given:
-            return
-        api = getattr(self.app, "api", None)
-        if api is None:
-            self.post_message(_MailsLoaded([], "Plateforme non connectée."))
-            return
-        self._load(api)
-
-    @work(group="mails-load", exclusive=True)
-    async def _load(self, api: Any) -> None:
+    async def fetch(self, api: Any) -> list[dict[str, Any]]:
         from cesp_tui.api.support import dossier_mails
 
-        try:
-            mails = await dossier_mails(api, self.dossier_id)
-        except Offline:
-            message = _MailsLoaded([], "Hors ligne : les e-mails n'ont pas pu être lus.")
-        except ApiError as error:
-            message = _MailsLoaded([], error.detail)
-        else:
-            message = _MailsLoaded(list(mails))
-        if not get_current_worker().is_cancelled:
-            self.post_message(message)
+        return list(await dossier_mails(api, self.dossier_id))
 
-    def on__mails_loaded(self, message: _MailsLoaded) -> None:
-        status = self.query_one("#mails-status", Static)
-        if message.error:
-            status.update(message.error)
-            status.add_class("-error")
-            return
-        status.remove_class("-error")
-        self.show_mails(message.mails)
+    def show_items(self, items: list[dict[str, Any]]) -> None:
+        self.show_mails(items)
 
     def show_mails(self, mails: list[dict[str, Any]]) -> None:
         """Fill the list (also for fixed data) and show the first mail."""
