@@ -29,6 +29,7 @@ from textual.worker import get_current_worker
 
 from cesp_core.lifecycle import STATE_LABELS
 from cesp_tui.api.errors import ApiError, Offline
+from cesp_tui.api.support import campaigns_or_error
 from cesp_tui.widgets.footer import StableFooter
 
 __all__ = ["ExportScreen", "count_records", "default_export_path", "write_export"]
@@ -141,15 +142,8 @@ class ExportScreen(Screen[None]):
 
     @work(group="export-campaigns", exclusive=True)
     async def _load_campaigns(self, api: Any) -> None:
-        try:
-            campaigns = [dict(c) for c in await api.campaigns("cesp")]
-        except Offline:
-            self.post_message(_CampaignsLoaded(error="Hors ligne : campagnes inconnues."))
-            return
-        except ApiError as error:
-            self.post_message(_CampaignsLoaded(error=error.detail))
-            return
-        self.post_message(_CampaignsLoaded(campaigns))
+        campaigns, error = await campaigns_or_error(api, "cesp")
+        self.post_message(_CampaignsLoaded(campaigns, error))
 
     def on__campaigns_loaded(self, message: _CampaignsLoaded) -> None:
         if message.error:

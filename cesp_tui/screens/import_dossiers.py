@@ -27,7 +27,7 @@ from textual.worker import get_current_worker
 
 from cesp_core.demarches import get_demarche
 from cesp_tui.api.errors import ApiError, Offline
-from cesp_tui.api.support import ImportOutcome
+from cesp_tui.api.support import ImportOutcome, campaigns_or_error
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
 from cesp_tui.widgets.footer import StableFooter
@@ -164,15 +164,8 @@ class ImportScreen(Screen[None]):
 
     @work(group="import-campaigns", exclusive=True)
     async def _load_campaigns(self, api: Any) -> None:
-        try:
-            campaigns = [dict(c) for c in await api.campaigns("cesp")]
-        except Offline:
-            self.post_message(_CampaignsLoaded(error="Hors ligne : campagnes inconnues."))
-            return
-        except ApiError as error:
-            self.post_message(_CampaignsLoaded(error=error.detail))
-            return
-        self.post_message(_CampaignsLoaded(campaigns))
+        campaigns, error = await campaigns_or_error(api, "cesp")
+        self.post_message(_CampaignsLoaded(campaigns, error))
 
     def on__campaigns_loaded(self, message: _CampaignsLoaded) -> None:
         if message.error:

@@ -5,13 +5,9 @@ and "Mot de passe oublié" as for the other accounts — against the platform on
 
 from __future__ import annotations
 
-import asyncio
 import re
-import time
 from pathlib import Path
-from typing import Any
 
-from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
 from cesp_tui.app import CespApp
@@ -24,27 +20,11 @@ from cesp_tui.screens.signup_etablissement import EtablissementSignupScreen, fin
 from tests.support.accounts import DEFAULT_PASSWORD, VALID_FINESS, wait_mail
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import until
+from tests.tui.apps.settle import settle_app, until
 
 SIZE = (80, 24)
 EMAIL = "affaires.medicales@ch-test.fr"
 NOM = "Centre hospitalier de Saint-Denis"
-
-
-async def settle(app: CespApp, pilot: Pilot[Any], timeout: float = 30) -> None:
-    """Wait until the app's workers are done (the sync engine's endless loop aside)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        busy = [w for w in app.workers if w.group != "sync" and not w.is_finished]
-        if not busy:
-            break
-        if time.monotonic() > deadline:
-            raise AssertionError(f"workers still running: {busy}")
-        await asyncio.wait(
-            [asyncio.ensure_future(w.wait()) for w in busy], timeout=deadline - time.monotonic()
-        )
-        await pilot.pause()
-    await pilot.pause()
 
 
 def text_of(app: CespApp, selector: str) -> str:
@@ -64,11 +44,11 @@ async def test_sign_up_mail_identifiant_login_and_forgotten_password(
 ) -> None:
     app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert isinstance(app.screen, LoginScreen)
         assert "F6" in text_of(app, "#help")
         await pilot.press("f6")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         screen = app.screen
         assert isinstance(screen, EtablissementSignupScreen)
         button = screen.query_one("#etab-submit", Button)
@@ -99,7 +79,7 @@ async def test_sign_up_mail_identifiant_login_and_forgotten_password(
         await pilot.pause()
         assert checklist.all_met and not button.disabled
         await pilot.press("enter")  # Enter on the last field creates the account
-        await settle(app, pilot)
+        await settle_app(app, pilot)
 
         # Back on the login screen, the address filled in, the platform's message.
         login = app.screen
@@ -116,17 +96,17 @@ async def test_sign_up_mail_identifiant_login_and_forgotten_password(
 
         # "Mot de passe oublié" works as for the CESP accounts.
         await pilot.press("f3")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert isinstance(app.screen, ForgotPasswordScreen)
         forgot_input = app.screen.query_one(Input)
         forgot_input.value = EMAIL
         forgot_input.focus()
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         reset_mail = wait_mail(server, smtp, EMAIL, "", count=2)
         assert "mot de passe" in reset_mail.lower()
         await pilot.press("f9")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
 
         # The login with the e-mail address (the identifiant) and the password.
         login = app.screen
@@ -134,7 +114,7 @@ async def test_sign_up_mail_identifiant_login_and_forgotten_password(
         login.query_one("#identifier", Input).value = EMAIL
         login.query_one("#password", Input).focus()
         await pilot.press(*DEFAULT_PASSWORD, "enter")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         await until(pilot, lambda: app.session is not None)
         assert app.session is not None
         assert app.session.role == "etablissement"
@@ -149,9 +129,9 @@ async def test_the_platform_refusal_goes_under_its_field(
     address (the platform's own check) shows under its field."""
     app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         await pilot.press("f6")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         screen = app.screen
         assert isinstance(screen, EtablissementSignupScreen)
         for field, value in (
@@ -164,7 +144,7 @@ async def test_the_platform_refusal_goes_under_its_field(
             screen.query_one(f"#{field}", Input).value = value
         await pilot.pause()
         screen.action_submit()
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert app.screen is screen  # the client's own check: nothing sent
         assert text_of(app, "#email-error")
         assert "corriger" in text_of(app, "#banner")

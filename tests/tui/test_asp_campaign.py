@@ -6,14 +6,10 @@ platform's database while the client still believes it open."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlmodel import Session
-from textual.pilot import Pilot
 from textual.widgets import Input
 
 from cesp_server.models import Campaign
@@ -37,25 +33,10 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import until
+from tests.tui.apps.settle import settle_app, until
 
 SIZE = (80, 24)
 EMAIL = "bam@avicenne.example.fr"
-
-
-async def settle(app: CespApp, pilot: Pilot[Any], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        busy = [w for w in app.workers if w.group != "sync" and not w.is_finished]
-        if not busy:
-            break
-        if time.monotonic() > deadline:
-            raise AssertionError(f"workers still running: {busy}")
-        await asyncio.wait(
-            [asyncio.ensure_future(w.wait()) for w in busy], timeout=deadline - time.monotonic()
-        )
-        await pilot.pause()
-    await pilot.pause()
 
 
 def close_campaign(server: ServerHandle, campaign_id: int) -> None:
@@ -105,25 +86,25 @@ async def test_days_left_then_a_write_after_closing_is_refused_and_read_only(
         )
     app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         login = app.screen
         assert isinstance(login, LoginScreen)
         login.query_one("#identifier", Input).value = EMAIL
         login.query_one("#password", Input).focus()
         await pilot.press(*DEFAULT_PASSWORD, "enter")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         await until(pilot, lambda: isinstance(app.screen, HomeScreen))
         home = app.screen
         assert isinstance(home, HomeScreen)
         await until(pilot, lambda: home.table.selected_id == made["id"])
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         line = str(home.query_one("#home-campaigns").render())
         assert line.startswith("ASP 2026 : clôture le ")
         assert "jours restants)" in line  # 11 or 12, depending on the Paris hour
 
         # The candidature: the window in its title.
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         screen = app.screen
         assert isinstance(screen, DossierScreen)
         await until(pilot, lambda: "jours restants" in screen.title_text())
@@ -132,10 +113,10 @@ async def test_days_left_then_a_write_after_closing_is_refused_and_read_only(
         # The campaign closes; the client still believes it open: the platform refuses.
         close_campaign(server, campaign_id)
         await pilot.press("f3")  # "Projet médical"
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         screen.field_changed("projet_medical", "intitule_projet", "Filière tardive")
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         status = screen.query_one(StatusLine)
         await until(pilot, lambda: CLOSED_MESSAGE in status.message, timeout=20)
         assert status.message.startswith("Refusé par le serveur")
@@ -154,22 +135,22 @@ async def test_days_left_then_a_write_after_closing_is_refused_and_read_only(
 
         # Opened again: read-only at once; "Mes demandes" and the recap refuse deletion.
         await pilot.press("f9")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert app.screen is home
         await pilot.press("s")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         await pilot.press("o")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert any(CLOSED_MESSAGE in n.message for n in app._notifications)
         assert app.drafts.get(made["id"]) is not None
         await pilot.press("c")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         recap = app.screen
         assert isinstance(recap, RecapScreen)
         await until(pilot, lambda: len(recap.rows) == 1)
         before = len(app._notifications)
         await pilot.press("s")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert app.screen is recap  # no question: refused at once
         assert any(CLOSED_MESSAGE in n.message for n in list(app._notifications)[before:])
         with server.client(token) as client:
@@ -188,27 +169,27 @@ async def test_a_late_confirmation_is_refused_with_the_guide_words(
         fill_dossier(client, made)
     app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
     async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         login = app.screen
         assert isinstance(login, LoginScreen)
         login.query_one("#identifier", Input).value = EMAIL
         login.query_one("#password", Input).focus()
         await pilot.press(*DEFAULT_PASSWORD, "enter")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         await until(pilot, lambda: isinstance(app.screen, HomeScreen))
         home = app.screen
         assert isinstance(home, HomeScreen)
         await until(pilot, lambda: home.table.selected_id == made["id"])
         await until(pilot, lambda: len(app.drafts.pieces(made["id"])) == 5)
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         screen = app.screen
         assert isinstance(screen, DossierScreen)
         await until(pilot, lambda: "jours restants" in screen.title_text())
 
         close_campaign(server, campaign_id)
         await pilot.press("ctrl+t")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         confirmer = app.screen
         assert isinstance(confirmer, ConfirmerScreen)
         assert confirmer._problems == []
@@ -216,7 +197,7 @@ async def test_a_late_confirmation_is_refused_with_the_guide_words(
             box.value = True  # type: ignore[attr-defined]
         await pilot.pause()
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert app.screen is screen
         await until(pilot, lambda: screen.banner.kind == "error" and screen.readonly)
         assert CLOSED_MESSAGE in screen.query_one(StatusLine).message

@@ -6,9 +6,7 @@ acknowledgement mail to the recruiting establishment read from the real SMTP sin
 
 from __future__ import annotations
 
-import asyncio
 import random
-import time
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +35,7 @@ from tests.support.dossiers import (
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp
-from tests.tui.apps.settle import settle_workers, until
+from tests.tui.apps.settle import settle_app, settle_workers, until
 
 SIZE = (80, 24)
 EMAIL = "bam@avicenne.example.fr"
@@ -47,29 +45,14 @@ NOM = "Hôpital Avicenne"
 # --- helpers -----------------------------------------------------------------------------
 
 
-async def settle(app: CespApp, pilot: Pilot[Any], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        busy = [w for w in app.workers if w.group != "sync" and not w.is_finished]
-        if not busy:
-            break
-        if time.monotonic() > deadline:
-            raise AssertionError(f"workers still running: {busy}")
-        await asyncio.wait(
-            [asyncio.ensure_future(w.wait()) for w in busy], timeout=deadline - time.monotonic()
-        )
-        await pilot.pause()
-    await pilot.pause()
-
-
 async def log_in(app: CespApp, pilot: Pilot[Any], identifier: str) -> None:
-    await settle(app, pilot)
+    await settle_app(app, pilot)
     login = app.screen
     assert isinstance(login, LoginScreen)
     login.query_one("#identifier", Input).value = identifier
     login.query_one("#password", Input).focus()
     await pilot.press(*DEFAULT_PASSWORD, "enter")
-    await settle(app, pilot)
+    await settle_app(app, pilot)
     await until(pilot, lambda: app.session is not None)
 
 
@@ -101,11 +84,11 @@ async def add_piece(
     pieces_view(screen).select_piece_type(piece_type)
     await pilot.pause()
     await pilot.press("a")
-    await settle(app, pilot)
+    await settle_app(app, pilot)
     modal = app.screen
     assert isinstance(modal, AddPieceModal)
     await pilot.press(*name, "enter")
-    await settle(app, pilot)
+    await settle_app(app, pilot)
     return app.screen if isinstance(app.screen, AddPieceModal) else None
 
 
@@ -144,7 +127,7 @@ async def test_identification_first_any_order_pieces_then_confirmer_and_its_mail
             ),
         )
         screen = dossier_screen(app)
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         dossier_id = screen.dossier_id
         assert screen.dossier.campaign_id == campaign_id
         assert screen.data["identification"]["etab_recruteur_nom"] == NOM
@@ -155,20 +138,20 @@ async def test_identification_first_any_order_pieces_then_confirmer_and_its_mail
 
         # Another tab before "Identification" is saved: said at once, and refused.
         await pilot.press("f3")  # tab 2, "Projet médical"
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert screen.current_tab == "projet_medical"
         assert status(app).message_is_error
         assert "Enregistrez d'abord l'onglet « Identification »" in status(app).message
         for key, value in values["projet_medical"].items():
             screen.field_changed("projet_medical", key, value)
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert "Enregistrez d'abord l'onglet « Identification »." in notifications(app)
         assert all(op.tab != "projet_medical" for op in app.drafts.ops(dossier_id))
 
         # "Identification", keyed.
         await pilot.press("f2")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         identification = values["identification"]
         for key in ("etab_partenaire_nom", "etab_partenaire_email", "specialite"):
             await screen.show_tab("identification", key)
@@ -178,7 +161,7 @@ async def test_identification_first_any_order_pieces_then_confirmer_and_its_mail
         await pilot.pause(0.3)
         assert screen.data["identification"]["etab_partenaire_email"] == PARTNER_EMAIL
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert "« Identification » enregistré." in notifications(app)
         assert screen.header.state_text("identification") == "✓ Complet"
 
@@ -192,20 +175,20 @@ async def test_identification_first_any_order_pieces_then_confirmer_and_its_mail
                     screen.field_changed(tab, key, value)
             await screen.show_tab(tab)
             await pilot.press("ctrl+s")
-            await settle(app, pilot)
+            await settle_app(app, pilot)
             saved_order.append(tab)
             assert screen.header.state_text(tab) == "✓ Complet", tab
         assert saved_order == others
 
         # The pieces: a JPEG is refused (PDF only), the PDFs are accepted.
         await screen.show_tab("pieces")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         modal = await add_piece(app, pilot, screen, piece_types[0], "photo.jpg")
         assert modal is not None
         error = str(modal.query_one("#add-piece-error", Static).render())
         assert "Format refusé" in error and "PDF" in error
         await pilot.press("escape")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert app.drafts.pieces(dossier_id) == []
         for piece_type in piece_types:
             assert await add_piece(app, pilot, screen, piece_type, f"{piece_type}.pdf") is None
@@ -219,13 +202,13 @@ async def test_identification_first_any_order_pieces_then_confirmer_and_its_mail
         # "Dossier complet": the attestation, saved with the pieces tab.
         screen.field_changed("pieces", "dossier_complet", True)
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert screen.header.state_text("pieces") == "✓ Complet"
 
         # "Confirmer": all boxes, else it says so.
         await until(pilot, lambda: app.drafts.pending_count() == 0)
         await pilot.press("ctrl+t")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         confirmer = app.screen
         assert isinstance(confirmer, ConfirmerScreen)
         assert confirmer._problems == []
@@ -235,12 +218,12 @@ async def test_identification_first_any_order_pieces_then_confirmer_and_its_mail
             box.focus()
             await pilot.press("space")
         await pilot.press("ctrl+s")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert app.screen is confirmer  # the fourth box is missing
         assert any("Cochez toutes les cases" in n for n in notifications(app))
         assert app.focused is boxes[3]
         await pilot.press("space", "ctrl+s")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert app.screen is screen
         await until(pilot, lambda: screen.dossier.state == "transmis", timeout=30)
         assert CONFIRMED_BANNER in screen.banner.text
@@ -278,7 +261,7 @@ async def test_a_save_refused_with_409_is_shown_with_the_platform_words(
         await log_in(app, pilot, EMAIL)
         await until(pilot, lambda: isinstance(app.screen, DossierScreen))
         screen = dossier_screen(app)
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         await until(pilot, lambda: app.drafts.pending_count() == 0)
         dossier_id = screen.dossier_id
         app.drafts.set_field(dossier_id, "candidat", "nom", "Martin")

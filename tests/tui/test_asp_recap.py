@@ -6,9 +6,7 @@ with pypdf)."""
 
 from __future__ import annotations
 
-import asyncio
 import csv
-import time
 from pathlib import Path
 from typing import Any
 
@@ -34,25 +32,10 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import until
+from tests.tui.apps.settle import settle_app, until
 
 EMAIL = "bam@avicenne.example.fr"
 NOM = "Hôpital Avicenne"
-
-
-async def settle(app: CespApp, pilot: Pilot[Any], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        busy = [w for w in app.workers if w.group != "sync" and not w.is_finished]
-        if not busy:
-            break
-        if time.monotonic() > deadline:
-            raise AssertionError(f"workers still running: {busy}")
-        await asyncio.wait(
-            [asyncio.ensure_future(w.wait()) for w in busy], timeout=deadline - time.monotonic()
-        )
-        await pilot.pause()
-    await pilot.pause()
 
 
 def seed(server: ServerHandle, token: str, campaign_id: int) -> dict[str, dict[str, Any]]:
@@ -85,17 +68,17 @@ def seed(server: ServerHandle, token: str, campaign_id: int) -> dict[str, dict[s
 
 
 async def open_recap(app: CespApp, pilot: Pilot[Any]) -> RecapScreen:
-    await settle(app, pilot)
+    await settle_app(app, pilot)
     login = app.screen
     assert isinstance(login, LoginScreen)
     login.query_one("#identifier", Input).value = EMAIL
     login.query_one("#password", Input).focus()
     await pilot.press(*DEFAULT_PASSWORD, "enter")
-    await settle(app, pilot)
+    await settle_app(app, pilot)
     await until(pilot, lambda: isinstance(app.screen, HomeScreen))
-    await settle(app, pilot)
+    await settle_app(app, pilot)
     await pilot.press("c")
-    await settle(app, pilot)
+    await settle_app(app, pilot)
     recap = app.screen
     assert isinstance(recap, RecapScreen)
     await until(pilot, lambda: len(recap.rows) == 3)
@@ -134,34 +117,34 @@ async def test_the_table_show_and_delete(
         # "Afficher": the candidature in its dossier screen; F9 comes back.
         select(recap, sent.numero)
         await pilot.press("a")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         shown = app.screen
         assert isinstance(shown, DossierScreen)
         assert shown.dossier_id == sent.dossier_id
         assert shown.readonly
         await pilot.press("f9")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert app.screen is recap
 
         # A confirmed candidature cannot be deleted.
         select(recap, sent.numero)
         await pilot.press("s")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert app.screen is recap
         assert any("ne peut plus" in n.message for n in app._notifications)
 
         # A draft: asked first; "Non" keeps it, "Oui" deletes it on the platform.
         select(recap, partial.numero)
         await pilot.press("s")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert isinstance(app.screen, ConfirmModal)
         await pilot.press("n")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert len(recap.rows) == 3
         await pilot.press("s")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         await pilot.press("o")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         await until(pilot, lambda: len(recap.rows) == 2)
         assert partial.numero not in {r.numero for r in recap.rows}
         with server.client(token) as client:
@@ -182,14 +165,14 @@ async def test_export_csv_and_print_pdf(
 
         # CSV: the default name is proposed in the client's data directory.
         await pilot.press("e")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         modal = app.screen
         assert isinstance(modal, ExportPathModal)
         field = modal.query_one(Input)
         default = Path(field.value)
         assert default.parent == data_dir / "exports" and default.suffix == ".csv"
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         assert app.screen is recap
         assert default.is_file()
         assert str(default) in recap.query_one("StatusLine").message  # type: ignore[attr-defined]
@@ -209,13 +192,13 @@ async def test_export_csv_and_print_pdf(
 
         # PDF: a name of our own (the extension is added), then read back with pypdf.
         await pilot.press("i")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         modal = app.screen
         assert isinstance(modal, ExportPathModal)
         target = tmp_path / "impressions" / "recap"
         modal.query_one(Input).value = str(target)
         await pilot.press("enter")
-        await settle(app, pilot)
+        await settle_app(app, pilot)
         printed = target.with_name("recap.pdf")
         assert printed.is_file()
         reader = PdfReader(printed)

@@ -52,3 +52,20 @@ async def until(
     while not condition():
         assert time.monotonic() < deadline, f"condition not reached in time {what}".strip()
         await pilot.pause(0.05)
+
+
+async def settle_app(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None:
+    """Wait until the app's workers are done (the sync engine's endless loop aside), with
+    a deadline rather than a number of rounds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        busy = [w for w in app.workers if not not_sync(w) and not w.is_finished]
+        if not busy:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError(f"workers still running: {busy}")
+        await asyncio.wait(
+            [asyncio.ensure_future(w.wait()) for w in busy], timeout=deadline - time.monotonic()
+        )
+        await pilot.pause()
+    await pilot.pause()
