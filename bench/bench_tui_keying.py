@@ -14,10 +14,18 @@ Per keystroke, from the moment Pilot hands the key to the driver to the end of t
 message the app dispatched because of it (key handlers, validators, the draft writer's
 callbacks, the screen's layout and paint on Textual's frame timer, 1/60 s), found by
 wrapping `MessagePump._dispatch_message`; Pilot's own idle detection (which sleeps in 20 ms
-steps) is left out. Also the process CPU time of the same window (all threads). p50/p99/max
-overall, data/non-data keys, and per field (keyed to the field that had the focus when the
-key was pressed). Prints, and writes ``bench/results/tui_keying.json``. The target (p99
-under 16 ms on every field) is printed, never asserted.
+steps) is left out. That wall time includes the waits for Textual's frame timer (a change
+is painted on the next 1/60 s tick, so up to 16.7 ms of idle loop per frame); the
+*handling* time is the same window minus the time the event loop sat idle in epoll, i.e.
+the UI thread's work for the key. Also the process CPU time of the window (all threads:
+the draft writer's SQLite commits too).
+
+Keys fall in four kinds: data (characters typed in a field), move (Enter, Tab, arrows:
+the cursor goes to another field or choice), save (Ctrl+S: the tab checked and queued),
+tab (Ctrl+N, F2..F8: another tab is shown; the first visit builds its form). p50/p99/max
+per kind and per field (the field that had the focus when the key was pressed). Prints,
+and writes ``bench/results/tui_keying.json``. The target (p99 under 16 ms on every field)
+is printed, never asserted.
 """
 
 from __future__ import annotations
@@ -61,6 +69,18 @@ TARGET_P99_MS = 16.0
 SIZE = (80, 24)
 DATA = "data"
 NAV = "non-data"
+#: The kinds of non-data keys (see the docstring).
+MOVE, SAVE, TAB = "move", "save", "tab"
+TAB_KEYS = frozenset({"ctrl+n", *(f"f{n}" for n in range(2, 9))})
+
+
+def key_kind(key: str, kind: str) -> str:
+    if kind == DATA:
+        return DATA
+    if key in TAB_KEYS:
+        return TAB
+    return SAVE if key == "ctrl+s" else MOVE
+
 
 #: (keys, kind): the keying of ``test_a_cesp_dossier_keyed_tab_by_tab``, plus Ctrl+S,
 #: F-key tab jumps and arrows. A plain string is typed character by character.
@@ -115,6 +135,7 @@ class Sample:
     tab: str
     latency_ms: float
     cpu_ms: float
+    handling_ms: float
 
 
 class Activity:
@@ -127,9 +148,33 @@ class Activity:
     cpu_at_freeze = 0.0
     states_ms: ClassVar[list[float]] = []
 
+    #: (start, end) perf_counter ns of each wait of the event loop in epoll, this key.
+    idle: ClassVar[list[tuple[int, int]]] = []
+
     @classmethod
     def reset(cls) -> None:
         cls.last_ns, cls.frozen, cls.cpu_at_freeze = 0, False, 0.0
+        cls.idle = []
+
+    @classmethod
+    def watch_idle(cls) -> None:
+        """Record the loop's waits in epoll (call from within the running loop)."""
+        selector: Any = asyncio.get_running_loop()._selector  # type: ignore[attr-defined]
+        select = selector.select
+
+        def timed_select(timeout: float | None = None) -> Any:
+            start = time.perf_counter_ns()
+            try:
+                return select(timeout)
+            finally:
+                cls.idle.append((start, time.perf_counter_ns()))
+
+        selector.select = timed_select
+
+    @classmethod
+    def idle_ms(cls, start: int, end: int) -> float:
+        total = sum(max(0, min(b, end) - max(a, start)) for a, b in cls.idle)
+        return total / 1e6
 
     @classmethod
     def install(cls) -> None:
@@ -222,6 +267,7 @@ async def key_one_dossier(data_dir: Path, samples: list[Sample]) -> dict[str, An
     store.close()
     app = DossierHostApp(data_dir, open_id=dossier_id)
     async with app.run_test(size=SIZE) as pilot:
+        Activity.watch_idle()
         await settle(app, pilot)
         for keys, kind in SCRIPT:
             for key in keys:
@@ -235,7 +281,9 @@ async def key_one_dossier(data_dir: Path, samples: list[Sample]) -> dict[str, An
                 await pilot.press(key)
                 cpu = (Activity.cpu_at_freeze - cpu0) * 1000
                 end = Activity.last_ns if Activity.last_ns > sent else sent
-                samples.append(Sample(key, kind, field, tab, (end - sent) / 1e6, cpu))
+                wall = (end - sent) / 1e6
+                handling = wall - Activity.idle_ms(sent, end)
+                samples.append(Sample(key, key_kind(key, kind), field, tab, wall, cpu, handling))
                 await states_refreshed(app, pilot)
             if kind == NAV and keys and keys[-1] == "ctrl+n":
                 await settle(app, pilot)
@@ -269,22 +317,49 @@ def main() -> None:
     rss = rss_kib()
 
     per_round = len(samples) // args.rounds
-    non_data = sum(1 for s in samples if s.kind == NAV) // args.rounds
-    by_field: dict[str, list[float]] = defaultdict(list)
-    by_field_cpu: dict[str, list[float]] = defaultdict(list)
+    non_data = sum(1 for s in samples if s.kind != DATA) // args.rounds
+    kinds = (DATA, MOVE, SAVE, TAB)
+
+    def of(kind: str | None, metric: str) -> list[float]:
+        return [getattr(s, metric) for s in samples if kind is None or s.kind == kind]
+
+    metrics = {"handling_ms": "handling", "latency_ms": "wall", "cpu_ms": "cpu"}
+    overall = {
+        label: {k or "all": summary(of(k, metric)) for k in (None, *kinds) if of(k, metric)}
+        for metric, label in metrics.items()
+    }
+    by_field: dict[str, dict[str, list[Sample]]] = defaultdict(lambda: defaultdict(list))
     for s in samples:
-        by_field[f"{s.tab}.{s.field}"].append(s.latency_ms)
-        by_field_cpu[f"{s.tab}.{s.field}"].append(s.cpu_ms)
-    by_field_data: dict[str, list[float]] = defaultdict(list)
-    for s in samples:
-        if s.kind == DATA:
-            by_field_data[f"{s.tab}.{s.field}"].append(s.latency_ms)
-    fields = {name: summary(values) for name, values in by_field.items()}
-    fields_data = {name: summary(values) for name, values in by_field_data.items()}
-    fields_cpu = {name: summary(values) for name, values in by_field_cpu.items()}
-    overall = summary([s.latency_ms for s in samples])
-    worst = [name for name, s in fields.items() if s["p99_ms"] >= TARGET_P99_MS]
-    slowest = sorted(samples, key=lambda s: s.latency_ms, reverse=True)[:10]
+        by_field[f"{s.tab}.{s.field}"][s.kind].append(s)
+    per_field = {
+        name: {
+            kind: {
+                "handling": summary([s.handling_ms for s in group]),
+                "wall": summary([s.latency_ms for s in group]),
+            }
+            for kind, group in groups.items()
+        }
+        for name, groups in by_field.items()
+    }
+
+    def over_target(kinds_: tuple[str, ...], label: str) -> list[str]:
+        return sorted(
+            {
+                name
+                for name, groups in per_field.items()
+                for kind, stats in groups.items()
+                if kind in kinds_ and stats[label]["p99_ms"] >= TARGET_P99_MS
+            }
+        )
+
+    in_field = (DATA, MOVE)
+    verdicts = {
+        "handling, data and move keys": over_target(in_field, "handling"),
+        "handling, every key": over_target(kinds, "handling"),
+        "wall, data and move keys": over_target(in_field, "wall"),
+        "wall, every key": over_target(kinds, "wall"),
+    }
+    slowest = sorted(samples, key=lambda s: s.handling_ms, reverse=True)[:12]
 
     results = {
         "command": "python bench/bench_tui_keying.py " + " ".join(sys.argv[1:]),
@@ -299,19 +374,20 @@ def main() -> None:
         "keystrokes_per_dossier": per_round,
         "non_data_keystrokes_per_dossier": non_data,
         "data_keystrokes_per_dossier": per_round - non_data,
+        "keys_per_kind_per_dossier": {k: len(of(k, "cpu_ms")) // args.rounds for k in kinds},
         "target_p99_ms": TARGET_P99_MS,
-        "latency": overall,
-        "latency_data_keys": summary([s.latency_ms for s in samples if s.kind == DATA]),
-        "latency_non_data_keys": summary([s.latency_ms for s in samples if s.kind == NAV]),
-        "cpu_time": summary([s.cpu_ms for s in samples]),
+        "overall": overall,
         "header_refresh_states": summary(Activity.states_ms) if Activity.states_ms else None,
-        "per_field": fields,
-        "per_field_cpu_time": fields_cpu,
-        "per_field_data_keys": fields_data,
-        "fields_over_target": worst,
-        "target_met_on_every_field": not worst,
+        "per_field": per_field,
+        "fields_over_target": verdicts,
         "slowest_keys": [
-            {"key": s.key, "field": f"{s.tab}.{s.field}", "latency_ms": round(s.latency_ms, 2)}
+            {
+                "key": s.key,
+                "kind": s.kind,
+                "field": f"{s.tab}.{s.field}",
+                "handling_ms": round(s.handling_ms, 2),
+                "wall_ms": round(s.latency_ms, 2),
+            }
             for s in slowest
         ],
         "outcomes": outcomes,
@@ -322,14 +398,15 @@ def main() -> None:
     print(f"indexes warmed in {warm_ms:.0f} ms")
     print(
         f"keystrokes per dossier: {per_round} ({non_data} non-data, {per_round - non_data} data)"
-        f", {args.rounds} rounds"
+        f", {args.rounds} rounds; per kind: {results['keys_per_kind_per_dossier']}"
     )
-    for name in ("latency", "latency_data_keys", "latency_non_data_keys", "cpu_time"):
-        s = results[name]
-        print(
-            f"{name:22} n={s['n']:5}  p50 {s['p50_ms']:7.2f} ms  p99 {s['p99_ms']:7.2f} ms"
-            f"  max {s['max_ms']:7.2f} ms"
-        )
+    print(f"\n{'':10} {'kind':6} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}")
+    for label, groups in overall.items():
+        for kind, st in groups.items():
+            print(
+                f"{label:10} {kind:6} {st['n']:>5} {st['p50_ms']:>8.2f} {st['p99_ms']:>8.2f}"
+                f" {st['max_ms']:>8.2f}"
+            )
     header = results["header_refresh_states"]
     if header:
         print(
@@ -338,21 +415,27 @@ def main() -> None:
             f"  max {header['max_ms']:.2f} ms"
         )
     print(
-        f"\n{'field (focused), all keys, ms':36} {'n':>4} {'p50':>7} {'p99':>7} {'max':>7}"
-        f" {'cpu p99':>8}  {'data keys: n':>12} {'p50':>7} {'p99':>7}"
+        f"\n{'field (focused)':36} {'kind':5} {'n':>4} {'handling p50':>12} {'p99':>7}"
+        f" {'wall p99':>9}"
     )
-    for name, s in fields.items():
-        d = fields_data.get(name)
-        data_cols = f"{d['n']:>12} {d['p50_ms']:>7.2f} {d['p99_ms']:>7.2f}" if d else ""
-        print(
-            f"{name:36} {s['n']:>4} {s['p50_ms']:>7.2f} {s['p99_ms']:>7.2f} {s['max_ms']:>7.2f}"
-            f" {fields_cpu[name]['p99_ms']:>8.2f}  {data_cols}"
-        )
-    print("\nslowest keys:")
+    for name, groups in per_field.items():
+        for kind in kinds:
+            if kind in groups:
+                h, w = groups[kind]["handling"], groups[kind]["wall"]
+                print(
+                    f"{name:36} {kind:5} {h['n']:>4} {h['p50_ms']:>12.2f} {h['p99_ms']:>7.2f}"
+                    f" {w['p99_ms']:>9.2f}"
+                )
+    print("\nslowest keys (handling):")
     for row in results["slowest_keys"]:
-        print(f"  {row['latency_ms']:8.2f} ms  {row['key']!r:12} {row['field']}")
-    verdict = "met" if not worst else "NOT met on " + ", ".join(worst)
-    print(f"\ntarget p99 < {TARGET_P99_MS:g} ms on every field: {verdict}")
+        print(
+            f"  {row['handling_ms']:8.2f} ms (wall {row['wall_ms']:7.2f})  {row['key']!r:10}"
+            f" {row['kind']:5} {row['field']}"
+        )
+    print()
+    for what, names in verdicts.items():
+        verdict = "met" if not names else f"NOT met on {len(names)}: " + ", ".join(names)
+        print(f"target p99 < {TARGET_P99_MS:g} ms per field, {what}: {verdict}")
     print(f"outcome of round 1: {outcomes[0]}")
     print(
         f"RSS at the end: {rss.get('VmRSS', 0) / 1024:.1f} MiB"

@@ -31,6 +31,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -338,6 +339,11 @@ class DossierScreen(OpensDossiers, Screen[None]):
     ]
     COMMANDS: ClassVar[set[Any]] = {_commands}
     AUTO_FOCUS = None
+
+    #: `Screen.focused` repaints the whole screen on every focus move (a full render of
+    #: the form, ~40 ms at 80x24). The widgets whose look depends on the focus restyle
+    #: and repaint themselves (`Screen._update_focus_styles`), so none is needed (ADR 0011).
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Enregistrer", id="dossier.save"),

@@ -9,12 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from cesp_core.text import MONTHS_FR as _MONTHS
 from cesp_core.validators.dates import parse_date, validate_date
 
 from .formatted_input import GroupedInput
+from .message_line import MessageLine
 
 __all__ = ["DateInput", "long_date"]
 
@@ -87,7 +88,7 @@ class DateInput(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._field = _DateField(self._display(value), placeholder=placeholder)
-        self._message = Static("", classes="date-message", markup=False)
+        self._message = MessageLine(classes="date-message")
         self._text = self._field.value
         #: The live error shown under the field (None when fine or incomplete).
         self.live_message: str | None = None
@@ -134,21 +135,18 @@ class DateInput(Widget):
         return self
 
     def _update_message(self) -> None:
-        message = self._message
-        message.remove_class("-visible", "-invalid", "-valid")
+        """The line under the field: the date in words, or why it is wrong."""
         self.live_message = None
         if len(self._field.compact_value) < 8:
-            message.update("")
+            self._message.show()
             return
         problem = validate_date(self._field.value)
         if problem is not None:
             self.live_message = problem
-            message.update(problem)
-            message.add_class("-visible", "-invalid")
+            self._message.show(problem, "invalid")
             return
         parsed = parse_date(self._field.value)
-        message.update(long_date(parsed) if parsed else "")
-        message.add_class("-visible", "-valid")
+        self._message.show(long_date(parsed) if parsed else "", "valid")
 
     @on(_DateField.Changed)
     def _changed(self, event: Input.Changed) -> None:

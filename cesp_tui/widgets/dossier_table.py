@@ -171,6 +171,10 @@ class DossierTable(PaddedTable):
         keep = self.selected_id
         self._rows = list(rows)
         self._build(keep)
+        if self.is_attached:
+            # Keys that need a selected dossier (open, delete) may just have become
+            # possible: the footer shows them enabled at once, not on the next focus move.
+            self.screen.refresh_bindings()
 
     def _build(self, keep: str | None = None) -> None:
         keep = keep or self.selected_id

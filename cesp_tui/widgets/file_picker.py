@@ -28,6 +28,8 @@ from textual.widget import Widget
 from textual.widgets import DirectoryTree, Input, Static
 from textual.worker import Worker, WorkerState
 
+from cesp_tui.widgets.steady_input import SteadyInput
+
 __all__ = ["FilePicker", "PathSuggester", "complete_path"]
 
 #: At most this many names are listed under the input.
@@ -123,7 +125,7 @@ class PathSuggester(Suggester):
         return await asyncio.to_thread(complete_path, value, self.base)
 
 
-class _PathInput(Input):
+class _PathInput(SteadyInput):
     """The path being typed."""
 
 

@@ -22,8 +22,9 @@ from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import reactive
+from textual.reactive import Reactive, reactive
 from textual.widget import Widget
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
@@ -33,6 +34,7 @@ from cesp_core.demarches.model import Choice
 from cesp_core.filtering import CommuneIndex, DepartementIndex, PaysIndex
 from cesp_core.referentials import Commune
 from cesp_core.text import normalize
+from cesp_tui.widgets.steady_input import SteadyInput
 
 __all__ = [
     "FilterKind",
@@ -194,14 +196,19 @@ class _Choices:
         return next((c.label for c in self.choices if c.value == value), None)
 
 
-class _FilterInput(Input):
+class _FilterInput(SteadyInput):
     """The text part of a `FilterSelect`."""
 
 
 class _HitList(OptionList):
-    """The hits under the input; never focused (the input keeps the keyboard)."""
+    """The hits under the input; never focused (the input keeps the keyboard).
+
+    Its height is fixed while it is open (``max_hits`` lines), and its virtual size is no
+    layout matter (see `SteadyInput`): typing in the filter repaints the list and lays
+    nothing out; only opening and closing it do (ADR 0011)."""
 
     can_focus = False
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=True, layout=False)
 
 
 class FilterSelect(Widget):
@@ -216,8 +223,6 @@ class FilterSelect(Widget):
         }
         & > _HitList {
             display: none;
-            height: auto;
-            max-height: 8;
             width: 1fr;
             border: none;
             padding: 0;
@@ -303,7 +308,7 @@ class FilterSelect(Widget):
         yield self._list
 
     def on_mount(self) -> None:
-        self._list.styles.max_height = self.max_hits
+        self._list.styles.height = self.max_hits
 
     @property
     def input(self) -> Input:
@@ -375,11 +380,11 @@ class FilterSelect(Widget):
             self._list.highlighted = 0
 
     def _open(self) -> None:
-        if self._hits:
+        if not self._hits:
+            self._close()
+        elif not self.is_open:
             self.add_class("-open")
             self.call_after_refresh(self._list.scroll_visible)
-        else:
-            self._close()
 
     def _close(self) -> None:
         self.remove_class("-open")

@@ -10,11 +10,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from cesp_core.validators.iban import format_iban, iban_info, validate_iban
 
 from .formatted_input import GroupedInput
+from .message_line import MessageLine
 
 __all__ = ["IbanInput", "expected_length"]
 
@@ -97,7 +98,7 @@ class IbanInput(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._field = _IbanField(value or "", placeholder=placeholder)
-        self._message = Static("", classes="iban-message", markup=False)
+        self._message = MessageLine(classes="iban-message")
         self._value = self._field.compact_value
         self._derived: tuple[str | None, str | None] | None = None
         #: The live error shown under the field (None: nothing wrong to say yet).
@@ -139,20 +140,18 @@ class IbanInput(Widget):
     def _update(self, *, post: bool) -> None:
         compact = self._value
         message = self._message
-        message.remove_class("-visible", "-invalid", "-valid")
         self.live_message = None
         wanted = expected_length(compact)
         complete = len(compact) >= (wanted or MAX_IBAN_LENGTH)
         bad_start = len(compact) >= 4 and wanted is None
         if not (complete or bad_start):
-            message.update("")
+            message.show()
             self._derived = None
             return
         problem = validate_iban(compact)
         if problem is not None:
             self.live_message = problem
-            message.update(problem)
-            message.add_class("-visible", "-invalid")
+            message.show(problem, "invalid")
             self._derived = None
             return
         info = iban_info(compact)
@@ -160,8 +159,7 @@ class IbanInput(Widget):
         bank = info.bank_name if info else None
         parts = [f"BIC {bic}" if bic else "", bank or ""]
         shown = " · ".join(part for part in parts if part) or "IBAN valide (banque inconnue)."
-        message.update(f"IBAN valide : {shown}" if bic or bank else shown)
-        message.add_class("-visible", "-valid")
+        message.show(f"IBAN valide : {shown}" if bic or bank else shown, "valid")
         if post and self._derived != (bic, bank):
             self.post_message(self.Derived(self, bic, bank))
         self._derived = (bic, bank)

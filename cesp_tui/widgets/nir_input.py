@@ -9,12 +9,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from cesp_core.text import MONTHS_FR as _MONTHS
 from cesp_core.validators.nir import format_nir, nir_facts, validate_nir
 
 from .formatted_input import GroupedInput
+from .message_line import MessageLine
 
 __all__ = ["NirInput"]
 
@@ -99,7 +100,7 @@ class NirInput(Widget):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._field = _NirField(value or "", placeholder=placeholder)
-        self._message = Static("", classes="nir-message", markup=False)
+        self._message = MessageLine(classes="nir-message")
         self._value = self._field.compact_value
         #: The live verdict shown under the field (None while fewer than 15 characters).
         self.live_message: str | None = None
@@ -138,20 +139,16 @@ class NirInput(Widget):
 
     def _update_message(self) -> None:
         compact = self._value
-        message = self._message
-        message.remove_class("-visible", "-invalid", "-valid")
         self.live_message = None
         if len(compact) < NIR_LENGTH:
-            message.update("")
+            self._message.show()
             return
         problem = validate_nir(compact)
         if problem is not None:
             self.live_message = problem
-            message.update(problem)
-            message.add_class("-visible", "-invalid")
+            self._message.show(problem, "invalid")
         else:
-            message.update(describe_nir(compact) or "")
-            message.add_class("-visible", "-valid")
+            self._message.show(describe_nir(compact) or "", "valid")
 
     @on(_NirField.Changed)
     def _changed(self, event: Input.Changed) -> None:

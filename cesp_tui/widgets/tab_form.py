@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
@@ -65,6 +65,13 @@ class TabForm(VerticalScroll):
         }
         & > FieldRow {
             margin: 0 0 0 0;
+        }
+        & > .field-help {
+            dock: bottom;
+            height: 2;
+            padding: 0 1;
+            color: $text-muted;
+            text-style: italic;
         }
     }
     """
@@ -130,6 +137,18 @@ class TabForm(VerticalScroll):
             yield Static(self.tab.help, classes="tab-help", markup=False)
         yield Static("", classes="tab-problems", markup=False)
         yield from self._rows.values()
+        yield Static("", classes="field-help", markup=False)
+
+    @on(events.DescendantFocus)
+    def _show_help(self, event: events.DescendantFocus) -> None:
+        """The help line of the field with the cursor, in a band of fixed height at the
+        foot of the form: a line opening under the field would lay out the whole screen
+        again on every focus move (ADR 0011)."""
+        row = next((a for a in event.widget.ancestors if isinstance(a, FieldRow)), None)
+        help_text = row.field.help if row is not None and row.field.help else ""
+        band = self.query_one(".field-help", Static)
+        if str(band.content) != help_text:
+            band.update(help_text, layout=False)
 
     def on_mount(self) -> None:
         self._apply_rules(initial=True)

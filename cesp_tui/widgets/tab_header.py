@@ -44,6 +44,7 @@ class _TabCell(Static):
         self.label = label
         self.state: TabState | None = None
         self.short = False
+        self._text = ""
 
     def title(self, short: bool) -> str:
         return f"{self.number} {short_label(self.label) if short else self.label}"
@@ -56,7 +57,12 @@ class _TabCell(Static):
         return max(len(self.title(short)), len(self.state_line))
 
     def refresh_text(self) -> None:
-        self.update(f"{self.title(self.short)}\n{self.state_line}")
+        text = f"{self.title(self.short)}\n{self.state_line}"
+        if text != self._text:
+            # The header sets each cell's width itself and the height is fixed: a
+            # repaint is enough (`Static.update` would lay out the whole screen).
+            self._text = text
+            self.update(text, layout=False)
         for tab_state in TabState:
             self.set_class(self.state is tab_state, f"-{tab_state.value}")
 
@@ -165,7 +171,8 @@ class TabHeader(Widget):
                 widths[widest] -= 1
         for cell, cell_width in zip(cells, widths, strict=True):
             cell.short = short
-            cell.styles.width = cell_width
+            if cell.styles.width is None or cell.styles.width.value != cell_width:
+                cell.styles.width = cell_width
             cell.refresh_text()
 
     def watch_current(self, current: str | None) -> None:
@@ -179,15 +186,19 @@ class TabHeader(Widget):
         return str(self._cells[tab_key].number)
 
     def set_state(self, tab_key: str, state: TabState | None) -> None:
-        cell = self._cells[tab_key]
-        cell.state = state
-        if self.is_mounted:
-            self._layout()
+        self.set_states({tab_key: state})
 
     def set_states(self, states: Mapping[str, TabState | None]) -> None:
+        """Lay the cells out again only when a state changed (this runs after every
+        change of a field)."""
+        changed = False
         for key, state in states.items():
-            if key in self._cells:
-                self.set_state(key, state)
+            cell = self._cells.get(key)
+            if cell is not None and cell.state is not state:
+                cell.state = state
+                changed = True
+        if changed and self.is_mounted:
+            self._layout()
 
     def state_text(self, tab_key: str) -> str:
         state = self._cells[tab_key].state

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from textual.widgets import Checkbox, Input, RadioSet, TextArea
+from textual.content import Content
+from textual.widgets import Checkbox, Input, Label, RadioSet, Static, TextArea
 
 from cesp_core.demarches import CESP
 from cesp_core.demarches.rules import tab_problems
@@ -245,17 +246,28 @@ async def test_textarea_and_int_fields_of_volet_social() -> None:
 
 
 async def test_the_help_line_follows_the_focus() -> None:
+    """The focused field's help in the band at the foot of the form, its label in bold;
+    a field without help empties the band."""
     app = form_app("etat_civil")
     async with app.run_test(size=SIZE) as pilot:
         form = app.query_one(TabForm)
-        usage_help = form.row("nom_usage").query_one(".field-help")
-        prenoms_help = form.row("prenoms").query_one(".field-help")
+        band = form.query_one(".field-help", Static)
+
+        def label_is_bold(key: str) -> bool:
+            label = form.row(key).query_one(".field-label", Label)
+            content = label.visual
+            assert isinstance(content, Content)
+            return any("bold" in str(span.style) for span in content.spans)
+
         form.row("nom_usage").focus_control()
         await pilot.pause()
-        assert usage_help.styles.display == "block"
-        assert prenoms_help.styles.display == "none"
+        assert str(band.content) == CESP.tab("etat_civil").field("nom_usage").help
+        assert label_is_bold("nom_usage") and not label_is_bold("prenoms")
         await pilot.press("enter")  # to "Prénoms"
         await pilot.pause()
-        assert usage_help.styles.display == "none"
-        assert prenoms_help.styles.display == "block"
-        assert form.row("prenoms").query_one(".field-label").styles.text_style.bold
+        assert str(band.content) == CESP.tab("etat_civil").field("prenoms").help
+        assert label_is_bold("prenoms") and not label_is_bold("nom_usage")
+        form.row("nom_naissance").focus_control()  # no help
+        await pilot.pause()
+        assert str(band.content) == ""
+        assert form.row("nom_naissance").region.height == 1  # no line opened under it
