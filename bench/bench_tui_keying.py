@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import math
 import os
@@ -136,6 +137,34 @@ class Sample:
     latency_ms: float
     cpu_ms: float
     handling_ms: float
+
+
+class Collections:
+    """The garbage collector's pauses during the run, by generation (`gc.callbacks`)."""
+
+    pauses: ClassVar[dict[int, list[float]]] = defaultdict(list)
+    _start = 0.0
+
+    @classmethod
+    def install(cls) -> None:
+        def callback(phase: str, info: dict[str, int]) -> None:
+            if phase == "start":
+                cls._start = time.perf_counter()
+            else:
+                cls.pauses[info["generation"]].append((time.perf_counter() - cls._start) * 1000)
+
+        gc.callbacks.append(callback)
+
+    @classmethod
+    def summary(cls) -> dict[str, dict[str, float]]:
+        return {
+            f"gen{gen}": {
+                "n": len(ms),
+                "total_ms": round(sum(ms), 1),
+                "max_ms": round(max(ms), 2),
+            }
+            for gen, ms in sorted(cls.pauses.items())
+        }
 
 
 class Activity:
@@ -301,11 +330,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
 
+    from cesp_tui.heap import freeze_startup_heap
     from cesp_tui.widgets.filter_select import warm_indexes
 
     start = time.perf_counter()
-    warm_indexes()
+    warm_indexes()  # as the app's start-up worker does (`CespApp.warm_indexes`)
+    frozen = freeze_startup_heap()
     warm_ms = (time.perf_counter() - start) * 1000
+    Collections.install()
     Activity.install()
     samples: list[Sample] = []
     outcomes = []
@@ -371,6 +403,8 @@ def main() -> None:
         },
         "parameters": {"rounds": args.rounds, "size": list(SIZE)},
         "warm_indexes_ms": round(warm_ms, 1),
+        "objects_frozen_at_start": frozen,
+        "gc_pauses": Collections.summary(),
         "keystrokes_per_dossier": per_round,
         "non_data_keystrokes_per_dossier": non_data,
         "data_keystrokes_per_dossier": per_round - non_data,
@@ -395,7 +429,9 @@ def main() -> None:
     }
 
     print(f"load average: {results['environment']['load_average']}")
-    print(f"indexes warmed in {warm_ms:.0f} ms")
+    print(f"indexes warmed in {warm_ms:.0f} ms, {frozen} objects frozen (cesp_tui.heap)")
+    for gen, st in results["gc_pauses"].items():
+        print(f"gc {gen}: {st['n']} pauses, {st['total_ms']} ms in all, longest {st['max_ms']} ms")
     print(
         f"keystrokes per dossier: {per_round} ({non_data} non-data, {per_round - non_data} data)"
         f", {args.rounds} rounds; per kind: {results['keys_per_kind_per_dossier']}"

@@ -125,10 +125,13 @@ class CespApp(SessionMixin, App[None]):
 
     @work(thread=True, group="startup")
     def warm_indexes(self) -> None:
-        """Build the department/commune/country indexes before the first keystroke."""
+        """Build the department/commune/country indexes before the first keystroke, then
+        take them (and the rest of the start-up heap) out of the collector's sight."""
+        from cesp_tui.heap import freeze_startup_heap
         from cesp_tui.widgets.filter_select import warm_indexes
 
         warm_indexes()
+        freeze_startup_heap()
 
     @work(thread=True, exclusive=True, group="platform")
     def start_platform(self) -> None:

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Static, TextArea
 
@@ -25,7 +26,7 @@ from .date_input import DateInput
 from .filter_select import FilterSelect
 from .iban_input import IbanInput
 from .nir_input import NirInput
-from .steady_input import SteadyInput
+from .steady import SteadyHorizontal, SteadyInput, SteadyStatic, steady_virtual_size
 
 __all__ = ["FIXED_LENGTH_TYPES", "MAX_RADIO_CHOICES", "FieldRow", "choice_for_letter"]
 
@@ -116,6 +117,8 @@ def _int_length(field: Field) -> int:
 
 class FieldRow(Widget):
     """Label, control and error line of one field (its help line is the form's: `TabForm`)."""
+
+    virtual_size: Reactive[Size] = steady_virtual_size()
 
     DEFAULT_CSS = """
     FieldRow {
@@ -253,10 +256,10 @@ class FieldRow(Widget):
         return control
 
     def compose(self) -> ComposeResult:
-        with Horizontal(classes="field-line"):
+        with SteadyHorizontal(classes="field-line"):
             yield Label(self.label_text, classes="field-label")
             yield self._control
-        yield Static("", classes="field-error", markup=False)
+        yield SteadyStatic("", classes="field-error", markup=False)
 
     # --- focus -----------------------------------------------------------------------------
 

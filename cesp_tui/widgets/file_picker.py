@@ -28,7 +28,7 @@ from textual.widget import Widget
 from textual.widgets import DirectoryTree, Input, Static
 from textual.worker import Worker, WorkerState
 
-from cesp_tui.widgets.steady_input import SteadyInput
+from cesp_tui.widgets.steady import SteadyInput
 
 __all__ = ["FilePicker", "PathSuggester", "complete_path"]
 

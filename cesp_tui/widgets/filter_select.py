@@ -15,14 +15,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal, Protocol, TypeVar
+from typing import ClassVar, Literal, Protocol, Self, TypeVar
 
 from textual import on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive, reactive
 from textual.widget import Widget
@@ -34,7 +34,7 @@ from cesp_core.demarches.model import Choice
 from cesp_core.filtering import CommuneIndex, DepartementIndex, PaysIndex
 from cesp_core.referentials import Commune
 from cesp_core.text import normalize
-from cesp_tui.widgets.steady_input import SteadyInput
+from cesp_tui.widgets.steady import SteadyInput, steady_virtual_size
 
 __all__ = [
     "FilterKind",
@@ -203,16 +203,35 @@ class _FilterInput(SteadyInput):
 class _HitList(OptionList):
     """The hits under the input; never focused (the input keeps the keyboard).
 
-    Its height is fixed while it is open (``max_hits`` lines), and its virtual size is no
-    layout matter (see `SteadyInput`): typing in the filter repaints the list and lays
-    nothing out; only opening and closing it do (ADR 0011)."""
+    It floats over the fields below (``overlay``): opening and closing it move no row.
+    Narrowing the list repaints it and lays nothing out unless the number of lines it
+    shows changes (ADR 0011): its virtual size is no layout matter (see `SteadyInput`),
+    and the layout `OptionList` asks for on new options (its height is ``auto``) is
+    dropped when the height stays the same.
+    """
 
     can_focus = False
-    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=True, layout=False)
+    virtual_size: Reactive[Size] = steady_virtual_size()
+
+    def refresh(
+        self,
+        *regions: Region,
+        repaint: bool = True,
+        layout: bool = False,
+        recompose: bool = False,
+    ) -> Self:
+        if layout and not recompose and self.display and self.is_mounted:
+            max_height = self.styles.max_height
+            cap = int(max_height.value) if max_height is not None else self.option_count
+            if self.size.height == min(self.option_count, cap):
+                layout = False
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
 
 class FilterSelect(Widget):
     """Pick one department, commune, country (or choice) by typing a few characters."""
+
+    virtual_size: Reactive[Size] = steady_virtual_size()
 
     DEFAULT_CSS = """
     FilterSelect {
@@ -223,6 +242,10 @@ class FilterSelect(Widget):
         }
         & > _HitList {
             display: none;
+            overlay: screen;
+            constrain: none inside;
+            height: auto;
+            max-height: 8;
             width: 1fr;
             border: none;
             padding: 0;
@@ -308,7 +331,7 @@ class FilterSelect(Widget):
         yield self._list
 
     def on_mount(self) -> None:
-        self._list.styles.height = self.max_hits
+        self._list.styles.max_height = self.max_hits
 
     @property
     def input(self) -> Input:
@@ -380,11 +403,10 @@ class FilterSelect(Widget):
             self._list.highlighted = 0
 
     def _open(self) -> None:
-        if not self._hits:
-            self._close()
-        elif not self.is_open:
+        if self._hits:
             self.add_class("-open")
-            self.call_after_refresh(self._list.scroll_visible)
+        else:
+            self._close()
 
     def _close(self) -> None:
         self.remove_class("-open")

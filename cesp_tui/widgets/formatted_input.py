@@ -9,7 +9,7 @@ deletes the character beyond it, so Backspace never sticks on a space.
 
 from __future__ import annotations
 
-from .steady_input import SteadyInput
+from .steady import SteadyInput
 
 __all__ = ["GroupedInput"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from textual.widgets import Static
+from .steady import SteadyStatic
 
 __all__ = ["MessageLine", "Verdict"]
 
@@ -17,7 +17,7 @@ __all__ = ["MessageLine", "Verdict"]
 Verdict = Literal["valid", "invalid"] | None
 
 
-class MessageLine(Static):
+class MessageLine(SteadyStatic):
     """Hidden until `show` gives it a verdict; ``-visible`` plus ``-valid``/``-invalid``."""
 
     def __init__(self, *, classes: str) -> None:

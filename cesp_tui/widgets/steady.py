@@ -1,0 +1,49 @@
+"""Widgets whose *virtual size* is no layout matter.
+
+`Widget.virtual_size` is a reactive declared with ``layout=True``. Two places set it:
+
+- Textual's `Input`, on every change of its value: each character typed reflowed every
+  widget of the screen (about 11 ms on a tab of the dossier, plus a full repaint: ~20 ms
+  per key, `bench/bench_tui_keying.py`);
+- the compositor, at the end of a layout pass, on every container whose content size
+  changed: a line appearing under a field (a date in words, a NIR's verdict) caused a
+  second full layout right after the first.
+
+An input's own size never depends on its value when its width and height are not
+``auto`` (all of ours: one line, a fixed or fractional width), and a container that does
+not scroll draws nothing from its virtual size: for both a repaint is enough. (`Input`
+itself still asks for a layout on a change of value when a dimension is ``auto``.) Scroll
+containers keep Textual's behaviour: their scrollbars follow the virtual size.
+"""
+
+from __future__ import annotations
+
+from textual.containers import Horizontal
+from textual.geometry import Size
+from textual.reactive import Reactive
+from textual.widgets import Input, Static
+
+__all__ = ["SteadyHorizontal", "SteadyInput", "SteadyStatic", "steady_virtual_size"]
+
+
+def steady_virtual_size() -> Reactive[Size]:
+    """A `virtual_size` reactive that repaints and does not lay out (one per class)."""
+    return Reactive(Size(0, 0), repaint=True, layout=False)
+
+
+class SteadyInput(Input):
+    """`Input` that repaints, rather than re-lays out the screen, when its text grows."""
+
+    virtual_size: Reactive[Size] = steady_virtual_size()
+
+
+class SteadyHorizontal(Horizontal):
+    """`Horizontal` (not scrolling) whose content size changes ask for no second layout."""
+
+    virtual_size: Reactive[Size] = steady_virtual_size()
+
+
+class SteadyStatic(Static):
+    """`Static` (not scrolling) whose new content asks for one layout, not two."""
+
+    virtual_size: Reactive[Size] = steady_virtual_size()
