@@ -49,6 +49,7 @@ class CespApp(SessionMixin, App[None]):
             "Commandes",
             id="app.command_palette",
             priority=True,
+            show=False,  # the footer shows it once, at its right end
         ),
         Binding("ctrl+l", "logout", "Se déconnecter", id="app.logout"),
     ]

@@ -159,3 +159,18 @@ async def test_global_keys_have_ids_and_french_descriptions(tmp_path: Path) -> N
         await pilot.press("ctrl+q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_the_footer_shows_the_command_palette_key_once(tmp_path: Path) -> None:
+    """The app's Ctrl+P binding is not shown: the footer's own palette key, at its right
+    end, already says it (it was shown twice on every screen)."""
+    from textual.widgets._footer import FooterKey
+
+    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
+    async with app.run_test(size=(120, 24)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        keys = [key for key in app.screen.query(FooterKey) if key.display]
+        palette = [key for key in keys if key.key == "ctrl+p"]
+        assert len(palette) == 1
+        assert any(key.key == "f1" for key in keys)  # the other global keys still show
