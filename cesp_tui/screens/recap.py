@@ -33,6 +33,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import get_current_worker
 
@@ -40,6 +41,13 @@ from cesp_core.demarches import get_demarche, rules
 from cesp_core.lifecycle import STATE_LABELS, DossierState
 from cesp_tui.api.etablissement import CLOSED_MESSAGE, CampaignWindow, list_candidatures
 from cesp_tui.exports import Column, write_csv, write_pdf
+from cesp_tui.messages import (
+    ConnectionChanged,
+    DossiersPulled,
+    DossierSynced,
+    DossierTransmitted,
+    PendingCountChanged,
+)
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
@@ -391,6 +399,7 @@ class RecapScreen(Screen[None]):
         self.rows: list[RecapRow] = []
         self.campaigns: list[dict[str, Any]] = []
         self._loaded = False
+        self._reload_timer: Timer | None = None
         self._wide: bool | None = None
         self._title = "Récap. candidatures"
 
@@ -418,6 +427,40 @@ class RecapScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         if self._loaded:
             self.reload()
+
+    # --- the sync engine's news (forwarded by the app to the screen in front) ----------------
+
+    #: News come in bursts (one per operation pushed): one reload after the last of them.
+    RELOAD_DELAY = 0.3
+
+    def _reload_soon(self) -> None:
+        if self._reload_timer is not None:
+            self._reload_timer.stop()
+        self._reload_timer = self.set_timer(self.RELOAD_DELAY, self._reload_now)
+
+    def _reload_now(self) -> None:
+        self._reload_timer = None
+        self.reload()
+
+    def on_dossier_synced(self, message: DossierSynced) -> None:
+        message.stop()
+        self._reload_soon()
+
+    def on_dossiers_pulled(self, message: DossiersPulled) -> None:
+        message.stop()
+        self._reload_soon()
+
+    def on_dossier_transmitted(self, message: DossierTransmitted) -> None:
+        message.stop()
+        self._reload_soon()
+
+    def on_pending_count_changed(self, message: PendingCountChanged) -> None:
+        message.stop()
+        self.query_one(StatusLine).pending = message.count
+
+    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        message.stop()
+        self.query_one(StatusLine).online = message.online
 
     @property
     def table(self) -> PaddedTable:

@@ -211,3 +211,34 @@ async def test_export_csv_and_print_pdf(
         assert "ŒUVRAY" in text or "OEUVRAY" in text
         assert "Hélène DUPRÉ" in text
         assert NOM in text
+
+
+async def test_the_table_follows_the_sync_news(
+    server: ServerHandle, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    """A candidature started on another poste arrives with the next sync pull: the open
+    table lists it without "r" (the screen reloads on the engine's news)."""
+    token = create_etablissement_account(server, smtp, EMAIL, etablissement_nom=NOM)
+    campaign_id = make_campaign(server, "asp", label="ASP 2026")
+    seed(server, token, campaign_id)
+    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        recap = await open_recap(app, pilot)
+        with server.client(token) as client:
+            other = create_dossier(client, campaign_id)
+            save_tab(
+                client,
+                other["id"],
+                "identification",
+                complete_asp_values()["identification"],
+                other["version"],
+            )
+            numero = client.get(f"/dossiers/{other['id']}").json()["numero"]
+        assert numero not in {r.numero for r in recap.rows}
+        engine = app.sync_engine
+        assert engine is not None
+        await engine.pull_quietly()  # the engine's periodic pull, now
+        await until(pilot, lambda: numero in {r.numero for r in recap.rows})
+        assert app.screen is recap
+        assert len(recap.rows) == 4
+        assert "4 candidatures" in str(recap.query_one("#recap-title").render())
