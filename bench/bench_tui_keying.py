@@ -137,23 +137,38 @@ class Sample:
     latency_ms: float
     cpu_ms: float
     handling_ms: float
+    gc_ms: float = 0.0
 
 
 class Collections:
     """The garbage collector's pauses during the run, by generation (`gc.callbacks`)."""
 
     pauses: ClassVar[dict[int, list[float]]] = defaultdict(list)
-    _start = 0.0
+    #: (start, end, generation) perf_counter ns of every pause.
+    spans: ClassVar[list[tuple[int, int, int]]] = []
+    _start = 0
 
     @classmethod
     def install(cls) -> None:
         def callback(phase: str, info: dict[str, int]) -> None:
             if phase == "start":
-                cls._start = time.perf_counter()
+                cls._start = time.perf_counter_ns()
             else:
-                cls.pauses[info["generation"]].append((time.perf_counter() - cls._start) * 1000)
+                end = time.perf_counter_ns()
+                cls.pauses[info["generation"]].append((end - cls._start) / 1e6)
+                cls.spans.append((cls._start, end, info["generation"]))
 
         gc.callbacks.append(callback)
+
+    @classmethod
+    def within(cls, start: int, end: int) -> float:
+        """Milliseconds of collection between ``start`` and ``end`` (perf_counter ns)."""
+        total = 0
+        for a, b, _gen in reversed(cls.spans):
+            if b < start:
+                break
+            total += max(0, min(b, end) - max(a, start))
+        return total / 1e6
 
     @classmethod
     def summary(cls) -> dict[str, dict[str, float]]:
@@ -312,7 +327,10 @@ async def key_one_dossier(data_dir: Path, samples: list[Sample]) -> dict[str, An
                 end = Activity.last_ns if Activity.last_ns > sent else sent
                 wall = (end - sent) / 1e6
                 handling = wall - Activity.idle_ms(sent, end)
-                samples.append(Sample(key, key_kind(key, kind), field, tab, wall, cpu, handling))
+                collected = Collections.within(sent, end)
+                samples.append(
+                    Sample(key, key_kind(key, kind), field, tab, wall, cpu, handling, collected)
+                )
                 await states_refreshed(app, pilot)
             if kind == NAV and keys and keys[-1] == "ctrl+n":
                 await settle(app, pilot)
@@ -421,6 +439,7 @@ def main() -> None:
                 "field": f"{s.tab}.{s.field}",
                 "handling_ms": round(s.handling_ms, 2),
                 "wall_ms": round(s.latency_ms, 2),
+                "gc_ms": round(s.gc_ms, 2),
             }
             for s in slowest
         ],
@@ -465,7 +484,8 @@ def main() -> None:
     print("\nslowest keys (handling):")
     for row in results["slowest_keys"]:
         print(
-            f"  {row['handling_ms']:8.2f} ms (wall {row['wall_ms']:7.2f})  {row['key']!r:10}"
+            f"  {row['handling_ms']:8.2f} ms (wall {row['wall_ms']:7.2f}, gc {row['gc_ms']:6.2f})"
+            f"  {row['key']!r:10}"
             f" {row['kind']:5} {row['field']}"
         )
     print()

@@ -8,7 +8,6 @@ platform answers 404 ``decision_not_published`` and the box says so. Enter or F9
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
@@ -21,6 +20,7 @@ from textual.widgets import Static
 
 from cesp_tui.api.errors import ApiError, Offline
 from cesp_tui.api.jury import Decision, get_decision
+from cesp_tui.dates import day_text
 from cesp_tui.widgets.footer import StableFooter
 
 if TYPE_CHECKING:
@@ -34,22 +34,13 @@ NOT_PUBLISHED = (
 )
 
 
-def _date(text: str | None) -> str:
-    if not text:
-        return ""
-    try:
-        return datetime.fromisoformat(text).strftime("%d/%m/%Y")
-    except ValueError:
-        return text[:10]
-
-
 def decision_lines(decision: Decision) -> tuple[str, str]:
     """(headline, detail) of a decision, in French."""
     label = decision.get("decision_label") or {"accepte": "Accepté", "refuse": "Refusé"}.get(
         str(decision.get("decision")), str(decision.get("decision") or "")
     )
     headline = f"Décision du jury : {label}"
-    when = _date(decision.get("decided_at"))
+    when = day_text(decision.get("decided_at"))
     if when:
         headline += f" (le {when})"
     comment = str(decision.get("comment") or "").strip()

@@ -25,9 +25,9 @@ __all__ = ["DossierMailsScreen", "mail_text"]
 
 _COLUMNS = [
     ("date", cell("Date")),
+    ("status", cell("État")),  # before the long columns: visible at 80 columns
     ("subject", cell("Objet")),
     ("to", cell("Destinataire")),
-    ("status", cell("État")),
 ]
 _STATUS_STYLES = {"envoye": "green", "en_attente": "yellow", "echec": "bold red"}
 
@@ -116,12 +116,12 @@ class DossierMailsScreen(PlatformListScreen):
                     str(index),
                     [
                         cell(when_text(mail.get("created_at"))),
-                        cell(fit(str(mail.get("subject") or ""), 40)),
-                        cell(fit(str(mail.get("to") or ""), 30)),
                         cell(
                             str(mail.get("status_label") or status),
                             _STATUS_STYLES.get(status, ""),
                         ),
+                        cell(fit(str(mail.get("subject") or ""), 40)),
+                        cell(fit(str(mail.get("to") or ""), 30)),
                     ],
                 )
             )

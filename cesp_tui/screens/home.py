@@ -30,6 +30,7 @@ from textual.worker import get_current_worker
 
 from cesp_core.demarches import DEMARCHES, get_demarche
 from cesp_core.lifecycle import STATE_LABELS, DossierState
+from cesp_tui.dates import day_text
 from cesp_tui.messages import (
     ConnectionChanged,
     DossiersPulled,
@@ -155,7 +156,7 @@ class CampaignPicker(ModalScreen[int | None]):
             yield OptionList(
                 *(
                     Option(
-                        f"{c.get('label', '')} — clôture {str(c.get('closes_at', ''))[:10]}",
+                        f"{c.get('label', '')} — clôture le {day_text(c.get('closes_at'))}",
                         id=str(c["id"]),
                     )
                     for c in self.campaigns

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -47,6 +46,7 @@ from cesp_tui.api.jury import (
     publish_results,
     start_instruction,
 )
+from cesp_tui.dates import day_text
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
@@ -168,13 +168,6 @@ def filter_rows(rows: Sequence[JuryRow], text: str) -> list[JuryRow]:
     ]
 
 
-def _date(text: Any) -> str:
-    try:
-        return datetime.fromisoformat(str(text)).strftime("%d/%m/%Y")
-    except ValueError:
-        return str(text or "")[:10]
-
-
 def campaign_text(campaign: dict[str, Any]) -> str:
     """``ASP · Campagne 2026 — clôture le 13/03/2026 · résultats non publiés``."""
     try:
@@ -183,10 +176,10 @@ def campaign_text(campaign: dict[str, Any]) -> str:
         short = str(campaign.get("demarche") or "")
     text = f"{short} · {campaign.get('label') or ''}"
     if campaign.get("closes_at"):
-        text += f" — clôture le {_date(campaign['closes_at'])}"
+        text += f" — clôture le {day_text(campaign['closes_at'])}"
     if campaign.get("results_published"):
         when = campaign.get("results_published_at")
-        text += f" · résultats publiés le {_date(when)}" if when else " · résultats publiés"
+        text += f" · résultats publiés le {day_text(when)}" if when else " · résultats publiés"
     else:
         text += " · résultats non publiés"
     return text

@@ -333,9 +333,9 @@ class SyntheseScreen(DossierView):
         self.action_transmit()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "transmit" and self.readonly:
-            return None
-        return True
+        # Hidden when read-only (not greyed): the support's screen gives Ctrl+T to its
+        # "Diagnostic", which the footer must then show.
+        return not (action == "transmit" and self.readonly)
 
     def action_open_all(self) -> None:
         for section in self.query(Collapsible):

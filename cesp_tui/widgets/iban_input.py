@@ -39,7 +39,8 @@ class _IbanField(GroupedInput):
     max_significant = MAX_IBAN_LENGTH
 
     def clean(self, text: str) -> str:
-        return "".join(c for c in text.upper() if c.isascii() and c.isalnum())
+        # ``*`` kept: a masked IBAN (``FR76 **** … ***0 189``) reads as the platform sent it.
+        return "".join(c for c in text.upper() if c.isascii() and (c.isalnum() or c == "*"))
 
     def group(self, compact: str) -> str:
         return format_iban(compact)

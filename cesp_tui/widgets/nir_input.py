@@ -26,7 +26,8 @@ NIR_LENGTH = 15
 
 
 class _NirField(GroupedInput):
-    """Digits, and ``A``/``B`` as 7th character after a ``2`` (Corsica: 2A, 2B)."""
+    """Digits, and ``A``/``B`` as 7th character after a ``2`` (Corsica: 2A, 2B); ``*`` is
+    kept so that a masked NIR (``1 ** ** ** *** *** 19``) reads as the platform sent it."""
 
     max_significant = NIR_LENGTH
 
@@ -35,7 +36,7 @@ class _NirField(GroupedInput):
         for char in text.upper():
             digit = char.isascii() and char.isdigit()
             corsica = char in "AB" and len(kept) == 6 and kept[5] == "2"
-            if digit or corsica:
+            if digit or corsica or char == "*":
                 kept.append(char)
         return "".join(kept)
 
