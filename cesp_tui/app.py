@@ -17,6 +17,7 @@ from textual.screen import Screen
 from cesp_tui.app_session import SessionMixin
 from cesp_tui.config import ClientConfig
 from cesp_tui.embedded import EmbeddedPlatform, EmbeddedStartError
+from cesp_tui.heap import CollectsWhenIdle
 from cesp_tui.messages import (
     ConnectionChanged,
     DraftWriteFailed,
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # imported on first use: the first screen shows sooner
 HEALTH_PATH = "/api/v1/health"
 
 
-class CespApp(SessionMixin, App[None]):
+class CespApp(CollectsWhenIdle, SessionMixin, App[None]):
     """Holds the configuration, the platform connection state and the local store;
     sessions and the sync engine come from `SessionMixin` (``app_session.py``)."""
 
@@ -82,6 +83,7 @@ class CespApp(SessionMixin, App[None]):
     def on_mount(self) -> None:
         # Pushed rather than the default screen: Textual reads a screen's CSS_PATH on push.
         self.push_screen(LoginScreen())
+        self.start_idle_collection()  # full GC in the user's pauses (cesp_tui.heap)
         self.warm_indexes()
         if self.platform is not None:
             self.start_platform()
@@ -90,6 +92,7 @@ class CespApp(SessionMixin, App[None]):
             self.post_message(PlatformReady(self.config.server_url, embedded=False))
 
     async def on_unmount(self) -> None:
+        self.stop_idle_collection()
         await self.sessions_shutdown()
         if "draft_writer" in self.__dict__:
             await asyncio.to_thread(self.draft_writer.close)

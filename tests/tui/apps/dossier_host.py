@@ -9,6 +9,7 @@ from typing import Any
 from textual.app import App
 from textual.widgets import Input, TextArea
 
+from cesp_tui.heap import CollectsWhenIdle
 from cesp_tui.screens.dossier import DossierScreen, Workspace
 from cesp_tui.screens.home import HomeScreen
 from cesp_tui.store import DraftStore, DraftWriter
@@ -24,7 +25,7 @@ def freeze_cursors(app: App[Any]) -> None:
             widget.cursor_blink = False
 
 
-class DossierHostApp(App[None]):
+class DossierHostApp(CollectsWhenIdle, App[None]):
     """Starts on "Mes demandes" (``open_id``: then opens that dossier on ``tab``)."""
 
     CSS = "Screen { layout: vertical; }"
@@ -57,6 +58,7 @@ class DossierHostApp(App[None]):
         self.sync_requests = 0
 
     def on_mount(self) -> None:
+        self.start_idle_collection()  # as the client does (cesp_tui.heap)
         home = HomeScreen(self.workspace)
         self.push_screen(home)
         if self.open_id is not None:
@@ -66,6 +68,7 @@ class DossierHostApp(App[None]):
         self.sync_requests += 1
 
     async def on_unmount(self) -> None:
+        self.stop_idle_collection()
         self.writer.close()
         self.store.close()
 
