@@ -28,19 +28,17 @@ from textual.worker import get_current_worker
 
 from cesp_tui.keying import KeyingSession, data_dir_of, keying_session
 from cesp_tui.messages import (
-    ConnectionChanged,
     DossiersPulled,
     DossierSynced,
     DossierTransmitted,
     OpenFirstDossier,
-    PendingCountChanged,
     SaveRefused,
     SyncConflict,
     SyncFailed,
 )
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
-from cesp_tui.widgets.status_line import StatusLine
+from cesp_tui.widgets.status_line import FollowsConnection, StatusLine
 
 from .dossier import DossierLoaded, OpensDossiers, Workspace, load_snapshot
 
@@ -119,7 +117,7 @@ class _OpenFailed(Message):
     detail: str
 
 
-class AgentHomeScreen(OpensDossiers, Screen[None]):
+class AgentHomeScreen(FollowsConnection, OpensDossiers, Screen[None]):
     """The agent's first screen after login."""
 
     CSS_PATH = "agent_home.tcss"
@@ -382,14 +380,6 @@ class AgentHomeScreen(OpensDossiers, Screen[None]):
     def on_dossier_transmitted(self, message: DossierTransmitted) -> None:
         message.stop()
         self.reload()
-
-    def on_pending_count_changed(self, message: PendingCountChanged) -> None:
-        message.stop()
-        self.query_one(StatusLine).pending = message.count
-
-    def on_connection_changed(self, message: ConnectionChanged) -> None:
-        message.stop()
-        self.query_one(StatusLine).online = message.online
 
     def on_sync_failed(self, message: SyncFailed) -> None:
         message.stop()

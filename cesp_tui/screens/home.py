@@ -32,12 +32,10 @@ from cesp_core.demarches import DEMARCHES, get_demarche
 from cesp_core.lifecycle import STATE_LABELS, DossierState
 from cesp_tui.dates import day_text
 from cesp_tui.messages import (
-    ConnectionChanged,
     DossiersPulled,
     DossierSynced,
     DossierTransmitted,
     OpenFirstDossier,
-    PendingCountChanged,
     SaveRefused,
     SyncConflict,
     SyncFailed,
@@ -46,7 +44,7 @@ from cesp_tui.messages import (
 from cesp_tui.store import LocalDossier, OpKind, PieceState
 from cesp_tui.widgets.dossier_table import DossierRow, DossierTable
 from cesp_tui.widgets.footer import StableFooter
-from cesp_tui.widgets.status_line import StatusLine
+from cesp_tui.widgets.status_line import FollowsConnection, StatusLine
 
 from .confirm import ConfirmModal
 from .dossier import CONFLICT_PREFIX, REFUSED_PREFIX, OpensDossiers, Workspace
@@ -219,7 +217,7 @@ def _commands() -> Any:
     return HomeCommands
 
 
-class HomeScreen(OpensDossiers, Screen[None]):
+class HomeScreen(FollowsConnection, OpensDossiers, Screen[None]):
     """ "Mes demandes". ``workspace`` None: taken from the app's session once logged in."""
 
     CSS_PATH = "home.tcss"
@@ -564,14 +562,6 @@ class HomeScreen(OpensDossiers, Screen[None]):
 
     # Sync messages are copies the app gives each screen (`forward_to_screens`): they
     # stop here, never bubbling back up to the app.
-
-    def on_pending_count_changed(self, message: PendingCountChanged) -> None:
-        message.stop()
-        self.query_one(StatusLine).pending = message.count
-
-    def on_connection_changed(self, message: ConnectionChanged) -> None:
-        message.stop()
-        self.query_one(StatusLine).online = message.online
 
     def on_sync_failed(self, message: SyncFailed) -> None:
         message.stop()

@@ -42,15 +42,13 @@ from cesp_core.lifecycle import STATE_LABELS, DossierState
 from cesp_tui.api.etablissement import CLOSED_MESSAGE, CampaignWindow, list_candidatures
 from cesp_tui.exports import Column, write_csv, write_pdf
 from cesp_tui.messages import (
-    ConnectionChanged,
     DossiersPulled,
     DossierSynced,
     DossierTransmitted,
-    PendingCountChanged,
 )
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
-from cesp_tui.widgets.status_line import StatusLine
+from cesp_tui.widgets.status_line import FollowsConnection, StatusLine
 
 from .confirm import ConfirmModal
 
@@ -378,7 +376,7 @@ class _Opened(Message):
 # --- the screen ---------------------------------------------------------------------------------
 
 
-class RecapScreen(Screen[None]):
+class RecapScreen(FollowsConnection, Screen[None]):
     """The établissement's candidatures: show, delete, export (CSV), print (PDF)."""
 
     CSS_PATH = "recap.tcss"
@@ -453,14 +451,6 @@ class RecapScreen(Screen[None]):
     def on_dossier_transmitted(self, message: DossierTransmitted) -> None:
         message.stop()
         self._reload_soon()
-
-    def on_pending_count_changed(self, message: PendingCountChanged) -> None:
-        message.stop()
-        self.query_one(StatusLine).pending = message.count
-
-    def on_connection_changed(self, message: ConnectionChanged) -> None:
-        message.stop()
-        self.query_one(StatusLine).online = message.online
 
     @property
     def table(self) -> PaddedTable:

@@ -8,7 +8,9 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-__all__ = ["StatusLine", "pending_text"]
+from cesp_tui.messages import ConnectionChanged, PendingCountChanged
+
+__all__ = ["FollowsConnection", "StatusLine", "pending_text"]
 
 
 def pending_text(count: int) -> str:
@@ -104,3 +106,16 @@ class StatusLine(Widget):
 
     def clear_message(self) -> None:
         self.show_message("")
+
+
+class FollowsConnection:
+    """Screen mixin: its `StatusLine` follows the sync engine's news about the connection
+    and the number of waiting changes (copies the app gives the screens: they stop here)."""
+
+    def on_pending_count_changed(self, message: PendingCountChanged) -> None:
+        message.stop()
+        self.query_one(StatusLine).pending = message.count  # type: ignore[attr-defined]
+
+    def on_connection_changed(self, message: ConnectionChanged) -> None:
+        message.stop()
+        self.query_one(StatusLine).online = message.online  # type: ignore[attr-defined]
