@@ -34,7 +34,6 @@ from cesp_tui.messages import (
     OpenFirstDossier,
     SaveRefused,
     SyncConflict,
-    SyncFailed,
 )
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
@@ -380,10 +379,6 @@ class AgentHomeScreen(FollowsConnection, OpensDossiers, Screen[None]):
     def on_dossier_transmitted(self, message: DossierTransmitted) -> None:
         message.stop()
         self.reload()
-
-    def on_sync_failed(self, message: SyncFailed) -> None:
-        message.stop()
-        self.query_one(StatusLine).show_message(message.message)
 
     def on_save_refused(self, message: SaveRefused) -> None:
         message.stop()

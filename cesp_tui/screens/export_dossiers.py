@@ -13,7 +13,7 @@ import asyncio
 import csv
 import io
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,13 +23,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static
 from textual.worker import get_current_worker
 
 from cesp_core.lifecycle import STATE_LABELS
 from cesp_tui.api.errors import ApiError, Offline
-from cesp_tui.api.support import campaigns_or_error
+from cesp_tui.screens.campaign_files import CampaignFileScreen
 from cesp_tui.widgets.footer import StableFooter
 
 __all__ = ["ExportScreen", "count_records", "default_export_path", "write_export"]
@@ -64,22 +63,17 @@ def write_export(content: bytes, path: Path) -> Path:
 
 
 @dataclass
-class _CampaignsLoaded(Message):
-    campaigns: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
-
-
-@dataclass
 class _Exported(Message):
     path: Path | None
     count: int = 0
     error: str | None = None
 
 
-class ExportScreen(Screen[None]):
+class ExportScreen(CampaignFileScreen):
     """Export the dossiers (filters, format, file)."""
 
     CSS_PATH = "export_dossiers.tcss"
+    STATUS_ID = "export-status"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "export", "Exporter", id="export.send"),
@@ -129,34 +123,17 @@ class ExportScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#export-campaign", Select).focus()
-        api = getattr(self.app, "api", None)
-        if api is not None:
-            self._load_campaigns(api)
+        self.load_campaigns()
 
-    @property
-    def status(self) -> Static:
-        return self.query_one("#export-status", Static)
-
-    def action_back(self) -> None:
-        self.dismiss()
-
-    @work(group="export-campaigns", exclusive=True)
-    async def _load_campaigns(self, api: Any) -> None:
-        campaigns, error = await campaigns_or_error(api, "cesp")
-        self.post_message(_CampaignsLoaded(campaigns, error))
-
-    def on__campaigns_loaded(self, message: _CampaignsLoaded) -> None:
-        if message.error:
-            self._say(message.error, error=True)
-            return
-        self.campaigns = list(message.campaigns)
+    def set_campaigns(self, campaigns: list[dict[str, Any]]) -> None:
+        self.campaigns = list(campaigns)
         select = self.query_one("#export-campaign", Select)
         select.set_options(
             [
                 ("Toutes les campagnes", _ALL),
                 *(
                     (str(c.get("label") or f"Campagne n° {c['id']}"), str(c["id"]))
-                    for c in message.campaigns
+                    for c in campaigns
                 ),
             ]
         )
@@ -237,8 +214,3 @@ class ExportScreen(Screen[None]):
         text += f"dans {message.path}"
         self._say(text, success=True)
         self.notify(text, title="Export", timeout=15)
-
-    def _say(self, text: str, *, error: bool = False, success: bool = False) -> None:
-        self.status.update(text)
-        self.status.set_class(error, "-error")
-        self.status.set_class(success, "-success")

@@ -38,7 +38,6 @@ from cesp_tui.messages import (
     OpenFirstDossier,
     SaveRefused,
     SyncConflict,
-    SyncFailed,
     SyncRequested,
 )
 from cesp_tui.store import LocalDossier, OpKind, PieceState
@@ -562,10 +561,6 @@ class HomeScreen(FollowsConnection, OpensDossiers, Screen[None]):
 
     # Sync messages are copies the app gives each screen (`forward_to_screens`): they
     # stop here, never bubbling back up to the app.
-
-    def on_sync_failed(self, message: SyncFailed) -> None:
-        message.stop()
-        self.query_one(StatusLine).show_message(message.message)
 
     def on_dossier_synced(self, message: DossierSynced) -> None:
         message.stop()

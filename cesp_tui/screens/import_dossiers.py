@@ -11,7 +11,7 @@ plainly when nothing was imported. Reading the file and the call run in a worker
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -21,13 +21,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Label, Select, Static
 from textual.worker import get_current_worker
 
 from cesp_core.demarches import get_demarche
 from cesp_tui.api.errors import ApiError, Offline
-from cesp_tui.api.support import ImportOutcome, campaigns_or_error
+from cesp_tui.api.support import ImportOutcome
+from cesp_tui.screens.campaign_files import CampaignFileScreen, CampaignsLoaded
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
 from cesp_tui.widgets.footer import StableFooter
@@ -93,21 +93,16 @@ def outcome_summary(outcome: ImportOutcome) -> str:
 
 
 @dataclass
-class _CampaignsLoaded(Message):
-    campaigns: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
-
-
-@dataclass
 class _Imported(Message):
     outcome: ImportOutcome | None
     error: str | None = None
 
 
-class ImportScreen(Screen[None]):
+class ImportScreen(CampaignFileScreen):
     """Import a file of dossiers into a campaign; the report line by line."""
 
     CSS_PATH = "import_dossiers.tcss"
+    STATUS_ID = "import-status"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Importer", id="import.send"),
@@ -143,35 +138,14 @@ class ImportScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(FilePicker).focus()
-        api = getattr(self.app, "api", None)
-        if api is not None:
-            self._load_campaigns(api)
-        else:
-            self.post_message(_CampaignsLoaded(error="La plateforme n'est pas connectée."))
-
-    @property
-    def status(self) -> Static:
-        return self.query_one("#import-status", Static)
+        if not self.load_campaigns():
+            self.post_message(CampaignsLoaded(error="La plateforme n'est pas connectée."))
 
     @property
     def table(self) -> PaddedTable:
         return self.query_one("#import-report", PaddedTable)
 
-    def action_back(self) -> None:
-        self.dismiss()
-
     # --- campaigns -------------------------------------------------------------------
-
-    @work(group="import-campaigns", exclusive=True)
-    async def _load_campaigns(self, api: Any) -> None:
-        campaigns, error = await campaigns_or_error(api, "cesp")
-        self.post_message(_CampaignsLoaded(campaigns, error))
-
-    def on__campaigns_loaded(self, message: _CampaignsLoaded) -> None:
-        if message.error:
-            self._say(message.error, error=True)
-            return
-        self.set_campaigns(message.campaigns)
 
     def set_campaigns(self, campaigns: list[dict[str, Any]]) -> None:
         """The campaigns to choose from: open ones only (an import needs one)."""
@@ -320,8 +294,3 @@ class ImportScreen(Screen[None]):
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         self._show_detail(event.cursor_row)
-
-    def _say(self, text: str, *, error: bool = False, success: bool = False) -> None:
-        self.status.update(text)
-        self.status.set_class(error, "-error")
-        self.status.set_class(success, "-success")

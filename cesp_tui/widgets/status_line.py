@@ -8,7 +8,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from cesp_tui.messages import ConnectionChanged, PendingCountChanged
+from cesp_tui.messages import ConnectionChanged, PendingCountChanged, SyncFailed
 
 __all__ = ["FollowsConnection", "StatusLine", "pending_text"]
 
@@ -109,8 +109,9 @@ class StatusLine(Widget):
 
 
 class FollowsConnection:
-    """Screen mixin: its `StatusLine` follows the sync engine's news about the connection
-    and the number of waiting changes (copies the app gives the screens: they stop here)."""
+    """Screen mixin: its `StatusLine` follows the sync engine's news about the connection,
+    the number of waiting changes and failed sends (copies the app gives the screens:
+    they stop here)."""
 
     def on_pending_count_changed(self, message: PendingCountChanged) -> None:
         message.stop()
@@ -119,3 +120,7 @@ class FollowsConnection:
     def on_connection_changed(self, message: ConnectionChanged) -> None:
         message.stop()
         self.query_one(StatusLine).online = message.online  # type: ignore[attr-defined]
+
+    def on_sync_failed(self, message: SyncFailed) -> None:
+        message.stop()
+        self.query_one(StatusLine).show_message(message.message)  # type: ignore[attr-defined]

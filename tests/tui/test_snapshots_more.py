@@ -33,11 +33,12 @@ from cesp_core.demarches.model import TabKind
 from cesp_core.masking import mask_dossier_data
 from cesp_tui.remote import snapshot_from_server
 from cesp_tui.screens import export_dossiers, recap, support_dossier
+from cesp_tui.screens.campaign_files import CampaignsLoaded
 from cesp_tui.screens.confirm import ConfirmModal
 from cesp_tui.screens.decision_view import DecisionViewModal
 from cesp_tui.screens.dossier import Workspace
 from cesp_tui.screens.dossier_mails import DossierMailsScreen
-from cesp_tui.screens.export_dossiers import ExportScreen, _CampaignsLoaded
+from cesp_tui.screens.export_dossiers import ExportScreen
 from cesp_tui.screens.home import CampaignPicker
 from cesp_tui.screens.jury_home import JuryCampaignPicker, JuryHomeScreen
 from cesp_tui.screens.on_behalf import CampaignChoice, OnBehalfScreen, _Campaigns
@@ -382,7 +383,7 @@ def test_export_screen(
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         screen = _on_top(pilot, ExportScreen)
-        screen.post_message(_CampaignsLoaded([dict(c) for c in EXPORT_CAMPAIGNS]))
+        screen.post_message(CampaignsLoaded([dict(c) for c in EXPORT_CAMPAIGNS]))
         await settle(pilot)
 
     app = ShowApp(lambda: ExportScreen(base=Path("/home/agent")))
