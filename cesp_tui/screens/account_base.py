@@ -8,7 +8,7 @@ an `Answer`; the screen's `answered` handler changes the widgets.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -304,6 +304,40 @@ class AccountScreen(Screen[None]):
                     first = first or field
             if first is not None:
                 self.focus_field(first)
+
+    def refuse(self, found: Mapping[str, str]) -> bool:
+        """Each problem under its field, the banner, the first one focused; False when
+        there is none (the form may be sent)."""
+        if not found:
+            return False
+        for field, message in found.items():
+            self.set_field_error(field, message)
+        self.show_banner("Certains champs sont à corriger : voyez le détail sous chacun.")
+        self.focus_field(next(iter(found)))
+        return True
+
+    def compose_new_password(self, label: str) -> ComposeResult:
+        """The password, its confirmation and the live checklist of the rules."""
+        yield FormRow(
+            label,
+            Input(id="password", password=True, compact=True, max_length=200),
+            field="password",
+        )
+        yield self.error_line("password")
+        yield FormRow(
+            "Confirmation",
+            Input(id="password_confirmation", password=True, compact=True, max_length=200),
+            field="password_confirmation",
+        )
+        yield self.error_line("password_confirmation")
+        yield PasswordChecklist(id="checklist")
+
+    def check_new_password(self) -> None:
+        """The checklist follows what is typed in the two password fields."""
+        self.query_one(PasswordChecklist).check(
+            self.query_one("#password", Input).value,
+            self.query_one("#password_confirmation", Input).value,
+        )
 
     def focus_field(self, field: str) -> None:
         row = self.query(f"#row-{field}")

@@ -87,19 +87,7 @@ class LinkPasswordScreen(AccountScreen):
         yield Static("", id="link-info", markup=False)
 
     def compose_password(self) -> ComposeResult:
-        yield FormRow(
-            "Nouveau mot de passe",
-            Input(id="password", password=True, compact=True, max_length=200),
-            field="password",
-        )
-        yield self.error_line("password")
-        yield FormRow(
-            "Confirmation",
-            Input(id="password_confirmation", password=True, compact=True, max_length=200),
-            field="password_confirmation",
-        )
-        yield self.error_line("password_confirmation")
-        yield PasswordChecklist(id="checklist")
+        yield from self.compose_new_password("Nouveau mot de passe")
 
     def on_mount(self) -> None:
         self.add_mailbox_hint()
@@ -164,10 +152,7 @@ class LinkPasswordScreen(AccountScreen):
     @on(Input.Changed, "#password")
     @on(Input.Changed, "#password_confirmation")
     def _password_typed(self) -> None:
-        self.query_one(PasswordChecklist).check(
-            self.query_one("#password", Input).value,
-            self.query_one("#password_confirmation", Input).value,
-        )
+        self.check_new_password()
 
     def password_ready(self) -> bool:
         return self.query_one(PasswordChecklist).all_met

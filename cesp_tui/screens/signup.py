@@ -198,12 +198,7 @@ class SignupScreen(AccountScreen):
             return
         self.clear_field_errors()
         self.clear_banner()
-        found = self.problems()
-        if found:
-            for field, message in found.items():
-                self.set_field_error(field, message)
-            self.show_banner("Certains champs sont à corriger : voyez le détail sous chacun.")
-            self.focus_field(next(iter(found)))
+        if self.refuse(self.problems()):
             return
         values = self.values()
         self.show_banner("Envoi…", "info")

@@ -99,19 +99,7 @@ class EtablissementSignupScreen(AccountScreen):
                 field="email",
             )
             yield self.error_line("email")
-            yield FormRow(
-                "Mot de passe",
-                Input(id="password", password=True, compact=True, max_length=200),
-                field="password",
-            )
-            yield self.error_line("password")
-            yield FormRow(
-                "Confirmation",
-                Input(id="password_confirmation", password=True, compact=True, max_length=200),
-                field="password_confirmation",
-            )
-            yield self.error_line("password_confirmation")
-            yield PasswordChecklist(id="checklist")
+            yield from self.compose_new_password("Mot de passe")
             with Horizontal(id="actions"):
                 yield Button(
                     "Créer le compte",
@@ -170,10 +158,7 @@ class EtablissementSignupScreen(AccountScreen):
             hint.set_class(bool(text) and not ok, "-bad")
             self.set_field_error("finess", None)
         if event.input.id in ("password", "password_confirmation"):
-            self.checklist.check(
-                self.query_one("#password", Input).value,
-                self.query_one("#password_confirmation", Input).value,
-            )
+            self.check_new_password()
         self._update_submit()
 
     @on(Input.Submitted, "#password_confirmation")
@@ -210,12 +195,7 @@ class EtablissementSignupScreen(AccountScreen):
         if self.busy:
             return
         self.clear_field_errors()
-        found = self.problems()
-        if found:
-            for field, message in found.items():
-                self.set_field_error(field, message)
-            self.show_banner("Certains champs sont à corriger : voyez le détail sous chacun.")
-            self.focus_field(next(iter(found)))
+        if self.refuse(self.problems()):
             return
         values = self.values()
         self.show_banner("Création du compte…", "info")
