@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -102,20 +102,41 @@ def _location(loc: Iterable[Any]) -> str:
     return ".".join(parts) or "requête"
 
 
+class PendingCheck(Protocol):
+    """Checks a route's dependencies left to the route (`api.deps.PendingAccount`)."""
+
+    async def refusal(self) -> ApiProblem | None: ...
+
+
+#: Where a request's `PendingCheck` is kept in the ASGI scope, for the validation handler.
+PENDING_CHECK_KEY = "cesp_pending_check"
+
+
+def _api_problem_response(exc: ApiProblem) -> JSONResponse:
+    return problem_response(
+        exc.status,
+        exc.code,
+        exc.detail,
+        problems=exc.problems,
+        headers=exc.headers,
+        extra=exc.extra,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiProblem)
     async def _api_problem(_request: Request, exc: ApiProblem) -> JSONResponse:
-        return problem_response(
-            exc.status,
-            exc.code,
-            exc.detail,
-            problems=exc.problems,
-            headers=exc.headers,
-            extra=exc.extra,
-        )
+        return _api_problem_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # A route that checks its account in its own worker thread never ran: its
+        # authentication and role refusals still come before the validation's.
+        pending: PendingCheck | None = request.scope.get(PENDING_CHECK_KEY)
+        if pending is not None:
+            refusal = await pending.refusal()
+            if refusal is not None:
+                return _api_problem_response(refusal)
         problems = [
             Problem("requete", _location(err.get("loc", ())), _french(err), "invalid")
             for err in exc.errors()

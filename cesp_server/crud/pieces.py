@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -222,12 +222,16 @@ def _touch(session: Session, dossier_id: str, now: datetime) -> None:
     )
 
 
+#: Built once: the read of every dossier lists its pieces.
+_LIST_PIECES = (
+    select(Piece)
+    .where(col(Piece.dossier_id) == bindparam("dossier_id"))
+    .order_by(col(Piece.piece_type), col(Piece.uploaded_at), col(Piece.id))
+)
+
+
 def list_pieces(session: Session, dossier_id: str) -> Sequence[Piece]:
-    return session.exec(
-        select(Piece)
-        .where(Piece.dossier_id == dossier_id)
-        .order_by(col(Piece.piece_type), col(Piece.uploaded_at), col(Piece.id))
-    ).all()
+    return session.exec(_LIST_PIECES, params={"dossier_id": dossier_id}).all()
 
 
 def _piece_of(

@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from cesp_core.demarches import Demarche, get_demarche, rules
@@ -37,8 +38,15 @@ from ...files import remove_quietly, storage_path
 from ...mail.outbox import kick
 from ...models import Account, Campaign, Decision, Dossier, Piece, utcnow
 from ...settings import Settings
-from ..deps import CurrentAccount, SessionDep, SettingsDep, require_roles
-from ..guards import Writer
+from ..deps import (
+    CurrentAccount,
+    PendingReader,
+    SessionDep,
+    SettingsDep,
+    release,
+    require_roles,
+)
+from ..guards import PendingWriter, Writer
 from ..problems import problem_responses
 from ..schemas.campaigns import CampaignOut
 from ..schemas.dossiers import (
@@ -202,14 +210,21 @@ def present(
     settings: Settings,
     *,
     force_mask: bool = False,
+    loaded: tuple[Campaign, Account | None] | None = None,
 ) -> DossierOut:
     """The dossier as `account` sees it: the same tabs, states and problems for everyone
-    (computed on the real values); NIR and IBAN masked unless `crud.sees_sensitive`."""
+    (computed on the real values); NIR and IBAN masked unless `crud.sees_sensitive`.
+
+    `loaded`: the dossier's campaign and owner when the caller has them (`crud.readable`).
+    """
     tz = settings.timezone
     demarche = get_demarche(dossier.demarche)
-    campaign = session.get(Campaign, dossier.campaign_id)
-    assert campaign is not None
-    owner = session.get(Account, dossier.owner_id)
+    if loaded is not None:
+        campaign, owner = loaded
+    else:
+        found_campaign = session.get(Campaign, dossier.campaign_id)
+        assert found_campaign is not None
+        campaign, owner = found_campaign, session.get(Account, dossier.owner_id)
     creator = (
         owner
         if dossier.created_by_id == dossier.owner_id
@@ -442,16 +457,26 @@ def claim_other_methods() -> None:
     "problèmes, pièces, décision une fois publiée. Le dossier d'un autre compte : 404.",
     responses={200: {"headers": _ETAG_HEADER}, **problem_responses(404)},
 )
-def read_dossier(
+async def read_dossier(
     dossier_id: DossierId,
     response: Response,
     session: SessionDep,
     settings: SettingsDep,
-    account: CurrentAccount,
+    pending: PendingReader,
 ) -> DossierOut:
-    dossier = crud.get_readable(session, account, str(dossier_id))
-    _with_etag(response, dossier.version)
-    return present(session, account, dossier, settings)
+    # `async` with the work in one worker thread: the account's checks (`PendingReader`),
+    # the dossier and its presentation. A sync route would cost a round trip more for the
+    # validation of its answer; `release` spares `get_db` one for closing the session.
+    def work() -> DossierOut:
+        account = pending.account()
+        dossier, campaign, owner = crud.readable(session, account, str(dossier_id))
+        out = present(session, account, dossier, settings, loaded=(campaign, owner))
+        release(session)
+        return out
+
+    out = await run_in_threadpool(work)
+    _with_etag(response, out.version)
+    return out
 
 
 @router.put(
@@ -466,37 +491,44 @@ def read_dossier(
     "(409). Refusé après transmission (409) et après la date de clôture (403).",
     responses={200: {"headers": _ETAG_HEADER}, **problem_responses(403, 404, 409, 412, 428)},
 )
-def save_tab(
+async def save_tab(
     dossier_id: DossierId,
     tab: Annotated[str, Path(max_length=40)],
     body: TabValuesIn,
     response: Response,
     session: SessionDep,
-    account: Writer,
+    pending: PendingWriter,
     if_match: IfMatch = None,
 ) -> TabSavedOut:
-    dossier, changed, problems, counts = crud.save_tab(
-        session,
-        account,
-        dossier_id=str(dossier_id),
-        tab_key=tab,
-        values=body.values,
-        if_match=if_match,
-    )
-    demarche = get_demarche(dossier.demarche)
-    state = rules.state_of(demarche, tab, problems, dossier.data or {}, counts)
-    _with_etag(response, dossier.version)
-    return TabSavedOut(
-        dossier_id=dossier.id,
-        tab=tab,
-        version=dossier.version,
-        etag=crud.etag(dossier.version),
-        changed_fields=changed,
-        values=dict((dossier.data or {}).get(tab) or {}),
-        state=state.value,
-        state_label=state.label,
-        problems=problem_out(problems),
-    )
+    # `async` with the work in one worker thread (see `read_dossier`).
+    def work() -> TabSavedOut:
+        account = pending.account()
+        dossier, changed, problems, counts = crud.save_tab(
+            session,
+            account,
+            dossier_id=str(dossier_id),
+            tab_key=tab,
+            values=body.values,
+            if_match=if_match,
+        )
+        release(session)
+        demarche = get_demarche(dossier.demarche)
+        state = rules.state_of(demarche, tab, problems, dossier.data or {}, counts)
+        return TabSavedOut(
+            dossier_id=dossier.id,
+            tab=tab,
+            version=dossier.version,
+            etag=crud.etag(dossier.version),
+            changed_fields=changed,
+            values=dict((dossier.data or {}).get(tab) or {}),
+            state=state.value,
+            state_label=state.label,
+            problems=problem_out(problems),
+        )
+
+    out = await run_in_threadpool(work)
+    _with_etag(response, out.version)
+    return out
 
 
 @router.delete(
