@@ -59,13 +59,7 @@ class DateInput(Widget):
         & > _DateField {
             width: 14;
         }
-        & > .date-message {
-            display: none;
-            height: auto;
-            &.-visible { display: block; }
-            &.-invalid { color: $text-error; }
-            &.-valid { color: $text-muted; }
-        }
+        & > .date-message.-valid { color: $text-muted; }
     }
     """
 
@@ -111,6 +105,11 @@ class DateInput(Widget):
 
     def on_mount(self) -> None:
         self._update_message()
+
+    @property
+    def message_line(self) -> MessageLine:
+        """The line under the field (the row shows its problems there too)."""
+        return self._message
 
     @property
     def input(self) -> Input:

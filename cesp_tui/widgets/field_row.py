@@ -276,15 +276,15 @@ class FieldRow(Widget):
 
     @on(events.DescendantFocus)
     def _focus_in(self) -> None:
-        self._mark_focus(True)
+        self.mark_focus(True)
 
     @on(events.DescendantBlur)
     def _focus_out(self) -> None:
         # Blur comes before the next focus: within the row (radio buttons) it is
         # followed by a DescendantFocus that marks the row again.
-        self._mark_focus(False)
+        self.mark_focus(False)
 
-    def _mark_focus(self, focused: bool) -> None:
+    def mark_focus(self, focused: bool) -> None:
         """The label in bold accent while the cursor is in the row. Drawn by the label's
         content, not by a class: a class change restyles nodes through the whole
         stylesheet (~1.5 ms each), 13 ms of each focus move (ADR 0011)."""
@@ -406,9 +406,13 @@ class FieldRow(Widget):
         self._problem = message
         live = getattr(self._control, "live_message", None)
         shown = message if message and message != live else None
-        error_line = self.query_one(".field-error", Static)
-        error_line.update(shown or "")
-        error_line.set_class(shown is not None, "-visible")
+        if isinstance(self._control, DateInput | NirInput | IbanInput):
+            # Their own line under the field, always there: no layout (ADR 0011).
+            self._control.message_line.set_problem(shown)
+        else:
+            error_line = self.query_one(".field-error", Static)
+            error_line.update(shown or "")
+            error_line.set_class(shown is not None, "-visible")
         self.set_class(message is not None, "-problem")
 
     def focus_control(self, scroll_visible: bool = True) -> None:

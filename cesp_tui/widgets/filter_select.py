@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Literal, Protocol, Self, TypeVar
 
-from textual import on
+from textual import events, on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -43,6 +43,7 @@ __all__ = [
     "commune_index",
     "departement_index",
     "pays_index",
+    "warm_departement",
     "warm_indexes",
 ]
 
@@ -77,10 +78,20 @@ def pays_index() -> PaysIndex:
 
 
 def warm_indexes() -> None:
-    """Build the three indexes (about half a second): call from a thread worker at start."""
+    """Build the three indexes and the look-ups by INSEE code and postal code (about half
+    a second): call from a thread worker at start, so that no key pays for them."""
     departement_index()
     pays_index()
-    commune_index()
+    communes = commune_index()
+    communes.search("", postal_code="75001", limit=1)
+    referentials.communes_by_code("75056")
+    referentials.communes_by_postal_code("75001")
+
+
+def warm_departement(departement: str) -> None:
+    """Build the index of one department's communes (a few ms): from a thread worker
+    when the department is picked, before the commune field is reached."""
+    commune_index().search("", departement=departement, limit=1)
 
 
 _COMMUNE_TYPE_LABELS = {
@@ -204,14 +215,16 @@ class _HitList(OptionList):
     """The hits under the input; never focused (the input keeps the keyboard).
 
     It floats over the fields below (``overlay``): opening and closing it move no row.
-    Narrowing the list repaints it and lays nothing out unless the number of lines it
-    shows changes (ADR 0011): its virtual size is no layout matter (see `SteadyInput`),
-    and the layout `OptionList` asks for on new options (its height is ``auto``) is
-    dropped when the height stays the same.
+    Its height is fixed (`FilterSelect.list_height`) and its scrollbar always there when
+    the hits can outnumber its lines, so narrowing the list, down to "Aucun résultat",
+    repaints it and lays nothing out (ADR 0011): its virtual size is no layout matter
+    (see `SteadyInput`), and the layout `OptionList` asks for on new options is dropped.
     """
 
     can_focus = False
     virtual_size: Reactive[Size] = steady_virtual_size()
+    #: The fixed number of lines (set by the `FilterSelect` at mount).
+    lines = 0
 
     def refresh(
         self,
@@ -220,11 +233,9 @@ class _HitList(OptionList):
         layout: bool = False,
         recompose: bool = False,
     ) -> Self:
-        if layout and not recompose and self.display and self.is_mounted:
-            max_height = self.styles.max_height
-            cap = int(max_height.value) if max_height is not None else self.option_count
-            if self.size.height == min(self.option_count, cap):
-                layout = False
+        steady = self.lines and self.display and self.is_mounted and not recompose
+        if layout and steady and self.size.height == self.lines:
+            layout = False
         return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
 
@@ -244,8 +255,7 @@ class FilterSelect(Widget):
             display: none;
             overlay: screen;
             constrain: none inside;
-            height: auto;
-            max-height: 8;
+            height: 8;
             width: 1fr;
             border: none;
             padding: 0;
@@ -331,7 +341,20 @@ class FilterSelect(Widget):
         yield self._list
 
     def on_mount(self) -> None:
-        self._list.styles.max_height = self.max_hits
+        lines = self.list_height
+        self._list.lines = lines
+        # Also the cap: `OptionList`'s own is 100 % of the parent (the one-line input).
+        self._list.styles.height = self._list.styles.max_height = lines
+        if not isinstance(self._source, _Choices) or len(self._source.choices) > lines:
+            self._list.styles.overflow_y = "scroll"
+
+    @property
+    def list_height(self) -> int:
+        """The lines of the open list: `max_hits`, or fewer for a short list of choices."""
+        source = self._source
+        if isinstance(source, _Choices):
+            return max(1, min(self.max_hits, len(source.choices)))
+        return self.max_hits
 
     @property
     def input(self) -> Input:
@@ -396,20 +419,31 @@ class FilterSelect(Widget):
     def search(self, query: str) -> list[Hit]:
         return self._source.search(query, self.limit)
 
-    def _refresh_hits(self, query: str) -> None:
+    def _refresh_hits(self, query: str, *, highlight: bool = True) -> None:
+        """List the hits of ``query``; the first one highlighted (Enter takes it) unless
+        ``highlight`` is false (the list shown on arrival: Enter then only moves on)."""
         self._hits = self.search(query)
-        self._list.set_options([Option(hit.prompt(), id=None) for hit in self._hits])
         if self._hits:
-            self._list.highlighted = 0
+            self._list.set_options([Option(hit.prompt(), id=None) for hit in self._hits])
+            if highlight:
+                self._list.highlighted = 0
+        else:
+            self._list.set_options([Option(_NO_HIT, disabled=True)])
 
     def _open(self) -> None:
-        if self._hits:
-            self.add_class("-open")
-        else:
-            self._close()
+        self.add_class("-open")
 
     def _close(self) -> None:
         self.remove_class("-open")
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Nothing picked yet: the list opens on arrival, so that typing the first
+        # characters only narrows it (opening it is a layout: 30-50 ms, on the move into
+        # the field rather than on a key typed in it). Nothing is highlighted: Enter
+        # moves on without picking.
+        if self._value is None and not self.is_open:
+            self._refresh_hits(self._input.value, highlight=bool(self._input.value.strip()))
+            self._open()
 
     @on(_FilterInput.Changed)
     def _typed(self, event: Input.Changed) -> None:
@@ -417,12 +451,7 @@ class FilterSelect(Widget):
         text = event.value
         if self._value is not None and text != self._label_of(self._value):
             self._set_value(None, show_label=False)
-        if not text.strip():
-            self._hits = []
-            self._list.clear_options()
-            self._close()
-            return
-        self._refresh_hits(text)
+        self._refresh_hits(text, highlight=bool(text.strip()))
         if self._input.has_focus:
             self._open()
 
@@ -457,7 +486,7 @@ class FilterSelect(Widget):
         if isinstance(source, _Communes) and self._value and not source.allowed(self._value):
             self._set_value(None, show_label=True)
         if self.is_open or (self._input.has_focus and self._input.value.strip()):
-            self._refresh_hits(self._input.value)
+            self._refresh_hits(self._input.value, highlight=bool(self._input.value.strip()))
             self._open()
 
     def set_restriction(
@@ -477,7 +506,15 @@ class FilterSelect(Widget):
             self.set_reactive(FilterSelect.departement, departement)
             self.set_reactive(FilterSelect.postal_code, postal_code)
 
-    def watch_departement(self) -> None:
+    def watch_departement(self, departement: str | None) -> None:
+        if departement and isinstance(self._source, _Communes):
+            self.run_worker(
+                lambda: warm_departement(departement),
+                thread=True,
+                group="warm-departement",
+                exclusive=True,
+                exit_on_error=False,
+            )
         self._restriction_changed()
 
     def watch_postal_code(self) -> None:
@@ -507,6 +544,9 @@ class FilterSelect(Widget):
             raise SkipAction()
         self._close()
 
+
+#: The one line of an open list that matches nothing.
+_NO_HIT = Content.styled("Aucun résultat", "italic")
 
 _PLACEHOLDERS: dict[FilterKind, str] = {
     "departement": "Numéro ou nom du département",

@@ -46,6 +46,18 @@ class _IbanField(GroupedInput):
         return format_iban(compact)
 
 
+def _valid_text(bic: str | None, bank: str | None, line: MessageLine) -> str:
+    """ "IBAN valide : BIC … · bank", the bank left out when the line is too short for it
+    (the bank has its own field below)."""
+    if not (bic or bank):
+        return "IBAN valide (banque inconnue)."
+    parts = [f"BIC {bic}" if bic else "", bank or ""]
+    full = "IBAN valide : " + " · ".join(part for part in parts if part)
+    if bic and bank and not line.fits(full):
+        return f"IBAN valide : BIC {bic}"
+    return full
+
+
 class IbanInput(Widget):
     """Types an IBAN; when complete, shows what is wrong, or its BIC and bank."""
 
@@ -58,13 +70,6 @@ class IbanInput(Widget):
         & > _IbanField {
             width: 1fr;
             max-width: 46;
-        }
-        & > .iban-message {
-            display: none;
-            height: auto;
-            &.-visible { display: block; }
-            &.-invalid { color: $text-error; }
-            &.-valid { color: $text-success; }
         }
     }
     """
@@ -118,6 +123,11 @@ class IbanInput(Widget):
         self._update(post=False)
 
     @property
+    def message_line(self) -> MessageLine:
+        """The line under the field (the row shows its problems there too)."""
+        return self._message
+
+    @property
     def input(self) -> Input:
         return self._field
 
@@ -163,9 +173,7 @@ class IbanInput(Widget):
         info = iban_info(compact)
         bic = info.bic if info else None
         bank = info.bank_name if info else None
-        parts = [f"BIC {bic}" if bic else "", bank or ""]
-        shown = " · ".join(part for part in parts if part) or "IBAN valide (banque inconnue)."
-        message.show(f"IBAN valide : {shown}" if bic or bank else shown, "valid")
+        message.show(_valid_text(bic, bank, message), "valid")
         if post and self._derived != (bic, bank):
             self.post_message(self.Derived(self, bic, bank))
         self._derived = (bic, bank)

@@ -13,7 +13,6 @@ from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Input
 
-from cesp_core.text import MONTHS_FR as _MONTHS
 from cesp_core.validators.nir import format_nir, nir_facts, validate_nir
 
 from .formatted_input import GroupedInput
@@ -21,6 +20,22 @@ from .message_line import MessageLine
 from .steady import steady_virtual_size
 
 __all__ = ["NirInput"]
+
+#: The usual French abbreviations of the months (Imprimerie nationale).
+_SHORT_MONTHS = (
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+)
 
 NIR_LENGTH = 15
 
@@ -45,19 +60,21 @@ class _NirField(GroupedInput):
 
 
 def describe_nir(value: str) -> str | None:
-    """What a valid NIR says, in French (to spot a typo at a glance)."""
+    """What a valid NIR says, in French (to spot a typo at a glance), short enough for
+    the one line under the field at 80 columns (at most 44 characters)."""
     facts = nir_facts(value)
     if facts is None:
         return None
     if facts.provisoire:
-        return "Clé correcte (numéro provisoire)."
+        return "✓ Clé correcte (numéro provisoire)"
     sex = "homme" if facts.sexe == "M" else "femme"
-    born = "né" if facts.sexe == "M" else "née"
-    month = f"{_MONTHS[facts.mois - 1]} " if facts.mois else ""
+    month = f"{_SHORT_MONTHS[facts.mois - 1]} " if facts.mois else ""
     year = int(facts.annee)
     century = 2000 if year <= date.today().year % 100 else 1900  # a guess, for display
-    place = "à l'étranger" if facts.ne_a_l_etranger else f"dép. {facts.departement}"
-    return f"✓ Clé correcte : {sex}, {born} en {month}{century + year}, {place}."
+    place = f"dép. {facts.departement}"
+    if facts.ne_a_l_etranger:
+        place = "né à l'étranger" if facts.sexe == "M" else "née à l'étranger"
+    return f"✓ Clé correcte : {sex}, {month}{century + year}, {place}"
 
 
 class NirInput(Widget):
@@ -72,13 +89,6 @@ class NirInput(Widget):
         & > _NirField {
             width: 1fr;
             max-width: 30;
-        }
-        & > .nir-message {
-            display: none;
-            height: auto;
-            &.-visible { display: block; }
-            &.-invalid { color: $text-error; }
-            &.-valid { color: $text-success; }
         }
     }
     """
@@ -117,6 +127,11 @@ class NirInput(Widget):
 
     def on_mount(self) -> None:
         self._update_message()
+
+    @property
+    def message_line(self) -> MessageLine:
+        """The line under the field (the row shows its problems there too)."""
+        return self._message
 
     @property
     def input(self) -> Input:

@@ -23,6 +23,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Input, RadioSet, Static
 
 from cesp_core import keying as core_keying
@@ -141,17 +142,41 @@ class TabForm(VerticalScroll):
 
     @on(events.DescendantFocus)
     def _show_help(self, event: events.DescendantFocus) -> None:
+        self._show_help_of(self._row_of(event.widget))
+
+    def _show_help_of(self, row: FieldRow | None) -> None:
         """The help line of the field with the cursor, in a band of fixed height at the
         foot of the form: a line opening under the field would lay out the whole screen
         again on every focus move (ADR 0011)."""
-        row = next((a for a in event.widget.ancestors if isinstance(a, FieldRow)), None)
         help_text = row.field.help if row is not None and row.field.help else ""
         band = self.query_one(".field-help", Static)
         if str(band.content) != help_text:
             band.update(help_text, layout=False)
 
+    def _row_of(self, widget: Widget | None) -> FieldRow | None:
+        """The row of this form that holds ``widget``."""
+        for node in widget.ancestors_with_self if widget is not None else ():
+            if isinstance(node, FieldRow):
+                return node if self._rows.get(node.key) is node else None
+        return None
+
+    def _focus_moved(self, old: Widget | None, new: Widget | None) -> None:
+        """Called by `Screen.set_focus` itself: the labels and the help band change in
+        the same frame as the inputs' own focus styles, rather than in a second frame
+        once the focus events have bubbled up to the rows and the form (ADR 0011). The
+        handlers of those events then find nothing left to do."""
+        old_row, new_row = self._row_of(old), self._row_of(new)
+        if old_row is new_row:
+            return
+        if old_row is not None:
+            old_row.mark_focus(False)
+        if new_row is not None:
+            new_row.mark_focus(True)
+            self._show_help_of(new_row)
+
     def on_mount(self) -> None:
         self._apply_rules(initial=True)
+        self.watch(self.screen, "focused", self._focus_moved, init=False)
 
     # --- values ------------------------------------------------------------------------
 

@@ -1,0 +1,100 @@
+"""`SpanCompositor` writes exactly what Textual's own compositor writes, from fewer renders.
+
+Every partial update of a dossier screen while keying (moves, typing, a list narrowing, a
+NIR completed) is rendered twice: by the stock `Compositor.render_partial_update`, over
+every widget in the bounding box of the changed regions, and by `SpanCompositor`'s; the
+terminal output must be the same, and the span compositor must have asked fewer widgets
+for their lines over the run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual._compositor import ChopsUpdate, Compositor
+from textual.widget import Widget
+
+from cesp_tui.compositor import SpanCompositor
+from cesp_tui.store import DraftStore
+from tests.support.dossiers import CESP_NIR
+from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors
+
+
+class Twin:
+    """Renders each partial update with both compositors and keeps both outputs."""
+
+    def __init__(self) -> None:
+        self.frames: list[tuple[str, str]] = []
+        self.renders = {"stock": 0, "span": 0}
+        self.stale_cuts = 0
+        self._side = "span"
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        twin = self
+        span_update = SpanCompositor.render_partial_update
+        render_lines = Widget.render_lines
+
+        def counted(widget: Widget, crop: Any) -> Any:
+            twin.renders[twin._side] += 1
+            return render_lines(widget, crop)
+
+        def both(compositor: SpanCompositor) -> ChopsUpdate | None:
+            regions = set(compositor._dirty_regions)
+            before = compositor._cuts
+            twin._side = "span"
+            span = span_update(compositor)
+            # What the span update leaves cached serves the next full render too: the
+            # cuts (where each line splits between widgets) it computes must be those of
+            # every visible widget, not of the few it rendered.
+            if before is None:
+                cached, compositor._cuts = compositor._cuts, None
+                if cached is not None and cached != compositor.cuts:
+                    twin.stale_cuts += 1
+            compositor._dirty_regions.update(regions)
+            twin._side = "stock"
+            stock = Compositor.render_partial_update(compositor)
+            if stock is not None and span is not None:
+                twin.frames.append((twin.text(stock), twin.text(span)))
+            return span
+
+        monkeypatch.setattr(Widget, "render_lines", counted)
+        monkeypatch.setattr(SpanCompositor, "render_partial_update", both)
+
+    @staticmethod
+    def text(update: ChopsUpdate) -> str:
+        from rich.console import Console
+
+        return update.render_segments(Console(width=120, color_system="truecolor"))
+
+
+async def test_span_compositor_writes_what_the_stock_one_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    twin = Twin()
+    twin.install(monkeypatch)
+    store = DraftStore(tmp_path / "drafts.db")
+    dossier_id = store.create_local(SERVER_KEY, USERNAME, "cesp", 1).id
+    store.close()
+    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="etat_civil", field="nom_naissance")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        freeze_cursors(app)
+        assert isinstance(app.screen._compositor, SpanCompositor)
+        twin.frames.clear()
+        twin.renders.update(stock=0, span=0)
+        keys = [*"Durand", "tab", "shift+tab", "enter", "enter", *"Jean", "enter", *"15031999"]
+        keys += ["enter", "tab", *"87", "enter", *"lim", "enter", "tab", *CESP_NIR]
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        # The whole screen, rendered with the caches the partial updates left.
+        screen_text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    assert "Nom de naissance *" in screen_text and "Durand" in screen_text
+    assert "1 99 03 87 085 123 19" in screen_text
+    assert len(twin.frames) > 30
+    assert twin.stale_cuts == 0
+    for stock, span in twin.frames:
+        assert span == stock
+    assert twin.renders["span"] < twin.renders["stock"] * 0.8, twin.renders
