@@ -32,9 +32,21 @@ def steady_virtual_size() -> Reactive[Size]:
 
 
 class SteadyInput(Input):
-    """`Input` that repaints, rather than re-lays out the screen, when its text grows."""
+    """`Input` that repaints, rather than re-lays out the screen, when its text grows.
+
+    A compact one is not restyled when it gains or loses the focus: Textual runs the
+    input and its four component classes through the whole stylesheet (~1.3 ms, twice
+    per move between fields) for what, without a border, is a 5 % background tint. The
+    cursor (drawn only while focused) and the row's label in bold accent mark the field.
+    """
 
     virtual_size: Reactive[Size] = steady_virtual_size()
+
+    def watch_has_focus(self, has_focus: bool) -> None:
+        if self.compact:
+            self.refresh()
+        else:
+            super().watch_has_focus(has_focus)
 
 
 class SteadyHorizontal(Horizontal):

@@ -123,17 +123,23 @@ async def test_moving_between_fields_lays_nothing_out(layouts: list[Screen[Any]]
         assert layouts == []
 
 
+async def arrive_at_the_departement(pilot: Pilot[Any]) -> FilterSelect:
+    """The cursor on the empty department field: its list is open, nothing highlighted."""
+    form = pilot.app.query_one(TabForm)
+    select = form.row("departement_naissance").control_widget
+    assert isinstance(select, FilterSelect)
+    form.row("departement_naissance").focus_control()
+    await pilot.pause()
+    assert select.is_open and select.highlighted_hit is None
+    return select
+
+
 async def test_keying_a_list_field_lays_nothing_out(layouts: list[Screen[Any]]) -> None:
     """The department list opens when the field is reached (one layout, on the move);
     every character typed then only narrows it, down to "Aucun résultat" and back."""
     app = form_app("etat_civil")
     async with app.run_test(size=SIZE) as pilot:
-        form = app.query_one(TabForm)
-        select = form.row("departement_naissance").control_widget
-        assert isinstance(select, FilterSelect)
-        form.row("departement_naissance").focus_control()
-        await pilot.pause()
-        assert select.is_open and select.highlighted_hit is None
+        select = await arrive_at_the_departement(pilot)
         await laid_out(pilot, lambda: select.query_one(OptionList).size.height == 8)
         layouts.clear()
         await pilot.press(*"hau")
@@ -151,12 +157,8 @@ async def test_keying_a_list_field_lays_nothing_out(layouts: list[Screen[Any]]) 
 async def test_enter_on_a_list_opened_on_arrival_picks_nothing() -> None:
     app = form_app("etat_civil")
     async with app.run_test(size=SIZE) as pilot:
+        select = await arrive_at_the_departement(pilot)
         form = app.query_one(TabForm)
-        select = form.row("departement_naissance").control_widget
-        assert isinstance(select, FilterSelect)
-        form.row("departement_naissance").focus_control()
-        await pilot.pause()
-        assert select.is_open
         await pilot.press("enter")
         await pilot.pause()
         assert select.value is None and not select.is_open
