@@ -18,6 +18,7 @@ from cesp_tui.app_session import SessionMixin
 from cesp_tui.config import ClientConfig
 from cesp_tui.embedded import EmbeddedPlatform, EmbeddedStartError
 from cesp_tui.heap import CollectsWhenIdle
+from cesp_tui.key_order import OrderedKeys
 from cesp_tui.messages import (
     ConnectionChanged,
     DraftWriteFailed,
@@ -33,7 +34,7 @@ if TYPE_CHECKING:  # imported on first use: the first screen shows sooner
 HEALTH_PATH = "/api/v1/health"
 
 
-class CespApp(CollectsWhenIdle, SessionMixin, App[None]):
+class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
     """Holds the configuration, the platform connection state and the local store;
     sessions and the sync engine come from `SessionMixin` (``app_session.py``)."""
 

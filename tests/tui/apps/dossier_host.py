@@ -10,6 +10,7 @@ from textual.app import App
 from textual.widgets import Input, TextArea
 
 from cesp_tui.heap import CollectsWhenIdle
+from cesp_tui.key_order import OrderedKeys
 from cesp_tui.screens.dossier import DossierScreen, Workspace
 from cesp_tui.screens.home import HomeScreen
 from cesp_tui.store import DraftStore, DraftWriter
@@ -25,7 +26,7 @@ def freeze_cursors(app: App[Any]) -> None:
             widget.cursor_blink = False
 
 
-class DossierHostApp(CollectsWhenIdle, App[None]):
+class DossierHostApp(OrderedKeys, CollectsWhenIdle, App[None]):
     """Starts on "Mes demandes" (``open_id``: then opens that dossier on ``tab``)."""
 
     CSS = "Screen { layout: vertical; }"

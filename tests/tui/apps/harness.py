@@ -10,6 +10,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Input, TextArea
 
+from cesp_tui.key_order import OrderedKeys
 from cesp_tui.widgets.date_input import DateInput
 from cesp_tui.widgets.filter_select import FilterSelect
 from cesp_tui.widgets.iban_input import IbanInput
@@ -25,7 +26,7 @@ def freeze_cursors(app: App[object]) -> None:
             widget.cursor_blink = False
 
 
-class HarnessApp(App[None]):
+class HarnessApp(OrderedKeys, App[None]):
     """Composes what ``build`` returns, then an Input "after" (to see focus move on), and
     records the widgets' messages in ``messages``."""
 
