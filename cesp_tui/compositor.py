@@ -17,10 +17,12 @@ the stock compositor's, so an upgrade that changes them fails there.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, cast
 
 from textual._compositor import ChopsUpdate, Compositor
 from textual.geometry import Region
+from textual.strip import Strip
 
 if TYPE_CHECKING:
     from textual.widget import Widget
@@ -29,7 +31,7 @@ __all__ = ["SpanCompositor"]
 
 
 class SpanCompositor(Compositor):
-    """Renders, for a partial update, only the widgets that overlap a changed region."""
+    """Renders, for a partial update, only the widgets whose lines it will write."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -42,10 +44,13 @@ class SpanCompositor(Compositor):
 
     def render_partial_update(self) -> ChopsUpdate | None:
         regions = list(self._dirty_regions)
+        if not regions:
+            return None
+        self._dirty_regions.clear()
+        # The cuts (where each line splits between widgets) are cached on first use:
+        # they must come from every visible widget, never from the filtered few.
+        cuts = self.cuts
         if len(regions) > 1:
-            # The cuts (where each line splits between widgets) are cached on first use:
-            # they must come from every visible widget, never from the filtered few.
-            self.cuts  # noqa: B018
             overlaps = Region.overlaps
             self._only = {
                 widget: (region, clip)
@@ -53,6 +58,86 @@ class SpanCompositor(Compositor):
                 if any(overlaps(region.intersection(clip), dirty) for dirty in regions)
             }
         try:
-            return super().render_partial_update()
+            crop = Region.from_union(regions).intersection(self.size.region)
+            spans = list(self._regions_to_spans(regions))
+            chops = self._render_span_chops(crop, spans)
         finally:
             self._only = None
+        return ChopsUpdate(chops, spans, [cut_set[1:] for cut_set in cuts])
+
+    def _render_span_chops(
+        self, crop: Region, spans: list[tuple[int, int, int]]
+    ) -> Sequence[Mapping[int, Strip]]:
+        """`Compositor._render_chops` for a partial update, front to back as it goes, but
+        a widget is asked for its lines only if one of the chops (pieces of a line
+        between two cuts) it covers is still empty *and* written by the update (it
+        overlaps a span, as `ChopsUpdate` decides). What the others would have given is
+        either under a widget in front, or never written: a list open over the form
+        spares the rows under it, an input the containers around it."""
+        cuts = self.cuts
+        chops: list[dict[int, Strip | None]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
+        by_line: dict[int, list[tuple[int, int]]] = {}
+        for y, x1, x2 in spans:
+            by_line.setdefault(y, []).append((x1, x2))
+        intersection = Region.intersection
+        for widget, (region, clip) in self.visible_widgets.items():
+            if not crop.overlaps(clip):
+                continue
+            render_region = intersection(region, clip)
+            if not (render_region.width and render_region.height):
+                continue
+            first_cut, last_cut = render_region.column_span
+            lines = render_region.line_range
+            if not _wanted(chops, cuts, by_line, lines, first_cut, last_cut):
+                continue
+            strips = widget.render_lines(
+                Region(
+                    render_region.x - region.x,
+                    render_region.y - region.y,
+                    render_region.width,
+                    render_region.height,
+                )
+            )
+            render_x = render_region.x
+            for y, strip in zip(lines, strips, strict=False):
+                if y not in by_line:
+                    continue
+                chops_line = chops[y]
+                final_cuts = [cut for cut in cuts[y] if last_cut >= cut >= first_cut]
+                cut_strips = strip.divide([cut - render_x for cut in final_cuts[1:]])
+                for cut, piece in zip(final_cuts, cut_strips, strict=False):
+                    if chops_line.get(cut) is None:
+                        chops_line[cut] = piece
+        return cast("Sequence[Mapping[int, Strip]]", chops)
+
+
+def _wanted(
+    chops: list[dict[int, Strip | None]],
+    cuts: list[list[int]],
+    by_line: dict[int, list[tuple[int, int]]],
+    lines: range,
+    first_cut: int,
+    last_cut: int,
+) -> bool:
+    """Whether a widget spanning ``first_cut``..``last_cut`` on ``lines`` would fill a
+    chop still empty that a span of its line writes (`ChopsUpdate`: a chop from ``x``
+    to ``end`` is written unless ``x > x2 or end <= x1``)."""
+    for y in lines:
+        line_spans = by_line.get(y)
+        if line_spans is None:
+            continue
+        chops_line = chops[y]
+        line_cuts = cuts[y]
+        for index in range(len(line_cuts) - 1):
+            x = line_cuts[index]
+            if x < first_cut:
+                continue
+            end = line_cuts[index + 1]
+            if end > last_cut:
+                break
+            if chops_line.get(x) is not None:
+                continue
+            for x1, x2 in line_spans:
+                if not (x > x2 or end <= x1):
+                    return True
+    return False

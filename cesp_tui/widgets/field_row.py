@@ -26,7 +26,13 @@ from .date_input import DateInput
 from .filter_select import FilterSelect
 from .iban_input import IbanInput
 from .nir_input import NirInput
-from .steady import SteadyHorizontal, SteadyInput, SteadyStatic, steady_virtual_size
+from .steady import (
+    SteadyHorizontal,
+    SteadyInput,
+    SteadyRadioSet,
+    SteadyStatic,
+    steady_virtual_size,
+)
 
 __all__ = ["FIXED_LENGTH_TYPES", "MAX_RADIO_CHOICES", "FieldRow", "choice_for_letter"]
 
@@ -233,7 +239,7 @@ class FieldRow(Widget):
         elif kind is FieldType.BOOL:
             control = Checkbox(_yes_no(value is True), value is True, compact=True, classes=CONTROL)
         elif kind is FieldType.CHOICE and len(field.choices) <= MAX_RADIO_CHOICES:
-            control = RadioSet(
+            control = SteadyRadioSet(
                 *(RadioButton(c.label, value=(c.value == value)) for c in field.choices),
                 compact=True,
                 classes=CONTROL,

@@ -25,6 +25,8 @@ from textual.content import Content
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive, reactive
+from textual.scrollbar import ScrollBar
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
@@ -34,6 +36,7 @@ from cesp_core.demarches.model import Choice
 from cesp_core.filtering import CommuneIndex, DepartementIndex, PaysIndex
 from cesp_core.referentials import Commune
 from cesp_core.text import normalize
+from cesp_core.validators.iban import iban_info
 from cesp_tui.widgets.steady import SteadyInput, steady_virtual_size
 
 __all__ = [
@@ -79,13 +82,20 @@ def pays_index() -> PaysIndex:
 
 def warm_indexes() -> None:
     """Build the three indexes and the look-ups by INSEE code and postal code (about half
-    a second): call from a thread worker at start, so that no key pays for them."""
+    a second), and load schwifty's registries (IBAN formats: 127 patterns compiled on
+    first use, 40 ms on the second character of an IBAN; French banks, on the last):
+    call from a thread worker at start, so that no key pays for them."""
+    iban_info(_SAMPLE_IBAN)
     departement_index()
     pays_index()
     communes = commune_index()
     communes.search("", postal_code="75001", limit=1)
     referentials.communes_by_code("75056")
     referentials.communes_by_postal_code("75001")
+
+
+#: A valid French IBAN (La Banque Postale), only to load the registries.
+_SAMPLE_IBAN = "FR1420041010050500013M02606"
 
 
 def warm_departement(departement: str) -> None:
@@ -208,7 +218,26 @@ class _Choices:
 
 
 class _FilterInput(SteadyInput):
-    """The text part of a `FilterSelect`."""
+    """The text part of a `FilterSelect`.
+
+    Its `FilterSelect` narrows the list as the value changes, from the value's watcher
+    rather than from the `Input.Changed` message: the list then changes in the frame the
+    typed character appears in, not in a second frame once the message has come round
+    (ADR 0011)."""
+
+    def _watch_value(self, value: str) -> None:
+        super()._watch_value(value)
+        owner = self.parent
+        if isinstance(owner, FilterSelect):
+            owner._typed_now(value)
+
+
+class _SteadyScrollBar(ScrollBar):
+    """A scrollbar draws from the window sizes and position its widget gives it, not
+    from its own virtual size: a change of that (the list shown again) asks for no
+    layout."""
+
+    virtual_size: Reactive[Size] = steady_virtual_size()
 
 
 class _HitList(OptionList):
@@ -222,9 +251,37 @@ class _HitList(OptionList):
     """
 
     can_focus = False
-    virtual_size: Reactive[Size] = steady_virtual_size()
+    #: No layout, and no repaint either: `OptionList` sets it while rendering (the
+    #: first render after the list is shown measures its options), which would ask for
+    #: a second frame that renders the list again; a change of options repaints anyway.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=False, layout=False)
     #: The fixed number of lines (set by the `FilterSelect` at mount).
     lines = 0
+    #: The size the options on screen were rendered at.
+    _cut_for: Size | None = None
+
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        # `Widget.vertical_scrollbar`, with a `_SteadyScrollBar`.
+        if self._vertical_scrollbar is None:
+            bar = _SteadyScrollBar(
+                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical
+            )
+            bar.display = False
+            self._vertical_scrollbar = bar
+            self.app._start_widget(self, bar)
+        return self._vertical_scrollbar
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._cut_for = self.size
+        return super().render_lines(crop)
+
+    def _on_resize(self, event: events.Resize) -> None:
+        # A list just shown is sent a Resize, even at the size it was rendered at in the
+        # frame that showed it: `OptionList` would then throw away what it rendered and
+        # render it again, in a second frame of the move into the field.
+        if event.size == self._cut_for:
+            event.prevent_default()
 
     def refresh(
         self,
@@ -264,9 +321,6 @@ class FilterSelect(Widget):
             scrollbar-size-vertical: 1;
             text-wrap: nowrap;
             text-overflow: ellipsis;
-        }
-        &.-open > _HitList {
-            display: block;
         }
     }
     """
@@ -327,6 +381,8 @@ class FilterSelect(Widget):
             self._source = _Choices(choices)
         self._value: str | None = value or None
         self._hits: list[Hit] = []
+        #: The input is being given the label of a value set by the program.
+        self._showing_label = False
         self._input = _FilterInput(
             value=self._label_of(self._value),
             placeholder=placeholder or _PLACEHOLDERS[kind],
@@ -347,6 +403,7 @@ class FilterSelect(Widget):
         self._list.styles.height = self._list.styles.max_height = lines
         if not isinstance(self._source, _Choices) or len(self._source.choices) > lines:
             self._list.styles.overflow_y = "scroll"
+        self.watch(self.screen, "focused", self._focus_moved, init=False)
 
     @property
     def list_height(self) -> int:
@@ -367,7 +424,7 @@ class FilterSelect(Widget):
 
     @property
     def is_open(self) -> bool:
-        return self.has_class("-open")
+        return self._list.styles.display != "none"
 
     @property
     def highlighted_hit(self) -> Hit | None:
@@ -402,9 +459,13 @@ class FilterSelect(Widget):
 
     def _set_value(self, value: str | None, *, show_label: bool) -> None:
         if show_label:
-            with self.prevent(Input.Changed):
-                self._input.value = self._label_of(value)
-                self._input.cursor_position = len(self._input.value)
+            self._showing_label = True
+            try:
+                with self.prevent(Input.Changed):
+                    self._input.value = self._label_of(value)
+                    self._input.cursor_position = len(self._input.value)
+            finally:
+                self._showing_label = False
         if value != self._value:
             self._value = value
             self.post_message(self.Changed(self, value))
@@ -431,24 +492,44 @@ class FilterSelect(Widget):
             self._list.set_options([Option(_NO_HIT, disabled=True)])
 
     def _open(self) -> None:
-        self.add_class("-open")
+        # The list's own style, not a class on the whole widget: a class change runs the
+        # widget, its input and the list through the stylesheet (3-5 ms), for what is
+        # one property of one widget.
+        self._list.display = True
 
     def _close(self) -> None:
-        self.remove_class("-open")
+        self._list.display = False
+
+    def _focus_moved(self, old: Widget | None, new: Widget | None) -> None:
+        """Called by `Screen.set_focus` itself, so that the list opens or closes in the
+        frame the focus moves in, rather than one or two frames later once the focus
+        events have come round (ADR 0011). The focus and blur handlers below still run,
+        and then find the list as they want it."""
+        if new is self._input:
+            self._arrive()
+        elif old is self._input:
+            self._close()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._arrive()
+
+    def _arrive(self) -> None:
         # Nothing picked yet: the list opens on arrival, so that typing the first
-        # characters only narrows it (opening it is a layout: 30-50 ms, on the move into
-        # the field rather than on a key typed in it). Nothing is highlighted: Enter
-        # moves on without picking.
+        # characters only narrows it (opening it is a layout, on the move into the field
+        # rather than on a key typed in it). Nothing is highlighted: Enter moves on
+        # without picking.
         if self._value is None and not self.is_open:
             self._refresh_hits(self._input.value, highlight=bool(self._input.value.strip()))
             self._open()
 
     @on(_FilterInput.Changed)
     def _typed(self, event: Input.Changed) -> None:
-        event.stop()
-        text = event.value
+        event.stop()  # the list followed the text already (`_typed_now`)
+
+    def _typed_now(self, text: str) -> None:
+        """The text of the input changed (called by its value's watcher)."""
+        if self._showing_label or not self.is_mounted:
+            return  # the label of a value set by the program: nothing typed
         if self._value is not None and text != self._label_of(self._value):
             self._set_value(None, show_label=False)
         self._refresh_hits(text, highlight=bool(text.strip()))

@@ -18,12 +18,20 @@ containers keep Textual's behaviour: their scrollbars follow the virtual size.
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.containers import Horizontal
 from textual.geometry import Size
 from textual.reactive import Reactive
-from textual.widgets import Input, Static
+from textual.widgets import Input, RadioSet, Static
 
-__all__ = ["SteadyHorizontal", "SteadyInput", "SteadyStatic", "steady_virtual_size"]
+__all__ = [
+    "SteadyHorizontal",
+    "SteadyInput",
+    "SteadyRadioSet",
+    "SteadyStatic",
+    "steady_virtual_size",
+]
 
 
 def steady_virtual_size() -> Reactive[Size]:
@@ -42,6 +50,15 @@ class SteadyInput(Input):
 
     virtual_size: Reactive[Size] = steady_virtual_size()
 
+    def __init__(self, *args: Any, classes: str | None = None, **kwargs: Any) -> None:
+        # Without validators Textual's `Input.validate` (run on blur and on each change)
+        # marks the input "-valid": a class change, so a restyle of the input and its
+        # component classes (~1.5 ms) the first time a field is left. It is given the
+        # class it will have from the start.
+        if not kwargs.get("validators"):
+            classes = f"{classes} -valid" if classes else "-valid"
+        super().__init__(*args, classes=classes, **kwargs)
+
     def watch_has_focus(self, has_focus: bool) -> None:
         if self.compact:
             self.refresh()
@@ -59,3 +76,29 @@ class SteadyStatic(Static):
     """`Static` (not scrolling) whose new content asks for one layout, not two."""
 
     virtual_size: Reactive[Size] = steady_virtual_size()
+
+
+class SteadyRadioSet(RadioSet):
+    """`RadioSet` whose focus changes restyle one button, not the set and every button.
+
+    Textual runs the set and all its buttons, each with two component classes, through
+    the stylesheet when the set gains or loses the focus (~4.5 ms for three buttons, on
+    each move into or out of the field), and repaints them in a second frame. Only the
+    button under the cursor has a rule that looks at the focus
+    (``RadioSet:focus > RadioButton.-selected``: the cursor's colours); the set's own
+    focus tint is left out when compact, as for compact inputs (`SteadyInput`).
+    """
+
+    DEFAULT_CSS = """
+    SteadyRadioSet.-textual-compact:focus {
+        background-tint: $foreground 0%;
+    }
+    """
+
+    def watch_has_focus(self, has_focus: bool) -> None:
+        if not self.compact:
+            super().watch_has_focus(has_focus)
+            return
+        selected = self._selected
+        if selected is not None and 0 <= selected < len(self._nodes):
+            self.app.stylesheet.update_nodes([self._nodes[selected]], animate=True)
