@@ -15,9 +15,12 @@ from typing import Any
 import pytest
 from textual._compositor import ChopsUpdate, Compositor
 from textual.widget import Widget
+from textual.widgets import OptionList
 
 from cesp_tui.compositor import SpanCompositor
 from cesp_tui.store import DraftStore
+from cesp_tui.widgets.filter_select import FilterSelect
+from cesp_tui.widgets.tab_form import TabForm
 from tests.support.dossiers import CESP_NIR
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors
 
@@ -98,3 +101,44 @@ async def test_span_compositor_writes_what_the_stock_one_writes(
     for stock, span in twin.frames:
         assert span == stock
     assert twin.renders["span"] < twin.renders["stock"] * 0.8, twin.renders
+
+
+async def test_an_open_list_spares_the_fields_under_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Narrowing the department list repaints the list: the commune and NIR fields under
+    it are covered where it changed, so they are not asked for their lines."""
+    asked: list[Widget] = []
+    render_lines = Widget.render_lines
+
+    def counted(widget: Widget, crop: Any) -> Any:
+        asked.append(widget)
+        return render_lines(widget, crop)
+
+    monkeypatch.setattr(Widget, "render_lines", counted)
+    store = DraftStore(tmp_path / "drafts.db")
+    dossier_id = store.create_local(SERVER_KEY, USERNAME, "cesp", 1).id
+    store.close()
+    app = DossierHostApp(
+        tmp_path, open_id=dossier_id, tab="etat_civil", field="departement_naissance"
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        freeze_cursors(app)
+        form = app.dossier_screen.query_one(TabForm)
+        select = form.row("departement_naissance").control_widget
+        assert isinstance(select, FilterSelect) and select.is_open
+        under = [form.row(key).control_widget for key in ("commune_naissance", "nir")]
+        hit_list = select.query_one(OptionList)
+        list_box = hit_list.region
+        for control in under:  # really under the list
+            assert list_box.contains_region(control.region.intersection(list_box))
+            assert control.region.overlaps(list_box)
+        await pilot.pause(0.2)
+        asked.clear()
+        for key in "haute":
+            await pilot.press(key)
+            await pilot.pause()
+        assert "87" in [hit.value for hit in select.hits]
+    assert hit_list in asked
+    assert not [w for w in asked if any(w is c or c in w.ancestors for c in under)]

@@ -1,0 +1,138 @@
+"""What a key asks of Textual beyond a repaint, counted (never timed): restyles, layouts,
+renders and frames that `bench/bench_tui_keying.py` showed on the keys of a dossier
+(ADR 0011, "Update (session 11)").
+
+- A character typed in a list field narrows the list at once, from the input's value
+  watcher: the character and the new hits are painted in one frame, not two.
+- A radio set gaining or losing the focus restyles the button under its cursor only.
+- A list shown again is laid out once (its scrollbar asks for no second layout), and its
+  options are rendered once (the Resize that follows showing it keeps them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pytest
+from textual.css.stylesheet import Stylesheet
+from textual.dom import DOMNode
+from textual.screen import Screen
+from textual.widgets import OptionList, RadioButton
+
+from cesp_tui.widgets.filter_select import FilterSelect
+from cesp_tui.widgets.steady import SteadyRadioSet
+from cesp_tui.widgets.tab_form import TabForm
+from tests.tui.test_no_relayout import arrive_at_the_departement, laid_out
+from tests.tui.test_tab_form import SIZE, form_app
+
+
+async def test_the_list_follows_the_text_without_waiting_for_a_message() -> None:
+    app = form_app("etat_civil")
+    async with app.run_test(size=SIZE) as pilot:
+        select = await arrive_at_the_departement(pilot)
+        # No await between the change and the look: nothing else has run.
+        select.input.insert_text_at_cursor("haute-v")
+        assert [hit.value for hit in select.hits] == ["87"]
+        assert select.highlighted_hit is not None and select.is_open
+        select.input.value = "xyz"
+        assert select.hits == [] and select.is_open
+        await pilot.pause()
+        assert select.value is None
+
+
+async def test_a_value_set_by_the_program_is_not_taken_for_typing() -> None:
+    app = form_app("etat_civil")
+    async with app.run_test(size=SIZE) as pilot:
+        select = await arrive_at_the_departement(pilot)
+        select.value = "87"
+        assert select.value == "87" and select.input.value == "87 - Haute-Vienne"
+        await pilot.pause()
+        assert select.value == "87"
+
+
+@pytest.fixture
+def restyled(monkeypatch: pytest.MonkeyPatch) -> list[DOMNode]:
+    nodes: list[DOMNode] = []
+    original = Stylesheet.update_nodes
+
+    def counted(self: Stylesheet, nodes_: Iterable[DOMNode], animate: bool = False) -> None:
+        batch = list(nodes_)
+        nodes.extend(batch)
+        original(self, batch, animate)
+
+    monkeypatch.setattr(Stylesheet, "update_nodes", counted)
+    return nodes
+
+
+async def test_a_radio_set_restyles_the_button_under_its_cursor_only(
+    restyled: list[DOMNode],
+) -> None:
+    app = form_app("etat_civil")
+    async with app.run_test(size=SIZE) as pilot:
+        form = app.query_one(TabForm)
+        radio = form.row("civilite").control_widget
+        assert isinstance(radio, SteadyRadioSet)
+        form.row("nom_naissance").focus_control()
+        await pilot.pause()
+        restyled.clear()
+        await pilot.press("shift+tab")  # into "Civilité"
+        await pilot.pause()
+        assert radio.has_focus
+        into = [node for node in restyled if node is radio or node.parent is radio]
+        restyled.clear()
+        await pilot.press("tab")  # out of it
+        await pilot.pause()
+        out_of = [node for node in restyled if node is radio or node.parent is radio]
+    assert len(into) == 1 and isinstance(into[0], RadioButton), into
+    assert len(out_of) == 1 and out_of[0] is into[0], out_of
+
+
+@pytest.fixture
+def layouts(monkeypatch: pytest.MonkeyPatch) -> list[Screen[Any]]:
+    runs: list[Screen[Any]] = []
+    original = Screen._refresh_layout
+
+    def counted(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
+        runs.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    return runs
+
+
+async def test_a_list_shown_again_is_laid_out_once_and_keeps_what_it_rendered(
+    layouts: list[Screen[Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the options are rendered for the frame that shows the list, nothing throws
+    them away (the stock `OptionList` did, on the Resize that follows a show)."""
+    events: list[str] = []
+    render_lines, clear_caches = OptionList.render_lines, OptionList._clear_caches
+
+    def rendered(self: OptionList, crop: Any) -> Any:
+        events.append("render")
+        return render_lines(self, crop)
+
+    def cleared(self: OptionList) -> None:
+        events.append("clear")
+        clear_caches(self)
+
+    monkeypatch.setattr(OptionList, "render_lines", rendered)
+    monkeypatch.setattr(OptionList, "_clear_caches", cleared)
+    app = form_app("etat_civil")
+    async with app.run_test(size=SIZE) as pilot:
+        select = await arrive_at_the_departement(pilot)
+        hit_list = select.query_one(OptionList)
+        await laid_out(pilot, lambda: hit_list.size.height == 8)
+        await pilot.press("shift+tab")
+        await laid_out(pilot, lambda: not select.is_open and not layouts[-1]._layout_required)
+        assert not select.is_open
+        layouts.clear()
+        events.clear()
+        await pilot.press("tab")  # back into the department: the list shows again
+        await laid_out(pilot, lambda: bool(layouts))
+        await pilot.pause(0.1)
+        assert select.is_open and isinstance(select, FilterSelect)
+        assert len(layouts) == 1
+        assert "render" in events
+        assert "clear" not in events[events.index("render") :], events
