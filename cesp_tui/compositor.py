@@ -20,12 +20,21 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, cast
 
-from textual._compositor import ChopsUpdate, Compositor
-from textual.geometry import Region
+from textual._compositor import ChopsUpdate, Compositor, MapGeometry, ReflowResult
+from textual.geometry import Region, Size
 from textual.strip import Strip
 
 if TYPE_CHECKING:
     from textual.widget import Widget
+
+#: An overlay owner's geometry and the overlay's scrollbars (shown or not), and the map
+#: entries of what is inside the owner (its own widgets, the overlay and the overlay's
+#: scrollbars), with the overlay shown or hidden.
+_Snapshot = tuple[tuple[MapGeometry, bool, bool], dict["Widget", MapGeometry]]
+
+
+def _key(geometry: MapGeometry, overlay: Widget) -> tuple[MapGeometry, bool, bool]:
+    return geometry, overlay.show_vertical_scrollbar, overlay.show_horizontal_scrollbar
 
 __all__ = ["SpanCompositor"]
 
@@ -36,6 +45,99 @@ class SpanCompositor(Compositor):
     def __init__(self) -> None:
         super().__init__()
         self._only: dict[Widget, tuple[Region, Region]] | None = None
+        #: Per overlay owner, what a full layout gave inside it with the overlay shown
+        #: (True) and hidden (False).
+        self._overlay_snapshots: dict[Widget, dict[bool, _Snapshot]] = {}
+        #: How many layouts were answered from the snapshots (for tests).
+        self.overlay_reflows = 0
+
+    # --- layout: an overlay shown or hidden ----------------------------------------------
+
+    def reflow(self, parent: Widget, size: Size) -> ReflowResult:
+        result = self._reflow_overlays(parent, size)
+        if result is not None:
+            self.overlay_reflows += 1
+            return result
+        result = super().reflow(parent, size)
+        # `update_widgets` flags the map as stale when a widget it was given is not in
+        # it (one just shown); the layout that follows has just built it anew, but the
+        # flag stays, and the next look at the map arranged the whole screen again.
+        self._full_map_invalidated = False
+        self._snapshot_overlays()
+        return result
+
+    def _snapshot_overlays(self) -> None:
+        """After a full layout: note, for each widget of the map that owns an overlay
+        (``overlay_widget``: the list of a `FilterSelect`), the entries inside it."""
+        full_map = self._full_map
+        snapshots: dict[Widget, dict[bool, _Snapshot]] = {}
+        for owner, geometry in full_map.items():
+            overlay = getattr(owner, "overlay_widget", None)
+            if overlay is None:
+                continue
+            inside = {w: g for w, g in full_map.items() if w is not owner and _within(w, owner)}
+            states = dict(self._overlay_snapshots.get(owner, {}))
+            states[bool(overlay.display)] = (_key(geometry, overlay), inside)
+            snapshots[owner] = states
+        self._overlay_snapshots = snapshots
+
+    def _reflow_overlays(self, parent: Widget, size: Size) -> ReflowResult | None:
+        """The new map without arranging the screen, when the only layouts asked for
+        come from overlays shown or hidden (a list opened or closed on a focus move: a
+        full layout of a dossier tab is 5-10 ms of the move, ADR 0011), each owner still
+        where it was when a full layout saw its overlay in the state it is in now. An
+        overlay takes no room (``overlay: screen``): nothing outside its owner moves.
+        `tests/tui/test_compositor.py` compares every map so made with a full layout's."""
+        asked: dict[Widget, set[Widget]] | None = getattr(parent, "_layout_widgets", None)
+        if not asked or size != self.size:
+            return None
+        origins = set().union(*asked.values()) - asked.keys()
+        if not origins:
+            return None
+        if self._full_map_invalidated:
+            # Stale only because of widgets to repaint that are not on screen yet: it
+            # must be the overlays being shown, or what is inside them.
+            dirty: set[Widget] = getattr(parent, "_dirty_widgets", set())
+            unknown = dirty - self._full_map.keys()
+            if any(not any(w is o or _within(w, o) for o in origins) for w in unknown):
+                return None
+        old_map = self._full_map
+        new_map = dict(old_map)
+        shown: set[Widget] = set()
+        hidden: set[Widget] = set()
+        for overlay in origins:
+            owner = overlay.parent
+            states = self._overlay_snapshots.get(owner) if owner is not None else None
+            if states is None or getattr(owner, "overlay_widget", None) is not overlay:
+                return None
+            now = bool(overlay.display)
+            snapshot = states.get(now)
+            geometry = old_map.get(owner)
+            if snapshot is None or geometry is None or _key(geometry, overlay) != snapshot[0]:
+                return None
+            for widget in [w for w in new_map if w is not owner and _within(w, owner)]:
+                del new_map[widget]
+            new_map.update(snapshot[1])
+            (shown if now else hidden).add(overlay)
+        changes = new_map.items() ^ old_map.items()
+        self._cuts = None
+        self._layers = None
+        self._layers_visible = None
+        self._visible_widgets = None
+        self._visible_map = None
+        self._full_map = new_map
+        self._full_map_invalidated = False
+        self.widgets = (self.widgets - hidden) | shown
+        screen_region = size.region
+        if screen_region not in self._dirty_regions:
+            self._dirty_regions.update(
+                region
+                for region in (g.clip.intersection(g.region) for _, g in changes)
+                if region
+            )
+        return ReflowResult(hidden=hidden, shown=shown, resized=set())
+
+    # --- painting ---------------------------------------------------------------------------
 
     @property
     def visible_widgets(self) -> dict[Widget, tuple[Region, Region]]:
@@ -140,4 +242,14 @@ def _wanted(
             for x1, x2 in line_spans:
                 if not (x > x2 or end <= x1):
                     return True
+    return False
+
+
+def _within(widget: Widget, owner: Widget) -> bool:
+    """Whether ``widget`` is inside ``owner`` (a scrollbar counts as its widget's)."""
+    node = widget.parent
+    while node is not None:
+        if node is owner:
+            return True
+        node = node.parent
     return False

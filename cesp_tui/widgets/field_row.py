@@ -210,6 +210,8 @@ class FieldRow(Widget):
         self.field = field
         self._value: Value = value if value is not None else field.default
         self._control = self._build_control()
+        #: The widget of the control that takes the focus (found on first need).
+        self._focus_target: Widget | None = None
         self._problem: str | None = None
         self._focused = False
 
@@ -423,6 +425,20 @@ class FieldRow(Widget):
 
     def focus_control(self, scroll_visible: bool = True) -> None:
         self._control.focus(scroll_visible)
+
+    @property
+    def takes_focus(self) -> bool:
+        """Whether the cursor can go to this row now: shown, and its control (or the one
+        widget inside it that takes the focus: the text of a list, a date, a NIR, an
+        IBAN) enabled."""
+        if not self.display:
+            return False
+        target = self._focus_target
+        if target is None:
+            target = self._focus_target = next(
+                (w for w in self._control.walk_children(with_self=True) if w.can_focus), None
+            )
+        return target is not None and target.focusable
 
     @property
     def is_single_line(self) -> bool:

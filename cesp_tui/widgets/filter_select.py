@@ -21,12 +21,15 @@ from textual import events, on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.content import Content
-from textual.geometry import Region, Size
+from textual.geometry import Region, Size, Spacing
 from textual.message import Message
 from textual.reactive import Reactive, reactive
 from textual.scrollbar import ScrollBar
 from textual.strip import Strip
+from textual.style import Style
+from textual.visual import Padding
 from textual.widget import Widget
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
@@ -276,6 +279,39 @@ class _HitList(OptionList):
         self._cut_for = self.size
         return super().render_lines(crop)
 
+    # The options are rendered once per text and style, not once per search: narrowing
+    # the list keeps most hits, and rendering one (its visual cut into strips) is most of
+    # the cost of a key typed in a list field (ADR 0011). `FilterSelect` gives the same
+    # `Option` for the same hit (its visual is kept on it); the strips are kept here,
+    # without the option's index, which is put on each time (a click picks by it).
+
+    _rendered: LRUCache[tuple[Option, Style, Spacing, int], list[Strip]] | None = None
+
+    def _clear_caches(self) -> None:
+        # New options: only the line map is stale (the rendered options are keyed by
+        # option, style and width).
+        self._line_cache.clear()
+        self.refresh()
+
+    def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
+        padding = self.get_component_styles("option-list--option").padding
+        width = self.scrollable_content_region.width - self._get_left_gutter_width()
+        if self._rendered is None:
+            self._rendered = LRUCache(maxsize=512)
+        key = (option, style, padding, width)
+        strips = self._rendered.get(key)
+        if strips is None:
+            visual = self._get_visual(option)
+            if padding:
+                visual = Padding(visual, padding)
+            strips = [
+                strip.extend_cell_length(width, style.rich_style)
+                for strip in visual.to_strips(self, visual, width, None, style)
+            ]
+            self._rendered[key] = strips
+        meta = {"option": self._option_to_index[option]}
+        return [strip.apply_meta(meta) for strip in strips]
+
     def _on_resize(self, event: events.Resize) -> None:
         # A list just shown is sent a Resize, even at the size it was rendered at in the
         # frame that showed it: `OptionList` would then throw away what it rendered and
@@ -383,6 +419,7 @@ class FilterSelect(Widget):
         self._hits: list[Hit] = []
         #: The input is being given the label of a value set by the program.
         self._showing_label = False
+        self._options: dict[Hit, Option] = {}
         self._input = _FilterInput(
             value=self._label_of(self._value),
             placeholder=placeholder or _PLACEHOLDERS[kind],
@@ -416,6 +453,12 @@ class FilterSelect(Widget):
     @property
     def input(self) -> Input:
         return self._input
+
+    @property
+    def overlay_widget(self) -> Widget:
+        """The list, shown over the fields below: `cesp_tui.compositor.SpanCompositor`
+        shows and hides it without laying the screen out again."""
+        return self._list
 
     @property
     def hits(self) -> list[Hit]:
@@ -485,11 +528,21 @@ class FilterSelect(Widget):
         ``highlight`` is false (the list shown on arrival: Enter then only moves on)."""
         self._hits = self.search(query)
         if self._hits:
-            self._list.set_options([Option(hit.prompt(), id=None) for hit in self._hits])
+            self._list.set_options([self._option_of(hit) for hit in self._hits])
             if highlight:
                 self._list.highlighted = 0
         else:
             self._list.set_options([Option(_NO_HIT, disabled=True)])
+
+    def _option_of(self, hit: Hit) -> Option:
+        """The list's option for ``hit``, the same one each time it is listed (see
+        `_HitList`); the few hundred last ones are kept."""
+        option = self._options.get(hit)
+        if option is None:
+            if len(self._options) >= _OPTIONS_KEPT:
+                self._options.clear()
+            option = self._options[hit] = Option(hit.prompt(), id=None)
+        return option
 
     def _open(self) -> None:
         # The list's own style, not a class on the whole widget: a class change runs the
@@ -625,6 +678,9 @@ class FilterSelect(Widget):
             raise SkipAction()
         self._close()
 
+
+#: How many options a `FilterSelect` keeps for the hits it listed (`_option_of`).
+_OPTIONS_KEPT = 400
 
 #: The one line of an open list that matches nothing.
 _NO_HIT = Content.styled("Aucun résultat", "italic")

@@ -142,3 +142,43 @@ async def test_an_open_list_spares_the_fields_under_it(
         assert "87" in [hit.value for hit in select.hits]
     assert hit_list in asked
     assert not [w for w in asked if any(w is c or c in w.ancestors for c in under)]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+async def test_a_list_shown_or_hidden_without_a_layout_gets_the_layout_s_map(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    """Each time `SpanCompositor` answers a layout from its snapshots (a list opened or
+    closed on a focus move), a full arrangement of the screen gives the same map and the
+    same widgets."""
+    checked: list[bool] = []
+    fast = SpanCompositor._reflow_overlays
+
+    def compared(compositor: SpanCompositor, parent: Widget, size_: Any) -> Any:
+        result = fast(compositor, parent, size_)
+        if result is not None:
+            full_map, widgets = Compositor._arrange_root(
+                compositor, parent, size_, visible_only=False
+            )
+            checked.append(full_map == compositor._full_map and widgets == compositor.widgets)
+        return result
+
+    monkeypatch.setattr(SpanCompositor, "_reflow_overlays", compared)
+    store = DraftStore(tmp_path / "drafts.db")
+    dossier_id = store.create_local(SERVER_KEY, USERNAME, "cesp", 1).id
+    store.close()
+    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="etat_civil", field="date_naissance")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        freeze_cursors(app)
+        # In and out of the department and commune lists, a department picked (the
+        # commune list follows it), then the lists of "Études" (one under the other).
+        keys = ["tab", "tab", "shift+tab", "tab", "tab", "shift+tab", "shift+tab", "tab"]
+        keys += [*"87", "enter", "shift+tab", "tab", "tab", "shift+tab", "tab"]
+        keys += ["f4", "enter", "tab", "tab", "shift+tab", "tab", "tab", "shift+tab"]
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        assert app.dossier_screen.current_tab == "etudes"
+    assert len(checked) >= 6, checked
+    assert all(checked), checked
