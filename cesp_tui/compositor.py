@@ -36,6 +36,7 @@ _Snapshot = tuple[tuple[MapGeometry, bool, bool], dict["Widget", MapGeometry]]
 def _key(geometry: MapGeometry, overlay: Widget) -> tuple[MapGeometry, bool, bool]:
     return geometry, overlay.show_vertical_scrollbar, overlay.show_horizontal_scrollbar
 
+
 __all__ = ["SpanCompositor"]
 
 
@@ -131,9 +132,7 @@ class SpanCompositor(Compositor):
         screen_region = size.region
         if screen_region not in self._dirty_regions:
             self._dirty_regions.update(
-                region
-                for region in (g.clip.intersection(g.region) for _, g in changes)
-                if region
+                region for region in (g.clip.intersection(g.region) for _, g in changes) if region
             )
         return ReflowResult(hidden=hidden, shown=shown, resized=set())
 
