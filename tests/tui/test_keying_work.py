@@ -20,9 +20,11 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widgets import OptionList, RadioButton
 
+from cesp_core.demarches import CESP
 from cesp_tui.widgets.filter_select import FilterSelect
 from cesp_tui.widgets.steady import SteadyRadioSet
 from cesp_tui.widgets.tab_form import TabForm
+from tests.tui.apps.harness import HarnessApp
 from tests.tui.test_no_relayout import arrive_at_the_departement, laid_out
 from tests.tui.test_tab_form import SIZE, form_app
 
@@ -136,3 +138,38 @@ async def test_a_list_shown_again_is_laid_out_once_and_keeps_what_it_rendered(
         assert len(layouts) == 1
         assert "render" in events
         assert "clear" not in events[events.index("render") :], events
+
+
+async def test_tab_moves_between_fields_without_the_screen_s_focus_chain(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Tab and Shift+Tab go from row to row in the form's order (hidden rows passed
+    over) without Textual's walk of the screen; past the last field, the screen's own
+    chain takes over (the harness's input after the form)."""
+    walks: list[Screen[Any]] = []
+    original = Screen.focus_chain
+
+    def counted(self: Screen[Any]) -> list[Any]:
+        walks.append(self)
+        return original.fget(self)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(Screen, "focus_chain", property(counted))
+    app = HarnessApp(lambda: [TabForm(CESP, "etat_civil", {}, id="form")], after=True)
+    async with app.run_test(size=SIZE) as pilot:
+        form = app.query_one(TabForm)
+        form.row("date_naissance").focus_control()
+        await pilot.pause()
+        walks.clear()
+        await pilot.press("tab")
+        assert form.row("ne_a_l_etranger").control_widget.has_focus
+        await pilot.press("tab")
+        assert form.row("departement_naissance").has_focus_within
+        await pilot.press("tab", "tab")  # "Pays de naissance" is hidden: passed over
+        assert form.row("nationalite_francaise").control_widget.has_focus
+        await pilot.press("shift+tab")
+        assert form.row("commune_naissance").has_focus_within
+        assert walks == []
+        form.row("nir").focus_control()
+        await pilot.pause()
+        await pilot.press("tab")
+        assert app.focused is app.query_one("#after")
