@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import keyring
 import keyring.core
 import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
+from textual.screen import Screen
 
 from cesp_tui.store import DraftStore
 from tests.support.server import ServerHandle, start_server, test_settings
@@ -77,3 +79,17 @@ def drafts(tmp_path: Path) -> Iterator[DraftStore]:
     store = DraftStore(tmp_path / "client" / "drafts.db")
     yield store
     store.close()
+
+
+@pytest.fixture
+def layouts(monkeypatch: pytest.MonkeyPatch) -> list[Screen[Any]]:
+    """The screens laid out (`Screen._refresh_layout` runs) while the test goes on."""
+    runs: list[Screen[Any]] = []
+    original = Screen._refresh_layout
+
+    def counted(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
+        runs.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    return runs

@@ -90,19 +90,6 @@ async def test_a_radio_set_restyles_the_button_under_its_cursor_only(
     assert len(out_of) == 1 and out_of[0] is into[0], out_of
 
 
-@pytest.fixture
-def layouts(monkeypatch: pytest.MonkeyPatch) -> list[Screen[Any]]:
-    runs: list[Screen[Any]] = []
-    original = Screen._refresh_layout
-
-    def counted(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
-        runs.append(self)
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Screen, "_refresh_layout", counted)
-    return runs
-
-
 async def test_a_list_shown_again_is_laid_out_once_and_keeps_what_it_rendered(
     layouts: list[Screen[Any]], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import OptionList
@@ -31,19 +30,6 @@ async def laid_out(pilot: Pilot[Any], done: Callable[[], bool]) -> None:
             break
         await pilot.pause(0.02)
     await pilot.pause()
-
-
-@pytest.fixture
-def layouts(monkeypatch: pytest.MonkeyPatch) -> list[Screen[Any]]:
-    runs: list[Screen[Any]] = []
-    original = Screen._refresh_layout
-
-    def counted(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
-        runs.append(self)
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Screen, "_refresh_layout", counted)
-    return runs
 
 
 async def test_typing_in_a_text_field_lays_nothing_out(layouts: list[Screen[Any]]) -> None:
