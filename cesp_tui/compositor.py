@@ -103,6 +103,16 @@ class SpanCompositor(Compositor):
             if any(not any(w is o or _within(w, o) for o in origins) for w in unknown):
                 return None
         old_map = self._full_map
+        for owner in self._overlay_snapshots:
+            overlay = getattr(owner, "overlay_widget", None)
+            # Another list shown or hidden whose layout is not asked yet: a full layout
+            # sees it now.
+            if (
+                overlay is not None
+                and overlay not in origins
+                and bool(overlay.display) != (overlay in old_map)
+            ):
+                return None
         new_map = dict(old_map)
         shown: set[Widget] = set()
         hidden: set[Widget] = set()

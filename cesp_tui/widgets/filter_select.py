@@ -254,14 +254,12 @@ class _HitList(OptionList):
     """
 
     can_focus = False
-    #: No layout, and no repaint either: `OptionList` sets it while rendering (the
-    #: first render after the list is shown measures its options), which would ask for
-    #: a second frame that renders the list again; a change of options repaints anyway.
-    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=False, layout=False)
+    #: No layout. Still a repaint: `OptionList` sets it while rendering (the first render
+    #: after the list is shown measures its options), and the scrollbar's thumb, sized
+    #: then, is only painted by that second frame.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=True, layout=False)
     #: The fixed number of lines (set by the `FilterSelect` at mount).
     lines = 0
-    #: The size the options on screen were rendered at.
-    _cut_for: Size | None = None
 
     @property
     def vertical_scrollbar(self) -> ScrollBar:
@@ -274,10 +272,6 @@ class _HitList(OptionList):
             self._vertical_scrollbar = bar
             self.app._start_widget(self, bar)
         return self._vertical_scrollbar
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._cut_for = self.size
-        return super().render_lines(crop)
 
     # The options are rendered once per text and style, not once per search: narrowing
     # the list keeps most hits, and rendering one (its visual cut into strips) is most of
@@ -311,13 +305,6 @@ class _HitList(OptionList):
             self._rendered[key] = strips
         meta = {"option": self._option_to_index[option]}
         return [strip.apply_meta(meta) for strip in strips]
-
-    def _on_resize(self, event: events.Resize) -> None:
-        # A list just shown is sent a Resize, even at the size it was rendered at in the
-        # frame that showed it: `OptionList` would then throw away what it rendered and
-        # render it again, in a second frame of the move into the field.
-        if event.size == self._cut_for:
-            event.prevent_default()
 
     def refresh(
         self,
@@ -554,13 +541,12 @@ class FilterSelect(Widget):
         self._list.display = False
 
     def _focus_moved(self, old: Widget | None, new: Widget | None) -> None:
-        """Called by `Screen.set_focus` itself, so that the list opens or closes in the
-        frame the focus moves in, rather than one or two frames later once the focus
-        events have come round (ADR 0011). The focus and blur handlers below still run,
-        and then find the list as they want it."""
-        if new is self._input:
-            self._arrive()
-        elif old is self._input:
+        """Called by `Screen.set_focus` itself, so that the list closes in the frame the
+        focus leaves in, rather than one or two frames later once the blur events have
+        come round (ADR 0011); `_left` still runs, and finds it closed. (Opening it from
+        here, inside `set_focus`, left its scrollbar without a thumb: it opens on the
+        focus event.)"""
+        if old is self._input and new is not self._input:
             self._close()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
