@@ -71,14 +71,22 @@ class SpanCompositor(Compositor):
         """After a full layout: note, for each widget of the map that owns an overlay
         (``overlay_widget``: the list of a `FilterSelect`), the entries inside it."""
         full_map = self._full_map
+        owners = [w for w in full_map if getattr(w, "overlay_widget", None) is not None]
+        inside: dict[Widget, dict[Widget, MapGeometry]] = {owner: {} for owner in owners}
+        if owners:
+            # One walk up from each widget to the owner it is in, if any.
+            for widget, geometry in full_map.items():
+                node = widget.parent
+                while node is not None:
+                    if node in inside:
+                        inside[node][widget] = geometry
+                        break
+                    node = node.parent
         snapshots: dict[Widget, dict[bool, _Snapshot]] = {}
-        for owner, geometry in full_map.items():
-            overlay = getattr(owner, "overlay_widget", None)
-            if overlay is None:
-                continue
-            inside = {w: g for w, g in full_map.items() if w is not owner and _within(w, owner)}
+        for owner in owners:
+            overlay = owner.overlay_widget  # type: ignore[attr-defined]
             states = dict(self._overlay_snapshots.get(owner, {}))
-            states[bool(overlay.display)] = (_key(geometry, overlay), inside)
+            states[bool(overlay.display)] = (_key(full_map[owner], overlay), inside[owner])
             snapshots[owner] = states
         self._overlay_snapshots = snapshots
 

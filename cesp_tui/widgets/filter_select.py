@@ -279,7 +279,10 @@ class _HitList(OptionList):
     # `Option` for the same hit (its visual is kept on it); the strips are kept here,
     # without the option's index, which is put on each time (a click picks by it).
 
-    _rendered: LRUCache[tuple[Option, Style, Spacing, int], list[Strip]] | None = None
+    def __init__(self) -> None:
+        super().__init__()
+        self._rendered: LRUCache[tuple[Option, Style, Spacing, int], list[Strip]]
+        self._rendered = LRUCache(maxsize=512)
 
     def _clear_caches(self) -> None:
         # New options: only the line map is stale (the rendered options are keyed by
@@ -290,8 +293,6 @@ class _HitList(OptionList):
     def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
         padding = self.get_component_styles("option-list--option").padding
         width = self.scrollable_content_region.width - self._get_left_gutter_width()
-        if self._rendered is None:
-            self._rendered = LRUCache(maxsize=512)
         key = (option, style, padding, width)
         strips = self._rendered.get(key)
         if strips is None:

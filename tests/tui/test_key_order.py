@@ -49,12 +49,18 @@ EXPECTED = {
 }
 
 
+async def at_nom_naissance(pilot: Pilot[Any]) -> TabForm:
+    """The cursor in "Nom de naissance", the first field the burst types into."""
+    form = pilot.app.query_one(TabForm)
+    form.row("nom_naissance").focus_control()
+    await pilot.pause()
+    return form
+
+
 async def test_a_burst_of_keys_lands_field_by_field() -> None:
     app = form_app("etat_civil")
     async with app.run_test(size=SIZE) as pilot:
-        form = app.query_one(TabForm)
-        form.row("nom_naissance").focus_control()
-        await pilot.pause()
+        form = await at_nom_naissance(pilot)
         await send_at_once(app, pilot, BURST)
         assert filled(form) == EXPECTED
 
@@ -63,9 +69,7 @@ async def test_the_same_keys_one_by_one_give_the_same_fields() -> None:
     """The reference: what the burst must give is what slow typing gives."""
     app = form_app("etat_civil")
     async with app.run_test(size=SIZE) as pilot:
-        form = app.query_one(TabForm)
-        form.row("nom_naissance").focus_control()
-        await pilot.pause()
+        form = await at_nom_naissance(pilot)
         for key in BURST:
             await pilot.press(key)
         await pilot.pause()
