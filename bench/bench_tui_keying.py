@@ -57,6 +57,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from textual.message import Message  # noqa: E402
 from textual.message_pump import MessagePump  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
+from textual.timer import Timer  # noqa: E402
 
 from cesp_tui.screens.dossier import STATES_DELAY, DossierScreen  # noqa: E402
 from cesp_tui.store import DraftStore  # noqa: E402
@@ -240,6 +241,21 @@ class Activity:
                     cls.last_thread = time.thread_time()
 
         MessagePump._dispatch_message = dispatch  # type: ignore[method-assign]
+
+        # The screen's frames (layout and paint) run from its update timer's callback,
+        # not as a dispatched message: a frame that no message follows ended outside the
+        # window. Every timer's tick counts (the cursors' blink is frozen).
+        tick = Timer._tick
+
+        async def timed_tick(self: Timer, *, next_timer: float, count: int) -> None:
+            try:
+                await tick(self, next_timer=next_timer, count=count)
+            finally:
+                if not cls.frozen:
+                    cls.last_ns = time.perf_counter_ns()
+                    cls.last_thread = time.thread_time()
+
+        Timer._tick = timed_tick  # type: ignore[method-assign]
 
         wait_for_screen = Pilot._wait_for_screen
 

@@ -350,12 +350,8 @@ class FieldRow(Widget):
         self.set_value(choice.value)
 
     def _report(self, value: Value) -> None:
-        if value == self._value:
-            return
-        self._value = value
-        if self._problem is not None:  # the user is fixing it: the old message goes
-            self.set_problem(None)
-        self.post_message(self.Changed(self, self.key, value))
+        if self.adopt(value):
+            self.post_message(self.Changed(self, self.key, value))
 
     @staticmethod
     def _text_value(text: str) -> str | None:
@@ -423,8 +419,28 @@ class FieldRow(Widget):
             error_line.set_class(shown is not None, "-visible")
         self.set_class(message is not None, "-problem")
 
-    def focus_control(self, scroll_visible: bool = True) -> None:
-        self._control.focus(scroll_visible)
+    def focus_control(self, scroll_visible: bool = True, *, now: bool = False) -> None:
+        """The cursor to this field. ``now``: in the handler that asks it rather than on
+        the next turn of the app's queue (`Widget.focus`), so that what the move changes
+        (the list of the field left closing, this one's opening) is painted in one
+        frame."""
+        target = self._focus_target if now and self.takes_focus else None
+        if target is None:
+            self._control.focus(scroll_visible)
+            return
+        self.screen.set_focus(target, scroll_visible)
+        if isinstance(self._control, FilterSelect):
+            self._control.arrive()
+
+    def adopt(self, value: Value) -> bool:
+        """Take ``value``, which the control already shows, without a `Changed` message
+        (a form applies it at once, see `TabForm`); whether it changed."""
+        if value == self._value:
+            return False
+        self._value = value
+        if self._problem is not None:  # the user is fixing it: the old message goes
+            self.set_problem(None)
+        return True
 
     @property
     def takes_focus(self) -> bool:

@@ -254,10 +254,9 @@ class _HitList(OptionList):
     """
 
     can_focus = False
-    #: No layout. Still a repaint: `OptionList` sets it while rendering (the first render
-    #: after the list is shown measures its options), and the scrollbar's thumb, sized
-    #: then, is only painted by that second frame.
-    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=True, layout=False)
+    #: Neither a layout nor a repaint: it changes with the options (`_update_lines`),
+    #: which repaint the list themselves.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=False, layout=False)
     #: The fixed number of lines (set by the `FilterSelect` at mount).
     lines = 0
 
@@ -289,6 +288,41 @@ class _HitList(OptionList):
         # option, style and width).
         self._line_cache.clear()
         self.refresh()
+
+    def _update_lines(self) -> None:
+        # Every option is one line (``text-wrap: nowrap``, no dividers): the line map
+        # needs no width, so it is built with the options (`FilterSelect._refresh_hits`),
+        # before the list is laid out, and the layout gives the scrollbar its sizes.
+        # (`OptionList` measures its options while rendering, which marks the list and
+        # its scrollbar for a repaint: a frame more each time a list is shown.)
+        lines = self._line_cache.lines
+        count = len(self.options)
+        if len(lines) < count:
+            cache = self._line_cache
+            for index in range(len(lines), count):
+                cache.index_to_line[index] = index
+                cache.heights[index] = 1
+                lines.append((index, 0))
+        virtual_size = Size(0, count)
+        if virtual_size != self.virtual_size:
+            self.virtual_size = virtual_size
+            self._scroll_update(virtual_size)
+
+    def _on_resize(self, event: events.Resize) -> None:
+        # `OptionList` drops its line map on every resize (wrapped options change
+        # height): these do not, and the options' renders are keyed by width.
+        event.prevent_default()
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        strips = super().render_lines(crop)
+        if crop.contains_region(self.size.region):
+            # Drawn whole, as it is now: a repaint asked before (the layout that shows
+            # the list asks one for it and its scrollbar, then paints both) is done, and
+            # would otherwise come back as one more frame once the list is idle.
+            self._repaint_required = False
+            if self._vertical_scrollbar is not None:
+                self._vertical_scrollbar._repaint_required = False
+        return strips
 
     def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
         padding = self.get_component_styles("option-list--option").padding
@@ -405,6 +439,8 @@ class FilterSelect(Widget):
             self._source = _Choices(choices)
         self._value: str | None = value or None
         self._hits: list[Hit] = []
+        #: A form moves the cursor on Enter (and closes the list if it cannot).
+        self.enter_moves_on = False
         #: The input is being given the label of a value set by the program.
         self._showing_label = False
         self._options: dict[Hit, Option] = {}
@@ -501,10 +537,16 @@ class FilterSelect(Widget):
             self._value = value
             self.post_message(self.Changed(self, value))
 
-    def pick(self, hit: Hit) -> None:
-        """Take ``hit`` as the value and close the list."""
-        self._close()
+    def pick(self, hit: Hit, *, close: bool = True) -> None:
+        """Take ``hit`` as the value and close the list (or leave that to the focus move
+        that follows)."""
+        if close:
+            self._close()
         self._set_value(hit.value, show_label=True)
+
+    def close(self) -> None:
+        """Close the list (it opens again on the next arrival in the field or Down)."""
+        self._close()
 
     # --- filtering ---------------------------------------------------------------------
 
@@ -521,6 +563,7 @@ class FilterSelect(Widget):
                 self._list.highlighted = 0
         else:
             self._list.set_options([Option(_NO_HIT, disabled=True)])
+        self._list._update_lines()  # the scrollbar's sizes before the layout
 
     def _option_of(self, hit: Hit) -> Option:
         """The list's option for ``hit``, the same one each time it is listed (see
@@ -551,14 +594,15 @@ class FilterSelect(Widget):
             self._close()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        self._arrive()
+        self.arrive()
 
-    def _arrive(self) -> None:
-        # Nothing picked yet: the list opens on arrival, so that typing the first
-        # characters only narrows it (opening it is a layout, on the move into the field
-        # rather than on a key typed in it). Nothing is highlighted: Enter moves on
-        # without picking.
-        if self._value is None and not self.is_open:
+    def arrive(self) -> None:
+        """The cursor came into the field. Nothing picked yet: the list opens, so that
+        typing the first characters only narrows it (opening it is a layout, on the move
+        into the field rather than on a key typed in it). Nothing is highlighted: Enter
+        moves on without picking. Called on the focus event, or at once by a form that
+        moves the cursor here (the list then opens in the frame of the move)."""
+        if self._value is None and not self.is_open and self.screen.focused is self._input:
             self._refresh_hits(self._input.value, highlight=bool(self._input.value.strip()))
             self._open()
 
@@ -579,9 +623,11 @@ class FilterSelect(Widget):
     @on(_FilterInput.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
         # Enter picks the highlighted hit; the message goes on bubbling so that a form
-        # moves to its next field.
+        # moves to its next field. Then the move closes the list (`enter_moves_on`), in
+        # the frame that shows the next field: closed here, it would cost a frame and a
+        # layout of its own whenever the frame timer fired before the form's turn.
         if self.is_open and (hit := self.highlighted_hit) is not None:
-            self.pick(hit)
+            self.pick(hit, close=not self.enter_moves_on)
 
     @on(_FilterInput.Blurred)
     def _left(self, event: Input.Blurred) -> None:

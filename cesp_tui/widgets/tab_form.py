@@ -133,8 +133,6 @@ class TabForm(VerticalScroll):
             field.key: FieldRow(field, self._values.get(field.key)) for field in self.tab.fields
         }
         self._derived_bic: str | None = None
-        #: Enter picked a value in this field: move on once the change is applied.
-        self._advance_after: str | None = None
         self._derived_bank: str | None = None
 
     @property
@@ -185,6 +183,9 @@ class TabForm(VerticalScroll):
             self._show_help_of(new_row)
 
     def on_mount(self) -> None:
+        for row in self._rows.values():
+            if isinstance(control := row.control_widget, FilterSelect):
+                control.enter_moves_on = True  # see `_enter`
         self._apply_rules(initial=True)
         self.watch(self.screen, "focused", self._focus_moved, init=False)
 
@@ -257,18 +258,22 @@ class TabForm(VerticalScroll):
     @on(FieldRow.Changed)
     def _field_changed(self, event: FieldRow.Changed) -> None:
         event.stop()
-        self._values[event.key] = event.value
-        self.post_message(self.FieldChanged(self, self.tab.key, event.key, event.value))
         row = event.field_row
+        if row.key in self._values and self._values[row.key] == event.value:
+            return  # applied already (Enter in a list, `_enter`)
+        self._apply_change(row, event.value)
         typed = self.keying and row.has_focus_within
-        if typed and row.field.type is FieldType.NIR and isinstance(event.value, str):
-            self._prefill_from_nir(event.value)
-        self._apply_rules(changed=event.key)
-        if self._advance_after == event.key:
-            self._advance_after = None
-            self.move_on(row)
-        elif typed and (row.is_full or isinstance(row.control_widget, RadioSet)):
+        if typed and (row.is_full or isinstance(row.control_widget, RadioSet)):
             self.move_on(row, auto=True)
+
+    def _apply_change(self, row: FieldRow, value: Value) -> None:
+        """``row`` now holds ``value``: kept, told to the screen, the rules applied."""
+        self._values[row.key] = value
+        self.post_message(self.FieldChanged(self, self.tab.key, row.key, value))
+        typed = self.keying and row.has_focus_within
+        if typed and row.field.type is FieldType.NIR and isinstance(value, str):
+            self._prefill_from_nir(value)
+        self._apply_rules(changed=row.key)
 
     def _prefill_from_nir(self, nir: str) -> None:
         """Keying mode: what the NIR tells, into the fields still empty (department first:
@@ -305,7 +310,7 @@ class TabForm(VerticalScroll):
         following = rows[index + 1 :] if step > 0 else rows[index - 1 :: -1] if index else []
         for candidate in following:
             if candidate.takes_focus:
-                candidate.focus_control()
+                candidate.focus_control(now=True)
                 return True
         return False
 
@@ -327,7 +332,7 @@ class TabForm(VerticalScroll):
             )
             if derived:
                 continue
-            following.focus_control()
+            following.focus_control(now=True)
             return
         if not auto:
             self.post_message(self.EndReached(self))
@@ -343,11 +348,15 @@ class TabForm(VerticalScroll):
         if self.keying and row.key not in self._values:
             current = row.value  # a default ("Pays : France") left as it is: move on
         if isinstance(control, FilterSelect) and control.value != current:
-            # Enter just picked a value: move on once the form has applied it, so that
-            # a field it shows ("Niveau" -> "Université / UFR") is the next one.
-            self._advance_after = row.key
-            return
+            # Enter just picked a value: applied here rather than when the list's
+            # `Changed` comes round (the row and the form then find they have it), so
+            # that a field it shows ("Niveau" -> "Université / UFR") is the next one,
+            # and the list's closing, the move and the next list's opening are one frame.
+            row.adopt(control.value)
+            self._apply_change(row, control.value)
         self.move_on(row)
+        if isinstance(control, FilterSelect) and self.screen.focused is control.input:
+            control.close()  # the cursor stays (the last field of a keyed form)
 
     @on(IbanInput.Derived)
     def _iban_derived(self, event: IbanInput.Derived) -> None:

@@ -6,6 +6,9 @@ renders and frames that `bench/bench_tui_keying.py` showed on the keys of a doss
   watcher: the character and the new hits are painted in one frame, not two.
 - A radio set gaining or losing the focus restyles the button under its cursor only.
 - A list shown again is laid out once (its scrollbar asks for no second layout).
+- A list shown is painted by the frame of its layout, and by no frame after it.
+- Enter in a list field: the pick is applied by the form at once, and the list's closing,
+  the move and the next list's opening are one layout.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from cesp_tui.widgets.steady import SteadyRadioSet
 from cesp_tui.widgets.tab_form import TabForm
 from tests.tui.apps.harness import HarnessApp
 from tests.tui.test_no_relayout import arrive_at_the_departement, laid_out
-from tests.tui.test_tab_form import SIZE, form_app
+from tests.tui.test_tab_form import SIZE, changes, form_app
 
 
 async def test_the_list_follows_the_text_without_waiting_for_a_message() -> None:
@@ -105,6 +108,64 @@ async def test_a_list_shown_again_is_laid_out_once(layouts: list[Screen[Any]]) -
         await pilot.pause(0.1)
         assert select.is_open and isinstance(select, FilterSelect)
         assert len(layouts) == 1
+
+
+async def test_a_list_shown_is_painted_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`OptionList` measured its options while rendering: the scrollbar got its sizes
+    then, and the list and its scrollbar, marked for a repaint, were painted again in a
+    frame of their own. The line map is built with the options now."""
+    renders: list[OptionList] = []
+    render_lines = OptionList.render_lines
+
+    def counted(self: OptionList, crop: Any) -> Any:
+        renders.append(self)
+        return render_lines(self, crop)
+
+    monkeypatch.setattr(OptionList, "render_lines", counted)
+    app = form_app("etat_civil")
+    async with app.run_test(size=SIZE) as pilot:
+        form = app.query_one(TabForm)
+        select = form.row("departement_naissance").control_widget
+        assert isinstance(select, FilterSelect)
+        form.row("date_naissance").focus_control()
+        await pilot.pause()
+        renders.clear()
+        await pilot.press("tab", "tab")  # past "né(e) à l'étranger", into the department
+        hit_list = select.query_one(OptionList)
+        await laid_out(pilot, lambda: select.is_open and hit_list.size.height == 8)
+        await pilot.pause(0.1)
+        bar = hit_list.vertical_scrollbar
+        assert (bar.window_virtual_size, bar.window_size) == (30, 8)  # the thumb's sizes
+    assert renders == [hit_list]
+
+
+async def test_enter_in_a_list_is_one_layout_to_the_next_list(
+    layouts: list[Screen[Any]],
+) -> None:
+    """Enter picks the department: the form applies it at once (the list's own `Changed`,
+    coming round later, finds it done), the commune list opens in the move, and the
+    department's list closes with it."""
+    app = form_app("etat_civil")
+    async with app.run_test(size=SIZE) as pilot:
+        form = app.query_one(TabForm)
+        select = await arrive_at_the_departement(pilot)
+        communes = form.row("commune_naissance").control_widget
+        assert isinstance(communes, FilterSelect)
+        await pilot.press("8", "7")
+        await pilot.pause()
+        assert select.highlighted_hit is not None and select.highlighted_hit.value == "87"
+        layouts.clear()
+        await pilot.press("enter")
+        await laid_out(pilot, lambda: communes.is_open and not layouts[-1]._layout_required)
+        await pilot.pause(0.1)
+        assert app.focused is communes.input and communes.is_open
+        assert not select.is_open and select.value == "87"
+        assert communes.departement == "87"  # the form applied the pick before the move
+        assert {hit.value[:2] for hit in communes.hits} == {"87"}
+        assert len(layouts) == 1, layouts
+        assert [c for c in changes(app) if c[1] == "departement_naissance"] == [
+            ("etat_civil", "departement_naissance", "87")
+        ]
 
 
 async def test_tab_moves_between_fields_without_the_screen_s_focus_chain(

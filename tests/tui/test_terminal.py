@@ -1,0 +1,88 @@
+"""What the user's terminal shows is what the screen holds, after every key.
+
+The client skips work Textual would do (`SpanCompositor`, the list's repaints and
+layouts, ADR 0011): a repaint skipped wrongly would leave stale cells on the terminal
+while the screen, rendered whole, looks right. Every update written is applied to a grid
+of cells (`tests/tui/terminal.py`) and compared, once the app is idle after each key,
+with the screen rendered from scratch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widget import Widget
+
+from cesp_tui.store import DraftStore
+from cesp_tui.widgets.steady import SteadyInput
+from tests.support.dossiers import CESP_NIR
+from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors
+from tests.tui.terminal import full_render, watch
+
+#: État civil then Études: lists opened on arrival, narrowed, picked with Enter (the
+#: next list opening in the same move), left by Tab; a radio set, a check box, a NIR.
+ETAT_CIVIL = [
+    *["enter", "tab", *"Durand", "enter", "enter", *"Jean", "enter", *"15031999"],
+    *["enter", "tab", *"87", "enter", *"lim", "enter", "tab", *CESP_NIR],
+]
+ETUDES = ["f4", "enter", "tab", *"dfasm2", "enter", *"Limoges", "enter", "shift+tab", "tab"]
+
+
+def dossier_app(tmp_path: Path) -> DossierHostApp:
+    store = DraftStore(tmp_path / "drafts.db")
+    dossier_id = store.create_local(SERVER_KEY, USERNAME, "cesp", 1).id
+    store.close()
+    return DossierHostApp(tmp_path, open_id=dossier_id, tab="etat_civil", field="civilite")
+
+
+async def keyed(
+    app: DossierHostApp, keys: list[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[str], dict[str, Any]]:
+    """Presses ``keys``: the keys after which the terminal differed from the screen, and
+    the dossier's data at the end."""
+    wrong: list[str] = []
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        freeze_cursors(app)
+        app.screen.refresh()
+        await pilot.pause()
+        terminal = watch(app, monkeypatch)
+        app.screen.refresh()  # the whole screen written once to the watched terminal
+        await pilot.pause()
+        for number, key in enumerate(keys):
+            await pilot.press(key)
+            await pilot.pause()
+            await pilot.pause()
+            if differences := terminal.differences(full_render(app)):
+                wrong.append(f"#{number} {key!r}: {differences[0]}")
+        assert terminal.updates > len(keys) // 2
+        data = app.dossier_screen.data
+    return wrong, data
+
+
+async def test_the_terminal_shows_the_screen_after_every_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wrong, data = await keyed(dossier_app(tmp_path), ETAT_CIVIL + ETUDES, monkeypatch)
+    assert wrong == []
+    assert data["etat_civil"]["commune_naissance"] == "87085"
+    assert data["etudes"]["niveau"] == "DFASM2"
+
+
+async def test_a_repaint_skipped_shows_on_the_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The comparison sees a stale field: inputs that hold a value stop asking for a
+    repaint, so the characters typed after the first never reach the terminal."""
+    refresh = Widget.refresh
+
+    def lazy(self: Widget, *args: Any, **kwargs: Any) -> Widget:
+        if isinstance(self, SteadyInput) and self.is_mounted and self.value:
+            return self
+        return refresh(self, *args, **kwargs)
+
+    monkeypatch.setattr(Widget, "refresh", lazy)
+    wrong, _ = await keyed(dossier_app(tmp_path), ["enter", "tab", *"Durand"], monkeypatch)
+    assert wrong and all("Nom de naissance" in line for line in wrong), wrong
