@@ -29,6 +29,7 @@ from .nir_input import NirInput
 from .steady import (
     SteadyHorizontal,
     SteadyInput,
+    SteadyLabel,
     SteadyRadioSet,
     SteadyStatic,
     steady_virtual_size,
@@ -276,7 +277,7 @@ class FieldRow(Widget):
 
     def compose(self) -> ComposeResult:
         with SteadyHorizontal(classes="field-line"):
-            yield Label(self.label_text, classes="field-label")
+            yield SteadyLabel(self.label_text, classes="field-label")
             yield self._control
         yield SteadyStatic("", classes="field-error", markup=False)
 

@@ -13,7 +13,8 @@ An input's own size never depends on its value when its width and height are not
 ``auto`` (all of ours: one line, a fixed or fractional width), and a container that does
 not scroll draws nothing from its virtual size: for both a repaint is enough. (`Input`
 itself still asks for a layout on a change of value when a dimension is ``auto``.) Scroll
-containers keep Textual's behaviour: their scrollbars follow the virtual size.
+containers keep Textual's behaviour: their scrollbars follow the virtual size. Only an
+input repaints on it (it scrolls its text); the others draw nothing from it.
 """
 
 from __future__ import annotations
@@ -23,20 +24,25 @@ from typing import Any
 from textual.containers import Horizontal
 from textual.geometry import Size
 from textual.reactive import Reactive
-from textual.widgets import Input, RadioSet, Static
+from textual.widgets import Input, Label, RadioSet, Static
 
 __all__ = [
     "SteadyHorizontal",
     "SteadyInput",
+    "SteadyLabel",
     "SteadyRadioSet",
     "SteadyStatic",
     "steady_virtual_size",
 ]
 
 
-def steady_virtual_size() -> Reactive[Size]:
-    """A `virtual_size` reactive that repaints and does not lay out (one per class)."""
-    return Reactive(Size(0, 0), repaint=True, layout=False)
+def steady_virtual_size(*, repaint: bool = False) -> Reactive[Size]:
+    """A `virtual_size` reactive that does not lay out (one per class). It repaints only
+    with ``repaint``, for a widget that scrolls (an `Input` draws from its virtual
+    size): a widget that does not draws nothing from it, and a repaint asked while a
+    layout sizes it (a row shown by a rule) came as one more frame after the layout's,
+    which painted it already."""
+    return Reactive(Size(0, 0), repaint=repaint, layout=False)
 
 
 class SteadyInput(Input):
@@ -48,7 +54,7 @@ class SteadyInput(Input):
     cursor (drawn only while focused) and the row's label in bold accent mark the field.
     """
 
-    virtual_size: Reactive[Size] = steady_virtual_size()
+    virtual_size: Reactive[Size] = steady_virtual_size(repaint=True)
 
     def __init__(self, *args: Any, classes: str | None = None, **kwargs: Any) -> None:
         # Without validators Textual's `Input.validate` (run on blur and on each change)
@@ -74,6 +80,13 @@ class SteadyHorizontal(Horizontal):
 
 class SteadyStatic(Static):
     """`Static` (not scrolling) whose new content asks for one layout, not two."""
+
+    virtual_size: Reactive[Size] = steady_virtual_size()
+
+
+class SteadyLabel(Label):
+    """`Label` whose first size (a field's row shown by a rule: "Niveau" showing the
+    "Université" rows) asks for no second layout."""
 
     virtual_size: Reactive[Size] = steady_virtual_size()
 
