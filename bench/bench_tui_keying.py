@@ -13,7 +13,9 @@ The department/commune/country indexes are warmed first, as the client does at s
 Per keystroke, from the moment Pilot hands the key to the driver to the end of the last
 message the app dispatched because of it (key handlers, validators, the draft writer's
 callbacks, the screen's layout and paint on Textual's frame timer, 1/60 s), found by
-wrapping `MessagePump._dispatch_message`; Pilot's own idle detection (which sleeps in 20 ms
+wrapping `MessagePump._dispatch_message` and `Timer._tick` (a frame runs from the screen's
+update timer, not as a message: until session 12 a frame that no message followed ended
+outside the window); Pilot's own idle detection (which sleeps in 20 ms
 steps) is left out. That wall time includes the waits for Textual's frame timer (a change
 is painted on the next 1/60 s tick, so up to 16.7 ms of idle loop per frame); the
 *handling* time is the same window minus the time the event loop sat idle in epoll, i.e.
