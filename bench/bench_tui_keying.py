@@ -13,8 +13,8 @@ The department/commune/country indexes are warmed first, as the client does at s
 Per keystroke, from the moment Pilot hands the key to the driver to the end of the last
 message the app dispatched because of it (key handlers, validators, the draft writer's
 callbacks, the screen's layout and paint on Textual's frame timer, 1/60 s), found by
-wrapping `MessagePump._dispatch_message` and `Timer._tick` (a frame runs from the screen's
-update timer, not as a message: until session 12 a frame that no message followed ended
+wrapping `MessagePump._dispatch_message` and `Screen._on_timer_update` (a frame runs from
+the screen's update timer, not as a message: until session 12 a frame that no message followed ended
 outside the window); Pilot's own idle detection (which sleeps in 20 ms
 steps) is left out. That wall time includes the waits for Textual's frame timer (a change
 is painted on the next 1/60 s tick, so up to 16.7 ms of idle loop per frame); the
@@ -59,7 +59,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from textual.message import Message  # noqa: E402
 from textual.message_pump import MessagePump  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
-from textual.timer import Timer  # noqa: E402
+from textual.screen import Screen  # noqa: E402
 
 from cesp_tui.screens.dossier import STATES_DELAY, DossierScreen  # noqa: E402
 from cesp_tui.store import DraftStore  # noqa: E402
@@ -245,19 +245,20 @@ class Activity:
         MessagePump._dispatch_message = dispatch  # type: ignore[method-assign]
 
         # The screen's frames (layout and paint) run from its update timer's callback,
-        # not as a dispatched message: a frame that no message follows ended outside the
-        # window. Every timer's tick counts (the cursors' blink is frozen).
-        tick = Timer._tick
+        # not as a dispatched message: a frame that no message followed ended outside the
+        # window. (Only the frames: another timer's tick, a cursor's blink, is no work
+        # of the key's.)
+        frame = Screen._on_timer_update
 
-        async def timed_tick(self: Timer, *, next_timer: float, count: int) -> None:
+        def timed_frame(self: Screen[Any]) -> None:
             try:
-                await tick(self, next_timer=next_timer, count=count)
+                frame(self)
             finally:
                 if not cls.frozen:
                     cls.last_ns = time.perf_counter_ns()
                     cls.last_thread = time.thread_time()
 
-        Timer._tick = timed_tick  # type: ignore[method-assign]
+        Screen._on_timer_update = timed_frame  # type: ignore[method-assign]
 
         wait_for_screen = Pilot._wait_for_screen
 
