@@ -326,12 +326,13 @@ class TabForm(VerticalScroll):
         rows = self.visible_rows()
         index = rows.index(row) if row in rows else -1
         for following in rows[index + 1 :]:
+            # The control's value, not the row's: a value the field's change just
+            # cleared (a commune outside the new department) reaches the row only
+            # with the control's `Changed` message, after this move.
             control = following.control_widget
-            derived = following.field.depends_on == row.key and (
-                getattr(control, "value", None) or not rules.is_blank(following.value)
-            )
-            if derived:
-                continue
+            current = control.value if isinstance(control, FilterSelect) else following.value
+            if following.field.depends_on == row.key and not rules.is_blank(current):
+                continue  # filled from this field (a commune from its postal code)
             following.focus_control(now=True)
             return
         if not auto:

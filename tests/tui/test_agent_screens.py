@@ -12,12 +12,14 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Checkbox
 
-from cesp_core.demarches import ASP
+from cesp_core.demarches import ASP, CESP
+from cesp_core.demarches.model import Demarche
 from cesp_tui.keying import keying_session
 from cesp_tui.screens.confirm import ConfirmModal
 from cesp_tui.screens.on_behalf import OnBehalfScreen
 from cesp_tui.store import DraftStore, OpKind
 from cesp_tui.widgets.field_row import FieldRow
+from cesp_tui.widgets.filter_select import FilterSelect
 from cesp_tui.widgets.tab_form import TabForm
 from tests.support.dossiers import CESP_NIR, complete_cesp_values, required_piece_types, tiny_pdf
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp
@@ -179,16 +181,20 @@ async def test_the_applicant_keeps_the_plain_behaviour(tmp_path: Path) -> None:
 class FormApp(App[None]):
     """One `TabForm` in keying mode (or not), nothing else."""
 
-    def __init__(self, tab: str, values: dict[str, Any], *, keying: bool) -> None:
+    def __init__(
+        self, tab: str, values: dict[str, Any], *, keying: bool, demarche: Demarche = ASP
+    ) -> None:
         super().__init__()
-        self.form = TabForm(ASP, tab, values)
-        self.form.keying = keying
+        self._form_args = (demarche, tab, values)
+        self.keying = keying
         self.ends = 0
 
     def on_tab_form_end_reached(self, event: TabForm.EndReached) -> None:
         self.ends += 1
 
     def compose(self) -> ComposeResult:
+        self.form = TabForm(*self._form_args)
+        self.form.keying = self.keying
         yield self.form
 
 
@@ -229,3 +235,23 @@ async def test_finess_and_rpps_move_on_when_full_in_keying_mode_only() -> None:
         await pilot.press(*"750712184")
         await pilot.pause()
         assert focused_row(app) == "etab_recruteur_finess"
+
+
+async def test_a_department_changed_in_keying_mode_moves_to_its_commune() -> None:
+    """The commune the NIR had filled is not in the new department: it is cleared, and
+    Enter goes to it with its list open (it is no longer one filled from the field)."""
+    values = {"departement_naissance": "87", "commune_naissance": "87085"}
+    app = FormApp("etat_civil", values, keying=True, demarche=CESP)
+    async with app.run_test(size=SIZE) as pilot:
+        app.form.row("departement_naissance").focus_control()
+        await pilot.pause()
+        await pilot.press("ctrl+u", "1", "9")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        communes = app.form.row("commune_naissance").control_widget
+        assert isinstance(communes, FilterSelect)
+        assert focused_row(app) == "commune_naissance"
+        assert communes.value is None and communes.is_open
+        assert app.form.values()["departement_naissance"] == "19"
+        assert app.form.values()["commune_naissance"] is None
