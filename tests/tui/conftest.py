@@ -16,6 +16,7 @@ from textual.screen import Screen
 from cesp_tui.store import DraftStore
 from tests.support.server import ServerHandle, start_server, test_settings
 from tests.support.smtp import SmtpSink
+from tests.tui.counting import calls_of
 
 
 class MemoryKeyring(KeyringBackend):
@@ -84,12 +85,4 @@ def drafts(tmp_path: Path) -> Iterator[DraftStore]:
 @pytest.fixture
 def layouts(monkeypatch: pytest.MonkeyPatch) -> list[Screen[Any]]:
     """The screens laid out (`Screen._refresh_layout` runs) while the test goes on."""
-    runs: list[Screen[Any]] = []
-    original = Screen._refresh_layout
-
-    def counted(self: Screen[Any], *args: Any, **kwargs: Any) -> None:
-        runs.append(self)
-        original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Screen, "_refresh_layout", counted)
-    return runs
+    return calls_of(monkeypatch, Screen, "_refresh_layout")

@@ -23,6 +23,7 @@ from cesp_tui.widgets.filter_select import FilterSelect
 from cesp_tui.widgets.tab_form import TabForm
 from tests.support.dossiers import CESP_NIR
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors
+from tests.tui.counting import calls_of
 
 
 class Twin:
@@ -108,14 +109,7 @@ async def test_an_open_list_spares_the_fields_under_it(
 ) -> None:
     """Narrowing the department list repaints the list: the commune and NIR fields under
     it are covered where it changed, so they are not asked for their lines."""
-    asked: list[Widget] = []
-    render_lines = Widget.render_lines
-
-    def counted(widget: Widget, crop: Any) -> Any:
-        asked.append(widget)
-        return render_lines(widget, crop)
-
-    monkeypatch.setattr(Widget, "render_lines", counted)
+    asked = calls_of(monkeypatch, Widget, "render_lines")
     store = DraftStore(tmp_path / "drafts.db")
     dossier_id = store.create_local(SERVER_KEY, USERNAME, "cesp", 1).id
     store.close()

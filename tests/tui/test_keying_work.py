@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
+from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import OptionList, RadioButton
 
@@ -27,8 +28,17 @@ from cesp_tui.widgets.filter_select import FilterSelect
 from cesp_tui.widgets.steady import SteadyRadioSet
 from cesp_tui.widgets.tab_form import TabForm
 from tests.tui.apps.harness import HarnessApp
+from tests.tui.counting import calls_of
 from tests.tui.test_no_relayout import arrive_at_the_departement, laid_out
 from tests.tui.test_tab_form import SIZE, changes, form_app
+
+
+async def cursor_in(pilot: Pilot[Any], field: str) -> TabForm:
+    """The form of the harness, with the cursor in ``field``."""
+    form = pilot.app.query_one(TabForm)
+    form.row(field).focus_control()
+    await pilot.pause()
+    return form
 
 
 async def test_the_list_follows_the_text_without_waiting_for_a_message() -> None:
@@ -74,11 +84,9 @@ async def test_a_radio_set_restyles_the_button_under_its_cursor_only(
 ) -> None:
     app = form_app("etat_civil")
     async with app.run_test(size=SIZE) as pilot:
-        form = app.query_one(TabForm)
+        form = await cursor_in(pilot, "nom_naissance")
         radio = form.row("civilite").control_widget
         assert isinstance(radio, SteadyRadioSet)
-        form.row("nom_naissance").focus_control()
-        await pilot.pause()
         restyled.clear()
         await pilot.press("shift+tab")  # into "Civilité"
         await pilot.pause()
@@ -114,21 +122,12 @@ async def test_a_list_shown_is_painted_once(monkeypatch: pytest.MonkeyPatch) -> 
     """`OptionList` measured its options while rendering: the scrollbar got its sizes
     then, and the list and its scrollbar, marked for a repaint, were painted again in a
     frame of their own. The line map is built with the options now."""
-    renders: list[OptionList] = []
-    render_lines = OptionList.render_lines
-
-    def counted(self: OptionList, crop: Any) -> Any:
-        renders.append(self)
-        return render_lines(self, crop)
-
-    monkeypatch.setattr(OptionList, "render_lines", counted)
+    renders = calls_of(monkeypatch, OptionList, "render_lines")
     app = form_app("etat_civil")
     async with app.run_test(size=SIZE) as pilot:
-        form = app.query_one(TabForm)
+        form = await cursor_in(pilot, "date_naissance")
         select = form.row("departement_naissance").control_widget
         assert isinstance(select, FilterSelect)
-        form.row("date_naissance").focus_control()
-        await pilot.pause()
         renders.clear()
         await pilot.press("tab", "tab")  # past "né(e) à l'étranger", into the department
         hit_list = select.query_one(OptionList)
