@@ -37,6 +37,15 @@ def _key(geometry: MapGeometry, overlay: Widget) -> tuple[MapGeometry, bool, boo
     return geometry, overlay.show_vertical_scrollbar, overlay.show_horizontal_scrollbar
 
 
+def _matches(key: tuple[MapGeometry, bool, bool], geometry: MapGeometry, overlay: Widget) -> bool:
+    """Whether a snapshot taken under ``key`` holds for the owner at ``geometry`` now.
+    The overlay's scrollbars count only while it is shown: hidden, neither it nor they
+    are in the map (and a list never shown yet has not had its scrollbars worked out)."""
+    if not overlay.display:
+        return key[0] == geometry
+    return key == _key(geometry, overlay)
+
+
 __all__ = ["SpanCompositor"]
 
 
@@ -132,7 +141,7 @@ class SpanCompositor(Compositor):
             now = bool(overlay.display)
             snapshot = states.get(now)
             geometry = old_map.get(owner)
-            if snapshot is None or geometry is None or _key(geometry, overlay) != snapshot[0]:
+            if snapshot is None or geometry is None or not _matches(snapshot[0], geometry, overlay):
                 return None
             for widget in [w for w in new_map if w is not owner and _within(w, owner)]:
                 del new_map[widget]

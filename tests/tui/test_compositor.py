@@ -176,3 +176,31 @@ async def test_a_list_shown_or_hidden_without_a_layout_gets_the_layout_s_map(
         assert app.dossier_screen.current_tab == "etudes"
     assert len(checked) >= 6, checked
     assert all(checked), checked
+
+
+async def test_a_list_closed_for_the_first_time_is_answered_from_the_snapshots(
+    tmp_path: Path,
+) -> None:
+    """The snapshot of a list's field with the list hidden was taken before the list
+    was ever shown, when its scrollbars were not worked out yet: they do not count
+    while it is hidden, so its first closing needs no full layout."""
+    store = DraftStore(tmp_path / "drafts.db")
+    dossier_id = store.create_local(SERVER_KEY, USERNAME, "cesp", 1).id
+    store.close()
+    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="etat_civil", field="date_naissance")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        compositor = app.screen._compositor
+        assert isinstance(compositor, SpanCompositor)
+        form = app.screen.query_one(TabForm)
+        select = form.row("departement_naissance").control_widget
+        assert isinstance(select, FilterSelect)
+        await pilot.press("tab", "tab")  # into the department: its list opens
+        await pilot.pause()
+        assert select.is_open
+        before = compositor.overlay_reflows
+        await pilot.press("shift+tab")  # out of it, for the first time
+        await pilot.pause()
+        await pilot.pause()
+        assert not select.is_open
+        assert compositor.overlay_reflows == before + 1
