@@ -306,7 +306,9 @@ class _HitList(OptionList):
         virtual_size = Size(0, count)
         if virtual_size != self.virtual_size:
             self.virtual_size = virtual_size
-            self._scroll_update(virtual_size)
+            if self.container_size:
+                self._scroll_update(virtual_size)
+            # else: never laid out yet; the layout that shows it works the scrollbars out
 
     def _on_resize(self, event: events.Resize) -> None:
         # `OptionList` drops its line map on every resize (wrapped options change
@@ -464,6 +466,11 @@ class FilterSelect(Widget):
         self._list.styles.height = self._list.styles.max_height = lines
         if not isinstance(self._source, _Choices) or len(self._source.choices) > lines:
             self._list.styles.overflow_y = "scroll"
+            # Textual works the scrollbars out once a widget has a size: the first layout
+            # that shows the list would arrange it without its scrollbar, which only a
+            # further pass puts in the map (the thumb missing until then).
+            self._list.set_reactive(Widget.show_vertical_scrollbar, True)
+            self._list.vertical_scrollbar.display = True
         self.watch(self.screen, "focused", self._focus_moved, init=False)
 
     @property

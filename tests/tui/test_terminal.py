@@ -1,4 +1,5 @@
-"""What the user's terminal shows is what the screen holds, after every key.
+"""What the user's terminal shows is what the screen holds, after every key; what the
+screen holds is where a layout puts it.
 
 The client skips work Textual would do (`SpanCompositor`, the list's repaints and
 layouts, ADR 0011): a repaint skipped wrongly would leave stale cells on the terminal
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual._compositor import Compositor
 from textual.widget import Widget
 
 from cesp_tui.store import DraftStore
@@ -28,6 +30,21 @@ ETAT_CIVIL = [
     *["enter", "tab", *"87", "enter", *"lim", "enter", "tab", *CESP_NIR],
 ]
 ETUDES = ["f4", "enter", "tab", *"dfasm2", "enter", *"Limoges", "enter", "shift+tab", "tab"]
+
+
+def misplaced(app: DossierHostApp) -> list[str]:
+    """The widgets the screen's map places otherwise than a full layout now would (a
+    list's scrollbar left out of the map: its thumb is never drawn, on the terminal or
+    in a full render from that map)."""
+    screen = app.screen
+    compositor = screen._compositor
+    laid_out, _ = Compositor._arrange_root(compositor, screen, app.size, visible_only=False)
+    current = compositor.full_map
+    return sorted(
+        type(widget).__name__
+        for widget in laid_out.keys() | current.keys()
+        if laid_out.get(widget) != current.get(widget)
+    )
 
 
 def dossier_app(tmp_path: Path) -> DossierHostApp:
@@ -57,6 +74,8 @@ async def keyed(
             await pilot.pause()
             if differences := terminal.differences(full_render(app)):
                 wrong.append(f"#{number} {key!r}: {differences[0]}")
+            if missing := misplaced(app):
+                wrong.append(f"#{number} {key!r}: not where a layout puts them: {missing}")
         data = app.dossier_screen.data
     return wrong, data, terminal.updates
 
