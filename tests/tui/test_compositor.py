@@ -18,11 +18,10 @@ from textual.widget import Widget
 from textual.widgets import OptionList
 
 from cesp_tui.compositor import SpanCompositor
-from cesp_tui.store import DraftStore
 from cesp_tui.widgets.filter_select import FilterSelect
 from cesp_tui.widgets.tab_form import TabForm
 from tests.support.dossiers import CESP_NIR
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors
+from tests.tui.apps.dossier_host import empty_dossier_app, freeze_cursors
 from tests.tui.counting import calls_of
 
 
@@ -78,10 +77,7 @@ async def test_span_compositor_writes_what_the_stock_one_writes(
 ) -> None:
     twin = Twin()
     twin.install(monkeypatch)
-    store = DraftStore(tmp_path / "drafts.db")
-    dossier_id = store.create_local(SERVER_KEY, USERNAME, "cesp", 1).id
-    store.close()
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="etat_civil", field="nom_naissance")
+    app = empty_dossier_app(tmp_path, field="nom_naissance")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         freeze_cursors(app)
@@ -110,12 +106,7 @@ async def test_an_open_list_spares_the_fields_under_it(
     """Narrowing the department list repaints the list: the commune and NIR fields under
     it are covered where it changed, so they are not asked for their lines."""
     asked = calls_of(monkeypatch, Widget, "render_lines")
-    store = DraftStore(tmp_path / "drafts.db")
-    dossier_id = store.create_local(SERVER_KEY, USERNAME, "cesp", 1).id
-    store.close()
-    app = DossierHostApp(
-        tmp_path, open_id=dossier_id, tab="etat_civil", field="departement_naissance"
-    )
+    app = empty_dossier_app(tmp_path, field="departement_naissance")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         freeze_cursors(app)
@@ -158,10 +149,7 @@ async def test_a_list_shown_or_hidden_without_a_layout_gets_the_layout_s_map(
         return result
 
     monkeypatch.setattr(SpanCompositor, "_reflow_overlays", compared)
-    store = DraftStore(tmp_path / "drafts.db")
-    dossier_id = store.create_local(SERVER_KEY, USERNAME, "cesp", 1).id
-    store.close()
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="etat_civil", field="date_naissance")
+    app = empty_dossier_app(tmp_path, field="date_naissance")
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         freeze_cursors(app)
@@ -184,10 +172,7 @@ async def test_a_list_closed_for_the_first_time_is_answered_from_the_snapshots(
     """The snapshot of a list's field with the list hidden was taken before the list
     was ever shown, when its scrollbars were not worked out yet: they do not count
     while it is hidden, so its first closing needs no full layout."""
-    store = DraftStore(tmp_path / "drafts.db")
-    dossier_id = store.create_local(SERVER_KEY, USERNAME, "cesp", 1).id
-    store.close()
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="etat_civil", field="date_naissance")
+    app = empty_dossier_app(tmp_path, field="date_naissance")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         compositor = app.screen._compositor

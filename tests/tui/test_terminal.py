@@ -17,10 +17,9 @@ import pytest
 from textual._compositor import Compositor
 from textual.widget import Widget
 
-from cesp_tui.store import DraftStore
 from cesp_tui.widgets.steady import SteadyInput
 from tests.support.dossiers import CESP_NIR
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors
+from tests.tui.apps.dossier_host import DossierHostApp, empty_dossier_app, freeze_cursors
 from tests.tui.terminal import full_render, watch
 
 #: État civil then Études: lists opened on arrival, narrowed, picked with Enter (the
@@ -45,13 +44,6 @@ def misplaced(app: DossierHostApp) -> list[str]:
         for widget in laid_out.keys() | current.keys()
         if laid_out.get(widget) != current.get(widget)
     )
-
-
-def dossier_app(tmp_path: Path) -> DossierHostApp:
-    store = DraftStore(tmp_path / "drafts.db")
-    dossier_id = store.create_local(SERVER_KEY, USERNAME, "cesp", 1).id
-    store.close()
-    return DossierHostApp(tmp_path, open_id=dossier_id, tab="etat_civil", field="civilite")
 
 
 async def keyed(
@@ -84,7 +76,9 @@ async def test_the_terminal_shows_the_screen_after_every_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     keys = ETAT_CIVIL + ETUDES
-    wrong, data, updates = await keyed(dossier_app(tmp_path), keys, monkeypatch)
+    wrong, data, updates = await keyed(
+        empty_dossier_app(tmp_path, field="civilite"), keys, monkeypatch
+    )
     assert updates > len(keys) // 2
     assert wrong == []
     assert data["etat_civil"]["commune_naissance"] == "87085"
@@ -104,5 +98,7 @@ async def test_a_repaint_skipped_shows_on_the_terminal(
         return refresh(self, *args, **kwargs)
 
     monkeypatch.setattr(Widget, "refresh", lazy)
-    wrong, _, _ = await keyed(dossier_app(tmp_path), ["enter", "tab", *"Durand"], monkeypatch)
+    wrong, _, _ = await keyed(
+        empty_dossier_app(tmp_path, field="civilite"), ["enter", "tab", *"Durand"], monkeypatch
+    )
     assert wrong and all("Nom de naissance" in line for line in wrong), wrong

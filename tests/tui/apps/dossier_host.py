@@ -154,3 +154,13 @@ class SyncedHostApp(DossierHostApp):
             self.engine.stop()
         await self.api.aclose()
         # (Textual calls DossierHostApp.on_unmount too: it closes the store.)
+
+
+def empty_dossier_app(
+    data_dir: Path, tab: str = "etat_civil", field: str | None = None
+) -> DossierHostApp:
+    """The host app opening a new, empty CESP dossier of its own store on ``tab``."""
+    store = DraftStore(data_dir / "drafts.db")
+    dossier_id = store.create_local(SERVER_KEY, USERNAME, "cesp", 1).id
+    store.close()
+    return DossierHostApp(data_dir, open_id=dossier_id, tab=tab, field=field)
