@@ -548,12 +548,12 @@ class FilterSelect(Widget):
         """Take ``hit`` as the value and close the list (or leave that to the focus move
         that follows)."""
         if close:
-            self._close()
+            self.close()
         self._set_value(hit.value, show_label=True)
 
     def close(self) -> None:
         """Close the list (it opens again on the next arrival in the field or Down)."""
-        self._close()
+        self._list.display = False
 
     # --- filtering ---------------------------------------------------------------------
 
@@ -588,9 +588,6 @@ class FilterSelect(Widget):
         # one property of one widget.
         self._list.display = True
 
-    def _close(self) -> None:
-        self._list.display = False
-
     def _focus_moved(self, old: Widget | None, new: Widget | None) -> None:
         """Called by `Screen.set_focus` itself, so that the list closes in the frame the
         focus leaves in, rather than one or two frames later once the blur events have
@@ -598,7 +595,7 @@ class FilterSelect(Widget):
         here, inside `set_focus`, left its scrollbar without a thumb: it opens on the
         focus event.)"""
         if old is self._input and new is not self._input:
-            self._close()
+            self.close()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self.arrive()
@@ -639,7 +636,7 @@ class FilterSelect(Widget):
     @on(_FilterInput.Blurred)
     def _left(self, event: Input.Blurred) -> None:
         event.stop()
-        self._close()
+        self.close()
         text = self._input.value
         if self._value is None and text.strip():
             hits = self.search(text)
@@ -716,7 +713,7 @@ class FilterSelect(Widget):
     def action_close(self) -> None:
         if not self.is_open:
             raise SkipAction()
-        self._close()
+        self.close()
 
 
 #: How many options a `FilterSelect` keeps for the hits it listed (`_option_of`).
