@@ -13,23 +13,21 @@ from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.signal import Signal
 
+from cesp_client.config import ClientConfig
+from cesp_client.embedded import EmbeddedPlatform, EmbeddedStartError
+from cesp_client.events import ConnectionChanged, SyncEvent
+from cesp_client.workspace import Workspace
 from cesp_tui.app_session import SessionMixin
-from cesp_tui.config import ClientConfig
-from cesp_tui.embedded import EmbeddedPlatform, EmbeddedStartError
 from cesp_tui.heap import CollectsWhenIdle
 from cesp_tui.key_order import OrderedKeys
-from cesp_tui.messages import (
-    ConnectionChanged,
-    DraftWriteFailed,
-    PlatformFailed,
-    PlatformReady,
-)
+from cesp_tui.messages import DraftWriteFailed, PlatformFailed, PlatformReady
 from cesp_tui.screens.login import LoginScreen
 
 if TYPE_CHECKING:  # imported on first use: the first screen shows sooner
-    from cesp_tui.credentials import TokenStore
-    from cesp_tui.store import DraftStore, DraftWriter
+    from cesp_client.credentials import TokenStore
+    from cesp_client.store import DraftStore, DraftWriter
 
 HEALTH_PATH = "/api/v1/health"
 
@@ -75,6 +73,9 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
         tokens: TokenStore | None = None,
     ) -> None:
         super().__init__()
+        #: The sync engine's news (`cesp_client.events`), published once the app has
+        #: taken what it keeps (`SessionMixin.receive_sync_event`); screens subscribe.
+        self.sync_news: Signal[SyncEvent] = Signal(self, "sync-news")
         self.init_sessions()
         self.config = config
         self.platform = platform or (EmbeddedPlatform() if config.embedded else None)
@@ -105,26 +106,42 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
     @cached_property
     def tokens(self) -> TokenStore:
         """Session tokens (system keyring, or memory only); its calls block: use workers."""
-        from cesp_tui.credentials import TokenStore
+        from cesp_client.credentials import TokenStore
 
         return TokenStore()
 
     @cached_property
     def drafts(self) -> DraftStore:
         """The local draft store (opened on first use, from a worker ideally)."""
-        from cesp_tui.store import DraftStore
+        from cesp_client.store import DraftStore
 
         return DraftStore(self.config.drafts_path)
 
     @cached_property
     def draft_writer(self) -> DraftWriter:
         """Writes field changes in order, off the UI thread."""
-        from cesp_tui.store import DraftWriter
+        from cesp_client.store import DraftWriter
 
         def failed(error: BaseException) -> None:
             self.post_message(DraftWriteFailed(f"Saisie non enregistrée sur ce poste : {error}"))
 
         return DraftWriter(self.drafts, on_error=failed)
+
+    def workspace(self) -> Workspace | None:
+        """The logged-in user's local side (None before login). Opens the draft store on
+        first use: call from a worker."""
+        session = self.session
+        if session is None:
+            return None
+        return Workspace(
+            store=self.drafts,
+            writer=self.draft_writer,
+            server_key=session.server_key,
+            username=session.username,
+            role=session.role or "candidat",
+            applicant_demarche=session.applicant_demarche,
+            api=self.api,
+        )
 
     # --- workers: they post messages, handlers change state ------------------------------
 
@@ -157,7 +174,7 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
             online = response.status_code == 200
         except httpx.HTTPError:
             online = False
-        self.post_message(ConnectionChanged(online))
+        self.call_from_thread(self.receive_sync_event, ConnectionChanged(online))
 
     def on_platform_ready(self, message: PlatformReady) -> None:
         self.server_url = message.url
@@ -171,9 +188,6 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
         self.platform_error = message.reason
         self.online = False
         self.notify(message.reason, title="Plateforme locale", severity="error", timeout=15)
-
-    def on_connection_changed(self, message: ConnectionChanged) -> None:
-        self.online = message.online
 
     def on_draft_write_failed(self, message: DraftWriteFailed) -> None:
         self.notify(message.message, title="Brouillon", severity="error", timeout=15)

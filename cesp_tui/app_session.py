@@ -15,37 +15,38 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.message import Message
 from textual.worker import Worker
 
-from cesp_tui.api.errors import ApiError, Offline
-from cesp_tui.messages import (
+from cesp_client.api.errors import ApiError, Offline
+from cesp_client.events import (
     ConnectionChanged,
-    CredentialsFallback,
-    DossiersPulled,
     DossierSynced,
     DossierTransmitted,
-    LoggedIn,
-    LoggedOut,
-    OpenFirstDossier,
     PendingCountChanged,
-    PlatformReady,
     SaveRefused,
     SessionExpired,
     SyncConflict,
-    SyncFailed,
-    SyncRequested,
+    SyncEvent,
 )
-from cesp_tui.session import (
+from cesp_client.session import (
     Session,
     last_user,
     remember_last_user,
     server_key_for,
+)
+from cesp_tui.messages import (
+    CredentialsFallback,
+    LoggedIn,
+    LoggedOut,
+    OpenFirstDossier,
+    PlatformReady,
+    SyncRequested,
 )
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.screen import Screen
 
-    from cesp_tui.api.client import ApiClient
-    from cesp_tui.sync import SyncEngine
+    from cesp_client.api.client import ApiClient
+    from cesp_client.sync import SyncEngine
 
 __all__ = [
     "ROLE_HOMES",
@@ -193,7 +194,7 @@ class SessionMixin:
     def sessions_platform_ready(self, message: PlatformReady) -> None:
         """The platform answers at ``message.url``: a client for it, and the last session
         back if its token is still accepted."""
-        from cesp_tui.api.client import ApiClient
+        from cesp_client.api.client import ApiClient
 
         if self.api is None or self.api.base_url != message.url.rstrip("/"):
             old = self.api
@@ -220,7 +221,7 @@ class SessionMixin:
         if not token:
             app.post_message(_SessionRestored(username))
             return
-        from cesp_tui.api.client import ApiClient
+        from cesp_client.api.client import ApiClient
 
         probe = ApiClient(api.base_url, token)
         try:
@@ -337,7 +338,7 @@ class SessionMixin:
             except (ApiError, Offline):
                 api.token = None  # revoked or unreachable: forgotten here all the same
         await asyncio.to_thread(app.tokens.delete, session.server_key, session.username)
-        from cesp_tui.sync import local
+        from cesp_client.sync import local
 
         drafts = await asyncio.to_thread(lambda: app.drafts)
         waiting = await asyncio.to_thread(
@@ -366,7 +367,7 @@ class SessionMixin:
 
     # --- session expiry --------------------------------------------------------------------
 
-    def on_session_expired(self, message: SessionExpired) -> None:
+    def _session_expired(self, message: SessionExpired) -> None:
         from cesp_tui.screens.reauth import ReauthModal
 
         app = self._app
@@ -401,8 +402,8 @@ class SessionMixin:
         self._app.workers.cancel_group(self._app, "sync")
 
     async def _run_sync(self, session: Session) -> None:
-        from cesp_tui.api.client import ApiClient
-        from cesp_tui.sync import SyncEngine
+        from cesp_client.api.client import ApiClient
+        from cesp_client.sync import SyncEngine
 
         app = self._app
         drafts = await asyncio.to_thread(lambda: app.drafts)
@@ -412,7 +413,7 @@ class SessionMixin:
             client,
             server_key=session.server_key,
             username=session.username,
-            post=app.post_message,
+            post=self.receive_sync_event,
         )
         if session.applicant_demarche is None:
             # Staff read every dossier of the platform: the store keeps only those they
@@ -435,66 +436,38 @@ class SessionMixin:
     def on_sync_requested(self, message: SyncRequested) -> None:
         self.request_sync()
 
-    # --- the engine's news, passed on to the screen in front -------------------------------
+    # --- the engine's news: the app's state first, then the `sync_news` signal ------------
 
-    def _forward(self, message: Message) -> None:
-        """A copy to the screen in front and to every "Mes demandes" / dossier screen of
-        the stack (they reload what changed). Copies do not bubble back to the app."""
-        if getattr(message, "_cesp_forwarded", False):
-            return
-        try:
-            from cesp_tui.screens.dossier import OpensDossiers
-        except ImportError:  # pragma: no cover - the dossier screens are optional here
-            targets = [self._app.screen]
-        else:
-            stack = self._app.screen_stack
-            targets = [s for s in stack if isinstance(s, OpensDossiers)]
-            if stack and stack[-1] not in targets:
-                targets.append(stack[-1])
-        for screen in targets:
-            copy = dataclasses.replace(message)  # type: ignore[type-var]
-            copy._cesp_forwarded = True  # type: ignore[attr-defined]
-            copy.bubble = False  # type: ignore[misc]
-            screen.post_message(copy)
-
-    def on_connection_changed(self, message: ConnectionChanged) -> None:
-        self._forward(message)
-
-    def on_pending_count_changed(self, message: PendingCountChanged) -> None:
-        self._app.pending = message.count
-        self._forward(message)
-
-    def on_save_refused(self, message: SaveRefused) -> None:
-        detail = message.detail
-        details = [p.message for p in message.problems if p.message != detail][:3]
-        if details:
-            detail += "\n" + "\n".join(f"• {text}" for text in details)
-        self._app.notify(detail, title="Refusé par la plateforme", severity="error", timeout=30)
-        self._forward(message)
-
-    def on_sync_conflict(self, message: SyncConflict) -> None:
-        self.conflicts[(message.dossier_id, message.tab)] = message
-        self._forward(message)
-
-    def on_dossier_synced(self, message: DossierSynced) -> None:
-        if message.tab is not None:
-            self.conflicts.pop((message.dossier_id, message.tab), None)
-        self._forward(message)
-
-    def on_dossiers_pulled(self, message: DossiersPulled) -> None:
-        self._forward(message)
-
-    def on_dossier_transmitted(self, message: DossierTransmitted) -> None:
-        self._app.notify(
-            f"Votre demande n° {message.numero} est transmise : un e-mail de confirmation "
-            "vous est envoyé.",
-            title="Demande transmise",
-            timeout=15,
-        )
-        self._forward(message)
-
-    def on_sync_failed(self, message: SyncFailed) -> None:
-        self._forward(message)
+    def receive_sync_event(self, event: SyncEvent) -> None:
+        """The engine's ``post`` (called on the app's event loop): the app keeps its state
+        (online, pending count, conflicts, the session's expiry), then publishes the
+        event on `CespApp.sync_news`, which the screens that show dossiers follow."""
+        app = self._app
+        match event:
+            case ConnectionChanged(online=online):
+                app.online = online
+            case PendingCountChanged(count=count):
+                app.pending = count
+            case SessionExpired():
+                self._session_expired(event)
+            case SaveRefused():
+                detail = event.detail
+                details = [p.message for p in event.problems if p.message != detail][:3]
+                if details:
+                    detail += "\n" + "\n".join(f"• {text}" for text in details)
+                app.notify(detail, title="Refusé par la plateforme", severity="error", timeout=30)
+            case SyncConflict():
+                self.conflicts[(event.dossier_id, event.tab)] = event
+            case DossierSynced(tab=tab) if tab is not None:
+                self.conflicts.pop((event.dossier_id, tab), None)
+            case DossierTransmitted():
+                app.notify(
+                    f"Votre demande n° {event.numero} est transmise : un e-mail de confirmation "
+                    "vous est envoyé.",
+                    title="Demande transmise",
+                    timeout=15,
+                )
+        app.sync_news.publish(event)
 
     # --- shutdown ---------------------------------------------------------------------------
 

@@ -22,7 +22,8 @@ from cesp_core.demarches import rules
 from cesp_core.demarches.model import TabKind
 
 if TYPE_CHECKING:
-    from cesp_tui.screens.dossier import DossierScreen, Workspace
+    from cesp_client.workspace import Workspace
+    from cesp_tui.screens.dossier import DossierScreen
     from cesp_tui.widgets.dossier_table import DossierRow
 
 __all__ = ["DossierCommands", "HomeCommands", "fold"]

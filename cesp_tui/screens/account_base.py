@@ -23,10 +23,10 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
-from cesp_tui.api.errors import ApiError, Offline
+from cesp_client.api.errors import ApiError, Offline
 
 if TYPE_CHECKING:
-    from cesp_tui.api.client import ApiClient
+    from cesp_client.api.client import ApiClient
 
 __all__ = [
     "AccountScreen",
@@ -44,7 +44,7 @@ NOT_READY = "La plateforme n'est pas encore prête : patientez quelques secondes
 
 def api_of(app: App[Any]) -> ApiClient | None:
     """The app's client of the platform (None before the platform answers)."""
-    from cesp_tui.api.client import ApiClient
+    from cesp_client.api.client import ApiClient
 
     api = getattr(app, "api", None)
     return api if isinstance(api, ApiClient) else None

@@ -5,7 +5,7 @@ The dossiers this agent keyed that are still drafts (``GET /dossiers?created_by=
 shown in full under the table for the selected one). Keys: ``n`` starts a new paper
 dossier (`OnBehalfScreen`), Enter opens the selected one (taken into the local draft
 store first if this computer does not have it), ``c`` turns "saisie continue" on or off
-(remembered with the campaign: `cesp_tui.keying`), ``r`` reads the queue again.
+(remembered with the campaign: `cesp_client.keying`), ``r`` reads the queue again.
 
 The queue comes from the platform in an async worker; the store is read in thread
 workers; handlers change the screen.
@@ -26,25 +26,25 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
-from cesp_tui.keying import KeyingSession, data_dir_of, keying_session
-from cesp_tui.messages import (
+from cesp_client.events import (
     DossiersPulled,
-    DossierSynced,
     DossierTransmitted,
-    OpenFirstDossier,
-    SaveRefused,
-    SyncConflict,
 )
+from cesp_client.keying import KeyingSession, data_dir_of, keying_session
+from cesp_client.workspace import Workspace, load_snapshot
+from cesp_tui.messages import OpenFirstDossier
+from cesp_tui.services import workspace_of
+from cesp_tui.sync_news import FollowsSyncNews
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
-from cesp_tui.widgets.status_line import FollowsConnection, StatusLine
+from cesp_tui.widgets.status_line import StatusLine
 
-from .dossier import DossierLoaded, OpensDossiers, Workspace, load_snapshot
+from .dossier import DossierLoaded, OpensDossiers
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from cesp_tui.api import ApiClient
+    from cesp_client.api import ApiClient
 
 __all__ = ["AgentHomeScreen", "queue_rows"]
 
@@ -116,7 +116,7 @@ class _OpenFailed(Message):
     detail: str
 
 
-class AgentHomeScreen(FollowsConnection, OpensDossiers, Screen[None]):
+class AgentHomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     """The agent's first screen after login."""
 
     CSS_PATH = "agent_home.tcss"
@@ -183,7 +183,7 @@ class AgentHomeScreen(FollowsConnection, OpensDossiers, Screen[None]):
     @work(thread=True, group="agent-workspace", exclusive=True)
     def _find_workspace(self, data_dir: Path | None, given: Workspace | None) -> None:
         self.session.load(data_dir)
-        self.post_message(_Ready(given or Workspace.from_app(self.app)))
+        self.post_message(_Ready(given or workspace_of(self.app)))
 
     def on__ready(self, message: _Ready) -> None:
         if message.workspace is None:
@@ -206,8 +206,8 @@ class AgentHomeScreen(FollowsConnection, OpensDossiers, Screen[None]):
 
     @work(group="agent-queue", exclusive=True)
     async def _load_queue(self, api: ApiClient | None) -> None:
-        from cesp_tui.api import ApiError, Offline
-        from cesp_tui.api.agent import agent_queue
+        from cesp_client.api import ApiError, Offline
+        from cesp_client.api.agent import agent_queue
 
         if api is None:
             self.post_message(_Queue(error="Hors ligne : la file de saisie n'est pas disponible."))
@@ -345,7 +345,7 @@ class AgentHomeScreen(FollowsConnection, OpensDossiers, Screen[None]):
         another agent, or on another computer), then open it."""
         import asyncio
 
-        from cesp_tui.api import ApiError, Offline
+        from cesp_client.api import ApiError, Offline
 
         store = workspace.store
         if await asyncio.to_thread(store.get, dossier_id) is None:
@@ -367,24 +367,13 @@ class AgentHomeScreen(FollowsConnection, OpensDossiers, Screen[None]):
     def on__open_failed(self, message: _OpenFailed) -> None:
         self.notify(message.detail, title="Ouvrir", severity="error")
 
-    # --- the sync engine's news (copies: they stop here) ---------------------------------
+    # --- the sync engine's news (`FollowsSyncNews`) ------------------------------------
 
-    def on_dossier_synced(self, message: DossierSynced) -> None:
-        message.stop()
-
-    def on_dossiers_pulled(self, message: DossiersPulled) -> None:
-        message.stop()
+    def news_dossiers_pulled(self, message: DossiersPulled) -> None:
         self.reload()
 
-    def on_dossier_transmitted(self, message: DossierTransmitted) -> None:
-        message.stop()
+    def news_dossier_transmitted(self, message: DossierTransmitted) -> None:
         self.reload()
-
-    def on_save_refused(self, message: SaveRefused) -> None:
-        message.stop()
-
-    def on_sync_conflict(self, message: SyncConflict) -> None:
-        message.stop()
 
     def on_open_first_dossier(self, message: OpenFirstDossier) -> None:
         message.stop()
@@ -392,7 +381,7 @@ class AgentHomeScreen(FollowsConnection, OpensDossiers, Screen[None]):
 
 def _adopt(workspace: Workspace, server: dict[str, Any]) -> None:
     """Blocking: a platform dossier into the local store, as the sync engine adopts one."""
-    from cesp_tui.sync import local
+    from cesp_client.sync import local
 
     store = workspace.store
     data = {k: dict(v) for k, v in (server.get("data") or {}).items()}

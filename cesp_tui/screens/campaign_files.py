@@ -12,7 +12,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from cesp_tui.api.support import campaigns_or_error
+from cesp_client.api.support import campaigns_or_error
 
 __all__ = ["CampaignFileScreen", "CampaignsLoaded"]
 

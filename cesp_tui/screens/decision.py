@@ -20,12 +20,12 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
-from cesp_tui.api.errors import ApiError, Offline
-from cesp_tui.api.jury import Decision, get_decision, record_decision
+from cesp_client.api.errors import ApiError, Offline
+from cesp_client.api.jury import Decision, get_decision, record_decision
 from cesp_tui.widgets.footer import StableFooter
 
 if TYPE_CHECKING:
-    from cesp_tui.api.client import ApiClient
+    from cesp_client.api.client import ApiClient
 
 __all__ = ["DECISION_CHOICES", "DecisionModal"]
 

@@ -18,13 +18,13 @@ from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from cesp_tui.api.errors import ApiError, Offline
-from cesp_tui.api.jury import Decision, get_decision
-from cesp_tui.dates import day_text
+from cesp_client.api.errors import ApiError, Offline
+from cesp_client.api.jury import Decision, get_decision
+from cesp_client.dates import day_text
 from cesp_tui.widgets.footer import StableFooter
 
 if TYPE_CHECKING:
-    from cesp_tui.api.client import ApiClient
+    from cesp_client.api.client import ApiClient
 
 __all__ = ["DecisionViewModal", "decision_lines"]
 

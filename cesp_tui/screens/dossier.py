@@ -22,12 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from dataclasses import field as dataclass_field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
 from textual.message import Message
@@ -37,25 +35,29 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Static
 
-from cesp_core.demarches import get_demarche, rules
-from cesp_core.demarches.model import Demarche, Tab, TabKind, Value
-from cesp_core.lifecycle import READ_ONLY_ROLES, STATE_LABELS, DossierState, Role
-from cesp_core.problems import Problem
-from cesp_tui.api.etablissement import CampaignWindow, fetch_campaign_window, window_of
-from cesp_tui.compositor import SpanCompositor
-from cesp_tui.keying import is_agent, keying_session
-from cesp_tui.messages import (
-    ConnectionChanged,
+from cesp_client.api.etablissement import CampaignWindow, fetch_campaign_window, window_of
+from cesp_client.events import (
     DossiersPulled,
     DossierSynced,
     DossierTransmitted,
-    PendingCountChanged,
     SaveRefused,
     SyncConflict,
-    SyncFailed,
-    SyncRequested,
 )
-from cesp_tui.store import LocalDossier, LocalPiece, OpKind, PendingOp, PieceState
+from cesp_client.keying import is_agent, keying_session
+from cesp_client.store import LocalDossier, LocalPiece, OpKind, PendingOp, PieceState
+from cesp_client.workspace import (
+    DossierSnapshot,
+    Workspace,
+    load_snapshot,
+    transmitted_on,
+)
+from cesp_core.demarches import get_demarche, rules
+from cesp_core.demarches.model import Demarche, Tab, TabKind, Value
+from cesp_core.lifecycle import STATE_LABELS, DossierState
+from cesp_core.problems import Problem
+from cesp_tui.compositor import SpanCompositor
+from cesp_tui.messages import SyncRequested
+from cesp_tui.sync_news import FollowsSyncNews
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.readonly_banner import ReadonlyBanner
 from cesp_tui.widgets.status_line import StatusLine
@@ -68,135 +70,16 @@ from .synthese import TRANSMITTED_BANNER, SyntheseScreen
 from .tab import DossierView, TabScreen
 
 if TYPE_CHECKING:
-    from cesp_tui.api import ApiClient
-    from cesp_tui.store import DraftStore, DraftWriter
+    from cesp_client.store import DraftStore, DraftWriter
 
 __all__ = [
-    "CONFLICT_PREFIX",
-    "REFUSED_PREFIX",
     "DossierLoaded",
     "DossierScreen",
-    "DossierSnapshot",
     "OpensDossiers",
-    "Workspace",
-    "forward_to_screens",
-    "load_snapshot",
-    "transmitted_on",
 ]
 
-#: ``last_error`` prefixes the sync engine gives parked operations (cesp_tui.sync.local).
-CONFLICT_PREFIX = "conflit"
-REFUSED_PREFIX = "refusé"
 #: Delay before the header's states follow the typing.
 STATES_DELAY = 0.2
-
-
-# --- what the screens work with ---------------------------------------------------------------
-
-
-@dataclass
-class Workspace:
-    """The logged-in user's local side: the store, its writer, who and where.
-
-    ``server_key`` and ``username`` select the account's dossiers in the store
-    (`cesp_tui.session.Session`); ``api`` lists campaigns (None: offline or tests)."""
-
-    store: DraftStore
-    writer: DraftWriter
-    server_key: str
-    username: str
-    role: str = "candidat"
-    #: The démarche this account applies to (None for staff).
-    applicant_demarche: str | None = "cesp"
-    api: ApiClient | None = None
-    #: Campaign id -> label, learnt whenever the platform lists its campaigns.
-    campaign_labels: dict[int, str] = dataclass_field(default_factory=dict)
-    #: Campaign id -> the platform's campaign (closes_at, days_left, is_closed).
-    campaign_info: dict[int, dict[str, Any]] = dataclass_field(default_factory=dict)
-
-    @property
-    def read_only_role(self) -> bool:
-        try:
-            return Role(self.role) in READ_ONLY_ROLES
-        except ValueError:
-            return False
-
-    @classmethod
-    def from_app(cls, app: App[Any]) -> Workspace | None:
-        """The workspace of the app's session (None before login). Opens the draft store
-        on first use: call from a worker."""
-        session = getattr(app, "session", None)
-        if session is None:
-            return None
-        return cls(
-            store=app.drafts,  # type: ignore[attr-defined]
-            writer=app.draft_writer,  # type: ignore[attr-defined]
-            server_key=session.server_key,
-            username=session.username,
-            role=session.role or "candidat",
-            applicant_demarche=session.applicant_demarche,
-            api=getattr(app, "api", None),
-        )
-
-
-@dataclass
-class DossierSnapshot:
-    """A dossier as the store has it, with its pieces and waiting operations."""
-
-    dossier: LocalDossier
-    pieces: list[LocalPiece]
-    ops: list[PendingOp]
-    #: Read from the platform for a staff member (`cesp_tui.remote`), not in the store.
-    remote: bool = False
-
-    @property
-    def transmit_pending(self) -> bool:
-        return any(op.kind == OpKind.TRANSMIT for op in self.ops)
-
-    def conflicts(self) -> list[SyncConflict]:
-        """Saves parked on a conflict, as the sync engine announces them."""
-        dossier = self.dossier
-        found = []
-        for op in self.ops:
-            if op.kind != OpKind.SAVE_TAB or not op.tab:
-                continue
-            if not (op.last_error or "").startswith(CONFLICT_PREFIX):
-                continue
-            found.append(
-                SyncConflict(
-                    dossier.id,
-                    op.tab,
-                    dict(op.payload.get("values") or {}),
-                    dict((dossier.server_data or {}).get(op.tab) or {}),
-                    dossier.server_version or 0,
-                )
-            )
-        return found
-
-
-def load_snapshot(store: DraftStore, dossier_id: str) -> DossierSnapshot | None:
-    """Blocking: call from a thread."""
-    dossier = store.get(dossier_id)
-    if dossier is None:
-        return None
-    return DossierSnapshot(dossier, store.pieces(dossier_id), store.ops(dossier_id))
-
-
-def transmitted_on(dossier: LocalDossier, receipt: dict[str, Any] | None = None) -> str:
-    """``12/03/2026 à 14:05``: from the receipt when known, else the last sync."""
-    moment: datetime | None = None
-    text = (receipt or {}).get("transmitted_at")
-    if isinstance(text, str):
-        try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            moment = None
-    if moment is None and (dossier.synced_at or dossier.updated_at):
-        naive = dossier.synced_at or dossier.updated_at
-        moment = naive.replace(tzinfo=UTC).astimezone()
-    if moment is None:
-        return ""
-    return moment.strftime("%d/%m/%Y à %H:%M")
 
 
 @dataclass
@@ -253,23 +136,6 @@ class OpensDossiers:
             self.app.switch_screen(screen)
         else:
             self.app.push_screen(screen)
-
-
-def forward_to_screens(app: App[Any], message: Message) -> int:
-    """Give a copy of a sync message (`SyncConflict`, `SaveRefused`, `DossierSynced`,
-    `DossierTransmitted`, `DossiersPulled`, `PendingCountChanged`, `ConnectionChanged`,
-    `OpenFirstDossier`...) to every "Mes demandes" and dossier screen of the stack, modal
-    boxes over them included. The sync engine posts to the app; the app calls this from
-    its handlers. Returns how many screens got it."""
-    import dataclasses
-
-    count = 0
-    for screen in app.screen_stack:
-        if isinstance(screen, OpensDossiers):
-            copy = dataclasses.replace(message) if dataclasses.is_dataclass(message) else message
-            screen.post_message(copy)  # type: ignore[arg-type]
-            count += 1
-    return count
 
 
 # --- messages of the screen's own workers ------------------------------------------------------
@@ -329,7 +195,7 @@ def _commands() -> Any:
 # --- the screen -----------------------------------------------------------------------------------
 
 
-class DossierScreen(OpensDossiers, Screen[None]):
+class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     """The tabs of one dossier. ``tab`` / ``field``: where to put the cursor first."""
 
     CSS_PATH: ClassVar[list[str]] = [  # type: ignore[misc]
@@ -360,7 +226,7 @@ class DossierScreen(OpensDossiers, Screen[None]):
         ),
         Binding("f9", "home", "Mes demandes", id="dossier.home"),
         Binding("ctrl+r", "merge", "Fusionner les versions", id="dossier.merge"),
-        # Agents keying paper dossiers (cesp_tui.keying): shown for the agent role only.
+        # Agents keying paper dossiers (cesp_client.keying): shown for the agent role only.
         Binding("ctrl+g", "carry_over", "Reprendre lot", id="dossier.carry_over"),
         Binding("ctrl+b", "dup", "Idem", id="dossier.dup"),
         Binding("ctrl+o", "next_dossier", "Dossier suivant", id="dossier.next_dossier"),
@@ -504,12 +370,10 @@ class DossierScreen(OpensDossiers, Screen[None]):
             self.demarche, states=self.tab_states(), current=self.current_tab, id="dossier-tabs"
         )
         yield ContentSwitcher(id="dossier-views")
-        yield StatusLine()
+        yield StatusLine(dossier_id=self.dossier_id)
         yield StableFooter()
 
     async def on_mount(self) -> None:
-        status = self.query_one(StatusLine)
-        status.online = getattr(self.app, "online", None)
         await self.show_tab(self.current_tab, self._initial_field)
         self._count_pending(self.workspace.store, self.dossier_id)
         if self.keying_mode and not self.readonly:  # the agent's keys, also at 80 columns
@@ -992,11 +856,9 @@ class DossierScreen(OpensDossiers, Screen[None]):
     def _mine(self, message: Any) -> bool:
         return getattr(message, "dossier_id", None) == self.dossier_id
 
-    # Sync messages are copies the app gives each screen (`forward_to_screens`): they
-    # stop here, never bubbling back up to the app.
+    # The sync engine's news arrives through the app's `sync_news` (`FollowsSyncNews`).
 
-    def on_save_refused(self, message: SaveRefused) -> None:
-        message.stop()
+    def news_save_refused(self, message: SaveRefused) -> None:
         if not self._mine(message):
             return
         detail = message.detail
@@ -1022,8 +884,7 @@ class DossierScreen(OpensDossiers, Screen[None]):
         self.reload()
         self._fetch_campaign()  # refused for a closed campaign: read-only from now on
 
-    def on_sync_conflict(self, message: SyncConflict) -> None:
-        message.stop()
+    def news_sync_conflict(self, message: SyncConflict) -> None:
         if not self._mine(message):
             return
         if all(c.tab != message.tab for c in self.conflicts):
@@ -1031,13 +892,11 @@ class DossierScreen(OpensDossiers, Screen[None]):
         self.refresh_bindings()
         self.action_merge()
 
-    def on_dossier_synced(self, message: DossierSynced) -> None:
-        message.stop()
+    def news_dossier_synced(self, message: DossierSynced) -> None:
         if self._mine(message):
             self.reload()
 
-    def on_dossier_transmitted(self, message: DossierTransmitted) -> None:
-        message.stop()
+    def news_dossier_transmitted(self, message: DossierTransmitted) -> None:
         if not self._mine(message):
             return
         self._receipt = dict(message.receipt or {})
@@ -1049,23 +908,9 @@ class DossierScreen(OpensDossiers, Screen[None]):
         self._apply_readonly()  # the guide's banner (the app also shows a notification)
         self.reload()
 
-    def on_dossiers_pulled(self, message: DossiersPulled) -> None:
-        message.stop()
+    def news_dossiers_pulled(self, message: DossiersPulled) -> None:
         if self.dossier_id in message.updated:
             self.reload()
-
-    def on_pending_count_changed(self, message: PendingCountChanged) -> None:
-        message.stop()
-        self.status.pending = message.count
-
-    def on_sync_failed(self, message: SyncFailed) -> None:
-        message.stop()
-        if message.dossier_id in (None, self.dossier_id):
-            self.status.show_message(message.message)
-
-    def on_connection_changed(self, message: ConnectionChanged) -> None:
-        message.stop()
-        self.status.online = message.online
 
     # --- merge -----------------------------------------------------------------------------
 
@@ -1115,7 +960,7 @@ class DossierScreen(OpensDossiers, Screen[None]):
         tab: str,
         values: dict[str, Value],
     ) -> None:
-        from cesp_tui.sync import resolve_conflict
+        from cesp_client.sync import resolve_conflict
 
         writer.flush()
         op = resolve_conflict(store, dossier_id, tab, values)

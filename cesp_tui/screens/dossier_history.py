@@ -118,7 +118,7 @@ class DossierHistoryScreen(PlatformListScreen):
         return self.query_one("#history-table", PaddedTable)
 
     async def fetch(self, api: Any) -> list[dict[str, Any]]:
-        from cesp_tui.api.support import dossier_history
+        from cesp_client.api.support import dossier_history
 
         return list(await dossier_history(api, self.dossier_id))
 

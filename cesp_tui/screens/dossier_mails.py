@@ -92,7 +92,7 @@ class DossierMailsScreen(PlatformListScreen):
         return str(self.query_one("#mail-text", Static).content)
 
     async def fetch(self, api: Any) -> list[dict[str, Any]]:
-        from cesp_tui.api.support import dossier_mails
+        from cesp_client.api.support import dossier_mails
 
         return list(await dossier_mails(api, self.dossier_id))
 

@@ -26,8 +26,8 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 from textual.worker import get_current_worker
 
+from cesp_client.api.errors import ApiError, Offline
 from cesp_core.lifecycle import STATE_LABELS
-from cesp_tui.api.errors import ApiError, Offline
 from cesp_tui.screens.campaign_files import CampaignFileScreen
 from cesp_tui.widgets.footer import StableFooter
 
@@ -183,7 +183,7 @@ class ExportScreen(CampaignFileScreen):
 
     @work(group="export-send", exclusive=True)
     async def _export(self, api: Any, filters: dict[str, Any], path: Path) -> None:
-        from cesp_tui.api.support import export_dossiers
+        from cesp_client.api.support import export_dossiers
 
         try:
             content = await export_dossiers(api, **filters)

@@ -28,29 +28,31 @@ from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from cesp_core.demarches import DEMARCHES, get_demarche
-from cesp_core.lifecycle import STATE_LABELS, DossierState
-from cesp_tui.dates import day_text
-from cesp_tui.messages import (
+from cesp_client.dates import day_text
+from cesp_client.events import (
     DossiersPulled,
     DossierSynced,
     DossierTransmitted,
-    OpenFirstDossier,
     SaveRefused,
     SyncConflict,
-    SyncRequested,
 )
-from cesp_tui.store import LocalDossier, OpKind, PieceState
+from cesp_client.store import LocalDossier, OpKind, PieceState
+from cesp_client.workspace import CONFLICT_PREFIX, REFUSED_PREFIX, Workspace
+from cesp_core.demarches import DEMARCHES, get_demarche
+from cesp_core.lifecycle import STATE_LABELS, DossierState
+from cesp_tui.messages import OpenFirstDossier, SyncRequested
+from cesp_tui.services import workspace_of
+from cesp_tui.sync_news import FollowsSyncNews
 from cesp_tui.widgets.dossier_table import DossierRow, DossierTable
 from cesp_tui.widgets.footer import StableFooter
-from cesp_tui.widgets.status_line import FollowsConnection, StatusLine
+from cesp_tui.widgets.status_line import StatusLine
 
 from .confirm import ConfirmModal
-from .dossier import CONFLICT_PREFIX, REFUSED_PREFIX, OpensDossiers, Workspace
+from .dossier import OpensDossiers
 from .recap import campaigns_line, closed_campaign_message
 
 if TYPE_CHECKING:
-    from cesp_tui.store import DraftStore
+    from cesp_client.store import DraftStore
 
 __all__ = [
     "CampaignPicker",
@@ -216,7 +218,7 @@ def _commands() -> Any:
     return HomeCommands
 
 
-class HomeScreen(FollowsConnection, OpensDossiers, Screen[None]):
+class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     """ "Mes demandes". ``workspace`` None: taken from the app's session once logged in."""
 
     CSS_PATH = "home.tcss"
@@ -295,7 +297,7 @@ class HomeScreen(FollowsConnection, OpensDossiers, Screen[None]):
 
     @work(thread=True, group="home-workspace", exclusive=True)
     def _find_workspace(self) -> None:
-        self.post_message(_WorkspaceReady(Workspace.from_app(self.app)))
+        self.post_message(_WorkspaceReady(workspace_of(self.app)))
 
     def on__workspace_ready(self, message: _WorkspaceReady) -> None:
         if message.workspace is None:
@@ -375,7 +377,7 @@ class HomeScreen(FollowsConnection, OpensDossiers, Screen[None]):
                 )
             )
             return
-        from cesp_tui.api import ApiError, Offline
+        from cesp_client.api import ApiError, Offline
 
         try:
             campaigns = await api.campaigns()
@@ -559,32 +561,26 @@ class HomeScreen(FollowsConnection, OpensDossiers, Screen[None]):
         message.stop()
         self.open_dossier(message.dossier_id, tab=message.tab)
 
-    # Sync messages are copies the app gives each screen (`forward_to_screens`): they
-    # stop here, never bubbling back up to the app.
+    # The sync engine's news arrives through the app's `sync_news` (`FollowsSyncNews`).
 
-    def on_dossier_synced(self, message: DossierSynced) -> None:
-        message.stop()
+    def news_dossier_synced(self, message: DossierSynced) -> None:
         self.reload()
 
-    def on_dossiers_pulled(self, message: DossiersPulled) -> None:
-        message.stop()
+    def news_dossiers_pulled(self, message: DossiersPulled) -> None:
         self.reload()
 
-    def on_dossier_transmitted(self, message: DossierTransmitted) -> None:
-        message.stop()
+    def news_dossier_transmitted(self, message: DossierTransmitted) -> None:
         self.refused.discard(message.dossier_id)
         self.reload()
 
-    def on_save_refused(self, message: SaveRefused) -> None:
-        message.stop()
+    def news_save_refused(self, message: SaveRefused) -> None:
         self.refused.add(message.dossier_id)
         self.query_one(StatusLine).show_message(
             f"Refusé par le serveur : {message.detail}", error=True
         )
         self.reload()
 
-    def on_sync_conflict(self, message: SyncConflict) -> None:
-        message.stop()
+    def news_sync_conflict(self, message: SyncConflict) -> None:
         self.reload()
         if not self.is_current:
             return  # the dossier's screen, above, opens the merge

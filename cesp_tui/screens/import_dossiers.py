@@ -24,9 +24,9 @@ from textual.message import Message
 from textual.widgets import DataTable, Label, Select, Static
 from textual.worker import get_current_worker
 
+from cesp_client.api.errors import ApiError, Offline
+from cesp_client.api.support import ImportOutcome
 from cesp_core.demarches import get_demarche
-from cesp_tui.api.errors import ApiError, Offline
-from cesp_tui.api.support import ImportOutcome
 from cesp_tui.screens.campaign_files import CampaignFileScreen, CampaignsLoaded
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
@@ -209,7 +209,7 @@ class ImportScreen(CampaignFileScreen):
 
     @work(group="import-send", exclusive=True)
     async def _send(self, api: Any, campaign_id: int, path: Path, dry_run: bool) -> None:
-        from cesp_tui.api.support import import_dossiers
+        from cesp_client.api.support import import_dossiers
 
         def read() -> bytes:
             if path.stat().st_size > MAX_BYTES:

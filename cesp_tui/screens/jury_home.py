@@ -7,7 +7,7 @@
   name or a number, and state words (« transmis », « instruction », « accepté »,
   « refusé », « décidé », « à décider »).
 - Enter opens a dossier read-only through the owner's own `DossierScreen` (the
-  platform's copy, `cesp_tui.remote.fetch_snapshot`); on its pieces tab Ctrl+E saves
+  platform's copy, `cesp_client.remote.fetch_snapshot`); on its pieces tab Ctrl+E saves
   the piece under the cursor into the client's data directory.
 - F4 records the decision (`DecisionModal`), F7 puts a dossier into instruction, F6
   publishes the campaign's results after a yes/no question and says how many mails
@@ -35,30 +35,31 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from cesp_core.demarches import get_demarche
-from cesp_core.lifecycle import STATE_LABELS, DossierState
-from cesp_core.text import normalize
-from cesp_tui.api.errors import ApiError, Offline
-from cesp_tui.api.jury import (
+from cesp_client.api.errors import ApiError, Offline
+from cesp_client.api.jury import (
     Decision,
     download_piece,
     jury_dossiers,
     publish_results,
     start_instruction,
 )
-from cesp_tui.dates import day_text
+from cesp_client.dates import day_text
+from cesp_client.workspace import DossierSnapshot, Workspace
+from cesp_core.demarches import get_demarche
+from cesp_core.lifecycle import STATE_LABELS, DossierState
+from cesp_core.text import normalize
+from cesp_tui.services import workspace_of
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
 
 from .confirm import ConfirmModal
 from .decision import DecisionModal
-from .dossier import DossierSnapshot, Workspace
 from .pieces import PiecesScreen
 from .staff_dossier import StaffDossierScreen, fetch_consulted
 
 if TYPE_CHECKING:
-    from cesp_tui.api.client import ApiClient
+    from cesp_client.api.client import ApiClient
 
 __all__ = [
     "JuryCampaignPicker",
@@ -694,7 +695,7 @@ class JuryHomeScreen(Screen[None]):
         except (ApiError, Offline) as error:
             self.post_message(_DossierFetched(None, None, _api_error_text(error)))
             return
-        workspace = await asyncio.to_thread(Workspace.from_app, self.app)
+        workspace = await asyncio.to_thread(workspace_of, self.app)
         self.post_message(_DossierFetched(workspace, snapshot, document=dict(document)))
 
     def on__dossier_fetched(self, message: _DossierFetched) -> None:

@@ -27,7 +27,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
-from cesp_tui.api.client import parse_emailed_link
+from cesp_client.api.client import parse_emailed_link
 from cesp_tui.widgets.dossier_table import PaddedTable, cell
 from cesp_tui.widgets.footer import StableFooter
 

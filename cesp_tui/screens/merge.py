@@ -6,7 +6,7 @@ value here ("Ma version"), the server's ("Version du serveur") — and nothing i
 first: each field needs a decision (``m`` mine, ``s`` the server's, Enter alternates; ``g``
 / ``r`` for all), and "Valider" (Ctrl+S) stays unavailable until every field has one, so a
 stray key never overwrites anything. The result is the merged tab; the caller writes it
-locally and re-queues it with the server's version (`cesp_tui.sync.resolve_conflict`).
+locally and re-queues it with the server's version (`cesp_client.sync.resolve_conflict`).
 "Plus tard" keeps the save parked and both versions untouched.
 """
 

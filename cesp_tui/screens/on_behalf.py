@@ -1,7 +1,7 @@
 """ "Nouveau dossier papier": an agent starts a dossier for an applicant who sent paper.
 
 The applicant's identity and e-mail (the platform mails them a link to claim the
-dossier) and the campaign of the batch (remembered: `cesp_tui.keying`). The form is a
+dossier) and the campaign of the batch (remembered: `cesp_client.keying`). The form is a
 `TabForm` in keying mode over a one-tab démarche of its own, so it behaves like the
 dossier's forms: Enter moves on, the date moves on when full, "m" / "f" pick the civilité,
 problems show under their fields (checked here with `cesp_core.imports.validate_applicant`,
@@ -30,20 +30,21 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from cesp_client.keying import data_dir_of, keying_session
+from cesp_client.workspace import DossierSnapshot, Workspace, load_snapshot
 from cesp_core import imports
 from cesp_core.demarches import get_demarche
 from cesp_core.demarches.cesp import CIVILITES
 from cesp_core.demarches.model import Demarche, Field, FieldType, Tab, Value
 from cesp_core.keying import first_field_to_key
 from cesp_core.problems import Problem
-from cesp_tui.keying import data_dir_of, keying_session
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.tab_form import TabForm
 
-from .dossier import DossierScreen, DossierSnapshot, Workspace, load_snapshot
+from .dossier import DossierScreen
 
 if TYPE_CHECKING:
-    from cesp_tui.api import ApiClient
+    from cesp_client.api import ApiClient
 
 __all__ = ["APPLICANT_FORM", "CampaignChoice", "OnBehalfScreen", "applicant_values"]
 
@@ -232,7 +233,7 @@ class OnBehalfScreen(Screen[None]):
 
     @work(group="on-behalf-campaigns", exclusive=True)
     async def _fetch_campaigns(self, api: ApiClient | None) -> None:
-        from cesp_tui.api import ApiError, Offline
+        from cesp_client.api import ApiError, Offline
 
         if api is None:
             self.post_message(_Campaigns(error="Hors ligne : la plateforme est nécessaire."))
@@ -335,8 +336,8 @@ class OnBehalfScreen(Screen[None]):
     ) -> None:
         import asyncio
 
-        from cesp_tui.api import ApiError, Offline
-        from cesp_tui.api.agent import Applicant, create_paper_dossier
+        from cesp_client.api import ApiError, Offline
+        from cesp_client.api.agent import Applicant, create_paper_dossier
 
         api = workspace.api
         if api is None:

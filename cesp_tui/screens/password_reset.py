@@ -12,8 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Static
 
-from cesp_tui.api import ApiClient, ApiError
-from cesp_tui.api.client import LinkInfo
+from cesp_client.api import ApiClient, ApiError
+from cesp_client.api.client import LinkInfo
 from cesp_tui.widgets.footer import StableFooter
 
 from .account_base import Answer, FormRow

@@ -29,11 +29,11 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
+from cesp_client.store import LocalPiece, PieceState
 from cesp_core.demarches import rules
 from cesp_core.demarches.model import Demarche, PieceType, Tab
 from cesp_core.problems import Problem
 from cesp_tui.messages import SyncRequested
-from cesp_tui.store import LocalPiece, PieceState
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
 from cesp_tui.widgets.footer import StableFooter
@@ -43,7 +43,7 @@ from .confirm import ConfirmModal
 from .tab import DossierView
 
 if TYPE_CHECKING:
-    from cesp_tui.store import DraftStore
+    from cesp_client.store import DraftStore
 
 __all__ = [
     "FORMATS",

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from cesp_tui.api.errors import ApiError, Offline
+from cesp_client.api.errors import ApiError, Offline
 
 __all__ = ["ListLoaded", "PlatformListScreen"]
 

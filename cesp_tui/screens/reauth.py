@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
-from cesp_tui.api import ApiError, Offline
+from cesp_client.api import ApiError, Offline
 
 from .account_base import NOT_READY, Answer, api_of, failure_text
 

@@ -37,25 +37,21 @@ from textual.timer import Timer
 from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import get_current_worker
 
+from cesp_client.api.etablissement import CLOSED_MESSAGE, CampaignWindow, list_candidatures
+from cesp_client.events import DossiersPulled, DossierSynced, DossierTransmitted
+from cesp_client.exports import Column, write_csv, write_pdf
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.lifecycle import STATE_LABELS, DossierState
-from cesp_tui.api.etablissement import CLOSED_MESSAGE, CampaignWindow, list_candidatures
-from cesp_tui.exports import Column, write_csv, write_pdf
-from cesp_tui.messages import (
-    DossiersPulled,
-    DossierSynced,
-    DossierTransmitted,
-)
+from cesp_tui.sync_news import FollowsSyncNews
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
-from cesp_tui.widgets.status_line import FollowsConnection, StatusLine
+from cesp_tui.widgets.status_line import StatusLine
 
 from .confirm import ConfirmModal
 
 if TYPE_CHECKING:
-    from cesp_tui.store import LocalDossier
-
-    from .dossier import DossierSnapshot, Workspace
+    from cesp_client.store import LocalDossier
+    from cesp_client.workspace import DossierSnapshot, Workspace
 
 __all__ = [
     "EXPORT_COLUMNS",
@@ -376,7 +372,7 @@ class _Opened(Message):
 # --- the screen ---------------------------------------------------------------------------------
 
 
-class RecapScreen(FollowsConnection, Screen[None]):
+class RecapScreen(FollowsSyncNews, Screen[None]):
     """The établissement's candidatures: show, delete, export (CSV), print (PDF)."""
 
     CSS_PATH = "recap.tcss"
@@ -440,16 +436,13 @@ class RecapScreen(FollowsConnection, Screen[None]):
         self._reload_timer = None
         self.reload()
 
-    def on_dossier_synced(self, message: DossierSynced) -> None:
-        message.stop()
+    def news_dossier_synced(self, message: DossierSynced) -> None:
         self._reload_soon()
 
-    def on_dossiers_pulled(self, message: DossiersPulled) -> None:
-        message.stop()
+    def news_dossiers_pulled(self, message: DossiersPulled) -> None:
         self._reload_soon()
 
-    def on_dossier_transmitted(self, message: DossierTransmitted) -> None:
-        message.stop()
+    def news_dossier_transmitted(self, message: DossierTransmitted) -> None:
         self._reload_soon()
 
     @property
@@ -470,10 +463,10 @@ class RecapScreen(FollowsConnection, Screen[None]):
 
     @work(group="recap-load", exclusive=True)
     async def _load(self, workspace: Workspace) -> None:
-        from cesp_tui.api import ApiError, Offline
+        from cesp_client.api import ApiError, Offline
 
         def read_local() -> list[tuple[LocalDossier, dict[str, int], bool]]:
-            from cesp_tui.store import OpKind
+            from cesp_client.store import OpKind
 
             found = []
             for dossier in workspace.store.list(workspace.server_key, workspace.username):
@@ -594,10 +587,9 @@ class RecapScreen(FollowsConnection, Screen[None]):
 
     @work(group="recap-open", exclusive=True)
     async def _open(self, workspace: Workspace, dossier_id: str) -> None:
-        from cesp_tui.api import ApiError, Offline
-        from cesp_tui.remote import fetch_snapshot
-
-        from .dossier import load_snapshot
+        from cesp_client.api import ApiError, Offline
+        from cesp_client.remote import fetch_snapshot
+        from cesp_client.workspace import load_snapshot
 
         snapshot = await asyncio.to_thread(load_snapshot, workspace.store, dossier_id)
         if snapshot is None and workspace.api is not None:
@@ -658,7 +650,7 @@ class RecapScreen(FollowsConnection, Screen[None]):
 
     @work(group="recap-delete")
     async def _delete(self, workspace: Workspace, row: RecapRow) -> None:
-        from cesp_tui.api import ApiError, Offline
+        from cesp_client.api import ApiError, Offline
 
         queued = False
         if row.on_server and workspace.api is not None:

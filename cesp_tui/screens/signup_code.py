@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Static
 
-from cesp_tui.api import ApiError
+from cesp_client.api import ApiError
 from cesp_tui.widgets.footer import StableFooter
 
 from .account_base import AccountScreen, Answer, FormRow

@@ -19,9 +19,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Button, Input, Static
 
+from cesp_client.api.etablissement import signup_etablissement
 from cesp_core.validators.email import validate_email
 from cesp_core.validators.finess import compact_finess, format_finess, validate_finess
-from cesp_tui.api.etablissement import signup_etablissement
 from cesp_tui.widgets.footer import StableFooter
 
 from .account_base import AccountScreen, Answer, FormRow, PasswordChecklist

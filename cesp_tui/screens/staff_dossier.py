@@ -16,17 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cesp_client.workspace import DossierSnapshot, Workspace
 from cesp_core.demarches import rules
 from cesp_core.demarches.model import Demarche, Tab, TabKind
 from cesp_core.masking import is_masked, sensitive_fields
 from cesp_core.problems import Problem
 
-from .dossier import DossierScreen, DossierSnapshot, Workspace
+from .dossier import DossierScreen
 from .synthese import SyntheseScreen, synthesis_problems
 from .tab import DossierView
 
 if TYPE_CHECKING:
-    from cesp_tui.api.client import ApiClient, Dossier
+    from cesp_client.api.client import ApiClient, Dossier
 
 __all__ = [
     "ServerVerdict",
@@ -104,7 +105,7 @@ async def fetch_consulted(
     api: ApiClient, dossier_id: str, server_key: str, viewer: str
 ) -> tuple[DossierSnapshot, Dossier]:
     """The dossier as a read-only snapshot and the platform's document (its verdict)."""
-    from cesp_tui.remote import snapshot_from_server
+    from cesp_client.remote import snapshot_from_server
 
     document = await api.get_dossier(dossier_id)
     if not document.get("pieces"):

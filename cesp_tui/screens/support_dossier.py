@@ -22,13 +22,13 @@ from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
-from cesp_tui.api.errors import ApiError, Offline
+from cesp_client.api.errors import ApiError, Offline
 from cesp_tui.widgets.footer import StableFooter
 
 from .staff_dossier import ServerVerdict, StaffDossierScreen, fetch_consulted, support_synthesis
 
 if TYPE_CHECKING:
-    from cesp_tui.api.client import ApiClient
+    from cesp_client.api.client import ApiClient
 
 __all__ = [
     "DiagnosticModal",
@@ -165,7 +165,7 @@ class SupportActions:
     async def _save_diagnostic(self, api: ApiClient, dossier_id: str, path: Path) -> None:
         import asyncio
 
-        from cesp_tui.api.support import diagnostic
+        from cesp_client.api.support import diagnostic
 
         assert isinstance(self, Screen)
         try:

@@ -28,11 +28,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
-from cesp_tui.api.errors import ApiError, Offline
+from cesp_client.api.errors import ApiError, Offline
+from cesp_client.workspace import DossierSnapshot, Workspace
+from cesp_tui.services import workspace_of
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
 
-from .dossier import DossierSnapshot, Workspace
 from .dossier_history import when_text
 from .support_dossier import SupportActions, SupportDossierScreen
 
@@ -166,7 +167,7 @@ class SupportHomeScreen(SupportActions, Screen[None]):
 
     @work(group="support-search", exclusive=True)
     async def _search(self, api: Any, query: str) -> None:
-        from cesp_tui.api.support import search_dossiers
+        from cesp_client.api.support import search_dossiers
 
         try:
             listed = await search_dossiers(api, query)
@@ -274,7 +275,7 @@ class SupportHomeScreen(SupportActions, Screen[None]):
     async def _open(self, api: Any, dossier_id: str) -> None:
         from .support_dossier import fetch_consulted
 
-        workspace = await asyncio.to_thread(Workspace.from_app, self.app)
+        workspace = await asyncio.to_thread(workspace_of, self.app)
         if workspace is None:
             self.post_message(_Opened(None, None, error="Connectez-vous d'abord."))
             return

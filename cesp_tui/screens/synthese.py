@@ -24,12 +24,12 @@ from textual.containers import VerticalScroll
 from textual.widgets import Button, Checkbox, Collapsible, OptionList, Static
 from textual.widgets.option_list import Option
 
+from cesp_client.store import LocalPiece
 from cesp_core import referentials
 from cesp_core.demarches import rules
 from cesp_core.demarches.model import Demarche, Field, FieldType, Tab, TabKind, Value
 from cesp_core.problems import MISSING, Problem
 from cesp_core.validators import dates, iban, nir
-from cesp_tui.store import LocalPiece
 from cesp_tui.widgets.tab_header import STATE_TEXT
 
 from .confirm import ConfirmModal

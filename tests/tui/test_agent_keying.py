@@ -10,9 +10,9 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from cesp_client.config import ClientConfig
+from cesp_client.keying import keying_session
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig
-from cesp_tui.keying import keying_session
 from cesp_tui.screens.agent_home import AgentHomeScreen
 from cesp_tui.screens.dossier import DossierScreen
 from cesp_tui.screens.export_dossiers import ExportScreen

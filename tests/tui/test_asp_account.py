@@ -10,8 +10,8 @@ from pathlib import Path
 
 from textual.widgets import Button, Input
 
+from cesp_client.config import ClientConfig
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig
 from cesp_tui.screens.account_base import PasswordChecklist
 from cesp_tui.screens.forgot_password import ForgotPasswordScreen
 from cesp_tui.screens.home import HomeScreen

@@ -12,11 +12,11 @@ from pathlib import Path
 from sqlmodel import Session
 from textual.widgets import Input
 
+from cesp_client.api.etablissement import CLOSED_MESSAGE, CampaignWindow
+from cesp_client.config import ClientConfig
 from cesp_server.models import Campaign
 from cesp_server.models.base import utcnow
-from cesp_tui.api.etablissement import CLOSED_MESSAGE, CampaignWindow
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig
 from cesp_tui.screens.confirmer import ConfirmerScreen
 from cesp_tui.screens.dossier import DossierScreen
 from cesp_tui.screens.home import HomeScreen

@@ -14,8 +14,8 @@ from pypdf import PdfReader
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from cesp_client.config import ClientConfig
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig
 from cesp_tui.screens.confirm import ConfirmModal
 from cesp_tui.screens.dossier import DossierScreen
 from cesp_tui.screens.home import HomeScreen

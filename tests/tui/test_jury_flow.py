@@ -11,8 +11,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from cesp_client.config import ClientConfig
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig
 from cesp_tui.screens.confirm import ConfirmModal
 from cesp_tui.screens.decision import DecisionModal
 from cesp_tui.screens.decision_view import DecisionViewModal

@@ -16,7 +16,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 
-from cesp_tui.api.support import ImportOutcome
+from cesp_client.api.support import ImportOutcome
 from cesp_tui.screens.dossier_history import DossierHistoryScreen
 from cesp_tui.screens.import_dossiers import ImportScreen
 from cesp_tui.screens.support_home import SupportHomeScreen

@@ -12,11 +12,11 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from cesp_client.api.support import client_version
+from cesp_client.config import ClientConfig
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.demarches.model import TabKind
-from cesp_tui.api.support import client_version
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig
 from cesp_tui.screens.dossier_history import DossierHistoryScreen
 from cesp_tui.screens.dossier_mails import DossierMailsScreen
 from cesp_tui.screens.login import LoginScreen

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from cesp_tui.api.errors import ApiError, Offline
+from cesp_client.api.errors import ApiError, Offline
 
 if TYPE_CHECKING:
-    from cesp_tui.api.client import ApiClient
+    from cesp_client.api.client import ApiClient
 
 __all__ = [
     "IMPORT_REFUSALS",

@@ -1,7 +1,8 @@
 """The sync engine: moves what waits in the draft store to the server, and back.
 
 It runs in an async worker of the app (`SyncEngine.run`) and never touches a widget: it
-posts the messages of `cesp_tui.messages` (``post`` is ``app.post_message``).
+calls ``post`` with the events of `cesp_client.events` (plain dataclasses; the Textual shell
+publishes them on the app's ``sync_news`` signal).
 
 - Operations (`PendingOp`) are sent in order per dossier: ``create`` (POST with the
   client's UUID), ``save_tab`` (PUT with ``If-Match`` and the values saved),
@@ -36,14 +37,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
-from textual.message import Message
-
-from cesp_core.demarches import get_demarche
-from cesp_core.demarches.model import TabKind
-from cesp_core.problems import Problem
-from cesp_tui.api.client import ApiClient, Dossier
-from cesp_tui.api.errors import ApiError, Offline
-from cesp_tui.messages import (
+from cesp_client.api.client import ApiClient, Dossier
+from cesp_client.api.errors import ApiError, Offline
+from cesp_client.events import (
     ConnectionChanged,
     DossiersPulled,
     DossierSynced,
@@ -52,16 +48,20 @@ from cesp_tui.messages import (
     SaveRefused,
     SessionExpired,
     SyncConflict,
+    SyncEvent,
     SyncFailed,
 )
-from cesp_tui.store import DraftStore, LocalDossier, OpKind, PendingOp, PieceState
-from cesp_tui.store.models import utcnow
+from cesp_client.store import DraftStore, LocalDossier, OpKind, PendingOp, PieceState
+from cesp_client.store.models import utcnow
+from cesp_core.demarches import get_demarche
+from cesp_core.demarches.model import TabKind
+from cesp_core.problems import Problem
 
 from . import local
 
 __all__ = ["SyncEngine", "reconnect_delay"]
 
-log = logging.getLogger("cesp_tui.sync")
+log = logging.getLogger("cesp_client.sync")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -99,7 +99,7 @@ class SyncEngine:
         *,
         server_key: str,
         username: str,
-        post: Callable[[Message], object],
+        post: Callable[[SyncEvent], object],
         poll_interval: float = 1.0,
         pull_interval: float = 300.0,
         reconnect_base: float = RECONNECT_BASE_SECONDS,
@@ -154,7 +154,7 @@ class SyncEngine:
         """A store call, off the event loop (SQLite may wait on a lock)."""
         return await asyncio.to_thread(func, *args, **kwargs)
 
-    def _emit(self, message: Message) -> None:
+    def _emit(self, message: SyncEvent) -> None:
         self.post(message)
 
     async def _count_pending(self) -> None:

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from cesp_tui.store import DraftStore, LocalDossier, LocalPiece, OpKind, PendingOp, PieceState
-from cesp_tui.store.models import utcnow
+from cesp_client.store import DraftStore, LocalDossier, LocalPiece, OpKind, PendingOp, PieceState
+from cesp_client.store.models import utcnow
 
 __all__ = [
     "CONFLICT",

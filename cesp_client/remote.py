@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from cesp_tui.store import LocalDossier, LocalPiece, PieceState
+from cesp_client.store import LocalDossier, LocalPiece, PieceState
+from cesp_client.workspace import DossierSnapshot
 
 if TYPE_CHECKING:
-    from cesp_tui.api.client import ApiClient, Dossier
-    from cesp_tui.screens.dossier import DossierSnapshot
+    from cesp_client.api.client import ApiClient, Dossier
 
 __all__ = ["fetch_snapshot", "snapshot_from_server"]
 
@@ -38,7 +38,6 @@ def _pieces(dossier_id: str, pieces: list[dict[str, Any]]) -> list[LocalPiece]:
 
 def snapshot_from_server(dossier: Dossier, server_key: str, viewer: str) -> DossierSnapshot:
     """The platform's dossier as a read-only snapshot (``viewer``: who looks at it)."""
-    from cesp_tui.screens.dossier import DossierSnapshot
 
     campaign = dossier.get("campaign") or {}
     data = {tab: dict(values) for tab, values in (dossier.get("data") or {}).items()}
