@@ -23,7 +23,7 @@ from cesp_tui.app_session import SessionMixin
 from cesp_tui.heap import CollectsWhenIdle
 from cesp_tui.key_order import OrderedKeys
 from cesp_tui.messages import DraftWriteFailed, PlatformFailed, PlatformReady
-from cesp_tui.screens.login import LoginScreen
+from cesp_tui.screens.account.login import LoginScreen
 
 if TYPE_CHECKING:  # imported on first use: the first screen shows sooner
     from cesp_client.credentials import TokenStore

@@ -119,9 +119,9 @@ async def open_session(app: App[Any], api: ApiClient, identifier: str, password:
 #: The first screen of each staff role, "module:Class" (imported on login); applicants
 #: and roles not listed get "Mes demandes" (`HomeScreen`).
 ROLE_HOMES: dict[str, str] = {
-    "agent": "cesp_tui.screens.agent_home:AgentHomeScreen",
-    "instructeur": "cesp_tui.screens.jury_home:JuryHomeScreen",
-    "support": "cesp_tui.screens.support_home:SupportHomeScreen",
+    "agent": "cesp_tui.screens.staff.agent_home:AgentHomeScreen",
+    "instructeur": "cesp_tui.screens.staff.jury_home:JuryHomeScreen",
+    "support": "cesp_tui.screens.staff.support_home:SupportHomeScreen",
 }
 
 
@@ -131,7 +131,7 @@ def home_screen_for(role: str) -> Screen[Any]:
 
     target = ROLE_HOMES.get(role)
     if target is None:
-        from cesp_tui.screens.home import HomeScreen
+        from cesp_tui.screens.dossier.home import HomeScreen
 
         return HomeScreen()
     module_name, _, class_name = target.partition(":")
@@ -247,7 +247,7 @@ class SessionMixin:
 
     def on__session_restored(self, message: _SessionRestored) -> None:
         self._restore_done = True
-        from cesp_tui.screens.login import LoginScreen
+        from cesp_tui.screens.account.login import LoginScreen
 
         screen = self._app.screen
         if isinstance(screen, LoginScreen):
@@ -354,7 +354,7 @@ class SessionMixin:
         app.post_message(LoggedOut(text))
 
     def on_logged_out(self, message: LoggedOut) -> None:
-        from cesp_tui.screens.login import LoginScreen
+        from cesp_tui.screens.account.login import LoginScreen
 
         app = self._app
         username = self.session.username if self.session else None
@@ -368,7 +368,7 @@ class SessionMixin:
     # --- session expiry --------------------------------------------------------------------
 
     def _session_expired(self, message: SessionExpired) -> None:
-        from cesp_tui.screens.reauth import ReauthModal
+        from cesp_tui.screens.account.reauth import ReauthModal
 
         app = self._app
         if self.session is None or isinstance(app.screen, ReauthModal):

@@ -24,8 +24,8 @@ from cesp_client.store import DraftStore, OpKind
 from cesp_core.demarches import CESP
 from cesp_core.demarches.rules import TabState, dossier_problems
 from cesp_core.problems import Problem
-from cesp_tui.screens.dossier import DossierScreen
-from cesp_tui.screens.tab import TabScreen
+from cesp_tui.screens.dossier.dossier import DossierScreen
+from cesp_tui.screens.dossier.tab import TabScreen
 from cesp_tui.widgets.field_row import FieldRow
 from tests.support.dossiers import CESP_BIC, CESP_IBAN, CESP_NIR, complete_cesp_values
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp

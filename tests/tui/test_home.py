@@ -17,9 +17,9 @@ from cesp_client.events import DossierSynced, SaveRefused
 from cesp_client.store import DraftStore, OpKind, PieceState
 from cesp_client.sync.local import CONFLICT, REFUSED, park_op
 from cesp_tui.messages import OpenFirstDossier
-from cesp_tui.screens.confirm import ConfirmModal
-from cesp_tui.screens.dossier import DossierScreen
-from cesp_tui.screens.home import CampaignPicker, HomeScreen
+from cesp_tui.screens.common.confirm import ConfirmModal
+from cesp_tui.screens.dossier.dossier import DossierScreen
+from cesp_tui.screens.dossier.home import CampaignPicker, HomeScreen
 from cesp_tui.widgets.dossier_table import DossierTable
 from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import complete_cesp_values, make_campaign, tiny_pdf
@@ -355,7 +355,7 @@ async def test_in_the_real_client_first_login_keying_and_home(
 
     from cesp_client.config import ClientConfig
     from cesp_tui.app import CespApp
-    from cesp_tui.screens.login import LoginScreen
+    from cesp_tui.screens.account.login import LoginScreen
 
     async def until(pilot: Pilot[Any], condition: Any, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, DirectoryTree, Static
 
 from cesp_client.store import DraftStore, OpKind, PieceState
 from cesp_core.demarches import CESP
-from cesp_tui.screens.pieces import (
+from cesp_tui.screens.dossier.pieces import (
     AddPieceModal,
     PiecesScreen,
     check_piece_file,

@@ -15,9 +15,9 @@ from cesp_client.events import DossierTransmitted
 from cesp_client.store import DraftStore, OpKind
 from cesp_core.demarches import CESP
 from cesp_core.demarches.model import Field, FieldType
-from cesp_tui.screens.confirm import ConfirmModal
-from cesp_tui.screens.synthese import TRANSMITTED_BANNER, SyntheseScreen, display_value
-from cesp_tui.screens.tab import TabScreen
+from cesp_tui.screens.common.confirm import ConfirmModal
+from cesp_tui.screens.dossier.synthese import TRANSMITTED_BANNER, SyntheseScreen, display_value
+from cesp_tui.screens.dossier.tab import TabScreen
 from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import (
     CESP_IBAN,

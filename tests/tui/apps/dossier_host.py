@@ -14,8 +14,8 @@ from cesp_client.store import DraftStore, DraftWriter
 from cesp_client.workspace import Workspace
 from cesp_tui.heap import CollectsWhenIdle
 from cesp_tui.key_order import OrderedKeys
-from cesp_tui.screens.dossier import DossierScreen
-from cesp_tui.screens.home import HomeScreen
+from cesp_tui.screens.dossier.dossier import DossierScreen
+from cesp_tui.screens.dossier.home import HomeScreen
 
 SERVER_KEY = "local"
 USERNAME = "jdurand"
