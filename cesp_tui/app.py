@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
@@ -22,8 +21,9 @@ from cesp_client.workspace import Workspace
 from cesp_tui.app_session import SessionMixin
 from cesp_tui.heap import CollectsWhenIdle
 from cesp_tui.key_order import OrderedKeys
-from cesp_tui.messages import DraftWriteFailed, PlatformFailed, PlatformReady
+from cesp_tui.messages import DraftWriteFailed, PlatformFailed, PlatformReady, WorkerFailed
 from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.workers import work
 
 if TYPE_CHECKING:  # imported on first use: the first screen shows sooner
     from cesp_client.credentials import TokenStore
@@ -145,7 +145,7 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
 
     # --- workers: they post messages, handlers change state ------------------------------
 
-    @work(thread=True, group="startup")
+    @work(thread=True, group="startup", description="la préparation des listes")
     def warm_indexes(self) -> None:
         """Build the department/commune/country indexes before the first keystroke, then
         take them (and the rest of the start-up heap) out of the collector's sight."""
@@ -155,7 +155,12 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
         warm_indexes()
         freeze_startup_heap()
 
-    @work(thread=True, exclusive=True, group="platform")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="platform",
+        description="le démarrage de la plateforme locale",
+    )
     def start_platform(self) -> None:
         assert self.platform is not None
         try:
@@ -165,7 +170,9 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
             return
         self.post_message(PlatformReady(url, embedded=True, maildir=self.platform.maildir_path))
 
-    @work(thread=True, exclusive=True, group="health")
+    @work(
+        thread=True, exclusive=True, group="health", description="la vérification de la connexion"
+    )
     def check_platform(self, url: str) -> None:
         import httpx
 
@@ -188,6 +195,17 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
         self.platform_error = message.reason
         self.online = False
         self.notify(message.reason, title="Plateforme locale", severity="error", timeout=15)
+
+    def on_worker_failed(self, message: WorkerFailed) -> None:
+        """Any worker's unexpected failure (`cesp_tui.workers`): said once, in French; the
+        client keeps running and what was typed stays in the draft store."""
+        self.notify(
+            f"Échec de {message.what} ({message.error}). Le client reste ouvert ; vos "
+            "saisies sont conservées sur ce poste. Réessayez, ou signalez-le au support.",
+            title="Erreur inattendue",
+            severity="error",
+            timeout=20,
+        )
 
     def on_draft_write_failed(self, message: DraftWriteFailed) -> None:
         self.notify(message.message, title="Brouillon", severity="error", timeout=15)

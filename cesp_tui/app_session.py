@@ -40,6 +40,7 @@ from cesp_tui.messages import (
     PlatformReady,
     SyncRequested,
 )
+from cesp_tui.workers import run_guarded
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -200,9 +201,20 @@ class SessionMixin:
             old = self.api
             self.api = ApiClient(message.url)
             if old is not None:
-                self._app.run_worker(old.aclose(), group="api-close")
+                run_guarded(
+                    self._app,
+                    old.aclose(),
+                    "la fermeture de l'ancienne connexion",
+                    group="api-close",
+                )
         if self.session is None and not self._restore_done:
-            self._app.run_worker(self._restore(), group="session-restore", exclusive=True)
+            run_guarded(
+                self._app,
+                self._restore(),
+                "la reprise de la session précédente",
+                group="session-restore",
+                exclusive=True,
+            )
 
     async def _restore(self) -> None:
         app = self._app
@@ -270,9 +282,21 @@ class SessionMixin:
         if self.api is not None:
             self.api.token = session.token
         self.conflicts = {}
-        app.run_worker(self._keep_session(session), group="session-keep", exclusive=True)
+        run_guarded(
+            app,
+            self._keep_session(session),
+            "l'enregistrement de la session",
+            group="session-keep",
+            exclusive=True,
+        )
         self._start_sync(session)
-        app.run_worker(self._go_home(message), group="session-home", exclusive=True)
+        run_guarded(
+            app,
+            self._go_home(message),
+            "l'ouverture de l'écran d'accueil",
+            group="session-home",
+            exclusive=True,
+        )
 
     async def _keep_session(self, session: Session) -> None:
         app = self._app
@@ -325,7 +349,13 @@ class SessionMixin:
         """Ctrl+L: revoke the session on the server, forget its token here."""
         if self.session is None:
             return
-        self._app.run_worker(self._logout(self.session), group="session-logout", exclusive=True)
+        run_guarded(
+            self._app,
+            self._logout(self.session),
+            "la déconnexion",
+            group="session-logout",
+            exclusive=True,
+        )
 
     async def _logout(self, session: Session) -> None:
         app = self._app
@@ -387,13 +417,26 @@ class SessionMixin:
             self.api.token = token
         if self.sync_engine is not None:
             self.sync_engine.resume(token)
-        self._app.run_worker(self._keep_session(session), group="session-keep", exclusive=True)
+        run_guarded(
+            self._app,
+            self._keep_session(session),
+            "l'enregistrement de la session",
+            group="session-keep",
+            exclusive=True,
+        )
 
     # --- the sync engine -------------------------------------------------------------------
 
     def _start_sync(self, session: Session) -> None:
         self._stop_sync()
-        self._app.run_worker(self._run_sync(session), group="sync", exclusive=True, name="sync")
+        run_guarded(
+            self._app,
+            self._run_sync(session),
+            "la synchronisation",
+            group="sync",
+            exclusive=True,
+            name="sync",
+        )
 
     def _stop_sync(self) -> None:
         if self.sync_engine is not None:

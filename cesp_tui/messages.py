@@ -26,6 +26,7 @@ __all__ = [
     "PlatformFailed",
     "PlatformReady",
     "SyncRequested",
+    "WorkerFailed",
 ]
 
 
@@ -99,3 +100,12 @@ class OpenFirstDossier(Message):
 class SyncRequested(Message):
     """Something was queued in the draft store: send it now rather than at the next poll
     (screens post it after "Enregistrer"; it bubbles up to the app)."""
+
+
+@dataclass
+class WorkerFailed(Message):
+    """A background task failed unexpectedly (`cesp_tui.workers`): ``what`` it was doing
+    (French), ``error`` its type and text. One handler, on the app, tells the user."""
+
+    what: str
+    error: str

@@ -20,7 +20,6 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -31,6 +30,7 @@ from cesp_client.api.client import parse_emailed_link
 from cesp_tui.screens.account.account_base import AccountScreen
 from cesp_tui.widgets.dossier_table import PaddedTable, cell
 from cesp_tui.widgets.footer import StableFooter
+from cesp_tui.workers import work
 
 __all__ = ["Mail", "MailboxScreen", "find_code", "find_link", "read_maildir"]
 
@@ -175,7 +175,7 @@ class MailboxScreen(AccountScreen):
     def action_refresh(self) -> None:
         self._load()
 
-    @work(thread=True, exclusive=True, group="mailbox-read")
+    @work(thread=True, exclusive=True, group="mailbox-read", description="le chargement")
     def _load(self) -> None:
         self.post_message(_Loaded(read_maildir(self.maildir)))
 

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
@@ -71,6 +72,7 @@ from cesp_tui.widgets.readonly_banner import ReadonlyBanner
 from cesp_tui.widgets.status_line import StatusLine
 from cesp_tui.widgets.tab_form import TabForm
 from cesp_tui.widgets.tab_header import TabHeader
+from cesp_tui.workers import work
 
 if TYPE_CHECKING:
     from cesp_client.store import DraftStore, DraftWriter
@@ -95,6 +97,9 @@ class DossierLoaded(Message):
     field: str | None = None
 
 
+_HERE = Path(__file__).parent
+
+
 class OpensDossiers:
     """For screens that open dossiers (home, dossier, command palette): read the dossier in
     a worker, then push (or switch to) its `DossierScreen` in the handler."""
@@ -115,7 +120,7 @@ class OpensDossiers:
     #: A dossier asked for before the workspace was known (home screen at login).
     _open_when_ready: tuple[str, str | None, str | None] | None = None
 
-    @work(thread=True, group="open-dossier", exclusive=True)
+    @work(thread=True, group="open-dossier", exclusive=True, description="l'ouverture du dossier")
     def _load_for_opening(
         self, store: DraftStore, dossier_id: str, tab: str | None, field: str | None
     ) -> None:
@@ -201,11 +206,13 @@ def _commands() -> Any:
 class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     """The tabs of one dossier. ``tab`` / ``field``: where to put the cursor first."""
 
-    CSS_PATH: ClassVar[list[str]] = [  # type: ignore[misc]
-        "dossier.tcss",
-        "tab.tcss",
-        "pieces.tcss",
-        "synthese.tcss",
+    #: Absolute: screens of other folders subclass this one (Textual reads a relative
+    #: path beside the subclass's module).
+    CSS_PATH: ClassVar[list[str | PurePath]] = [
+        _HERE / "dossier.tcss",
+        _HERE / "tab.tcss",
+        _HERE / "pieces.tcss",
+        _HERE / "synthese.tcss",
     ]
     COMMANDS: ClassVar[set[Any]] = {_commands}
     AUTO_FOCUS = None
@@ -471,7 +478,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self.certifications = list(ticked)
         self._write_certifications(self.workspace.store, self.dossier_id, list(ticked))
 
-    @work(thread=True, group="dossier-io")
+    @work(thread=True, group="dossier-io", description="l'enregistrement des certifications")
     def _write_certifications(self, store: DraftStore, dossier_id: str, ticked: list[str]) -> None:
         store.set_certifications(dossier_id, ticked)
 
@@ -529,7 +536,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         """Tabs saved here and waiting for (or sent to) the server."""
         return set(self._queued_tabs)
 
-    @work(thread=True, group="dossier-save")
+    @work(thread=True, group="dossier-save", description="l'enregistrement de l'onglet")
     def _queue_save(
         self,
         store: DraftStore,
@@ -580,7 +587,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     def on__pending_counted(self, message: _PendingCounted) -> None:
         self.status.pending = message.count
 
-    @work(thread=True, group="dossier-io")
+    @work(thread=True, group="dossier-io", description="le décompte des modifications en attente")
     def _count_pending(self, store: DraftStore, dossier_id: str) -> None:
         self.post_message(_PendingCounted(store.pending_count(dossier_id)))
 
@@ -594,7 +601,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self.workspace.store, self.workspace.writer, self.dossier_id, list(self.certifications)
         )
 
-    @work(thread=True, group="dossier-save")
+    @work(thread=True, group="dossier-save", description="la transmission")
     def _queue_transmit(
         self, store: DraftStore, writer: DraftWriter, dossier_id: str, certifications: list[str]
     ) -> None:
@@ -683,7 +690,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             dirty = [t for t in self.dirty_tabs if self.demarche.tab(t).kind is TabKind.FORM]
         self._queue_for_next(self.workspace.store, self.workspace.writer, self.dossier_id, dirty)
 
-    @work(thread=True, group="dossier-save")
+    @work(thread=True, group="dossier-save", description="l'enregistrement de l'onglet")
     def _queue_for_next(
         self, store: DraftStore, writer: DraftWriter, dossier_id: str, tabs: list[str]
     ) -> None:
@@ -727,7 +734,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     # --- the campaign's window ----------------------------------------------------------
 
-    @work(group="dossier-campaign", exclusive=True, exit_on_error=False)
+    @work(group="dossier-campaign", exclusive=True, description="la lecture de la campagne")
     async def _fetch_campaign(self) -> None:
         window = await fetch_campaign_window(self.workspace.api, self.dossier.campaign_id)
         if window is not None:
@@ -789,7 +796,9 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             return
         self._reload(self.workspace.store, self.dossier_id)
 
-    @work(thread=True, group="dossier-reload", exclusive=True)
+    @work(
+        thread=True, group="dossier-reload", exclusive=True, description="la relecture du dossier"
+    )
     def _reload(self, store: DraftStore, dossier_id: str) -> None:
         self.post_message(_SnapshotReloaded(load_snapshot(store, dossier_id)))
 
@@ -954,7 +963,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             merged,
         )
 
-    @work(thread=True, group="dossier-save")
+    @work(thread=True, group="dossier-save", description="l'enregistrement de la fusion")
     def _apply_merge(
         self,
         store: DraftStore,

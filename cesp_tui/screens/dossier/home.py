@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -49,6 +49,7 @@ from cesp_tui.sync_news import FollowsSyncNews
 from cesp_tui.widgets.dossier_table import DossierRow, DossierTable
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
+from cesp_tui.workers import work
 
 if TYPE_CHECKING:
     from cesp_client.store import DraftStore
@@ -294,7 +295,12 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     # --- loading -------------------------------------------------------------------------
 
-    @work(thread=True, group="home-workspace", exclusive=True)
+    @work(
+        thread=True,
+        group="home-workspace",
+        exclusive=True,
+        description="l'ouverture du brouillon local",
+    )
     def _find_workspace(self) -> None:
         self.post_message(_WorkspaceReady(workspace_of(self.app)))
 
@@ -323,7 +329,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             return
         self._load_rows(self.workspace, set(self.refused))
 
-    @work(thread=True, group="home-rows", exclusive=True)
+    @work(thread=True, group="home-rows", exclusive=True, description="la liste des demandes")
     def _load_rows(self, workspace: Workspace, refused: set[str]) -> None:
         rows = dossier_rows(
             workspace.store,
@@ -364,7 +370,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         owned = [d.key for d in DEMARCHES.values() if role in d.owner_roles]
         return owned[0] if owned else None
 
-    @work(group="home-campaigns", exclusive=True)
+    @work(group="home-campaigns", exclusive=True, description="la liste des campagnes")
     async def _fetch_campaigns(self, *, for_new: bool) -> None:
         assert self.workspace is not None
         api = self.workspace.api
@@ -440,7 +446,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         one_per_campaign = self.workspace.role == "candidat"
         self._create(self.workspace, campaign_id, demarche, one_per_campaign)
 
-    @work(thread=True, group="home-create", exclusive=True)
+    @work(thread=True, group="home-create", exclusive=True, description="la création du dossier")
     def _create(
         self, workspace: Workspace, campaign_id: int, demarche: str, one_per_campaign: bool
     ) -> None:
@@ -533,7 +539,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             answered,
         )
 
-    @work(thread=True, group="home-delete")
+    @work(thread=True, group="home-delete", description="la suppression")
     def _delete(self, workspace: Workspace, dossier_id: str, label: str) -> None:
         dossier = workspace.store.get(dossier_id)
         closed = closed_campaign_message(workspace, dossier.campaign_id if dossier else None)

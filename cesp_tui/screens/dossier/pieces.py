@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -40,6 +40,7 @@ from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.tab_form import TabForm
+from cesp_tui.workers import work
 
 if TYPE_CHECKING:
     from cesp_client.store import DraftStore
@@ -214,7 +215,7 @@ class AddPieceModal(ModalScreen[Path | None]):
         event.stop()
         self._check(event.path)
 
-    @work(thread=True, exclusive=True, group="check-piece")
+    @work(thread=True, exclusive=True, group="check-piece", description="la vérification")
     def _check(self, path: Path) -> None:
         error = check_piece_file(
             path, self.piece_type.formats, self.max_bytes, room_left=self.room_left
@@ -512,7 +513,7 @@ class PiecesScreen(DossierView):
             AddPieceModal(piece_type, screen.demarche.max_file_bytes, room_left=room), chosen
         )
 
-    @work(thread=True, group="pieces-io")
+    @work(thread=True, group="pieces-io", description="l'ajout de la pièce")
     def _add(self, store: DraftStore, dossier_id: str, piece_type: str, path: Path) -> None:
         try:
             store.add_piece(dossier_id, piece_type, path)
@@ -548,7 +549,7 @@ class PiecesScreen(DossierView):
             answered,
         )
 
-    @work(thread=True, group="pieces-io")
+    @work(thread=True, group="pieces-io", description="le retrait de la pièce")
     def _remove(self, store: DraftStore, piece_id: str, filename: str) -> None:
         store.remove_piece(piece_id)
         self.post_message(PieceRemoved(filename))

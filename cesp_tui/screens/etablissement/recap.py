@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -47,6 +47,7 @@ from cesp_tui.sync_news import FollowsSyncNews
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
+from cesp_tui.workers import work
 
 if TYPE_CHECKING:
     from cesp_client.store import LocalDossier
@@ -460,7 +461,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
     def reload(self) -> None:
         self._load(self.workspace)
 
-    @work(group="recap-load", exclusive=True)
+    @work(group="recap-load", exclusive=True, description="le chargement")
     async def _load(self, workspace: Workspace) -> None:
         from cesp_client.api import ApiError, Offline
 
@@ -584,7 +585,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
         if row is not None:
             self._open(self.workspace, row.dossier_id)
 
-    @work(group="recap-open", exclusive=True)
+    @work(group="recap-open", exclusive=True, description="l'ouverture du dossier")
     async def _open(self, workspace: Workspace, dossier_id: str) -> None:
         from cesp_client.api import ApiError, Offline
         from cesp_client.remote import fetch_snapshot
@@ -647,7 +648,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             answered,
         )
 
-    @work(group="recap-delete")
+    @work(group="recap-delete", description="la suppression")
     async def _delete(self, workspace: Workspace, row: RecapRow) -> None:
         from cesp_client.api import ApiError, Offline
 
@@ -721,7 +722,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
         line = str(self.query_one("#recap-campaigns", Static).content)
         return f"{title} — imprimé le {moment}" + (f"\n{line}" if line else "")
 
-    @work(thread=True, group="recap-write")
+    @work(thread=True, group="recap-write", description="l'écriture du fichier")
     def _write(self, path: Path, kind: str, rows: list[RecapRow], subtitle: str) -> None:
         values = [row.values() for row in rows]
         try:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -39,6 +39,7 @@ from cesp_tui.sync_news import FollowsSyncNews
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
+from cesp_tui.workers import work
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -179,7 +180,12 @@ class AgentHomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     # --- loading -----------------------------------------------------------------------
 
-    @work(thread=True, group="agent-workspace", exclusive=True)
+    @work(
+        thread=True,
+        group="agent-workspace",
+        exclusive=True,
+        description="l'ouverture du brouillon local",
+    )
     def _find_workspace(self, data_dir: Path | None, given: Workspace | None) -> None:
         self.session.load(data_dir)
         self.post_message(_Ready(given or workspace_of(self.app)))
@@ -203,7 +209,7 @@ class AgentHomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if self.workspace is not None:
             self._load_queue(self.workspace.api)
 
-    @work(group="agent-queue", exclusive=True)
+    @work(group="agent-queue", exclusive=True, description="la file de saisie")
     async def _load_queue(self, api: ApiClient | None) -> None:
         from cesp_client.api import ApiError, Offline
         from cesp_client.api.agent import agent_queue
@@ -328,7 +334,7 @@ class AgentHomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             title="Saisie continue",
         )
 
-    @work(thread=True, group="agent-keep")
+    @work(thread=True, group="agent-keep", description="l'enregistrement de la session")
     def _save_session(self, session: KeyingSession, data_dir: Path | None) -> None:
         session.save(data_dir)
 
@@ -338,7 +344,7 @@ class AgentHomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             return
         self._adopt_and_open(self.workspace, dossier_id)
 
-    @work(group="agent-open", exclusive=True)
+    @work(group="agent-open", exclusive=True, description="l'ouverture du dossier")
     async def _adopt_and_open(self, workspace: Workspace, dossier_id: str) -> None:
         """Into the local store first when this computer does not have it (keyed by
         another agent, or on another computer), then open it."""

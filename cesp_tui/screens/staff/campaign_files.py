@@ -7,12 +7,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from textual import work
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
 from cesp_client.api.support import campaigns_or_error
+from cesp_tui.workers import work
 
 __all__ = ["CampaignFileScreen", "CampaignsLoaded"]
 
@@ -46,7 +46,7 @@ class CampaignFileScreen(Screen[None]):
         self._load_campaigns(api)
         return True
 
-    @work(group="campaigns", exclusive=True)
+    @work(group="campaigns", exclusive=True, description="la liste des campagnes")
     async def _load_campaigns(self, api: Any) -> None:
         campaigns, error = await campaigns_or_error(api, "cesp")
         self.post_message(CampaignsLoaded(campaigns, error))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -23,6 +23,7 @@ from textual.widgets import Input, RadioButton, RadioSet, Static
 from cesp_client.api.errors import ApiError, Offline
 from cesp_client.api.jury import Decision, get_decision, record_decision
 from cesp_tui.widgets.footer import StableFooter
+from cesp_tui.workers import work
 
 if TYPE_CHECKING:
     from cesp_client.api.client import ApiClient
@@ -112,7 +113,7 @@ class DecisionModal(ModalScreen[Decision | None]):
 
     # --- the decision already recorded ---------------------------------------------------
 
-    @work(group="decision-fetch", exclusive=True)
+    @work(group="decision-fetch", exclusive=True, description="la lecture sur la plateforme")
     async def _fetch(self, api: ApiClient) -> None:
         try:
             found: Decision | None = await get_decision(api, self.dossier_id)
@@ -170,7 +171,7 @@ class DecisionModal(ModalScreen[Decision | None]):
         event.stop()
         self.action_save()
 
-    @work(group="decision-save", exclusive=True)
+    @work(group="decision-save", exclusive=True, description="l'enregistrement")
     async def _save(self, api: ApiClient, decision: str, comment: str) -> None:
         try:
             answer = await record_decision(api, self.dossier_id, decision, comment)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -22,6 +21,7 @@ from cesp_client.api.errors import ApiError, Offline
 from cesp_client.api.jury import Decision, get_decision
 from cesp_client.dates import day_text
 from cesp_tui.widgets.footer import StableFooter
+from cesp_tui.workers import work
 
 if TYPE_CHECKING:
     from cesp_client.api.client import ApiClient
@@ -95,7 +95,7 @@ class DecisionViewModal(ModalScreen[None]):
         else:
             self._read(self.api)
 
-    @work(group="decision-view", exclusive=True)
+    @work(group="decision-view", exclusive=True, description="la lecture")
     async def _read(self, api: ApiClient) -> None:
         try:
             found = await get_decision(api, self.dossier_id)

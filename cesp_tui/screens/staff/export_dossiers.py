@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -30,6 +30,7 @@ from cesp_client.api.errors import ApiError, Offline
 from cesp_core.lifecycle import STATE_LABELS
 from cesp_tui.screens.staff.campaign_files import CampaignFileScreen
 from cesp_tui.widgets.footer import StableFooter
+from cesp_tui.workers import work
 
 __all__ = ["ExportScreen", "count_records", "default_export_path", "write_export"]
 
@@ -181,7 +182,7 @@ class ExportScreen(CampaignFileScreen):
         self._say("Export en cours…")
         self._export(api, self.filters(), path)
 
-    @work(group="export-send", exclusive=True)
+    @work(group="export-send", exclusive=True, description="l'export")
     async def _export(self, api: Any, filters: dict[str, Any], path: Path) -> None:
         from cesp_client.api.support import export_dossiers
 

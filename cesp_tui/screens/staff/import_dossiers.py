@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -31,6 +31,7 @@ from cesp_tui.screens.staff.campaign_files import CampaignFileScreen, CampaignsL
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
 from cesp_tui.widgets.footer import StableFooter
+from cesp_tui.workers import work
 
 __all__ = ["ImportScreen", "line_messages", "outcome_summary"]
 
@@ -207,7 +208,7 @@ class ImportScreen(CampaignFileScreen):
         self._say(f"Envoi de {path.name}…" if not dry_run else f"Vérification de {path.name}…")
         self._send(api, campaign_id, path, dry_run)
 
-    @work(group="import-send", exclusive=True)
+    @work(group="import-send", exclusive=True, description="l'envoi")
     async def _send(self, api: Any, campaign_id: int, path: Path, dry_run: bool) -> None:
         from cesp_client.api.support import import_dossiers
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -56,6 +56,7 @@ from cesp_tui.services import workspace_of
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
+from cesp_tui.workers import work
 
 if TYPE_CHECKING:
     from cesp_client.api.client import ApiClient
@@ -289,7 +290,7 @@ class JuryDossierScreen(StaffDossierScreen):
         self.notify(f"Téléchargement de « {piece.filename} »…")
         self._download(api, piece.piece_type, piece.server_id, piece.filename, self.downloads_dir)
 
-    @work(group="jury-download")
+    @work(group="jury-download", description="le téléchargement de la pièce")
     async def _download(
         self, api: ApiClient, piece_type: str, piece_id: str, filename: str, directory: Path
     ) -> None:
@@ -484,7 +485,7 @@ class JuryHomeScreen(Screen[None]):
         self.loading = True
         self._load_campaigns(api)
 
-    @work(group="jury-campaigns", exclusive=True)
+    @work(group="jury-campaigns", exclusive=True, description="la liste des campagnes")
     async def _load_campaigns(self, api: ApiClient) -> None:
         try:
             campaigns = [dict(c) for c in await api.campaigns()]
@@ -518,7 +519,7 @@ class JuryHomeScreen(Screen[None]):
         self.loading = True
         self._load_dossiers(api, self.campaign_id)
 
-    @work(group="jury-dossiers", exclusive=True)
+    @work(group="jury-dossiers", exclusive=True, description="la liste des dossiers")
     async def _load_dossiers(self, api: ApiClient, campaign_id: int) -> None:
         try:
             found = await jury_dossiers(api, campaign_id)
@@ -685,7 +686,7 @@ class JuryHomeScreen(Screen[None]):
         self.status("Lecture du dossier…")
         self._fetch_dossier(api, dossier_id, session.server_key, session.username)
 
-    @work(group="jury-open", exclusive=True)
+    @work(group="jury-open", exclusive=True, description="la lecture du dossier")
     async def _fetch_dossier(
         self, api: ApiClient, dossier_id: str, server_key: str, viewer: str
     ) -> None:
@@ -751,7 +752,7 @@ class JuryHomeScreen(Screen[None]):
             return
         self._instruct(api, row.dossier_id, row.numero)
 
-    @work(group="jury-instruct")
+    @work(group="jury-instruct", description="l'instruction du dossier")
     async def _instruct(self, api: ApiClient, dossier_id: str, numero: str) -> None:
         try:
             await start_instruction(api, dossier_id)
@@ -806,7 +807,7 @@ class JuryHomeScreen(Screen[None]):
             answered,
         )
 
-    @work(group="jury-publish", exclusive=True)
+    @work(group="jury-publish", exclusive=True, description="la publication des résultats")
     async def _publish(self, api: ApiClient, campaign_id: int) -> None:
         try:
             answer = await publish_results(api, campaign_id)

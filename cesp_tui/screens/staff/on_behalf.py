@@ -20,7 +20,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -41,6 +41,7 @@ from cesp_core.problems import Problem
 from cesp_tui.screens.dossier.dossier import DossierScreen
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.tab_form import TabForm
+from cesp_tui.workers import work
 
 if TYPE_CHECKING:
     from cesp_client.api import ApiClient
@@ -230,7 +231,7 @@ class OnBehalfScreen(Screen[None]):
 
     # --- campaign ----------------------------------------------------------------------
 
-    @work(group="on-behalf-campaigns", exclusive=True)
+    @work(group="on-behalf-campaigns", exclusive=True, description="la liste des campagnes")
     async def _fetch_campaigns(self, api: ApiClient | None) -> None:
         from cesp_client.api import ApiError, Offline
 
@@ -289,7 +290,7 @@ class OnBehalfScreen(Screen[None]):
             session.campaign_id = campaign_id
             self._save_session(session, data_dir_of(self.app))
 
-    @work(thread=True, group="on-behalf-keep")
+    @work(thread=True, group="on-behalf-keep", description="l'enregistrement de la session")
     def _save_session(self, session: Any, data_dir: Any) -> None:
         session.save(data_dir)
 
@@ -329,7 +330,7 @@ class OnBehalfScreen(Screen[None]):
         self.show_status("Création du dossier sur la plateforme…")
         self._create(self.workspace, self.dossier_id, self.campaign_id, values)
 
-    @work(group="on-behalf-create", exclusive=True)
+    @work(group="on-behalf-create", exclusive=True, description="la création du dossier")
     async def _create(
         self, workspace: Workspace, dossier_id: str, campaign_id: int, values: dict[str, str]
     ) -> None:

@@ -8,13 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from textual import work
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from cesp_client.api.errors import ApiError, Offline
+from cesp_tui.workers import work
 
 __all__ = ["ListLoaded", "PlatformListScreen"]
 
@@ -58,7 +58,7 @@ class PlatformListScreen(Screen[None]):
             return
         self._load(api)
 
-    @work(group="platform-list", exclusive=True)
+    @work(group="platform-list", exclusive=True, description="le chargement")
     async def _load(self, api: Any) -> None:
         try:
             items = await self.fetch(api)

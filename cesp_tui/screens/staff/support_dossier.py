@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -30,6 +30,7 @@ from cesp_tui.screens.staff.staff_dossier import (
     support_synthesis,
 )
 from cesp_tui.widgets.footer import StableFooter
+from cesp_tui.workers import work
 
 if TYPE_CHECKING:
     from cesp_client.api.client import ApiClient
@@ -165,7 +166,7 @@ class SupportActions:
 
         self.app.push_screen(DiagnosticModal(default_diagnostic_path(label), label), chosen)
 
-    @work(group="support-diagnostic", exclusive=True)
+    @work(group="support-diagnostic", exclusive=True, description="l'enregistrement du diagnostic")
     async def _save_diagnostic(self, api: ApiClient, dossier_id: str, path: Path) -> None:
         import asyncio
 

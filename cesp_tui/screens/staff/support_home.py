@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -35,6 +35,7 @@ from cesp_tui.screens.staff.support_dossier import SupportActions, SupportDossie
 from cesp_tui.services import workspace_of
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
+from cesp_tui.workers import work
 
 __all__ = ["SupportHomeScreen", "result_cells"]
 
@@ -164,7 +165,7 @@ class SupportHomeScreen(SupportActions, Screen[None]):
         self.status.update(f"Recherche de « {query} »…")
         self._search(api, query)
 
-    @work(group="support-search", exclusive=True)
+    @work(group="support-search", exclusive=True, description="la recherche")
     async def _search(self, api: Any, query: str) -> None:
         from cesp_client.api.support import search_dossiers
 
@@ -270,7 +271,7 @@ class SupportHomeScreen(SupportActions, Screen[None]):
         self.status.update(f"Ouverture du dossier {summary.get('numero') or ''}…")
         self._open(api, str(summary["id"]))
 
-    @work(group="support-open", exclusive=True)
+    @work(group="support-open", exclusive=True, description="l'ouverture du dossier")
     async def _open(self, api: Any, dossier_id: str) -> None:
         from cesp_tui.screens.staff.support_dossier import fetch_consulted
 
