@@ -18,14 +18,18 @@ if TYPE_CHECKING:
     from cesp_client.session import Session
 
 __all__ = [
+    "CertificationsChanged",
     "CredentialsFallback",
     "DraftWriteFailed",
     "LoggedIn",
     "LoggedOut",
     "OpenFirstDossier",
+    "PiecesChanged",
     "PlatformFailed",
     "PlatformReady",
+    "ShowTab",
     "SyncRequested",
+    "TransmitRequested",
     "WorkerFailed",
 ]
 
@@ -109,3 +113,34 @@ class WorkerFailed(Message):
 
     what: str
     error: str
+
+
+# --- what the views of a dossier ask their screen ---------------------------------------
+
+
+@dataclass
+class PiecesChanged(Message):
+    """A piece was added or removed: read the dossier again (``select_type``: put the
+    pieces table's cursor on that type)."""
+
+    select_type: str | None = None
+
+
+@dataclass
+class ShowTab(Message):
+    """Show ``tab`` with the cursor on ``field`` (the synthesis's "Aller au champ")."""
+
+    tab: str
+    field: str | None = None
+
+
+@dataclass
+class CertificationsChanged(Message):
+    """The boxes ticked on the synthesis or the "Confirmer" screen."""
+
+    ticked: list[str]
+
+
+@dataclass
+class TransmitRequested(Message):
+    """ "Transmettre ma demande" confirmed: the screen queues the transmission."""

@@ -37,6 +37,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Static
 
 from cesp_client.api.etablissement import CampaignWindow, fetch_campaign_window, window_of
+from cesp_client.dossier_model import DossierModel
 from cesp_client.events import (
     DossiersPulled,
     DossierSynced,
@@ -45,19 +46,25 @@ from cesp_client.events import (
     SyncConflict,
 )
 from cesp_client.keying import is_agent, keying_session
-from cesp_client.store import LocalDossier, LocalPiece, OpKind, PendingOp, PieceState
+from cesp_client.store import LocalDossier, LocalPiece
 from cesp_client.workspace import (
     DossierSnapshot,
     Workspace,
     load_snapshot,
     transmitted_on,
 )
-from cesp_core.demarches import get_demarche, rules
+from cesp_core.demarches import rules
 from cesp_core.demarches.model import Demarche, Tab, TabKind, Value
 from cesp_core.lifecycle import STATE_LABELS, DossierState
 from cesp_core.problems import Problem
 from cesp_tui.compositor import SpanCompositor
-from cesp_tui.messages import SyncRequested
+from cesp_tui.messages import (
+    CertificationsChanged,
+    PiecesChanged,
+    ShowTab,
+    SyncRequested,
+    TransmitRequested,
+)
 from cesp_tui.screens.dossier.pieces import PiecesScreen
 from cesp_tui.screens.dossier.synthese import TRANSMITTED_BANNER, SyntheseScreen
 from cesp_tui.screens.dossier.tab import DossierView, TabScreen
@@ -75,7 +82,7 @@ from cesp_tui.widgets.tab_header import TabHeader
 from cesp_tui.workers import work
 
 if TYPE_CHECKING:
-    from cesp_client.store import DraftStore, DraftWriter
+    from cesp_client.store import DraftStore
 
 __all__ = [
     "DossierLoaded",
@@ -190,10 +197,6 @@ class _CampaignKnown(Message):
     window: CampaignWindow
 
 
-def _queued_tabs(ops: Sequence[PendingOp]) -> set[str]:
-    return {op.tab for op in ops if op.kind == OpKind.SAVE_TAB and op.tab}
-
-
 def _commands() -> Any:
     from cesp_tui.commands import DossierCommands
 
@@ -255,26 +258,22 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         super().__init__(id=f"dossier-{snapshot.dossier.id}")
         self._compositor = SpanCompositor()
         self.workspace = workspace
-        self.dossier: LocalDossier = snapshot.dossier
-        self.demarche: Demarche = get_demarche(snapshot.dossier.demarche)
-        self.data: dict[str, dict[str, Value]] = {
-            key: dict(values) for key, values in (snapshot.dossier.data or {}).items()
-        }
-        self.pieces: list[LocalPiece] = list(snapshot.pieces)
+        #: The dossier's local copy and its one write path (`cesp_client.dossier_model`).
+        self.model = DossierModel(
+            workspace.store,
+            workspace.writer,
+            snapshot,
+            read_only_role=workspace.read_only_role,
+        )
+        self.demarche: Demarche = self.model.demarche
         self.remote = snapshot.remote
-        self.certifications: list[str] = list(snapshot.dossier.certifications)
-        self.dirty_tabs: list[str] = list(snapshot.dossier.dirty_tabs)
-        self.transmit_pending = snapshot.transmit_pending
-        self.conflicts: list[SyncConflict] = snapshot.conflicts()
         self.current_tab: str = self._initial_tab(tab)
         self._initial_field = field
         self._views: dict[str, DossierView] = {}
         self._states_timer: Timer | None = None
         self._server_problems: dict[str, list[Problem]] = {}
         self._receipt: dict[str, Any] = {}
-        self._just_transmitted = False
         self._merging: set[str] = set()
-        self._queued_tabs: set[str] = _queued_tabs(snapshot.ops)
         self._select_piece_type: str | None = None
         #: The widget that had the focus when each tab was left.
         self._last_focus: dict[str, Widget] = {}
@@ -282,6 +281,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self.campaign: CampaignWindow | None = window_of(
             workspace.campaign_info, snapshot.dossier.campaign_id
         )
+        self.model.campaign_closed = self.campaign_closed
 
     def _initial_tab(self, tab: str | None) -> str:
         keys = [t.key for t in self.demarche.tabs]
@@ -291,18 +291,43 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     # --- state ---------------------------------------------------------------------------
 
+    # The model's state, read through the screen by the views and staff subclasses.
+
+    @property
+    def dossier(self) -> LocalDossier:
+        return self.model.dossier
+
+    @property
+    def data(self) -> dict[str, dict[str, Value]]:
+        return self.model.data
+
+    @property
+    def pieces(self) -> list[LocalPiece]:
+        return self.model.pieces
+
+    @property
+    def certifications(self) -> list[str]:
+        return self.model.certifications
+
+    @property
+    def dirty_tabs(self) -> list[str]:
+        return self.model.dirty_tabs
+
+    @property
+    def conflicts(self) -> list[SyncConflict]:
+        return self.model.conflicts
+
+    @property
+    def transmit_pending(self) -> bool:
+        return self.model.transmit_pending
+
     @property
     def dossier_id(self) -> str:
-        return self.dossier.id
+        return self.model.dossier_id
 
     @property
     def readonly(self) -> bool:
-        return (
-            self.dossier.state != DossierState.BROUILLON
-            or self.transmit_pending
-            or self.workspace.read_only_role
-            or self.campaign_closed
-        )
+        return self.model.readonly
 
     @property
     def campaign_closed(self) -> bool:
@@ -311,22 +336,10 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     @property
     def piece_counts(self) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for piece in self.pieces:
-            if piece.state != PieceState.REFUSED:
-                counts[piece.piece_type] = counts.get(piece.piece_type, 0) + 1
-        return counts
+        return self.model.piece_counts
 
     def tab_states(self) -> dict[str, rules.TabState | None]:
-        counts = self.piece_counts
-        return {
-            tab.key: (
-                None
-                if tab.kind is TabKind.SYNTHESE
-                else rules.tab_state(self.demarche, tab.key, self.data, counts)
-            )
-            for tab in self.demarche.tabs
-        }
+        return self.model.tab_states()
 
     def view(self, tab: str) -> DossierView | None:
         return self._views.get(tab)
@@ -345,7 +358,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     def banner_text(self) -> tuple[str, str]:
         """(text, kind) of the read-only banner ("" when the dossier is editable)."""
-        if self._just_transmitted:
+        if self.model.just_transmitted:
             when = transmitted_on(self.dossier, self._receipt)
             if self.demarche.key == "asp":
                 return f"{CONFIRMED_BANNER}\nCandidature confirmée le {when} : lecture seule.", (
@@ -385,14 +398,14 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     async def on_mount(self) -> None:
         await self.show_tab(self.current_tab, self._initial_field)
-        self._count_pending(self.workspace.store, self.dossier_id)
+        self._count_pending(self.model)
         if self.keying_mode and not self.readonly:  # the agent's keys, also at 80 columns
             self.status.show_message("Ctrl+G lot · Ctrl+B idem · Ctrl+O suivant")
         if self.conflicts:
             self.call_after_refresh(self.action_merge)
         if not self.remote:
             self._fetch_campaign()
-        if (hint := first_tab_hint(self, self.current_tab)) is not None:
+        if (hint := first_tab_hint(self.model, self.current_tab)) is not None:
             self.status.show_message(hint)
 
     @property
@@ -409,10 +422,10 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     def _make_view(self, tab: Tab) -> DossierView:
         if tab.kind is TabKind.PIECES:
-            return PiecesScreen(tab, readonly=self.readonly)
+            return PiecesScreen(tab, self.model, readonly=self.readonly)
         if tab.kind is TabKind.SYNTHESE:
-            return SyntheseScreen(tab, readonly=self.readonly)
-        return TabScreen(tab, readonly=self.readonly)
+            return SyntheseScreen(tab, self.model, readonly=self.readonly)
+        return TabScreen(tab, self.model, readonly=self.readonly)
 
     async def show_tab(self, tab_key: str, field: str | None = None) -> None:
         """Show ``tab_key`` (built on first visit) with the cursor in ``field``."""
@@ -443,7 +456,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self.status.show_message(
                 f"« {label} » est gardé sur ce poste ; Ctrl+S dans l'onglet pour l'enregistrer."
             )
-        if previous != tab_key and (hint := first_tab_hint(self, tab_key)) is not None:
+        if previous != tab_key and (hint := first_tab_hint(self.model, tab_key)) is not None:
             self.status.show_message(hint, error=True)
         if tab_key in self._server_problems:
             view.show_problems(self._server_problems[tab_key])
@@ -460,27 +473,52 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     def field_changed(self, tab: str, field_key: str, value: Value) -> None:
         """A field of ``tab`` now holds ``value``: to the store at once, header soon."""
-        if self.readonly:
-            return
-        self.data.setdefault(tab, {})[field_key] = value
-        self.workspace.writer.set_field(self.dossier_id, tab, field_key, value)
-        if tab not in self.dirty_tabs:
-            self.dirty_tabs.append(tab)
+        if self.model.set_field(tab, field_key, value):
+            self._schedule_states()
+
+    def _schedule_states(self) -> None:
+        """The tabs' states follow the typing a fifth of a second later."""
         if self._states_timer is not None:
             self._states_timer.stop()
         self._states_timer = self.set_timer(STATES_DELAY, self.refresh_states)
+
+    @on(TabForm.FieldChanged)
+    def _field_edited(self, event: TabForm.FieldChanged) -> None:
+        """A view wrote a field through the model and let the message bubble up."""
+        event.stop()
+        self._schedule_states()
+
+    @on(ShowTab)
+    async def _show_tab_asked(self, message: ShowTab) -> None:
+        message.stop()
+        await self.show_tab(message.tab, message.field)
+
+    @on(CertificationsChanged)
+    def _certifications_changed(self, message: CertificationsChanged) -> None:
+        message.stop()
+        self.set_certifications(message.ticked)
+
+    @on(TransmitRequested)
+    def _transmit_asked(self, message: TransmitRequested) -> None:
+        message.stop()
+        self.transmit()
+
+    @on(PiecesChanged)
+    def _pieces_changed(self, message: PiecesChanged) -> None:
+        message.stop()
+        self.reload_pieces(message.select_type)
 
     def refresh_states(self) -> None:
         self._states_timer = None
         self.header.set_states(self.tab_states())
 
     def set_certifications(self, ticked: Sequence[str]) -> None:
-        self.certifications = list(ticked)
-        self._write_certifications(self.workspace.store, self.dossier_id, list(ticked))
+        self.model.adopt_certifications(ticked)
+        self._write_certifications(self.model, list(ticked))
 
     @work(thread=True, group="dossier-io", description="l'enregistrement des certifications")
-    def _write_certifications(self, store: DraftStore, dossier_id: str, ticked: list[str]) -> None:
-        store.set_certifications(dossier_id, ticked)
+    def _write_certifications(self, model: DossierModel, ticked: list[str]) -> None:
+        model.write_certifications(ticked)
 
     # --- save ----------------------------------------------------------------------------------
 
@@ -517,45 +555,32 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if view is None or not view.can_save:
             return
         tab = view.tab_key
-        first = rules.first_tab_problem(self.demarche, tab, self._saved_or_queued())
+        first = rules.first_tab_problem(self.demarche, tab, self.model.saved_or_queued())
         if first is not None:
             self.notify(first.message, severity="error")
             return
         problems = view.problems()
         self._server_problems.pop(tab, None)
         view.show_problems(problems, focus=bool(problems))
-        self._queue_save(
-            self.workspace.store, self.workspace.writer, self.dossier_id, tab, problems, go_next
-        )
-
-    def _saved_or_queued(self) -> set[str]:
-        return set(self.dossier.saved_tabs) | self._queued_tabs
+        self._queue_save(self.model, tab, problems, go_next)
 
     @property
     def queued_tabs(self) -> set[str]:
         """Tabs saved here and waiting for (or sent to) the server."""
-        return set(self._queued_tabs)
+        return set(self.model.queued_tabs)
 
     @work(thread=True, group="dossier-save", description="l'enregistrement de l'onglet")
     def _queue_save(
-        self,
-        store: DraftStore,
-        writer: DraftWriter,
-        dossier_id: str,
-        tab: str,
-        problems: list[Problem],
-        go_next: bool,
+        self, model: DossierModel, tab: str, problems: list[Problem], go_next: bool
     ) -> None:
-        writer.flush()  # every keystroke typed so far is in the store first
-        store.mark_tab_saved(dossier_id, tab)
+        pending = model.save_tab(tab)  # every keystroke typed so far is in the store first
         self.post_message(_TabQueued(tab, problems, go_next))
-        self.post_message(_PendingCounted(store.pending_count(dossier_id)))
+        self.post_message(_PendingCounted(pending))
 
     async def on__tab_queued(self, message: _TabQueued) -> None:
         tab = message.tab
         label = self.demarche.tab(tab).label
-        self.dirty_tabs = [t for t in self.dirty_tabs if t != tab]
-        self._queued_tabs = {*self._queued_tabs, tab}
+        self.model.adopt_tab_saved(tab)
         if self.banner.kind == "error":  # saved again: the refusal is behind us
             text, kind = self.banner_text()
             self.banner.show(text, kind)  # type: ignore[arg-type]
@@ -588,8 +613,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self.status.pending = message.count
 
     @work(thread=True, group="dossier-io", description="le décompte des modifications en attente")
-    def _count_pending(self, store: DraftStore, dossier_id: str) -> None:
-        self.post_message(_PendingCounted(store.pending_count(dossier_id)))
+    def _count_pending(self, model: DossierModel) -> None:
+        self.post_message(_PendingCounted(model.pending_count()))
 
     # --- transmission ----------------------------------------------------------------------
 
@@ -597,21 +622,16 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         """ "Transmettre ma demande" confirmed: queue it (the sync engine sends it)."""
         if self.readonly:
             return
-        self._queue_transmit(
-            self.workspace.store, self.workspace.writer, self.dossier_id, list(self.certifications)
-        )
+        self._queue_transmit(self.model)
 
     @work(thread=True, group="dossier-save", description="la transmission")
-    def _queue_transmit(
-        self, store: DraftStore, writer: DraftWriter, dossier_id: str, certifications: list[str]
-    ) -> None:
-        writer.flush()
-        store.queue_transmit(dossier_id, certifications)
+    def _queue_transmit(self, model: DossierModel) -> None:
+        pending = model.queue_transmit()
         self.post_message(_TransmitQueued())
-        self.post_message(_PendingCounted(store.pending_count(dossier_id)))
+        self.post_message(_PendingCounted(pending))
 
     def on__transmit_queued(self, _message: _TransmitQueued) -> None:
-        self.transmit_pending = True
+        self.model.transmit_pending = True
         self._apply_readonly()
         self.post_message(SyncRequested())
         self.notify("Transmission demandée : elle part dès que la plateforme répond.")
@@ -648,13 +668,12 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     def action_carry_over(self) -> None:
         """The repeatable fields of the previous dossier of the batch (filière, université,
         année universitaire, DES...), all at once, into the blank fields of this one."""
-        from cesp_core.keying import carry_over
 
         previous = keying_session(self.app).previous
         if not previous:
             self.notify("Aucun dossier précédent dans ce lot : rien à reprendre.")
             return
-        values = carry_over(self.demarche, previous, self.data)
+        values = self.model.carry_over_values(previous)
         if not self._put_values(values):
             self.notify("Les champs du lot sont déjà remplis.")
             return
@@ -666,7 +685,6 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     def action_dup(self) -> None:
         """The field under the cursor takes the value of the same field of the previous
         dossier (the "dup" key of a data-entry screen), and the cursor moves on."""
-        from cesp_core.keying import previous_value
         from cesp_tui.widgets.field_row import FieldRow
 
         focused = self.app.focused
@@ -675,7 +693,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         view = self.current_view
         if row is None or not isinstance(view, TabScreen):
             return
-        value = previous_value(keying_session(self.app).previous, view.tab_key, row.key)
+        value = self.model.idem_value(keying_session(self.app).previous, view.tab_key, row.key)
         if value is None:
             self.notify("Rien à reprendre : ce champ est vide dans le dossier précédent.")
             return
@@ -688,15 +706,11 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         dirty: list[str] = []
         if not self.readonly:
             dirty = [t for t in self.dirty_tabs if self.demarche.tab(t).kind is TabKind.FORM]
-        self._queue_for_next(self.workspace.store, self.workspace.writer, self.dossier_id, dirty)
+        self._queue_for_next(self.model, dirty)
 
     @work(thread=True, group="dossier-save", description="l'enregistrement de l'onglet")
-    def _queue_for_next(
-        self, store: DraftStore, writer: DraftWriter, dossier_id: str, tabs: list[str]
-    ) -> None:
-        writer.flush()
-        for tab in tabs:
-            store.mark_tab_saved(dossier_id, tab)
+    def _queue_for_next(self, model: DossierModel, tabs: list[str]) -> None:
+        model.save_for_next(tabs)
         self.post_message(_ReadyForNext(tabs))
 
     def on__ready_for_next(self, message: _ReadyForNext) -> None:
@@ -730,7 +744,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             elif result.tab:
                 await self.show_tab(result.tab, result.field)
 
-        self.app.push_screen(ConfirmerScreen(self), answered)
+        self.app.push_screen(ConfirmerScreen(self.model, self.set_certifications), answered)
 
     # --- the campaign's window ----------------------------------------------------------
 
@@ -743,6 +757,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     def on__campaign_known(self, message: _CampaignKnown) -> None:
         was_readonly = self.readonly
         self.campaign = message.window
+        self.model.campaign_closed = self.campaign_closed
         self.workspace.campaign_info[message.window.campaign_id] = dict(message.window.raw)
         if was_readonly != self.readonly:
             self._apply_readonly()
@@ -794,13 +809,13 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         """Read the dossier again from the store (after the sync engine changed it)."""
         if self.remote:  # a staff view of the platform's copy: the store has none
             return
-        self._reload(self.workspace.store, self.dossier_id)
+        self._reload(self.model)
 
     @work(
         thread=True, group="dossier-reload", exclusive=True, description="la relecture du dossier"
     )
-    def _reload(self, store: DraftStore, dossier_id: str) -> None:
-        self.post_message(_SnapshotReloaded(load_snapshot(store, dossier_id)))
+    def _reload(self, model: DossierModel) -> None:
+        self.post_message(_SnapshotReloaded(model.load()))
 
     def reload_pieces(self, select_type: str | None = None) -> None:
         self._select_piece_type = select_type
@@ -813,26 +828,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self.dismiss()
             return
         was_readonly = self.readonly
-        if self._just_transmitted and snapshot.dossier.state == DossierState.BROUILLON:
-            # The server's confirmation came first: never go back to an editable draft.
-            snapshot.dossier.state = self.dossier.state
-            snapshot.dossier.numero = snapshot.dossier.numero or self.dossier.numero
-        self.dossier = snapshot.dossier
-        self.pieces = list(snapshot.pieces)
-        self.transmit_pending = snapshot.transmit_pending and not self._just_transmitted
-        self.conflicts = [c for c in snapshot.conflicts() if c.tab not in self._merging]
-        self._queued_tabs = _queued_tabs(snapshot.ops)
-        stored_dirty = list(snapshot.dossier.dirty_tabs)
-        rebuild: list[str] = []
-        for key, values in (snapshot.dossier.data or {}).items():
-            if key in self.dirty_tabs:
-                continue  # typed here and not saved: what the screen shows wins
-            if dict(values) != self.data.get(key, {}):
-                self.data[key] = dict(values)
-                rebuild.append(key)
-        self.dirty_tabs = sorted(set(self.dirty_tabs) | set(stored_dirty))
-        self.certifications = list(snapshot.dossier.certifications)
-        for key in rebuild:
+        changes = self.model.adopt_snapshot(snapshot, merging=set(self._merging))
+        for key in changes.rebuilt_tabs:
             await self._rebuild_form(key)
         if was_readonly != self.readonly:
             self._apply_readonly()
@@ -891,16 +888,16 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             view = self._views.get(tab)
             if view is not None:
                 view.show_problems(problems)
-        if message.tab and message.tab not in self.dirty_tabs:
-            self.dirty_tabs.append(message.tab)
+        if message.tab and message.tab not in self.model.dirty_tabs:
+            self.model.dirty_tabs.append(message.tab)
         self.reload()
         self._fetch_campaign()  # refused for a closed campaign: read-only from now on
 
     def news_sync_conflict(self, message: SyncConflict) -> None:
         if not self._mine(message):
             return
-        if all(c.tab != message.tab for c in self.conflicts):
-            self.conflicts.append(message)
+        if all(c.tab != message.tab for c in self.model.conflicts):
+            self.model.conflicts.append(message)
         self.refresh_bindings()
         self.action_merge()
 
@@ -912,11 +909,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if not self._mine(message):
             return
         self._receipt = dict(message.receipt or {})
-        self._just_transmitted = True
-        self.transmit_pending = False
-        self.dossier.state = DossierState.TRANSMIS
-        if message.numero:
-            self.dossier.numero = message.numero
+        self.model.adopt_transmitted(message.numero)
         self._apply_readonly()  # the guide's banner (the app also shows a notification)
         self.reload()
 
@@ -943,14 +936,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
                     "Conflit en attente : Ctrl+R pour fusionner les deux versions.", error=True
                 )
                 return
-            self.conflicts = [c for c in self.conflicts if c.tab != conflict.tab]
-            self._apply_merge(
-                self.workspace.store,
-                self.workspace.writer,
-                self.dossier_id,
-                conflict.tab,
-                dict(values),
-            )
+            self.model.conflicts = [c for c in self.model.conflicts if c.tab != conflict.tab]
+            self._apply_merge(self.model, conflict.tab, dict(values))
 
         self.app.push_screen(
             MergeScreen(
@@ -964,24 +951,13 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         )
 
     @work(thread=True, group="dossier-save", description="l'enregistrement de la fusion")
-    def _apply_merge(
-        self,
-        store: DraftStore,
-        writer: DraftWriter,
-        dossier_id: str,
-        tab: str,
-        values: dict[str, Value],
-    ) -> None:
-        from cesp_client.sync import resolve_conflict
-
-        writer.flush()
-        op = resolve_conflict(store, dossier_id, tab, values)
-        self.post_message(_MergeApplied(tab, values, op is not None))
+    def _apply_merge(self, model: DossierModel, tab: str, values: dict[str, Value]) -> None:
+        requeued = model.apply_merge(tab, values)
+        self.post_message(_MergeApplied(tab, values, requeued))
 
     async def on__merge_applied(self, message: _MergeApplied) -> None:
         tab = message.tab
-        self.data[tab] = dict(message.values)
-        self.dirty_tabs = [t for t in self.dirty_tabs if t != tab]
+        self.model.adopt_merge(tab, message.values)
         self._server_problems.pop(tab, None)
         await self._rebuild_form(tab)
         label = self.demarche.tab(tab).label

@@ -29,6 +29,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from cesp_client.dates import day_text
+from cesp_client.dossier_model import delete_dossier
 from cesp_client.events import (
     DossiersPulled,
     DossierSynced,
@@ -546,8 +547,13 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if closed is not None:
             self.post_message(_Deleted(label, at_once=False, refused=closed))
             return
-        at_once = workspace.store.delete_dossier(dossier_id)
-        self.post_message(_Deleted(label, at_once))
+        result = delete_dossier(
+            workspace.store,
+            dossier_id,
+            server_key=workspace.server_key,
+            username=workspace.username,
+        )
+        self.post_message(_Deleted(label, result.at_once))
 
     def on__deleted(self, message: _Deleted) -> None:
         if message.refused is not None:

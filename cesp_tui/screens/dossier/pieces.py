@@ -33,7 +33,7 @@ from cesp_client.store import LocalPiece, PieceState
 from cesp_core.demarches import rules
 from cesp_core.demarches.model import Demarche, PieceType, Tab
 from cesp_core.problems import Problem
-from cesp_tui.messages import SyncRequested
+from cesp_tui.messages import PiecesChanged, SyncRequested
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.tab import DossierView
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
@@ -43,7 +43,7 @@ from cesp_tui.widgets.tab_form import TabForm
 from cesp_tui.workers import work
 
 if TYPE_CHECKING:
-    from cesp_client.store import DraftStore
+    from cesp_client.dossier_model import DossierModel
 
 __all__ = [
     "FORMATS",
@@ -279,14 +279,14 @@ class PiecesScreen(DossierView):
         Binding("x", "remove", "Retirer le fichier", id="pieces.remove"),
     ]
 
-    def __init__(self, tab: Tab, *, readonly: bool = False) -> None:
-        super().__init__(tab, readonly=readonly)
+    def __init__(self, tab: Tab, model: DossierModel, *, readonly: bool = False) -> None:
+        super().__init__(tab, model, readonly=readonly)
         self._widths: tuple[int, int] | None = None
         self._refused: list[str] = []
         self._problem_messages: list[str] = []
 
     def compose(self) -> ComposeResult:
-        screen = self.dossier_screen
+        screen = self.model
         demarche = screen.demarche
         help_text = self.tab.help or ""
         limit = f"{human_size(demarche.max_file_bytes)} au plus par fichier."
@@ -314,7 +314,7 @@ class PiecesScreen(DossierView):
         """(piece, file) widths: the piece labels whole, the file names get the rest."""
         width = max(self.table.size.width or self.size.width - 2, 60) - 1  # scrollbar
         left = width - SIZE_WIDTH - STATE_WIDTH
-        longest = max(len(p.label) for p in self.dossier_screen.demarche.pieces) + 4  # " *"
+        longest = max(len(p.label) for p in self.model.demarche.pieces) + 4  # " *"
         piece = min(longest, left - 14)
         return piece, left - piece
 
@@ -325,7 +325,7 @@ class PiecesScreen(DossierView):
     # --- content -----------------------------------------------------------------------
 
     def refresh_view(self) -> None:
-        screen = self.dossier_screen
+        screen = self.model
         demarche: Demarche = screen.demarche
         required = {p.key for p in rules.required_pieces(demarche, screen.data)}
         by_type: dict[str, list[LocalPiece]] = {}
@@ -393,7 +393,7 @@ class PiecesScreen(DossierView):
     def current_piece_type(self) -> PieceType | None:
         """The piece type of the line under the cursor (a type line or one of its files)."""
         key = self.current_row_key()
-        demarche = self.dossier_screen.demarche
+        demarche = self.model.demarche
         if key is None:
             return None
         if key.startswith("type:"):
@@ -406,7 +406,7 @@ class PiecesScreen(DossierView):
         if key is None or not key.startswith("piece:"):
             return None
         piece_id = key.removeprefix("piece:")
-        return next((p for p in self.dossier_screen.pieces if p.id == piece_id), None)
+        return next((p for p in self.model.pieces if p.id == piece_id), None)
 
     def select_piece_type(self, piece_type: str) -> None:
         table = self.table
@@ -418,7 +418,7 @@ class PiecesScreen(DossierView):
         self.table.focus()
 
     def focus_field(self, field: str | None) -> bool:
-        demarche = self.dossier_screen.demarche
+        demarche = self.model.demarche
         if field is not None and any(p.key == field for p in demarche.pieces):
             self.select_piece_type(field)
             self.table.focus()
@@ -474,9 +474,8 @@ class PiecesScreen(DossierView):
 
     @on(TabForm.FieldChanged)
     def _form_changed(self, event: TabForm.FieldChanged) -> None:
-        event.stop()
-        if not self.readonly:
-            self.dossier_screen.field_changed(event.tab, event.field, event.value)
+        if self.readonly or not self.model.set_field(event.tab, event.field, event.value):
+            event.stop()
 
     # --- actions -------------------------------------------------------------------------
 
@@ -490,7 +489,7 @@ class PiecesScreen(DossierView):
         if piece_type is None:
             self.app.bell()
             return
-        screen = self.dossier_screen
+        screen = self.model
         count = sum(
             1
             for p in screen.pieces
@@ -507,16 +506,16 @@ class PiecesScreen(DossierView):
 
         def chosen(path: Path | None) -> None:
             if path is not None:
-                self._add(screen.workspace.store, screen.dossier_id, piece_type.key, path)
+                self._add(screen, piece_type.key, path)
 
         self.app.push_screen(
             AddPieceModal(piece_type, screen.demarche.max_file_bytes, room_left=room), chosen
         )
 
     @work(thread=True, group="pieces-io", description="l'ajout de la pièce")
-    def _add(self, store: DraftStore, dossier_id: str, piece_type: str, path: Path) -> None:
+    def _add(self, model: DossierModel, piece_type: str, path: Path) -> None:
         try:
-            store.add_piece(dossier_id, piece_type, path)
+            model.add_piece(piece_type, path)
         except OSError as error:
             self.post_message(PieceAdded(piece_type, path.name, f"{error.strerror or error}"))
             return
@@ -532,7 +531,7 @@ class PiecesScreen(DossierView):
             return
         self.notify(f"« {message.filename} » ajouté ; il sera envoyé dès que possible.")
         self.post_message(SyncRequested())
-        self.dossier_screen.reload_pieces(select_type=message.piece_type)
+        self.post_message(PiecesChanged(select_type=message.piece_type))
 
     def action_remove(self) -> None:
         piece = self.current_piece()
@@ -542,7 +541,7 @@ class PiecesScreen(DossierView):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self._remove(self.dossier_screen.workspace.store, piece.id, piece.filename)
+                self._remove(self.model, piece.id, piece.filename)
 
         self.app.push_screen(
             ConfirmModal(f"Retirer « {piece.filename} » du dossier ?", title="Retirer un fichier"),
@@ -550,11 +549,11 @@ class PiecesScreen(DossierView):
         )
 
     @work(thread=True, group="pieces-io", description="le retrait de la pièce")
-    def _remove(self, store: DraftStore, piece_id: str, filename: str) -> None:
-        store.remove_piece(piece_id)
+    def _remove(self, model: DossierModel, piece_id: str, filename: str) -> None:
+        model.remove_piece(piece_id)
         self.post_message(PieceRemoved(filename))
 
     def on_piece_removed(self, message: PieceRemoved) -> None:
         self.notify(f"« {message.filename} » retiré du dossier.")
         self.post_message(SyncRequested())
-        self.dossier_screen.reload_pieces()
+        self.post_message(PiecesChanged())

@@ -30,6 +30,7 @@ from cesp_core.demarches import rules
 from cesp_core.demarches.model import Demarche, Field, FieldType, Tab, TabKind, Value
 from cesp_core.problems import MISSING, Problem
 from cesp_core.validators import dates, iban, nir
+from cesp_tui.messages import CertificationsChanged, ShowTab, TransmitRequested
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.pieces import human_size, piece_state_text
 from cesp_tui.screens.dossier.tab import DossierView
@@ -143,7 +144,7 @@ class SyntheseScreen(DossierView):
     ]
 
     def compose(self) -> ComposeResult:
-        demarche = self.dossier_screen.demarche
+        demarche = self.model.demarche
         with VerticalScroll(id="synthese-scroll"):
             yield Static(
                 "Vérifiez votre saisie avant l'envoi définitif. Aucune modification n'est "
@@ -182,7 +183,7 @@ class SyntheseScreen(DossierView):
         return self.query_one("#transmit", Button)
 
     def current_problems(self) -> list[Problem]:
-        screen = self.dossier_screen
+        screen = self.model
         return synthesis_problems(
             screen.demarche,
             screen.data,
@@ -194,10 +195,14 @@ class SyntheseScreen(DossierView):
     def problems(self) -> list[Problem]:
         return self.current_problems()
 
+    def tab_states(self) -> dict[str, rules.TabState | None]:
+        """Each tab's state as the header shows it."""
+        return self.model.tab_states()
+
     def refresh_view(self) -> None:
-        screen = self.dossier_screen
+        screen = self.model
         demarche = screen.demarche
-        states = screen.tab_states()
+        states = self.tab_states()
         for tab in demarche.tabs:
             if tab.kind is TabKind.SYNTHESE:
                 continue
@@ -215,7 +220,7 @@ class SyntheseScreen(DossierView):
         self._refresh_problems()
 
     def _section(self, tab: Tab) -> Table:
-        screen = self.dossier_screen
+        screen = self.model
         demarche = screen.demarche
         rows: list[tuple[str, str]] = []
         if tab.kind is TabKind.PIECES:
@@ -241,7 +246,7 @@ class SyntheseScreen(DossierView):
         return _section_table(rows)
 
     def _refresh_problems(self) -> None:
-        screen = self.dossier_screen
+        screen = self.model
         problems = self.current_problems()
         self._problems = problems
         listing = self.problems_list
@@ -283,7 +288,7 @@ class SyntheseScreen(DossierView):
         first.query_one("CollapsibleTitle").focus()
 
     def focus_field(self, field: str | None) -> bool:
-        demarche = self.dossier_screen.demarche
+        demarche = self.model.demarche
         if field and any(c.value == field for c in demarche.certifications):
             self.query_one(f"#cert-{field}", Checkbox).focus()
             return True
@@ -307,18 +312,19 @@ class SyntheseScreen(DossierView):
     async def _jump(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         problem = self._problems[event.option_index]
-        await self.dossier_screen.show_tab(problem.tab, field=problem.field)
+        self.post_message(ShowTab(problem.tab, problem.field))
 
     @on(Checkbox.Changed, ".certification")
     def _certified(self, event: Checkbox.Changed) -> None:
         event.stop()
-        demarche = self.dossier_screen.demarche
+        demarche = self.model.demarche
         ticked = [
             cert.value
             for cert in demarche.certifications
             if self.query_one(f"#cert-{cert.value}", Checkbox).value
         ]
-        self.dossier_screen.set_certifications(ticked)
+        self.model.adopt_certifications(ticked)
+        self.post_message(CertificationsChanged(ticked))  # the screen writes it
         self._refresh_problems()
 
     @on(Collapsible.Expanded)
@@ -362,7 +368,7 @@ class SyntheseScreen(DossierView):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.dossier_screen.transmit()
+                self.post_message(TransmitRequested())
 
         self.app.push_screen(
             ConfirmModal(

@@ -22,32 +22,28 @@ from cesp_tui.widgets.field_row import FieldRow
 from cesp_tui.widgets.tab_form import TabForm
 
 if TYPE_CHECKING:
-    from cesp_tui.screens.dossier.dossier import DossierScreen
+    from cesp_client.dossier_model import DossierModel
 
 __all__ = ["DossierView", "TabScreen"]
 
 
 class DossierView(Container):
-    """A tab of an open dossier, shown inside its `DossierScreen`."""
+    """A tab of an open dossier, shown inside its `DossierScreen`. It reads the dossier
+    from ``model`` and writes through it; what the screen must do (show another tab,
+    transmit, reload the pieces) goes up as messages (`cesp_tui.messages`). Field
+    changes bubble up as `TabForm.FieldChanged`, which the screen applies."""
 
     can_focus = False
 
-    def __init__(self, tab: Tab, *, readonly: bool = False) -> None:
+    def __init__(self, tab: Tab, model: DossierModel, *, readonly: bool = False) -> None:
         super().__init__(id=f"view-{tab.key}", classes="dossier-view")
         self.tab = tab
+        self.model = model
         self.readonly = readonly
 
     @property
     def tab_key(self) -> str:
         return self.tab.key
-
-    @property
-    def dossier_screen(self) -> DossierScreen:
-        from cesp_tui.screens.dossier.dossier import DossierScreen
-
-        screen = self.screen
-        assert isinstance(screen, DossierScreen)
-        return screen
 
     # --- what the dossier screen calls --------------------------------------------------
 
@@ -71,8 +67,8 @@ class DossierView(Container):
 
     def problems(self) -> list[Problem]:
         """This tab's problems, as `cesp_core` finds them in the local copy."""
-        screen = self.dossier_screen
-        return rules.tab_problems(screen.demarche, self.tab.key, screen.data, screen.piece_counts)
+        model = self.model
+        return rules.tab_problems(model.demarche, self.tab.key, model.data, model.piece_counts)
 
     def show_problems(self, problems: list[Problem], *, focus: bool = False) -> None:
         """Show ``problems`` on this view (each under its field, where there is one)."""
@@ -82,12 +78,12 @@ class TabScreen(DossierView):
     """A form tab: its `TabForm`, fed from and written to the local copy."""
 
     def compose(self) -> ComposeResult:
-        screen = self.dossier_screen
+        model = self.model
         yield TabForm(
-            screen.demarche,
+            model.demarche,
             self.tab.key,
-            screen.data.get(self.tab.key) or {},
-            dossier=screen.data,
+            model.data.get(self.tab.key) or {},
+            dossier=model.data,
             id=f"form-{self.tab.key}",
         )
 
@@ -103,7 +99,7 @@ class TabScreen(DossierView):
         return not self.readonly
 
     def refresh_view(self) -> None:
-        self.form.update_dossier(self.dossier_screen.data)
+        self.form.update_dossier(self.model.data)
 
     def set_readonly(self, readonly: bool) -> None:
         super().set_readonly(readonly)
@@ -153,7 +149,7 @@ class TabScreen(DossierView):
 
     @on(TabForm.FieldChanged)
     def _changed(self, event: TabForm.FieldChanged) -> None:
-        event.stop()
-        if self.readonly:
-            return
-        self.dossier_screen.field_changed(event.tab, event.field, event.value)
+        """Written through the model at once (the form's rules read the copy next), then
+        the message goes on up: the screen refreshes the tabs' states."""
+        if self.readonly or not self.model.set_field(event.tab, event.field, event.value):
+            event.stop()

@@ -28,7 +28,9 @@ from cesp_tui.screens.dossier.synthese import problem_label, synthesis_problems
 from cesp_tui.widgets.footer import StableFooter
 
 if TYPE_CHECKING:
-    from cesp_tui.screens.dossier.dossier import DossierScreen
+    from collections.abc import Callable
+
+    from cesp_client.dossier_model import DossierModel
 
 __all__ = [
     "CONFIRMED_BANNER",
@@ -61,7 +63,7 @@ class ConfirmerResult:
     field: str | None = None
 
 
-def first_tab_hint(screen: DossierScreen, tab_key: str) -> str | None:
+def first_tab_hint(screen: DossierModel, tab_key: str) -> str | None:
     """ASP: what to say while "Identification" is not saved (None: nothing to say)."""
     first = screen.demarche.first_tab
     if first is None or screen.readonly:
@@ -77,7 +79,7 @@ def first_tab_hint(screen: DossierScreen, tab_key: str) -> str | None:
     )
 
 
-def confirm_problems(screen: DossierScreen) -> list[Problem]:
+def confirm_problems(screen: DossierModel) -> list[Problem]:
     """What stops the confirmation other than the boxes (unsaved tabs, fields, pieces)."""
     certs = {c.value for c in screen.demarche.certifications}
     return [
@@ -100,13 +102,14 @@ class ConfirmerScreen(ModalScreen[ConfirmerResult | None]):
         Binding("escape", "cancel", "Annuler", show=False, id="confirmer.cancel"),
     ]
 
-    def __init__(self, dossier_screen: DossierScreen) -> None:
+    def __init__(self, model: DossierModel, on_ticked: Callable[[list[str]], object]) -> None:
         super().__init__()
-        self.dossier_screen = dossier_screen
+        self.model = model
+        self._on_ticked = on_ticked
         self._problems: list[Problem] = []
 
     def compose(self) -> ComposeResult:
-        screen = self.dossier_screen
+        screen = self.model
         numero = screen.dossier.numero or "candidature"
         with VerticalScroll(id="confirmer-box") as box:
             box.border_title = f"Confirmer — {numero}"
@@ -138,16 +141,16 @@ class ConfirmerScreen(ModalScreen[ConfirmerResult | None]):
     def ticked(self) -> list[str]:
         return [
             cert.value
-            for cert in self.dossier_screen.demarche.certifications
+            for cert in self.model.demarche.certifications
             if self.query_one(f"#confirm-{cert.value}", Checkbox).value
         ]
 
     @property
     def all_ticked(self) -> bool:
-        return len(self.ticked()) == len(self.dossier_screen.demarche.certifications)
+        return len(self.ticked()) == len(self.model.demarche.certifications)
 
     def _refresh(self) -> None:
-        screen = self.dossier_screen
+        screen = self.model
         self._problems = confirm_problems(screen)
         listing = self.query_one(OptionList)
         listing.clear_options()
@@ -176,7 +179,7 @@ class ConfirmerScreen(ModalScreen[ConfirmerResult | None]):
     @on(Checkbox.Changed, ".confirm-box")
     def _ticked(self, event: Checkbox.Changed) -> None:
         event.stop()
-        self.dossier_screen.set_certifications(self.ticked())
+        self._on_ticked(self.ticked())
         self._refresh()
 
     @on(OptionList.OptionSelected, "#confirmer-problems")

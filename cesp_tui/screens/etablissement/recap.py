@@ -38,6 +38,7 @@ from textual.widgets import Button, DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from cesp_client.api.etablissement import CLOSED_MESSAGE, CampaignWindow, list_candidatures
+from cesp_client.dossier_model import delete_dossier
 from cesp_client.events import DossiersPulled, DossierSynced, DossierTransmitted
 from cesp_client.exports import Column, write_csv, write_pdf
 from cesp_core.demarches import get_demarche, rules
@@ -134,6 +135,8 @@ class RecapRow:
     campaign_id: int | None
     #: Known to the platform (False: a draft of this computer not sent yet).
     on_server: bool = True
+    #: The platform's version (None: not known to the platform).
+    server_version: int | None = None
 
     def values(self) -> dict[str, str]:
         return {c.key: str(getattr(self, c.key)) for c in EXPORT_COLUMNS}
@@ -222,6 +225,7 @@ def recap_rows(
                     etat=etat,
                     completude="Complet" if complete else f"Incomplet ({count})",
                     manquant=" ; ".join(missing),
+                    server_version=int(item["version"]) if item.get("version") else None,
                     modifie=modifie,
                     complete=complete,
                     state=state,
@@ -263,6 +267,7 @@ def recap_rows(
                     state=state,
                     campaign_id=dossier.campaign_id,
                     on_server=dossier.server_version is not None,
+                    server_version=dossier.server_version,
                 ),
             )
         )
@@ -648,29 +653,30 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             answered,
         )
 
-    @work(group="recap-delete", description="la suppression")
-    async def _delete(self, workspace: Workspace, row: RecapRow) -> None:
-        from cesp_client.api import ApiError, Offline
-
-        queued = False
-        if row.on_server and workspace.api is not None:
-            try:
-                await workspace.api.delete_dossier(row.dossier_id)
-            except Offline:
-                queued = True
-            except ApiError as error:
-                if error.status != 404:
-                    self.post_message(_RecapDeleted(row.numero, error.detail))
-                    return
-        elif row.on_server:
-            queued = True
-
-        def forget_here() -> None:
-            if workspace.store.get(row.dossier_id) is not None:
-                workspace.store.delete_dossier(row.dossier_id)
-
-        await asyncio.to_thread(forget_here)
-        self.post_message(_RecapDeleted(row.numero, queued=queued))
+    @work(thread=True, group="recap-delete", description="la suppression")
+    def _delete(self, workspace: Workspace, row: RecapRow) -> None:
+        """One deletion path with "Mes demandes" (`cesp_client.dossier_model`): a draft
+        the platform never had goes at once; otherwise the deletion is queued and the sync
+        engine sends it (a refusal comes back as its `SaveRefused`)."""
+        server_copy = (
+            {
+                "demarche": "asp",
+                "campaign_id": row.campaign_id,
+                "version": row.server_version,
+                "numero": row.numero,
+                "state": row.state,
+            }
+            if row.on_server
+            else None
+        )
+        result = delete_dossier(
+            workspace.store,
+            row.dossier_id,
+            server_key=workspace.server_key,
+            username=workspace.username,
+            server_copy=server_copy,
+        )
+        self.post_message(_RecapDeleted(row.numero, queued=not result.at_once))
 
     def on__recap_deleted(self, message: _RecapDeleted) -> None:
         if message.error is not None:

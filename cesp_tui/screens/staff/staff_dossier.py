@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from cesp_client.dossier_model import DossierModel
 from cesp_client.workspace import DossierSnapshot, Workspace
 from cesp_core.demarches import rules
 from cesp_core.demarches.model import Demarche, Tab, TabKind
@@ -74,7 +75,7 @@ def _masked_fields(demarche: Demarche, data: dict[str, dict[str, Any]]) -> set[t
     return found
 
 
-def support_synthesis(screen: DossierScreen, verdict: ServerVerdict) -> list[Problem]:
+def support_synthesis(screen: DossierModel, verdict: ServerVerdict) -> list[Problem]:
     """The synthesis' problems: the client's own list, except for masked fields, whose
     problems are the platform's (found on the real values)."""
     local = synthesis_problems(
@@ -90,14 +91,32 @@ def support_synthesis(screen: DossierScreen, verdict: ServerVerdict) -> list[Pro
     return kept + from_server
 
 
+def verdict_states(
+    states: dict[str, rules.TabState | None], verdict: ServerVerdict
+) -> dict[str, rules.TabState | None]:
+    """Tab states with the platform's verdict where values are masked here."""
+    if not verdict.masked:
+        return states
+    return {
+        key: verdict.states.get(key, state) if state is not None else None
+        for key, state in states.items()
+    }
+
+
 class _StaffSynthese(SyntheseScreen):
     """The synthesis of `StaffDossierScreen` (see `support_synthesis`)."""
 
+    def __init__(
+        self, tab: Tab, model: DossierModel, verdict: ServerVerdict, *, readonly: bool = False
+    ) -> None:
+        super().__init__(tab, model, readonly=readonly)
+        self.verdict = verdict
+
     def current_problems(self) -> list[Problem]:
-        screen = self.dossier_screen
-        if isinstance(screen, StaffDossierScreen):
-            return support_synthesis(screen, screen.verdict)
-        return super().current_problems()
+        return support_synthesis(self.model, self.verdict)
+
+    def tab_states(self) -> dict[str, rules.TabState | None]:
+        return verdict_states(self.model.tab_states(), self.verdict)
 
 
 async def fetch_consulted(
@@ -129,19 +148,13 @@ class StaffDossierScreen(DossierScreen):
         self.verdict = ServerVerdict.from_document(document)
 
     def tab_states(self) -> dict[str, rules.TabState | None]:
-        states = super().tab_states()
-        if not self.verdict.masked:
-            return states
-        return {
-            key: self.verdict.states.get(key, state) if state is not None else None
-            for key, state in states.items()
-        }
+        return verdict_states(super().tab_states(), self.verdict)
 
     def _make_view(self, tab: Tab) -> DossierView:
         if tab.kind is TabKind.SYNTHESE:
-            return _StaffSynthese(tab, readonly=self.readonly)
+            return _StaffSynthese(tab, self.model, self.verdict, readonly=self.readonly)
         return super()._make_view(tab)
 
     def synthesis(self) -> list[Problem]:
         """The problems the synthesis lists (the owner's; masked fields: the platform's)."""
-        return support_synthesis(self, self.verdict)
+        return support_synthesis(self.model, self.verdict)
