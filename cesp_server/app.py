@@ -32,6 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     init_database(app)
     app.state.store = make_store(settings)
+    if app.state.store.kind == "file":
+        app.state.store.init()
     remove_stale_parts(staging_dir(settings), timedelta(minutes=settings.upload_grace_minutes))
     install_error_handlers(app)
     app.include_router(api_router, prefix="/api/v1")

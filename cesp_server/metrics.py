@@ -49,9 +49,13 @@ UPLOAD_BYTES = Counter("cesp_piece_upload_bytes_total", "Bytes of pieces stored"
 
 
 def _route_template(scope: Scope) -> str:
-    route = scope.get("route")
-    path = getattr(route, "path", None)
-    return str(path) if path else "<unmatched>"
+    """The matched route's template: each path parameter's value put back as ``{name}``."""
+    if scope.get("route") is None:
+        return "<unmatched>"  # never a raw path: the label set stays bounded
+    template = str(scope.get("path", ""))
+    for name, value in (scope.get("path_params") or {}).items():
+        template = template.replace(f"/{value}", f"/{{{name}}}", 1)
+    return template
 
 
 class MetricsMiddleware:

@@ -29,7 +29,8 @@ from tests.support.dossiers import (
     tiny_pdf,
     upload,
 )
-from tests.support.server import ServerHandle, start_server, test_settings
+from tests.support.server import ServerHandle, start_server
+from tests.support.server import test_settings as settings_for
 from tests.support.smtp import SmtpSink
 
 MB = 1024 * 1024
@@ -47,7 +48,7 @@ def server(
     tmp_path: Path, database_url: str, smtp: SmtpSink, store_settings: dict[str, object]
 ) -> Iterator[ServerHandle]:
     handle = start_server(
-        test_settings(tmp_path / "data", database_url, smtp.port, **store_settings)
+        settings_for(tmp_path / "data", database_url, smtp.port, **store_settings)
     )
     yield handle
     handle.stop()
