@@ -13,6 +13,7 @@ Each refusal is a French 422 (503 when the scanner cannot answer).
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 import shlex
@@ -20,6 +21,7 @@ import struct
 import subprocess
 import zlib
 from pathlib import Path
+from typing import Any, BinaryIO
 
 from .errors import ApiProblem
 
@@ -38,8 +40,8 @@ def _refuse(code: str, detail: str) -> ApiProblem:
     return ApiProblem(422, code, detail)
 
 
-def _last_bytes(path: Path) -> bytes:
-    """The file's last non-blank bytes (up to 64 KiB), skipping any blank padding."""
+def _content_end(path: Path) -> tuple[int, bytes]:
+    """Where the file's content ends (blank padding skipped) and its last bytes (≤ 64 KiB)."""
     with path.open("rb") as handle:
         end = handle.seek(0, 2)
         while end > 0:
@@ -47,9 +49,45 @@ def _last_bytes(path: Path) -> bytes:
             handle.seek(start)
             block = handle.read(end - start).rstrip(_BLANK)
             if block:
-                return block
+                return start + len(block), block
             end = start
-    return b""
+    return 0, b""
+
+
+def _last_bytes(path: Path) -> bytes:
+    return _content_end(path)[1]
+
+
+class _Prefix(io.RawIOBase):
+    """The first `size` bytes of a file, as a seekable stream (pypdf reads a PDF from its
+    end backwards, line by line: megabytes of blank padding would cost it seconds)."""
+
+    def __init__(self, handle: BinaryIO, size: int) -> None:
+        self.handle, self.size, self.pos = handle, size, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self.pos, 2: self.size}[whence]
+        self.pos = max(0, min(self.size, base + offset))
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+    def readinto(self, buffer: Any) -> int:
+        count = min(len(buffer), self.size - self.pos)
+        if count <= 0:
+            return 0
+        self.handle.seek(self.pos)
+        data = self.handle.read(count)
+        buffer[: len(data)] = data
+        self.pos += len(data)
+        return len(data)
 
 
 def _has_script(value: object, depth: int = 0) -> bool:
@@ -69,11 +107,9 @@ def _has_script(value: object, depth: int = 0) -> bool:
 
 
 def _check_pdf(path: Path) -> None:
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-    from pypdf.generic import IndirectObject
 
-    if not _last_bytes(path).endswith(b"%%EOF"):
+    end, tail = _content_end(path)
+    if not tail.endswith(b"%%EOF"):
         raise _refuse(
             "pdf_trailing_content",
             "Fichier refusé : des données suivent la fin du PDF (fichier piégé ou "
@@ -84,8 +120,17 @@ def _check_pdf(path: Path) -> None:
             raise _refuse(
                 "pdf_invalid", "Fichier refusé : ce n'est pas un PDF valide (HTML détecté)."
             )
+    with path.open("rb") as raw:
+        _read_pdf(io.BufferedReader(_Prefix(raw, end)))
+
+
+def _read_pdf(stream: BinaryIO) -> None:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+    from pypdf.generic import IndirectObject
+
     try:
-        reader = PdfReader(path, strict=False)
+        reader = PdfReader(stream, strict=False)
         if len(reader.pages) < 1:
             raise _refuse("pdf_invalid", "Fichier refusé : ce PDF ne contient aucune page.")
         scripted = _has_script(reader.trailer["/Root"].get_object())
