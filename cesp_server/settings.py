@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     #: SQLAlchemy URL; empty means SQLite in `data_dir`.
     database_url: str = ""
+    #: Connections each worker keeps to PostgreSQL, and how many more it may open at a peak:
+    #: workers x (pool + overflow) must stay under the server's `max_connections` (or use
+    #: PgBouncer in transaction mode).
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
     #: Where uploaded pieces are stored (never served directly); default `data_dir/pieces`.
     files_dir: Path | None = None
 
