@@ -24,7 +24,7 @@ PASSWORD = "Motdepasse1!"
 #: A valid NIR made here (a woman born in July 1985 in Paris 14e, order 217).
 NIR = nir_with_key("2850775114217")
 IBAN_SPACED = "FR76 3000 6000 0112 3456 7890 189"
-assert CESP_IBAN == IBAN_SPACED.replace(" ", "")
+assert IBAN_SPACED.replace(" ", "") == CESP_IBAN
 SECRETS = (NIR, CESP_IBAN, IBAN_SPACED, "Durand-Personnel")
 
 
