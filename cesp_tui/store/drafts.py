@@ -195,6 +195,8 @@ class DraftStore:
             ),
             synced_at=utcnow() if server_version is not None else None,
         )
+        # Its pending op may be flushed before it: its owner's key is known already.
+        self.sealer.note_owner(dossier.id, (server_url, account_username))
         with self._tx() as session:
             session.add(dossier)
             if server_version is None:

@@ -130,6 +130,23 @@ async def test_without_a_keyring_an_offline_restart_asks_for_the_password(
         assert save.payload["values"]["iban"] == IBAN_SPACED  # nothing lost
         assert app.drafts.unsent_count((app.session.server_key, USERNAME)) == 1
 
+        # The platform is back: the offline session has no token, the password is asked
+        # again over the screen, and the change kept on this machine arrives.
+        from cesp_tui.screens.reauth import ReauthModal
+        from tests.support.server import restart_server
+
+        back = restart_server(server)
+        try:
+            app.request_sync()
+            await until(pilot, lambda: isinstance(app.screen, ReauthModal))
+            await pilot.press(*DEFAULT_PASSWORD, "enter")
+            await until(pilot, lambda: app.drafts.pending_count() == 0)
+            with back.client(app.session.token) as client:
+                data = client.get(f"/dossiers/{dossier_id}").json()["data"]
+            assert data["coordonnees_bancaires"]["iban"] == CESP_IBAN
+        finally:
+            back.stop()
+
 
 def set_server_password(server: ServerHandle, password: str) -> None:
     """The password changed on the platform (as a reset by e-mail would)."""
