@@ -23,9 +23,11 @@ import keyring
 import keyring.errors
 from keyring.backend import KeyringBackend
 
-__all__ = ["FALLBACK_REASON", "SERVICE", "TokenStore"]
+__all__ = ["DRAFT_KEY_SERVICE", "FALLBACK_REASON", "SERVICE", "TokenStore"]
 
 SERVICE = "cesp"
+#: The keyring service of the draft store's data keys (see cesp_tui/store/keys.py).
+DRAFT_KEY_SERVICE = "cesp-drafts-key"
 FALLBACK_REASON = "Aucun trousseau système : votre session ne sera pas mémorisée après fermeture."
 DEFAULT_TIMEOUT = 3.0
 
@@ -191,5 +193,30 @@ class TokenStore:
         def remove(backend: KeyringBackend) -> None:
             with contextlib.suppress(keyring.errors.PasswordDeleteError):  # nothing stored
                 backend.delete_password(SERVICE, account)
+
+        self._run(remove)
+
+    # --- the draft store's data key (never kept in this object's memory) ------------------
+
+    def save_draft_key(self, server_url: str, username: str, secret: str) -> bool:
+        """Keep the account's draft data key in the system keyring; False: no keyring
+        (the key then lives in the draft store's memory only, for this session)."""
+        account = self.account(server_url, username)
+        stored, _ = self._run(
+            lambda backend: backend.set_password(DRAFT_KEY_SERVICE, account, secret)
+        )
+        return stored
+
+    def load_draft_key(self, server_url: str, username: str) -> str | None:
+        account = self.account(server_url, username)
+        found, secret = self._run(lambda backend: backend.get_password(DRAFT_KEY_SERVICE, account))
+        return secret if found and secret else None
+
+    def delete_draft_key(self, server_url: str, username: str) -> None:
+        account = self.account(server_url, username)
+
+        def remove(backend: KeyringBackend) -> None:
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):
+                backend.delete_password(DRAFT_KEY_SERVICE, account)
 
         self._run(remove)

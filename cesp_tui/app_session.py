@@ -92,20 +92,47 @@ async def first_login_campaign(
 
 
 async def open_session(app: App[Any], api: ApiClient, identifier: str, password: str) -> LoggedIn:
-    """Log in, and find out whether it is the applicant's first login. Raises `ApiError`
-    or `Offline`; the login screen posts the answer to the app."""
-    answer = await api.login(identifier, password)
-    account = dict(answer["account"])
+    """Log in, and find out whether it is the applicant's first login; the password also
+    unlocks the local drafts (encrypted at rest). Offline, the password opens the drafts
+    kept on this machine, for a session that works offline until the platform answers.
+    Raises `ApiError` or `Offline`; the login screen posts the answer to the app."""
     config = getattr(app, "config", None)
+    server_key = server_key_for(api.base_url, embedded=bool(getattr(config, "embedded", True)))
+    drafts = await asyncio.to_thread(lambda: getattr(app, "drafts", None))
+    try:
+        answer = await api.login(identifier, password)
+    except Offline:
+        if drafts is None:
+            raise
+        return await _open_offline(app, api, drafts, server_key, identifier, password)
+    account = dict(answer["account"])
     session = Session(
         server_url=api.base_url,
-        server_key=server_key_for(api.base_url, embedded=bool(getattr(config, "embedded", True))),
+        server_key=server_key,
         username=str(account.get("username") or identifier),
         token=answer["token"],
         account=account,
     )
+    locked: str | None = None
+    if drafts is not None:
+        from cesp_client.store import keys
+
+        try:
+            await asyncio.to_thread(
+                keys.unlock_with_password,
+                drafts,
+                app.tokens,
+                (server_key, session.username),
+                password,
+                verified=True,
+            )
+        except keys.PasswordChanged:
+            locked = "changed"
+        except keys.KeyLost:
+            locked = "restored"
+        if locked is not None:  # the unlock modal comes first, then the home screen
+            return LoggedIn(session, drafts_locked=locked, new_password=password)
     has_local = False
-    drafts = await asyncio.to_thread(lambda: getattr(app, "drafts", None))
     if drafts is not None:
         has_local = bool(await asyncio.to_thread(drafts.list, session.server_key, session.username))
     first = None
@@ -115,6 +142,29 @@ async def open_session(app: App[Any], api: ApiClient, identifier: str, password:
         first = None
     campaign, reason = first if first is not None else (None, None)
     return LoggedIn(session, first_campaign=campaign, no_campaign=reason)
+
+
+async def _open_offline(
+    app: App[Any], api: ApiClient, drafts: Any, server_key: str, identifier: str, password: str
+) -> LoggedIn:
+    """The platform does not answer: the password opens this machine's drafts (their
+    wrapped key is the check), for an offline session without a token (the sync engine
+    asks for the password again once the platform answers). Re-raises `Offline` when
+    there are no drafts here for ``identifier``."""
+    from cesp_client.store import keys
+    from cesp_client.store.crypto import WrongPassword
+
+    owner = (server_key, identifier)
+    try:
+        opened = await asyncio.to_thread(
+            keys.unlock_with_password, drafts, app.tokens, owner, password, verified=False
+        )
+    except WrongPassword as error:
+        raise ApiError(401, "drafts_locked", str(error)) from None
+    if not opened:
+        raise Offline("aucun brouillon de ce compte sur ce poste")
+    session = Session(api.base_url, server_key, identifier, "", {"username": identifier})
+    return LoggedIn(session, restored=True)
 
 
 #: The first screen of each staff role, "module:Class" (imported on login); applicants
@@ -241,7 +291,9 @@ class SessionMixin:
         except Offline:
             # Local-first: work offline with the kept session; the engine retries.
             session = Session(api.base_url, key, username, token, {"username": username})
-            app.post_message(LoggedIn(session, restored=True))
+            app.post_message(
+                LoggedIn(session, restored=True, drafts_locked=await self._unlock(session))
+            )
             return
         except ApiError:
             await asyncio.to_thread(app.tokens.delete, key, username)
@@ -255,7 +307,20 @@ class SessionMixin:
             await probe.aclose()
         session = Session(api.base_url, key, str(account.get("username") or username), token)
         session.account = dict(account)
-        app.post_message(LoggedIn(session, restored=True))
+        app.post_message(
+            LoggedIn(session, restored=True, drafts_locked=await self._unlock(session))
+        )
+
+    async def _unlock(self, session: Session) -> str | None:
+        """A restored session opens its drafts with the key in the keyring; "restored"
+        when it is not there (the unlock modal asks for the password)."""
+        from cesp_client.store import keys
+
+        app = self._app
+        drafts = await asyncio.to_thread(lambda: app.drafts)
+        owner = (session.server_key, session.username)
+        opened = await asyncio.to_thread(keys.unlock_from_keyring, drafts, app.tokens, owner)
+        return None if opened else "restored"
 
     def on__session_restored(self, message: _SessionRestored) -> None:
         self._restore_done = True
@@ -278,6 +343,9 @@ class SessionMixin:
         app = self._app
         self._restore_done = True
         session = message.session
+        if message.drafts_locked is not None:
+            self._ask_unlock(message)
+            return
         self.session = session
         if self.api is not None:
             self.api.token = session.token
@@ -297,6 +365,26 @@ class SessionMixin:
             group="session-home",
             exclusive=True,
         )
+
+    def _ask_unlock(self, message: LoggedIn) -> None:
+        """The drafts stay locked: the unlock modal first, then the session goes on."""
+        from cesp_tui.screens.account.unlock import UnlockModal
+
+        session = message.session
+        owner = (session.server_key, session.username)
+        modal = UnlockModal(
+            owner, message.drafts_locked or "restored", new_password=message.new_password
+        )
+
+        def unlocked(opened: bool | None) -> None:
+            if opened:
+                self._app.post_message(
+                    dataclasses.replace(message, drafts_locked=None, new_password=None)
+                )
+            else:
+                self._app.run_worker(self._logout(session), group="session-logout", exclusive=True)
+
+        self._app.push_screen(modal, unlocked)
 
     async def _keep_session(self, session: Session) -> None:
         app = self._app
@@ -368,12 +456,15 @@ class SessionMixin:
             except (ApiError, Offline):
                 api.token = None  # revoked or unreachable: forgotten here all the same
         await asyncio.to_thread(app.tokens.delete, session.server_key, session.username)
-        from cesp_client.sync import local
+        from cesp_client.store import keys
 
         drafts = await asyncio.to_thread(lambda: app.drafts)
-        waiting = await asyncio.to_thread(
-            local.pending_count, drafts, session.server_key, session.username
-        )
+        owner = (session.server_key, session.username)
+        waiting = await asyncio.to_thread(drafts.unsent_count, owner)  # locked or not
+        if "draft_writer" in app.__dict__:  # what was typed is written before locking
+            await asyncio.to_thread(app.draft_writer.flush)
+        # The drafts lock again: the next session needs the password (or the keyring).
+        await asyncio.to_thread(keys.lock, drafts, app.tokens, owner)
         text = "Vous êtes déconnecté."
         if waiting == 1:
             text += " 1 modification en attente sera envoyée à votre prochaine connexion."

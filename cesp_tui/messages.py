@@ -8,7 +8,7 @@ as in Textual itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +80,10 @@ class LoggedIn(Message):
     restored: bool = False
     first_campaign: dict[str, Any] | None = None
     no_campaign: str | None = None
+    #: The local drafts are still locked: "restored" (no key in the keyring) or "changed"
+    #: (the password changed; ``new_password`` then re-wraps the key). See UnlockModal.
+    drafts_locked: str | None = None
+    new_password: str | None = field(default=None, repr=False)
 
 
 @dataclass

@@ -32,11 +32,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, text
+from sqlalchemy import Engine, bindparam, create_engine, event, func, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
+from .crypto import DataKey, is_sealed, is_sealed_payload
 from .models import (
+    DraftKey,
     DraftModel,
     LocalDossier,
     LocalPiece,
@@ -46,6 +48,7 @@ from .models import (
     new_id,
     utcnow,
 )
+from .sealing import Owner, Sealer
 
 __all__ = ["DraftStore", "DraftWriter", "backoff_delay"]
 
@@ -139,11 +142,15 @@ class DraftStore:
         #: Private copies of pieces waiting for upload ("pieces" would be the directory of a
         #: `cesp-server` run with the same default data directory).
         self.pieces_dir = self.path.parent / "draft-pieces"
-        with self._tx() as session:  # nothing is in flight after a restart
-            for op in session.exec(select(PendingOp).where(col(PendingOp.in_flight))):
-                op.in_flight = False
-                op.next_attempt_at = utcnow()
-                session.add(op)
+        with Session(self.engine) as session:
+            sealed = {(k.server_url, k.account_username) for k in session.exec(select(DraftKey))}
+        #: The unlocked data keys (memory only): see `unlock` and `cesp_client.store.keys`.
+        self.sealer = Sealer(self.engine, sealed)
+        with self.engine.begin() as connection:  # nothing is in flight after a restart
+            connection.execute(
+                text("UPDATE pending_op SET in_flight = 0, next_attempt_at = :now WHERE in_flight"),
+                {"now": _sql_time(utcnow())},
+            )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -188,6 +195,8 @@ class DraftStore:
             ),
             synced_at=utcnow() if server_version is not None else None,
         )
+        # Its pending op may be flushed before it: its owner's key is known already.
+        self.sealer.note_owner(dossier.id, (server_url, account_username))
         with self._tx() as session:
             session.add(dossier)
             if server_version is None:
@@ -221,14 +230,18 @@ class DraftStore:
         _check_key("field", field)
         if value is not None and not isinstance(value, str | bool):
             raise TypeError(f"a field value is str, bool or None, not {type(value).__name__}")
-        params = {
-            "path": f'$."{tab}"."{field}"',
-            "value": json.dumps(value),
-            "tab": tab,
-            "now": _sql_time(utcnow()),
-            "id": dossier_id,
-        }
         with self.engine.begin() as connection:
+            key = self.sealer.key_for_dossier(dossier_id, connection)
+            stored: Any = value
+            if key is not None:
+                stored = key.seal(value, dossier_id, "data", tab, field)
+            params = {
+                "path": f'$."{tab}"."{field}"',
+                "value": json.dumps(stored),
+                "tab": tab,
+                "now": _sql_time(utcnow()),
+                "id": dossier_id,
+            }
             result = connection.execute(_SET_FIELD, params)
         if result.rowcount != 1:
             raise KeyError(dossier_id)
@@ -611,6 +624,170 @@ class DraftStore:
                 )
             self._drop_piece_copy(piece)
             session.delete(piece)
+
+    # --- encryption at rest (keys: cesp_client.store.keys) ---------------------------------
+
+    def key_row(self, owner: Owner) -> DraftKey | None:
+        """The account's wrapped data key (None: its drafts are not encrypted yet)."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            return session.get(DraftKey, owner)
+
+    def is_unlocked(self, owner: Owner) -> bool:
+        return self.sealer.is_unlocked(owner)
+
+    def unlock(self, owner: Owner, key: DataKey, row: DraftKey | None = None) -> int:
+        """Open the account's drafts with ``key``. ``row`` (a new or re-wrapped key) is
+        written first; on the first unlock the account's plain rows are encrypted, in one
+        transaction, and the database compacted so no plain copy is left in the file or
+        its WAL. Returns how many rows were encrypted."""
+        ids = self._owner_ids(owner)
+        for dossier_id in ids:
+            self.sealer.note_owner(dossier_id, owner)
+        self.sealer.unlock(owner, key)
+        migrated = 0
+        with self.engine.begin() as connection:
+            if row is not None:
+                with Session(bind=connection) as session:
+                    session.merge(row)
+                    session.flush()
+            migrated = self._seal_plain_rows(connection, key, ids)
+        if migrated:
+            self.compact()
+        return migrated
+
+    def lock(self, owner: Owner) -> None:
+        """Forget the account's key in memory (logout): its drafts stay encrypted."""
+        self.sealer.lock(owner)
+
+    def unsent_count(self, owner: Owner) -> int:
+        """The account's changes not yet sent to the server (lost by `reset_owner`)."""
+        ids = self._owner_ids(owner)
+        if not ids:
+            return 0
+        with self.engine.connect() as connection:
+            return int(
+                connection.execute(
+                    text("SELECT count(*) FROM pending_op WHERE dossier_id IN :ids").bindparams(
+                        bindparam("ids", expanding=True)
+                    ),
+                    {"ids": ids},
+                ).scalar_one()
+            )
+
+    def reset_owner(self, owner: Owner) -> int:
+        """Delete the account's local dossiers, waiting changes, pieces and key (the
+        password that wraps the key is forgotten). Returns the unsent changes dropped."""
+        lost = self.unsent_count(owner)
+        ids = self._owner_ids(owner)
+        with self.engine.begin() as connection:
+            copies = [
+                Path(row[0])
+                for row in connection.execute(
+                    text("SELECT path FROM local_piece WHERE dossier_id IN :ids").bindparams(
+                        bindparam("ids", expanding=True)
+                    ),
+                    {"ids": ids or [""]},
+                )
+                if row[0]
+            ]
+            for table in ("pending_op", "local_piece"):
+                connection.execute(
+                    text(f"DELETE FROM {table} WHERE dossier_id IN :ids").bindparams(
+                        bindparam("ids", expanding=True)
+                    ),
+                    {"ids": ids or [""]},
+                )
+            connection.execute(
+                text("DELETE FROM local_dossier WHERE server_url = :s AND account_username = :u"),
+                {"s": owner[0], "u": owner[1]},
+            )
+            connection.execute(
+                text("DELETE FROM draft_key WHERE server_url = :s AND account_username = :u"),
+                {"s": owner[0], "u": owner[1]},
+            )
+        for copy in copies:
+            if copy.parent == self.pieces_dir:  # only our own copies, never a user's file
+                copy.unlink(missing_ok=True)
+        self.sealer.forget(owner)
+        return lost
+
+    def compact(self) -> None:
+        """Rewrite the file and empty the WAL (no old page left behind after a migration)."""
+        raw = self.engine.raw_connection()  # outside any transaction (VACUUM needs it)
+        try:
+            raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+        finally:
+            raw.close()
+
+    def _owner_ids(self, owner: Owner) -> builtins.list[str]:
+        with self.engine.connect() as connection:
+            return [
+                row[0]
+                for row in connection.execute(
+                    text(
+                        "SELECT id FROM local_dossier "
+                        "WHERE server_url = :s AND account_username = :u"
+                    ),
+                    {"s": owner[0], "u": owner[1]},
+                )
+            ]
+
+    @staticmethod
+    def _seal_plain_rows(connection: Connection, key: DataKey, ids: Sequence[str]) -> int:
+        """Seal what is still plain in the rows of dossiers ``ids`` (raw SQL: no events)."""
+        count = 0
+        for dossier_id in ids:
+            row = connection.execute(
+                text("SELECT data, server_data FROM local_dossier WHERE id = :id"),
+                {"id": dossier_id},
+            ).one()
+            updates: dict[str, str | None] = {}
+            for name, raw in zip(("data", "server_data"), row, strict=True):
+                value = json.loads(raw) if raw is not None else None
+                sealed = key.seal_tabs(value, dossier_id, name)
+                if sealed != value:
+                    updates[name] = json.dumps(sealed)
+            if updates:
+                sets = ", ".join(f"{name} = :{name}" for name in updates)
+                connection.execute(
+                    text(f"UPDATE local_dossier SET {sets} WHERE id = :id"),
+                    {**updates, "id": dossier_id},
+                )
+                count += 1
+            for op_id, kind, tab, idem, payload in connection.execute(
+                text(
+                    "SELECT id, kind, tab, idempotency_key, payload FROM pending_op "
+                    "WHERE dossier_id = :id"
+                ),
+                {"id": dossier_id},
+            ).all():
+                value = json.loads(payload)
+                if is_sealed_payload(value):
+                    continue
+                sealed_payload = key.seal_payload(
+                    value, "pending_op", dossier_id, str(kind), tab or "", idem
+                )
+                connection.execute(
+                    text("UPDATE pending_op SET payload = :p WHERE id = :id"),
+                    {"p": json.dumps(sealed_payload), "id": op_id},
+                )
+                count += 1
+            for piece_id, filename in connection.execute(
+                text("SELECT id, filename FROM local_piece WHERE dossier_id = :id"),
+                {"id": dossier_id},
+            ).all():
+                if is_sealed(filename):
+                    continue
+                connection.execute(
+                    text("UPDATE local_piece SET filename = :f WHERE id = :id"),
+                    {
+                        "f": key.seal(filename, "local_piece", piece_id, dossier_id, "filename"),
+                        "id": piece_id,
+                    },
+                )
+                count += 1
+        return count
 
     # --- helpers -----------------------------------------------------------------------
 

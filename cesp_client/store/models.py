@@ -17,6 +17,7 @@ from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "DraftKey",
     "DraftModel",
     "LocalDossier",
     "LocalPiece",
@@ -123,3 +124,22 @@ class LocalPiece(DraftModel, table=True):
     state: str = PieceState.PENDING  # PieceState
     error: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class DraftKey(DraftModel, table=True):
+    """An account's data key, wrapped (never in clear): see `cesp_client.store.crypto`.
+
+    Its presence means every personal value of the account's rows is sealed."""
+
+    __tablename__ = "draft_key"
+
+    server_url: str = Field(primary_key=True)
+    account_username: str = Field(primary_key=True)
+    #: Recognises the data key (a copy found in the keyring) without revealing it.
+    key_check: str
+    #: The data key wrapped by the password's argon2id key (None: keyring only so far).
+    wrapped_key: str | None = None
+    salt: str | None = None
+    kdf: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)

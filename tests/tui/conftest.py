@@ -86,3 +86,14 @@ def drafts(tmp_path: Path) -> Iterator[DraftStore]:
 def layouts(monkeypatch: pytest.MonkeyPatch) -> list[Screen[Any]]:
     """The screens laid out (`Screen._refresh_layout` runs) while the test goes on."""
     return calls_of(monkeypatch, Screen, "_refresh_layout")
+
+
+@pytest.fixture(autouse=True)
+def quick_key_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its smallest in tests (the real parameters: bench/bench_draft_store.py);
+    what is derived is still checked for real."""
+    from cesp_client.store import crypto, keys
+
+    quick = crypto.KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
+    monkeypatch.setattr(crypto, "DEFAULT_KDF", quick)
+    monkeypatch.setattr(keys, "DEFAULT_KDF", quick)

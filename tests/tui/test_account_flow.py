@@ -80,7 +80,9 @@ def field_error(app: CespApp | AccountScreenApp, field: str) -> str:
 
 
 def keyring_tokens() -> dict[tuple[str, str], str]:
-    return dict(keyring.get_keyring().passwords)  # type: ignore[attr-defined]
+    """The session tokens in the keyring (the drafts' data keys left out)."""
+    passwords = keyring.get_keyring().passwords  # type: ignore[attr-defined]
+    return {k: v for k, v in passwords.items() if k[0] == "cesp"}
 
 
 async def fill_sign_up(pilot: Pilot[Any], email: str = EMAIL) -> None:

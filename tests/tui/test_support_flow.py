@@ -5,6 +5,7 @@ nothing (keys do nothing; a crafted PUT with the support's token is refused)."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -232,6 +233,15 @@ async def test_support_finds_reads_and_changes_nothing(
         await until(pilot, lambda: screen.last_diagnostic == target)
         text = target.read_text(encoding="utf-8")
         assert nir_digits_absent(text)
+        # Nor the key of this machine's drafts (unlocked at login), in any form.
+        assert app.session is not None
+        owner = (app.session.server_key, app.session.username)
+        row = app.drafts.key_row(owner)
+        assert row is not None and row.wrapped_key and app.drafts.is_unlocked(owner)
+        secret = app.drafts.sealer.key_for_owner(owner).export_for_keyring()  # type: ignore[union-attr]
+        raw = base64.urlsafe_b64decode(secret)
+        for form in (secret, raw.hex(), base64.b64encode(raw).decode(), row.wrapped_key):
+            assert form not in text
         bundle = json.loads(text)
         assert bundle["dossier"]["id"] == dossier_id
         assert bundle["dossier"]["masked"] is True
