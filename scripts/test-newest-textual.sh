@@ -3,6 +3,8 @@
 # upgrades Textual alone (and what the new release requires) to the newest on PyPI, and
 # runs the client's tests (tests/tui by default; extra arguments go to pytest instead,
 # e.g. `tests/tui/test_app.py -x`). Prints the two versions and the failing tests.
+# CESP_TEXTUAL picks another requirement than the newest release, e.g.
+# CESP_TEXTUAL='textual==9.0.0a1' (a pre-release) or 'textual==8.1.1'.
 # Not part of CI: the product pins Textual exactly (pyproject.toml, ADR 0020); this is
 # the look ahead before moving the pin. Needs the network (PyPI) and PostgreSQL's binaries
 # like scripts/test.sh. Exit status: pytest's.
@@ -16,7 +18,7 @@ pip=("$venv/bin/python" -m pip --quiet --disable-pip-version-check)
 "${pip[@]}" install --require-hashes -r requirements.lock
 "${pip[@]}" install --no-deps --no-build-isolation -e .
 pinned="$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("textual"))')"
-"${pip[@]}" install --upgrade --upgrade-strategy only-if-needed textual
+"${pip[@]}" install --upgrade --upgrade-strategy only-if-needed "${CESP_TEXTUAL:-textual}"
 newest="$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("textual"))')"
 echo "Textual: pinned $pinned, testing $newest"
 [ "$#" -gt 0 ] || set -- tests/tui
