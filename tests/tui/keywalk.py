@@ -217,6 +217,8 @@ class WalkResult:
     problems: list[str]
     #: Keys typed before the walk stopped (it stops at the first broken rule).
     typed: int
+    #: The fields the walk changed (a walk that changes none tests nothing).
+    changed: set[str] = field(default_factory=set)
 
 
 def _changed(before: Mapping[str, Value], after: Mapping[str, Value]) -> set[str]:
@@ -275,6 +277,7 @@ async def walk(
     """Types ``keys`` one by one into ``app`` (already running), checking each."""
     await settle(app, pilot)
     before = target.observe(app)
+    changed: set[str] = set()
     for number, key in enumerate(keys):
         await press(app, key)
         await flushed(app)
@@ -287,9 +290,10 @@ async def walk(
         if problems:
             recent = " ".join(repr(k) for k in keys[max(0, number - 12) : number + 1])
             where = f"{label} key #{number} {key!r} (…{recent})"
-            return WalkResult(list(keys), [f"{where}: {p}" for p in problems], number + 1)
+            return WalkResult(list(keys), [f"{where}: {p}" for p in problems], number + 1, changed)
+        changed |= _changed(before.values, after.values)
         before = after
-    return WalkResult(list(keys), [], len(keys))
+    return WalkResult(list(keys), [], len(keys), changed)
 
 
 async def run_walk(
@@ -447,7 +451,9 @@ def dossier_target(demarche_key: str, tab: str, *, role: str | None = None) -> T
         stored=dossier_stored,
         form_values=dossier_form_values,
         derived=documented_derivations(demarche, keying=keying),
-        tab_keys=frozenset({"enter"}) if keying else frozenset(),
+        # Keying mode: Enter in a tab's last field saves it and opens the next one.
+        # "Synthèse": Enter on a problem of its list opens the tab of that problem.
+        tab_keys=frozenset({"enter"}) if keying or tab_kind == "synthese" else frozenset(),
         # "Pièces": "a" and Enter open the file picker ("Ajouter un fichier").
         screen_keys=frozenset({"a", "enter"}) if tab_kind == "pieces" else frozenset(),
         ready=_dossier_ready,

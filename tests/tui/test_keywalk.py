@@ -20,10 +20,12 @@ import pytest
 from tests.tui.keywalk import all_targets, run_walk
 
 #: Keys per walk in CI, and the seed of every walk (the long run takes others).
-KEYS = 120
+KEYS = 80
 SEED = 13
 
 TARGETS = all_targets()
+#: Views with no field a walk can change ("Pièces"; "Synthèse" has its certification).
+WITHOUT_FIELDS = {"cesp.pieces", "asp.pieces", "cesp.synthese"}
 
 #: Forms whose whole-alphabet walk (seed 13) breaks a rule today, and why.
 DIGIT_SWITCHES_TAB = "issue 13: a digit on a radio row / check box / list switches the tab"
@@ -61,6 +63,8 @@ async def test_random_keys_change_only_the_field_they_are_typed_in(
     result = await run_walk(TARGETS[name], tmp_path, SEED, KEYS)
     assert result.problems == []
     assert result.typed == KEYS
+    if name not in WITHOUT_FIELDS:
+        assert result.changed, "the walk typed into no field"
 
 
 @pytest.mark.parametrize("name", sorted(FAILS_TODAY))
@@ -70,3 +74,5 @@ async def test_random_keys_without_digits_change_only_their_field(
     result = await run_walk(TARGETS[name], tmp_path, SEED, KEYS, digits=False)
     assert result.problems == []
     assert result.typed == KEYS
+    if name not in WITHOUT_FIELDS:
+        assert result.changed, "the walk typed into no field"
