@@ -527,6 +527,62 @@ def _key_name(key: str) -> str:
     return key
 
 
+# --- the agent's "Nouveau dossier papier" form ---------------------------------------------------
+
+
+def on_behalf_app(data_dir: Path) -> App[Any]:
+    """The agent's "Nouveau dossier papier" form (the applicant's identity, keyed before
+    the dossier exists), offline: no campaign, nothing created."""
+    from cesp_tui.key_order import OrderedKeys
+    from cesp_tui.screens.dossier import Workspace
+    from cesp_tui.screens.on_behalf import OnBehalfScreen
+    from cesp_tui.store import DraftWriter
+
+    class OnBehalfApp(OrderedKeys, App[None]):
+        CSS = "Screen { layout: vertical; }"
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.store = DraftStore(data_dir / "drafts.db")
+            self.writer = DraftWriter(self.store)
+            self.workspace = Workspace(
+                store=self.store,
+                writer=self.writer,
+                server_key=SERVER_KEY,
+                username=USERNAME,
+                role="agent",
+                applicant_demarche=None,
+            )
+
+        def on_mount(self) -> None:
+            self.push_screen(OnBehalfScreen(self.workspace))
+
+        async def on_unmount(self) -> None:
+            self.writer.close()
+            self.store.close()
+
+    return OnBehalfApp()
+
+
+def observe_on_behalf(app: App[Any]) -> Seen:
+    screen = app.screen
+    forms = screen.query("#on-behalf-form")
+    values = dict(forms.first().values()) if forms else {}
+    return Seen(screen, None, field_of(app.focused), values)
+
+
+def on_behalf_target() -> Target:
+    async def ready(app: App[Any], pilot: Pilot[Any]) -> None:
+        await settle(app, pilot)
+
+    return Target(
+        name="agent.on_behalf",
+        make_app=on_behalf_app,
+        observe=observe_on_behalf,
+        ready=ready,
+    )
+
+
 # --- every form of the client ------------------------------------------------------------------
 
 
@@ -541,6 +597,7 @@ def all_targets() -> dict[str, Target]:
     targets = [dossier_target("cesp", tab.key) for tab in CESP.tabs]
     targets += [dossier_target("asp", tab.key) for tab in ASP.tabs]
     targets += [dossier_target("cesp", tab.key, role="agent") for tab in CESP.form_tabs]
+    targets.append(on_behalf_target())
     password = frozenset({"password"})
     targets += [
         account_target(
