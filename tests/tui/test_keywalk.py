@@ -2,7 +2,8 @@
 are aimed at (`tests/tui/keywalk.py` says what each key may change), and the draft store
 holds what the form holds after every key.
 
-Two walks per form, of fixed seeds (a longer one: `bench/keywalk_long.py --seed --keys`):
+Two walks per form, of fixed seeds (13; 15 without digits), 80 keys each (a longer run:
+`bench/keywalk_long.py --seed --keys`):
 - the whole alphabet (letters incl. accented ones, digits, space, punctuation, Tab,
   Shift+Tab, arrows, Enter, Space, Backspace). On a radio row, a check box or a view
   without a text field, a digit switches the dossier's tab today (the screen's "1"…"8"
@@ -22,6 +23,8 @@ from tests.tui.keywalk import all_targets, run_walk
 #: Keys per walk in CI, and the seed of every walk (the long run takes others).
 KEYS = 80
 SEED = 13
+#: The walks without digits (seed 13's first 80 keys leave "Études" untouched).
+SEED_WITHOUT_DIGITS = 15
 
 TARGETS = all_targets()
 #: Views with no field a walk can change ("Pièces"; "Synthèse" has its certification).
@@ -71,7 +74,7 @@ async def test_random_keys_change_only_the_field_they_are_typed_in(
 async def test_random_keys_without_digits_change_only_their_field(
     name: str, tmp_path: Path
 ) -> None:
-    result = await run_walk(TARGETS[name], tmp_path, SEED, KEYS, digits=False)
+    result = await run_walk(TARGETS[name], tmp_path, SEED_WITHOUT_DIGITS, KEYS, digits=False)
     assert result.problems == []
     assert result.typed == KEYS
     if name not in WITHOUT_FIELDS:
