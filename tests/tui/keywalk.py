@@ -164,6 +164,9 @@ async def quiet(app: App[Any], rounds: int = 3) -> None:
     calm = 0
     for _ in range(100_000):
         await asyncio.sleep(0)
+        crash = getattr(app, "_exception", None)
+        if crash is not None:  # the app stopped on an error: it will never settle
+            raise AssertionError(f"the app crashed: {crash!r}") from crash
         busy = [w for w in app.workers if w.group != "sync" and not w.is_finished]
         if busy:
             calm = 0
