@@ -37,9 +37,9 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, RadioButton, RadioSet, TextArea
 
+from cesp_client.store import DraftStore
 from cesp_core.demarches import get_demarche
 from cesp_core.demarches.model import Demarche, FieldType, Value
-from cesp_tui.store import DraftStore
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp
 
 #: Keys the walks type. Printable characters are given as themselves.
@@ -536,10 +536,10 @@ def _key_name(key: str) -> str:
 def on_behalf_app(data_dir: Path) -> App[Any]:
     """The agent's "Nouveau dossier papier" form (the applicant's identity, keyed before
     the dossier exists), offline: no campaign, nothing created."""
+    from cesp_client.store import DraftWriter
     from cesp_tui.key_order import OrderedKeys
-    from cesp_tui.screens.dossier import Workspace
-    from cesp_tui.screens.on_behalf import OnBehalfScreen
-    from cesp_tui.store import DraftWriter
+    from cesp_tui.screens.dossier.dossier import Workspace
+    from cesp_tui.screens.staff.on_behalf import OnBehalfScreen
 
     class OnBehalfApp(OrderedKeys, App[None]):
         CSS = "Screen { layout: vertical; }"
@@ -593,9 +593,9 @@ def all_targets() -> dict[str, Target]:
     """Every form the walks cover, by name: the tabs of both démarches (candidat,
     établissement), the CESP form tabs in an agent's keying mode, the account screens."""
     from cesp_core.demarches import ASP, CESP
-    from cesp_tui.screens.login import LoginScreen
-    from cesp_tui.screens.signup import SignupScreen
-    from cesp_tui.screens.signup_etablissement import EtablissementSignupScreen
+    from cesp_tui.screens.account.login import LoginScreen
+    from cesp_tui.screens.account.signup import SignupScreen
+    from cesp_tui.screens.etablissement.signup_etablissement import EtablissementSignupScreen
 
     targets = [dossier_target("cesp", tab.key) for tab in CESP.tabs]
     targets += [dossier_target("asp", tab.key) for tab in ASP.tabs]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from cesp_tui.store import DraftStore
+from cesp_client.store import DraftStore
 from tests.support.dossiers import CESP_NIR
 from tests.tui.apps.dossier_host import DossierHostApp
 from tests.tui.keywalk import (
@@ -92,7 +92,7 @@ LOGIN = [*"jdurand", "tab", *"Motdepasse1!"]
 
 
 async def _login_fields(burst: bool) -> dict[str, Any]:
-    from cesp_tui.screens.login import LoginScreen
+    from cesp_tui.screens.account.login import LoginScreen
 
     app = ordered_account_app(LoginScreen)
     observe = account_observer(["identifier", "password"])
