@@ -8,6 +8,8 @@ from fastapi import FastAPI
 
 from . import __version__
 from .api.main import api_router
+from .api.nostore import NoStoreMiddleware
+from .api.routes import link_page
 from .db import make_engine
 from .errors import install_error_handlers
 from .log_masking import install_log_masking
@@ -30,6 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     init_database(app)
     install_error_handlers(app)
     app.include_router(api_router, prefix="/api/v1")
+    app.include_router(link_page.router)
+    app.add_middleware(NoStoreMiddleware)
     logging.getLogger("cesp_server").setLevel(logging.INFO)
     return app
 

@@ -79,6 +79,15 @@ def generate_password(length: int = 16) -> str:
 # --- commands ----------------------------------------------------------------------------
 
 
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's proxy settings: ``X-Forwarded-*`` are believed only from the addresses in
+    `Settings.trusted_proxies` (none by default: the client is the TCP peer)."""
+    trusted = ",".join(p.strip() for p in settings.trusted_proxies.split(",") if p.strip())
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
@@ -88,14 +97,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["CESP_DATABASE_URL"] = args.database_url
     if args.data_dir:
         os.environ["CESP_DATA_DIR"] = str(args.data_dir)
-    _engine(_settings(args)).dispose()  # create or check the schema once, before the workers
+    settings = _settings(args)
+    _engine(settings).dispose()  # create or check the schema once, before the workers
     uvicorn.run(
         "cesp_server.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        **proxy_options(settings),  # type: ignore[arg-type]
         log_level=args.log_level,
     )
     return 0
@@ -117,6 +127,12 @@ def cmd_user_create(args: argparse.Namespace) -> int:
         password = getpass.getpass("Mot de passe : ")
         if getpass.getpass("Confirmation : ") != password:
             raise CliError("Les deux mots de passe ne sont pas identiques.")
+    from cesp_core.validators import validate_person_name
+
+    for value, label in ((args.nom, "Le nom"), (args.prenom, "Le prénom")):
+        name_problem = validate_person_name(value, label)
+        if name_problem:
+            raise CliError(name_problem)
     settings = _settings(args)
     engine = _engine(settings)
     try:
