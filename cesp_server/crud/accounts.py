@@ -477,8 +477,7 @@ def _code_invalid(tries_left: int) -> ApiProblem:
     else:
         detail = (
             f"Code incorrect ou expiré : il vous reste {tries_left} "
-            f"essai{'s' if tries_left > 1 else ''}. Un code expiré ne sert plus : demandez-en "
-            "un nouveau (« Renvoyer un code »)."
+            f"essai{'s' if tries_left > 1 else ''}."
         )
     return ApiProblem(
         400,

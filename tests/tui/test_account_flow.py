@@ -230,7 +230,7 @@ async def test_a_wrong_code_is_said_with_the_tries_left_and_retour_fixes_the_add
         await type_text(pilot, wrong)
         await pilot.press("enter")
         await settle(app, pilot)
-        assert field_error(app, "code") == "Code incorrect : il vous reste 4 essais."
+        assert field_error(app, "code") == "Code incorrect ou expiré : il vous reste 4 essais."
         assert str(screen.query_one("#tries").render()) == "Essais restants pour ce code : 4"
         assert screen.query_one("#code").value == ""  # type: ignore[attr-defined]
         hints = str(screen.query_one("#hints").render())
