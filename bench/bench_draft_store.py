@@ -35,8 +35,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from cesp_client.store import DraftStore  # noqa: E402
 from cesp_core.demarches import CESP  # noqa: E402
-from cesp_tui.store import DraftStore  # noqa: E402
 
 RESULTS = REPO_ROOT / "bench" / "results" / "draft_store.json"
 TARGET_P99_MS = 5.0

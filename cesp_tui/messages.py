@@ -8,35 +8,25 @@ as in Textual itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from cesp_core.problems import Problem
-
 if TYPE_CHECKING:
-    from cesp_tui.session import Session
+    from cesp_client.session import Session
 
 __all__ = [
-    "ConnectionChanged",
     "CredentialsFallback",
-    "DossierSynced",
-    "DossierTransmitted",
-    "DossiersPulled",
     "DraftWriteFailed",
     "LoggedIn",
     "LoggedOut",
     "OpenFirstDossier",
-    "PendingCountChanged",
     "PlatformFailed",
     "PlatformReady",
-    "SaveRefused",
-    "SessionExpired",
-    "SyncConflict",
-    "SyncFailed",
     "SyncRequested",
+    "WorkerFailed",
 ]
 
 
@@ -54,28 +44,6 @@ class PlatformFailed(Message):
     """The embedded platform could not start; ``reason`` is French, for the user."""
 
     reason: str
-
-
-@dataclass
-class ConnectionChanged(Message):
-    """The platform became reachable (``online``) or not."""
-
-    online: bool
-
-
-@dataclass
-class PendingCountChanged(Message):
-    """How many local changes wait for the server."""
-
-    count: int
-
-
-@dataclass
-class SyncFailed(Message):
-    """A change was refused or could not be sent; ``message`` is French."""
-
-    message: str
-    dossier_id: str | None = None
 
 
 @dataclass
@@ -118,14 +86,6 @@ class LoggedOut(Message):
 
 
 @dataclass
-class SessionExpired(Message):
-    """The server refused the session token (expired, revoked): the re-authentication
-    modal opens over the current screen; the sync engine waits for it."""
-
-    detail: str
-
-
-@dataclass
 class OpenFirstDossier(Message):
     """First login of an applicant: open this (new, local) dossier on ``tab``
     ("État civil" for CESP). Posted to the home screen; the dossier screens handle it."""
@@ -137,61 +97,15 @@ class OpenFirstDossier(Message):
 
 
 @dataclass
-class SyncConflict(Message):
-    """The server's copy of ``tab`` changed since this client read it, and differs from
-    the local values: show both field by field (`cesp_tui.sync.resolve_conflict` records
-    the choice). ``server_version`` is the server's current version."""
-
-    dossier_id: str
-    tab: str
-    mine: dict[str, Any]
-    theirs: dict[str, Any]
-    server_version: int
-
-
-@dataclass
-class SaveRefused(Message):
-    """The server refused a change for good (invalid values, dossier read-only, campaign
-    closed, file refused...): show it loudly. ``tab`` None: the dossier as a whole
-    (creation, transmission, deletion). ``kind`` is the operation (`OpKind`)."""
-
-    dossier_id: str
-    tab: str | None
-    detail: str
-    problems: list[Problem] = field(default_factory=list)
-    kind: str = "save_tab"
-
-
-@dataclass
-class DossierSynced(Message):
-    """An operation of a dossier reached the server (``kind``: `OpKind` value, or
-    ``"pull"`` when a newer server copy was taken); ``problems`` of a saved tab."""
-
-    dossier_id: str
-    kind: str
-    version: int | None = None
-    tab: str | None = None
-    problems: list[Problem] = field(default_factory=list)
-
-
-@dataclass
-class DossierTransmitted(Message):
-    """The server confirmed the transmission: ``numero`` and the receipt."""
-
-    dossier_id: str
-    numero: str
-    receipt: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class DossiersPulled(Message):
-    """The server's dossiers were fetched: ids new here, ids with a newer server copy."""
-
-    new: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-
-
-@dataclass
 class SyncRequested(Message):
     """Something was queued in the draft store: send it now rather than at the next poll
     (screens post it after "Enregistrer"; it bubbles up to the app)."""
+
+
+@dataclass
+class WorkerFailed(Message):
+    """A background task failed unexpectedly (`cesp_tui.workers`): ``what`` it was doing
+    (French), ``error`` its type and text. One handler, on the app, tells the user."""
+
+    what: str
+    error: str

@@ -13,7 +13,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from textual.screen import Screen
 
-from cesp_tui.store import DraftStore
+from cesp_client.store import DraftStore
 from tests.support.server import ServerHandle, start_server, test_settings
 from tests.support.smtp import SmtpSink
 from tests.tui.counting import calls_of

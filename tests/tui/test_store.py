@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cesp_tui.store import DraftStore, DraftWriter, OpKind, PieceState, backoff_delay
-from cesp_tui.store.models import LocalDossier, utcnow
+from cesp_client.store import DraftStore, DraftWriter, OpKind, PieceState, backoff_delay
+from cesp_client.store.models import LocalDossier, utcnow
 
 SERVER = "http://127.0.0.1:8000"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -69,7 +69,7 @@ WRITER = textwrap.dedent(
     import sys
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from cesp_tui.store import DraftStore
+    from cesp_client.store import DraftStore
 
     store = DraftStore(Path({path!r}))
     dossier = store.create_local("http://127.0.0.1:8000", "agent", "cesp")

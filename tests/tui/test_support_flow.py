@@ -12,18 +12,18 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from cesp_client.api.support import client_version
+from cesp_client.config import ClientConfig
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.demarches.model import TabKind
-from cesp_tui.api.support import client_version
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig
-from cesp_tui.screens.dossier_history import DossierHistoryScreen
-from cesp_tui.screens.dossier_mails import DossierMailsScreen
-from cesp_tui.screens.login import LoginScreen
-from cesp_tui.screens.support_dossier import DiagnosticModal, SupportDossierScreen
-from cesp_tui.screens.support_home import SupportHomeScreen
-from cesp_tui.screens.synthese import synthesis_problems
-from cesp_tui.screens.tab import TabScreen
+from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.screens.dossier.synthese import synthesis_problems
+from cesp_tui.screens.dossier.tab import TabScreen
+from cesp_tui.screens.staff.dossier_history import DossierHistoryScreen
+from cesp_tui.screens.staff.dossier_mails import DossierMailsScreen
+from cesp_tui.screens.staff.support_dossier import DiagnosticModal, SupportDossierScreen
+from cesp_tui.screens.staff.support_home import SupportHomeScreen
 from cesp_tui.widgets.tab_header import STATE_TEXT
 from tests.support.accounts import create_cesp_account, create_staff_account
 from tests.support.dossiers import (
