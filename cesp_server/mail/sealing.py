@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from pathlib import Path
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -42,7 +43,12 @@ def _read_or_create(path: Path) -> bytes:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        key = path.read_bytes().strip()
+        # Another worker may have created it a moment ago and not written it yet.
+        for _ in range(200):
+            key = path.read_bytes().strip()
+            if key:
+                break
+            time.sleep(0.01)
         if path.stat().st_mode & 0o077:
             os.chmod(path, 0o600)
         return key
