@@ -313,7 +313,7 @@ def _serve(tmp_path: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
     deadline = time.monotonic() + 60
     while True:
         try:
-            if httpx.get(f"{url}/health").status_code == 200:
+            if httpx.get(f"{url}/health", timeout=10.0).status_code == 200:
                 return process, url
         except httpx.HTTPError:
             pass
@@ -323,7 +323,7 @@ def _serve(tmp_path: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
 
 def _forgot_burst(url: str, count: int) -> list[int]:
     statuses = []
-    with httpx.Client(base_url=url) as c:
+    with httpx.Client(base_url=url, timeout=60.0) as c:
         for i in range(count):
             r = c.post(
                 "/accounts/password/forgot",
