@@ -9,6 +9,8 @@ from fastapi import FastAPI
 
 from . import __version__
 from .api.main import api_router
+from .api.nostore import NoStoreMiddleware
+from .api.routes import link_page
 from .db import make_engine
 from .errors import install_error_handlers
 from .log_masking import install_log_masking
@@ -42,6 +44,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         app.add_middleware(MetricsMiddleware)
         app.add_api_route("/metrics", metrics_endpoint, include_in_schema=False)
+    app.include_router(link_page.router)
+    app.add_middleware(NoStoreMiddleware)
     logging.getLogger("cesp_server").setLevel(logging.INFO)
     return app
 

@@ -80,6 +80,15 @@ def generate_password(length: int = 16) -> str:
 # --- commands ----------------------------------------------------------------------------
 
 
+def proxy_options(settings: Settings) -> dict[str, object]:
+    """uvicorn's proxy settings: ``X-Forwarded-*`` are believed only from the addresses in
+    `Settings.trusted_proxies` (none by default: the client is the TCP peer)."""
+    trusted = ",".join(p.strip() for p in settings.trusted_proxies.split(",") if p.strip())
+    if not trusted:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": trusted}
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import os
 
@@ -112,7 +121,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        **proxy_options(settings),  # type: ignore[arg-type]
         log_level=args.log_level,
         **extra,  # type: ignore[arg-type]
     )
@@ -148,6 +157,12 @@ def cmd_user_create(args: argparse.Namespace) -> int:
         password = getpass.getpass("Mot de passe : ")
         if getpass.getpass("Confirmation : ") != password:
             raise CliError("Les deux mots de passe ne sont pas identiques.")
+    from cesp_core.validators import validate_person_name
+
+    for value, label in ((args.nom, "Le nom"), (args.prenom, "Le prénom")):
+        name_problem = validate_person_name(value, label)
+        if name_problem:
+            raise CliError(name_problem)
     settings = _settings(args)
     engine = _engine(settings)
     try:

@@ -44,8 +44,17 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = 10.0
     mail_from: str = "CESP <noreply@cesp.localhost>"
-    #: Base URL written in e-mailed links (the client also accepts the bare token).
+    #: Base URL written in e-mailed links (the token goes after a ``#``, which browsers
+    #: never send; the client also accepts the bare token).
     public_url: str = "http://127.0.0.1:8000"
+    #: Fernet key (urlsafe base64, 32 bytes) sealing the secrets of mails waiting in the
+    #: outbox; empty: a key generated once in `data_dir/mail.key` (mode 0600). Set it when
+    #: several hosts deliver the same outbox (ADR 0016).
+    mail_key: SecretStr | None = None
+    #: Addresses of the reverse proxies whose ``X-Forwarded-For``/``-Proto`` are believed
+    #: (comma-separated IPs or networks, as uvicorn's ``forwarded_allow_ips``); empty: none,
+    #: the client address is the TCP peer's.
+    trusted_proxies: str = ""
 
     timezone: str = "Europe/Paris"
     session_idle_minutes: int = 30
@@ -54,7 +63,11 @@ class Settings(BaseSettings):
     code_max_tries: int = 5
     code_max_sends_per_hour: int = 5
     link_ttl_minutes: int = 15
+    #: Failures before new login attempts must wait (a growing delay, never a hard lock).
     login_max_failures: int = 5
+    #: The first wait; each further failure doubles it...
+    login_throttle_seconds: int = 30
+    #: ...up to this many minutes.
     login_lock_minutes: int = 15
 
     #: Where the pieces' files are: a local directory (``file``) or S3-compatible storage.

@@ -66,6 +66,8 @@ class LoginAnswer(TypedDict):
 
 class LinkInfo(TypedDict, total=False):
     identifiant: str
+    #: Reset links: whether the answer to a secret question is required.
+    has_secret_question: bool
     secret_question: str | None
     expires_at: str
 
@@ -155,12 +157,15 @@ _TOKEN_CHARS = re.compile(r"^[A-Za-z0-9_\-.~]{8,200}$")
 
 def parse_emailed_link(text: str) -> tuple[str | None, str]:
     """``(purpose, token)`` of what the user pasted: a link from a mail
-    (``.../compte/initialisation?jeton=...``: purpose ``"setup"``;
-    ``.../reinitialisation?...``: ``"reset"``) or a bare token (purpose None)."""
+    (``.../compte/initialisation#jeton=...``: purpose ``"setup"``;
+    ``.../reinitialisation#...``: ``"reset"``; links of older mails carried the token in
+    the query, ``?jeton=``) or a bare token (purpose None)."""
     value = text.strip().strip("<>\"'")
     if "://" in value or "jeton=" in value:
         parts = urlsplit(value)
-        token = (parse_qs(parts.query).get("jeton") or [""])[0].strip()
+        token = (
+            (parse_qs(parts.fragment).get("jeton") or parse_qs(parts.query).get("jeton") or [""])[0]
+        ).strip()
         path = parts.path.rstrip("/")
         if path.endswith("/reinitialisation"):
             return "reset", token
@@ -369,7 +374,11 @@ class ApiClient:
         )
 
     async def password_setup_info(self, token: str) -> LinkInfo:
-        return cast(LinkInfo, await self._json("GET", f"/accounts/password/setup/{token}"))
+        """What a set-up link opens (the token goes in the body, never in the URL)."""
+        return cast(
+            LinkInfo,
+            await self._json("POST", "/accounts/password/setup/check", json={"token": token}),
+        )
 
     async def password_setup(
         self,
@@ -402,7 +411,12 @@ class ApiClient:
         return str(answer["message"])
 
     async def password_reset_info(self, token: str) -> LinkInfo:
-        return cast(LinkInfo, await self._json("GET", f"/accounts/password/reset/{token}"))
+        """What a reset link opens, and whether a secret answer is required (the token goes
+        in the body, never in the URL)."""
+        return cast(
+            LinkInfo,
+            await self._json("POST", "/accounts/password/reset/check", json={"token": token}),
+        )
 
     async def password_reset(
         self,

@@ -20,8 +20,15 @@ from .iban import (
     validate_bic,
     validate_iban,
 )
+from .names import validate_organisation_name, validate_person_name
 from .nir import NirFacts, compact_nir, format_nir, nir_consistency, nir_facts, validate_nir
-from .password import PASSWORD_RULES, password_problems, validate_password
+from .password import (
+    PASSWORD_RULES,
+    password_problems,
+    password_rule_states,
+    secret_answer_problem,
+    validate_password,
+)
 from .phone import format_phone, parse_phone, validate_phone
 from .postal import compact_postal_code, validate_postal_code
 from .rpps import compact_rpps, validate_rpps
@@ -50,6 +57,8 @@ __all__ = [
     "parse_date",
     "parse_phone",
     "password_problems",
+    "password_rule_states",
+    "secret_answer_problem",
     "validate_bic",
     "validate_birth_date",
     "validate_date",
@@ -57,7 +66,9 @@ __all__ = [
     "validate_finess",
     "validate_iban",
     "validate_nir",
+    "validate_organisation_name",
     "validate_password",
+    "validate_person_name",
     "validate_phone",
     "validate_postal_code",
     "validate_rpps",

@@ -7,13 +7,12 @@ kick the mail deliverer afterwards.
 
 Anti-enumeration: sign-up, établissement sign-up, resend and forgotten-password answer
 the same whether the address is known or not, and spend one Argon2id computation on
-every path; login answers `bad_credentials` and locks after the same number of failures
-for a known and an unknown identifier.
+every path; login answers `bad_credentials`, and after repeated failures the same growing
+wait (`throttle`), for a known and an unknown identifier alike.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -32,8 +31,11 @@ from cesp_core.validators import (
     validate_birth_date,
     validate_email,
     validate_finess,
+    validate_organisation_name,
+    validate_person_name,
 )
 from cesp_core.validators.finess import compact_finess
+from cesp_core.validators.password import secret_answer_problem
 
 from ..clock import format_local
 from ..errors import ApiProblem
@@ -60,7 +62,8 @@ from ..security import (
     verify_secret,
 )
 from ..settings import Settings
-from .ratelimit import enforce, hit, seconds_left
+from . import throttle
+from .ratelimit import enforce, hit
 
 TAB = "compte"
 STAFF_ROLES = (Role.AGENT, Role.SUPPORT, Role.INSTRUCTEUR, Role.ADMIN)
@@ -70,11 +73,7 @@ SIGNUP_ACCEPTED = (
     "code à 4 chiffres qu'il contient. Pensez à regarder dans le dossier des indésirables "
     "(spam) ; sans message d'ici quelques minutes, vérifiez l'adresse saisie."
 )
-ETABLISSEMENT_ACCEPTED = (
-    "Demande enregistrée : un e-mail de confirmation indiquant votre identifiant est envoyé "
-    "à l'adresse saisie. Sans message d'ici quelques minutes, regardez dans le dossier des "
-    "indésirables (spam) ou vérifiez l'adresse."
-)
+ETABLISSEMENT_ACCEPTED = SIGNUP_ACCEPTED
 FORGOT_ACCEPTED = (
     "Si un compte correspond, un e-mail contenant un lien de réinitialisation valable "
     "quelques minutes vient d'être envoyé à son adresse. Votre mot de passe ne vous sera "
@@ -89,10 +88,6 @@ def _invalid(problems: list[Problem]) -> ApiProblem:
         "Certains champs sont à corriger : voyez le détail sous chaque champ.",
         problems=problems,
     )
-
-
-def _minutes(seconds: float) -> int:
-    return max(1, math.ceil(seconds / 60))
 
 
 # --- look-ups and names ------------------------------------------------------------------
@@ -240,14 +235,16 @@ def validate_signup(data: SignupData) -> tuple[str, date]:
                 MISSING if not data.civilite else "invalid",
             )
         )
-    for field, value, label in (
-        ("nom", data.nom, "votre nom"),
-        ("prenom", data.prenom, "votre prénom"),
+    for field, value, label, name in (
+        ("nom", data.nom, "votre nom", "Le nom"),
+        ("prenom", data.prenom, "votre prénom", "Le prénom"),
     ):
         if not value:
             problems.append(Problem(TAB, field, f"Saisissez {label}.", MISSING))
-        elif len(value) > 80:
-            problems.append(Problem(TAB, field, "80 caractères au plus."))
+        else:
+            message = validate_person_name(value, name)
+            if message:
+                problems.append(Problem(TAB, field, message))
     if not data.date_naissance:
         problems.append(
             Problem(TAB, "date_naissance", "Saisissez votre date de naissance.", MISSING)
@@ -332,7 +329,7 @@ def _issue_code(session: Session, settings: Settings, account: Account) -> None:
         account_id=account.id,
         settings=settings,
         context={
-            "prenom": account.prenom,
+            "prenom": account.prenom or account.etablissement_nom or "",
             "nom": (account.nom or "").upper(),
             "code": code,
             "ttl_minutes": settings.code_ttl_minutes,
@@ -342,8 +339,10 @@ def _issue_code(session: Session, settings: Settings, account: Account) -> None:
 
 
 def _link_url(settings: Settings, purpose: str, token: str) -> str:
+    """The mailed link: the token after ``#``, which browsers never send to a server (so
+    no access log sees it); the page it opens says to paste it into the application."""
     path = "initialisation" if purpose == LinkPurpose.SET_PASSWORD else "reinitialisation"
-    return f"{settings.public_url.rstrip('/')}/compte/{path}?jeton={token}"
+    return f"{settings.public_url.rstrip('/')}/compte/{path}#jeton={token}"
 
 
 def _issue_link(
@@ -420,8 +419,10 @@ def signup(session: Session, settings: Settings, data: SignupData, ip: str) -> N
             status=AccountStatus.PENDING_CODE,
         )
     if account.status == AccountStatus.PENDING_CODE:
+        account.role = Role.CANDIDAT
         account.civilite, account.nom, account.prenom = data.civilite, data.nom, data.prenom
         account.date_naissance = birth
+        account.etablissement_nom = account.finess = account.password_hash = None
         session.add(account)
         try:
             session.flush()
@@ -475,7 +476,8 @@ def _code_invalid(tries_left: int) -> ApiProblem:
         )
     else:
         detail = (
-            f"Code incorrect : il vous reste {tries_left} essai{'s' if tries_left > 1 else ''}."
+            f"Code incorrect ou expiré : il vous reste {tries_left} "
+            f"essai{'s' if tries_left > 1 else ''}."
         )
     return ApiProblem(
         400,
@@ -511,21 +513,15 @@ def verify_code(session: Session, settings: Settings, email: str, code: str, ip:
             .order_by(col(VerificationCode.id).desc())
         ).first()
     max_tries = settings.code_max_tries
-    if account is None or row is None:
-        # No code to check: answer as a wrong code would, tries counted per address.
+    now = utcnow()
+    if account is None or row is None or now >= row.expires_at:
+        # No live code to check: answer as a wrong code would, tries counted per address
+        # (an expired code answers like an unknown address: nothing tells them apart).
         burn_time(code)
         tries = hit(session, f"code_try:{email}", timedelta(minutes=settings.code_ttl_minutes))
         if tries > max_tries:
             raise ApiProblem(410, "code_exhausted", _CODE_EXHAUSTED)
         raise _code_invalid(max_tries - tries)
-    now = utcnow()
-    if now >= row.expires_at:
-        raise ApiProblem(
-            410,
-            "code_expired",
-            f"Ce code a expiré (validité {settings.code_ttl_minutes} minutes) : "
-            "demandez-en un nouveau.",
-        )
     counted = session.exec(  # type: ignore[call-overload]
         update(VerificationCode)
         .where(col(VerificationCode.id) == row.id, col(VerificationCode.tries) < max_tries)
@@ -545,6 +541,9 @@ def verify_code(session: Session, settings: Settings, email: str, code: str, ip:
     if not consumed:
         session.rollback()
         raise ApiProblem(410, "code_used", "Ce code a déjà été utilisé.")
+    if account.role == Role.ETABLISSEMENT:
+        _activate_etablissement(session, settings, account, now)
+        return account
     account.status = AccountStatus.PENDING_PASSWORD
     account.email_verified_at = now
     session.add(account)
@@ -662,8 +661,8 @@ def setup_password(
         problems.append(
             Problem(TAB, "secret_answer", "Saisissez la réponse à votre question secrète.", MISSING)
         )
-    elif len(answer) < 2:
-        problems.append(Problem(TAB, "secret_answer", "La réponse est trop courte."))
+    elif secret_answer_problem(answer):
+        problems.append(Problem(TAB, "secret_answer", secret_answer_problem(answer) or ""))
     if problems:
         raise _invalid(problems)
     _consume_link(session, link)
@@ -676,46 +675,6 @@ def setup_password(
     revoke_sessions(session, account.id)
     session.commit()
     return account
-
-
-def _count_failure(session: Session, settings: Settings, account: Account) -> bool:
-    """One more failure (wrong password or secret answer); True when the account locks."""
-    failures = session.exec(  # type: ignore[call-overload]
-        update(Account)
-        .where(col(Account.id) == account.id)
-        .values(failed_logins=Account.failed_logins + 1)
-        .returning(Account.failed_logins)
-    ).scalar_one()
-    locked = failures >= settings.login_max_failures
-    if locked:
-        session.exec(
-            update(Account)
-            .where(col(Account.id) == account.id)  # type: ignore[call-overload]
-            .values(
-                failed_logins=0,
-                locked_until=utcnow() + timedelta(minutes=settings.login_lock_minutes),
-            )
-        )
-    session.commit()
-    session.refresh(account)
-    return locked
-
-
-def _locked(settings: Settings, until: datetime) -> ApiProblem:
-    minutes = _minutes((until - utcnow()).total_seconds())
-    return ApiProblem(
-        423,
-        "account_locked",
-        f"Trop d'essais infructueux : le compte est verrouillé pendant {minutes} "
-        f"minute{'s' if minutes > 1 else ''}. Réessayez plus tard ou utilisez "
-        "« Mot de passe oublié ».",
-        headers={"Retry-After": str(minutes * 60)},
-        extra={"locked_minutes": minutes},
-    )
-
-
-def _is_locked(account: Account) -> bool:
-    return account.locked_until is not None and account.locked_until > utcnow()
 
 
 def forgot_password(session: Session, settings: Settings, identifier: str, ip: str) -> None:
@@ -773,10 +732,10 @@ def reset_password(
     password: str,
     confirmation: str,
 ) -> Account:
+    """A new password with a reset link. The link proves the mailbox; an account with a
+    secret question must also give its answer. A login throttle never stops a reset, and
+    the reset clears it (the owner's way back in)."""
     link, account = _find_link(session, token, LinkPurpose.RESET_PASSWORD)
-    if _is_locked(account):
-        assert account.locked_until is not None
-        raise _locked(settings, account.locked_until)
     problems = _password_problems(
         password, confirmation, forbidden=(account.username, account.email.partition("@")[0])
     )
@@ -802,9 +761,6 @@ def reset_password(
                 .values(used_at=utcnow())
             )
         session.commit()
-        if _count_failure(session, settings, account):
-            assert account.locked_until is not None
-            raise _locked(settings, account.locked_until)
         left = max(LIMITS.answer_tries_per_link - tries, 0)
         detail = "Réponse à la question secrète incorrecte. " + (
             f"Il vous reste {left} essai{'s' if left > 1 else ''} avec ce lien."
@@ -820,6 +776,8 @@ def reset_password(
         )
     _consume_link(session, link)
     _set_password(account, password)
+    assert account.id is not None
+    throttle.clear(session, throttle.account_key(account.id))
     if account.status == AccountStatus.PENDING_PASSWORD:
         account.status = AccountStatus.ACTIVE
     session.add(account)
@@ -840,13 +798,13 @@ def change_password(
     new: str,
     confirmation: str,
 ) -> None:
-    if _is_locked(account):
-        assert account.locked_until is not None
-        raise _locked(settings, account.locked_until)
+    assert account.id is not None
+    key = throttle.account_key(account.id)
+    throttle.check(session, key)
     if not verify_secret(current, account.password_hash):
-        if _count_failure(session, settings, account):
-            assert account.locked_until is not None
-            raise _locked(settings, account.locked_until)
+        refusal = throttle.fail(session, settings, key)
+        if refusal is not None:
+            raise refusal
         detail = "Le mot de passe actuel est incorrect."
         raise ApiProblem(
             400, "bad_current_password", detail, problems=[Problem(TAB, "current_password", detail)]
@@ -867,6 +825,7 @@ def change_password(
     session.add(account)
     assert account.id is not None
     revoke_sessions(session, account.id, keep=auth.id)
+    throttle.clear(session, key)
     _queue_password_changed(session, settings, account)
     session.commit()
 
@@ -886,13 +845,17 @@ class EtablissementData:
 def signup_etablissement(
     session: Session, settings: Settings, data: EtablissementData, ip: str
 ) -> None:
+    """An établissement account, pending until its address is proved with the mailed
+    4-digit code (`verify_code`), as a CESP sign-up is."""
     problems: list[Problem] = []
     if not data.etablissement_nom:
         problems.append(
             Problem(TAB, "etablissement_nom", "Saisissez le nom de l'établissement.", MISSING)
         )
-    elif len(data.etablissement_nom) > 160:
-        problems.append(Problem(TAB, "etablissement_nom", "160 caractères au plus."))
+    else:
+        message = validate_organisation_name(data.etablissement_nom)
+        if message:
+            problems.append(Problem(TAB, "etablissement_nom", message))
     finess_message = validate_finess(data.finess)
     if finess_message:
         problems.append(
@@ -908,38 +871,51 @@ def signup_etablissement(
     limit_ip(session, ip)
     _limit_sends(session, settings, f"code_addr:{email}")
     password_hash = hash_secret(data.password)  # spent on every path (timing)
-    existing = find_by_email(session, email)
-    if existing is not None:
-        _resend_for(session, settings, existing, burn=False)  # the hash above was spent
+    account = find_by_email(session, email)
+    if account is not None and account.status != AccountStatus.PENDING_CODE:
+        _resend_for(session, settings, account, burn=False)  # the hash above was spent
         session.commit()
         return
-    account = Account(
-        username=_placeholder_username(),
-        email=email,
-        role=Role.ETABLISSEMENT,
-        status=AccountStatus.ACTIVE,
-        etablissement_nom=data.etablissement_nom,
-        finess=compact_finess(data.finess),
-        password_hash=password_hash,
-        password_changed_at=utcnow(),
-    )
+    if account is None:
+        account = Account(username=_placeholder_username(), email=email, role=Role.ETABLISSEMENT)
+    account.role = Role.ETABLISSEMENT
+    account.status = AccountStatus.PENDING_CODE
+    account.civilite = account.nom = account.prenom = None
+    account.date_naissance = None
+    account.etablissement_nom = data.etablissement_nom
+    account.finess = compact_finess(data.finess)
+    account.password_hash = password_hash
+    account.password_changed_at = utcnow()
     session.add(account)
     try:
-        session.commit()
+        session.flush()
     except IntegrityError:  # the same address, concurrently
         session.rollback()
         return
-    assign_username(session, account, f"etab.{_slug(data.etablissement_nom)[:40] or 'x'}")
+    _limit_sends(session, settings, f"code_acct:{account.id}")
+    _issue_code(session, settings, account)
+    session.commit()
+
+
+def _activate_etablissement(
+    session: Session, settings: Settings, account: Account, now: datetime
+) -> None:
+    """The code proved the address: the établissement account is active (commits)."""
+    account.status = AccountStatus.ACTIVE
+    account.email_verified_at = now
+    session.add(account)
+    session.commit()
+    assign_username(session, account, f"etab.{_slug(account.etablissement_nom or '')[:40] or 'x'}")
     queue_mail(
         session,
-        to=email,
+        to=account.email,
         template="etablissement_confirmation",
         account_id=account.id,
         settings=settings,
         context={
             "etablissement_nom": account.etablissement_nom,
             "finess": account.finess,
-            "email": email,
+            "email": account.email,
             "username": account.username,
         },
     )
@@ -981,31 +957,34 @@ def login(
 ) -> tuple[str, AuthSession, Account]:
     limit_ip(session, ip, "login")
     account = find_by_identifier(session, identifier)
-    if account is None:
+    key = (
+        throttle.identifier_key(identifier)
+        if account is None or account.id is None
+        else throttle.account_key(account.id)
+    )
+    try:
+        throttle.check(session, key)
+    except ApiProblem:
         burn_time(password)
-        key = f"login_unknown:{identifier.strip().lower()[:150]}"
-        window = timedelta(minutes=settings.login_lock_minutes)
-        now = utcnow()
-        failures = hit(session, key, window, now=now)
-        if failures >= settings.login_max_failures:
-            raise _locked(settings, now + timedelta(seconds=seconds_left(now, window)))
-        raise ApiProblem(401, "bad_credentials", _BAD_CREDENTIALS)
-    if _is_locked(account):
-        burn_time(password)
-        assert account.locked_until is not None
-        raise _locked(settings, account.locked_until)
-    if not verify_secret(password, account.password_hash):
-        if _count_failure(session, settings, account):
-            assert account.locked_until is not None
-            raise _locked(settings, account.locked_until)
-        raise ApiProblem(401, "bad_credentials", _BAD_CREDENTIALS)
+        raise
+    if account is None or not verify_secret(password, account.password_hash):
+        if account is None:
+            burn_time(password)
+        refusal = throttle.fail(session, settings, key)
+        raise refusal or ApiProblem(401, "bad_credentials", _BAD_CREDENTIALS)
+    if account.status == AccountStatus.PENDING_CODE:
+        raise ApiProblem(
+            403,
+            "account_unverified",
+            "Adresse e-mail pas encore vérifiée : saisissez le code à 4 chiffres reçu par "
+            "e-mail (écran d'inscription, « Renvoyer un code » pour en recevoir un nouveau).",
+        )
     if account.status != AccountStatus.ACTIVE:
         raise ApiProblem(403, "account_disabled", "Ce compte est désactivé : contactez le support.")
-    assert account.password_hash is not None
+    assert account.password_hash is not None and account.id is not None
     if needs_rehash(account.password_hash):
         account.password_hash = hash_secret(password)
-    account.failed_logins = 0
-    account.locked_until = None
+    throttle.clear(session, key)
     session.add(account)
     token, auth = create_session(session, settings, account, user_agent)
     session.commit()
@@ -1075,4 +1054,4 @@ def purge_expired(session: Session, *, keep: timedelta = timedelta(days=30)) -> 
     ):
         deleted += int(session.exec(statement).rowcount or 0)  # type: ignore[call-overload]
     session.commit()
-    return deleted
+    return deleted + throttle.purge(session)

@@ -1,7 +1,9 @@
 """Queueing and delivering mails through the `OutboxMail` table.
 
 - `queue_mail` renders a template and adds the row to the caller's session (the caller
-  commits, so the mail exists exactly when the change it announces does).
+  commits, so the mail exists exactly when the change it announces does). A mail with a
+  secret (code, link, token) is stored sealed with the server key (`sealing`), its clear
+  columns holding the redacted copy; once sent, only the redacted copy stays (ADR 0016).
 - `deliver_pending` claims due rows, sends them, marks them sent; a failure keeps the row
   with its error and a later `next_attempt_at` (exponential backoff). Safe to run from
   several processes at once (claims are conditional UPDATEs with a lease).
@@ -25,6 +27,7 @@ from ..models.outbox import OutboxMail
 from ..settings import Settings
 from .redact import SECRET_KEYS, redacted_context
 from .render import render_mail
+from .sealing import is_sealed, open_seal, seal
 from .transports import Transport, build_message, new_message_id, transport_for
 
 log = logging.getLogger("cesp_server.mail")
@@ -49,15 +52,19 @@ def queue_mail(
 ) -> OutboxMail:
     """Render `template` and add the mail to `session` (not committed)."""
     rendered = render_mail(template, context)
-    redacted = (
-        render_mail(template, redacted_context(context))
-        if any(key in context for key in SECRET_KEYS)
-        else rendered
-    )
+    secret = any(key in context for key in SECRET_KEYS)
+    redacted = render_mail(template, redacted_context(context)) if secret else rendered
+    if secret:
+        if settings is None:
+            raise ValueError("a mail with a secret needs the settings (its sealing key)")
+        subject = redacted.subject[:300]
+        body = seal(settings, rendered.subject[:300], rendered.body)
+    else:
+        subject, body = rendered.subject[:300], rendered.body
     mail = OutboxMail(
         to_addr=to,
-        subject=rendered.subject[:300],
-        body_text=rendered.body,
+        subject=subject,
+        body_text=body,
         redacted_subject=redacted.subject[:300],
         redacted_body=redacted.body,
         template=template,
@@ -102,11 +109,18 @@ def _claim(engine: Engine, limit: int, now: datetime) -> tuple[str, list[OutboxM
 
 
 def _mark_sent(engine: Engine, mail: OutboxMail, token: str) -> None:
+    # A sent mail keeps its redacted copy only: the secret it carried is gone from the row.
+    cleared = (
+        {"body_text": mail.redacted_body or "", "subject": mail.redacted_subject or ""}
+        if is_sealed(mail.body_text)
+        else {}
+    )
     with engine.begin() as conn:
         conn.execute(
             update(OutboxMail)
             .where(OutboxMail.id == mail.id, OutboxMail.claim_token == token)
             .values(
+                **cleared,
                 sent_at=utcnow(),
                 attempts=OutboxMail.attempts + 1,
                 claimed_until=None,
@@ -149,15 +163,18 @@ def deliver_pending(
             break
         remaining -= len(rows)
         for mail in rows:
-            message = build_message(
-                settings,
-                to=mail.to_addr,
-                subject=mail.subject,
-                body=mail.body_text,
-                message_id=mail.message_id,
-                date=mail.created_at,
-            )
             try:
+                subject, body = mail.subject, mail.body_text
+                if is_sealed(body):
+                    subject, body = open_seal(settings, body)
+                message = build_message(
+                    settings,
+                    to=mail.to_addr,
+                    subject=subject,
+                    body=body,
+                    message_id=mail.message_id,
+                    date=mail.created_at,
+                )
                 transport.send(message)
             except Exception as exc:  # any failure keeps the mail for a later try
                 log.warning("mail %s to %s not sent: %s", mail.id, mail.to_addr, exc)

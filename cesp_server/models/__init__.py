@@ -15,6 +15,7 @@ from .dossier import (
 )
 from .outbox import OutboxMail
 from .ratelimit import RateCounter
+from .throttle import LoginThrottle
 from .verification import LinkPurpose, LinkToken, VerificationCode
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "IdempotencyRecord",
     "LinkPurpose",
     "LinkToken",
+    "LoginThrottle",
     "NumberSequence",
     "OutboxMail",
     "Piece",

@@ -43,7 +43,7 @@ def test_space_is_not_a_special_character() -> None:
 
 def test_every_rule_broken() -> None:
     problems = password_problems("é")
-    assert len(problems) == 4
+    assert len(problems) == 5  # + no (ASCII) letter
     message = validate_password("é")
     assert message is not None and all(p in message for p in problems)
 
@@ -55,3 +55,33 @@ def test_empty() -> None:
 def test_rules_to_display() -> None:
     assert len(PASSWORD_RULES) == 4
     assert PASSWORD_RULES[0] == "Au moins 8 caractères"
+
+
+def test_a_letter_is_required() -> None:
+    assert password_problems("12345678!") == ["Le mot de passe doit contenir au moins une lettre."]
+
+
+@pytest.mark.parametrize("password", [" Motdepasse1!", "Motdepasse1! ", "\tMotdepasse1!"])
+def test_spaces_at_either_end_are_refused_not_stripped(password: str) -> None:
+    problems = password_problems(password)
+    assert any("espace" in p for p in problems)
+
+
+@pytest.mark.parametrize("password", ["Password1!", "azerty123!", "Dragon#1", "qwerty12345!"])
+def test_common_passwords_are_refused(password: str) -> None:
+    assert any("courants" in p for p in password_problems(password)), password
+
+
+def test_secret_answers_need_a_few_characters() -> None:
+    from cesp_core.validators import secret_answer_problem
+
+    assert secret_answer_problem("ab") is not None
+    assert secret_answer_problem("  ab  ") is not None
+    assert secret_answer_problem("Rex") is None
+
+
+def test_rule_states_follow_the_rules() -> None:
+    from cesp_core.validators import password_rule_states
+
+    assert password_rule_states("") == [False, True, False, False]
+    assert password_rule_states("Motdepasse1!") == [True, True, True, True]

@@ -277,6 +277,9 @@ SELF_SERVICE = {
     ("post", "/api/v1/accounts/password/forgot"),
     ("post", "/api/v1/accounts/password/reset"),
     ("post", "/api/v1/accounts/me/password"),
+    # read-only link checks (POST so that the token stays out of URLs)
+    ("post", "/api/v1/accounts/password/setup/check"),
+    ("post", "/api/v1/accounts/password/reset/check"),
 }
 
 

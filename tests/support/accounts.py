@@ -176,6 +176,10 @@ def create_etablissement_account(
             },
         )
         assert r.status_code == 202, r.text
+        # the address is proved with the mailed code first (issue 15)
+        code = extract_code(wait_mail(server, smtp, email, "code de vérification"))
+        r = client.post("/accounts/signup/verify", json={"email": email, "code": code})
+        assert r.status_code == 200, r.text
     wait_mail(server, smtp, email, "compte établissement")
     return login(server, email, password)
 

@@ -14,6 +14,7 @@ import httpx
 import keyring
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from cesp_client.config import ClientConfig
 from cesp_client.embedded import EmbeddedPlatform
@@ -231,7 +232,7 @@ async def test_a_wrong_code_is_said_with_the_tries_left_and_retour_fixes_the_add
         await type_text(pilot, wrong)
         await pilot.press("enter")
         await settle(app, pilot)
-        assert field_error(app, "code") == "Code incorrect : il vous reste 4 essais."
+        assert field_error(app, "code") == "Code incorrect ou expiré : il vous reste 4 essais."
         assert str(screen.query_one("#tries").render()) == "Essais restants pour ce code : 4"
         assert screen.query_one("#code").value == ""  # type: ignore[attr-defined]
         hints = str(screen.query_one("#hints").render())
@@ -587,3 +588,38 @@ async def test_a_pasted_reset_link_in_mon_compte_opens_the_reset_screen() -> Non
         await settle(app, pilot)
         assert isinstance(app.screen, PasswordResetScreen)
         assert app.screen.query_one("#link").value == "Tok3n-abc"  # type: ignore[attr-defined]
+
+
+async def test_reset_of_an_account_without_secret_question_asks_no_answer(
+    server: ServerHandle, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    """An établissement account has no secret question: the reset form never asks for
+    an answer, even when the link is pasted without Enter (issue 15)."""
+    from tests.support.accounts import create_etablissement_account
+
+    email = "bam@ch-oubli.fr"
+    create_etablissement_account(server, smtp, email)
+    with server.client() as c:
+        assert c.post("/accounts/password/forgot", json={"identifier": email}).status_code == 202
+    body = wait_mail(server, smtp, email, "Réinitialisation")
+    link = next(line.strip() for line in body.splitlines() if "jeton=" in line)
+    app = shared_app(server, tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("f3")
+        await pilot.pause()
+        await pilot.press("f5")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PasswordResetScreen)
+        # nothing is asked before the platform said the account has a question
+        assert not screen.query_one("#row-secret_answer").display
+        screen.query_one("#link", Input).value = link  # pasted, no Enter
+        screen.query_one("#password", Input).focus()
+        await type_text(pilot, "Nouveau2?")
+        await pilot.press("enter")
+        await type_text(pilot, "Nouveau2?")
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, LoginScreen), banner_text(app)
+        assert "mot de passe est modifié" in banner_text(app)

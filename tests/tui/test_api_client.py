@@ -230,3 +230,12 @@ def test_emailed_links_and_bare_tokens_are_recognised() -> None:
         "T0k3n",
     )
     assert parse_emailed_link("  AbC-123_xyz\n") == (None, "AbC-123_xyz")
+    # the links of the mails now carry the token in the fragment (never sent to a server)
+    assert parse_emailed_link("http://127.0.0.1:8000/compte/reinitialisation#jeton=T0k-3n") == (
+        "reset",
+        "T0k-3n",
+    )
+    assert parse_emailed_link("https://cesp.example.org/compte/initialisation#jeton=Ab_1") == (
+        "setup",
+        "Ab_1",
+    )

@@ -1,7 +1,8 @@
 """The hospital's account in the client: "Création de compte établissement" from the
 login screen (F6), the FINESS checked as it is typed, the live password checklist, the
-confirmation mail (read from the real SMTP sink) giving the identifiant, then the login
-and "Mot de passe oublié" as for the other accounts — against the platform on loopback."""
+mailed code that proves the address, the confirmation mail (read from the real SMTP
+sink) giving the identifiant, then the login and "Mot de passe oublié" as for the other
+accounts — against the platform on loopback."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from cesp_tui.app import CespApp
 from cesp_tui.screens.account.account_base import PasswordChecklist
 from cesp_tui.screens.account.forgot_password import ForgotPasswordScreen
 from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.screens.account.signup_code import SignupCodeScreen
 from cesp_tui.screens.dossier.home import HomeScreen
 from cesp_tui.screens.etablissement.signup_etablissement import (
     EtablissementSignupScreen,
     finess_hint,
 )
-from tests.support.accounts import DEFAULT_PASSWORD, VALID_FINESS, wait_mail
+from tests.support.accounts import DEFAULT_PASSWORD, VALID_FINESS, extract_code, wait_mail
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
 from tests.tui.apps.settle import settle_app, until
@@ -84,6 +86,15 @@ async def test_sign_up_mail_identifiant_login_and_forgotten_password(
         await pilot.press("enter")  # Enter on the last field creates the account
         await settle_app(app, pilot)
 
+        # The address is proved with the mailed code first, as for a CESP sign-up.
+        code_screen = app.screen
+        assert isinstance(code_screen, SignupCodeScreen)
+        assert "établissement" in text_of(app, "#title")
+        code = extract_code(wait_mail(server, smtp, EMAIL, "code de vérification"))
+        await pilot.press(*code, "enter")
+        await settle_app(app, pilot)
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen))
+
         # Back on the login screen, the address filled in, the platform's message.
         login = app.screen
         assert isinstance(login, LoginScreen)
@@ -106,7 +117,7 @@ async def test_sign_up_mail_identifiant_login_and_forgotten_password(
         forgot_input.focus()
         await pilot.press("enter")
         await settle_app(app, pilot)
-        reset_mail = wait_mail(server, smtp, EMAIL, "", count=2)
+        reset_mail = wait_mail(server, smtp, EMAIL, "Réinitialisation")
         assert "mot de passe" in reset_mail.lower()
         await pilot.press("f9")
         await settle_app(app, pilot)

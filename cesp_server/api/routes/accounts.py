@@ -4,9 +4,8 @@ accounts, forgotten password, password change."""
 from __future__ import annotations
 
 from datetime import UTC
-from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Path, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 
 from ...crud import accounts as crud
 from ...mail.outbox import kick
@@ -17,6 +16,7 @@ from ..schemas.accounts import (
     EmailIn,
     EtablissementIn,
     ForgotIn,
+    LinkCheckIn,
     LinkInfo,
     Message,
     PasswordSetupIn,
@@ -95,6 +95,13 @@ def verify(
 ) -> VerifyOut:
     account = crud.verify_code(session, settings, body.email, body.code, client_ip(request))
     deliver_soon(background, request)
+    if account.role == "etablissement":
+        return VerifyOut(
+            message="Adresse vérifiée : le compte de l'établissement est actif. Connectez-vous "
+            f"avec votre adresse e-mail (ou l'identifiant « {account.username} ») et le mot "
+            "de passe choisi ; un e-mail de confirmation vous est envoyé.",
+            identifiant=account.username,
+        )
     return VerifyOut(
         message="Adresse vérifiée. Trois e-mails vous sont envoyés : « Nouvelle habilitation », "
         "« Initialisation mdp via lien éphémère » (le lien pour choisir votre mot de passe, "
@@ -105,24 +112,24 @@ def verify(
 
 def _link_info(session: SessionDep, token: str, purpose: LinkPurpose) -> LinkInfo:
     link, account = crud.link_info(session, token, purpose)
+    reset = purpose == LinkPurpose.RESET_PASSWORD
     return LinkInfo(
         identifiant=account.username,
-        secret_question=account.secret_question if purpose == LinkPurpose.RESET_PASSWORD else None,
+        has_secret_question=reset and bool(account.secret_answer_hash),
+        secret_question=account.secret_question if reset and account.secret_answer_hash else None,
         expires_at=link.expires_at.replace(tzinfo=UTC),
     )
 
 
-TokenPath = Annotated[str, Path(max_length=200, description="Le jeton reçu par e-mail")]
-
-
-@router.get(
-    "/password/setup/{token}",
+# Tokens travel in POST bodies only, never in a path or a query string (access logs).
+@router.post(
+    "/password/setup/check",
     response_model=LinkInfo,
     responses={400: _PROBLEM, 410: _PROBLEM},
-    summary="Vérifier un lien d'initialisation du mot de passe",
+    summary="Vérifier un lien d'initialisation du mot de passe (jeton dans le corps)",
 )
-def setup_info(token: TokenPath, session: SessionDep) -> LinkInfo:
-    return _link_info(session, token, LinkPurpose.SET_PASSWORD)
+def setup_info(body: LinkCheckIn, session: SessionDep) -> LinkInfo:
+    return _link_info(session, body.token, LinkPurpose.SET_PASSWORD)
 
 
 @router.post(
@@ -187,14 +194,14 @@ def forgot(
     return Message(message=crud.FORGOT_ACCEPTED)
 
 
-@router.get(
-    "/password/reset/{token}",
+@router.post(
+    "/password/reset/check",
     response_model=LinkInfo,
     responses={400: _PROBLEM, 410: _PROBLEM},
-    summary="Vérifier un lien de réinitialisation (et lire la question secrète)",
+    summary="Vérifier un lien de réinitialisation : le compte a-t-il une question secrète ?",
 )
-def reset_info(token: TokenPath, session: SessionDep) -> LinkInfo:
-    return _link_info(session, token, LinkPurpose.RESET_PASSWORD)
+def reset_info(body: LinkCheckIn, session: SessionDep) -> LinkInfo:
+    return _link_info(session, body.token, LinkPurpose.RESET_PASSWORD)
 
 
 @router.post(

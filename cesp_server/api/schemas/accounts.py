@@ -8,10 +8,15 @@ client shows.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 _S = 200  # generous upper bound for names and free texts
+
+#: A new password as typed: never stripped (spaces at either end are refused with a
+#: message by the policy, not removed silently).
+RawPassword = Annotated[str, StringConstraints(strip_whitespace=False)]
 
 
 class _In(BaseModel):
@@ -45,10 +50,14 @@ class VerifyIn(_In):
     code: str = Field(max_length=20)
 
 
+class LinkCheckIn(_In):
+    token: str = Field(max_length=200, description="Le jeton reçu par e-mail")
+
+
 class PasswordSetupIn(_In):
     token: str = Field(max_length=200)
-    password: str = Field(max_length=200)
-    password_confirmation: str = Field(max_length=200)
+    password: RawPassword = Field(max_length=200)
+    password_confirmation: RawPassword = Field(max_length=200)
     secret_question: str = Field(default="", max_length=_S)
     secret_answer: str = Field(default="", max_length=_S)
 
@@ -57,8 +66,8 @@ class EtablissementIn(_In):
     etablissement_nom: str = Field(default="", max_length=_S)
     finess: str = Field(default="", max_length=30)
     email: str = Field(default="", max_length=320)
-    password: str = Field(default="", max_length=200)
-    password_confirmation: str = Field(default="", max_length=200)
+    password: RawPassword = Field(default="", max_length=200)
+    password_confirmation: RawPassword = Field(default="", max_length=200)
 
 
 class ForgotIn(_In):
@@ -67,15 +76,19 @@ class ForgotIn(_In):
 
 class ResetIn(_In):
     token: str = Field(max_length=200)
-    secret_answer: str | None = Field(default=None, max_length=_S)
-    password: str = Field(max_length=200)
-    password_confirmation: str = Field(max_length=200)
+    secret_answer: str | None = Field(
+        default=None,
+        max_length=_S,
+        description="Exigée si le compte a une question secrète (voir `has_secret_question`)",
+    )
+    password: RawPassword = Field(max_length=200)
+    password_confirmation: RawPassword = Field(max_length=200)
 
 
 class ChangePasswordIn(_In):
     current_password: str = Field(max_length=200)
-    new_password: str = Field(max_length=200)
-    new_password_confirmation: str = Field(max_length=200)
+    new_password: RawPassword = Field(max_length=200)
+    new_password_confirmation: RawPassword = Field(max_length=200)
 
 
 class LoginIn(_In):
@@ -97,6 +110,9 @@ class SetupOut(Message):
 
 class LinkInfo(BaseModel):
     identifiant: str
+    #: Reset links: whether the account has a secret question (its answer is then required
+    #: with the new password); an établissement account has none.
+    has_secret_question: bool = False
     secret_question: str | None = None
     expires_at: datetime
 

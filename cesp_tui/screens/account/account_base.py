@@ -14,6 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.markup import escape
 from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
@@ -113,16 +114,11 @@ class FormRow(Horizontal):
 
 
 def password_rule_states(password: str) -> list[bool]:
-    """Whether ``password`` meets each rule of `PASSWORD_RULES`, in its order (the same
-    tests as `password_problems`: length, ASCII only, a digit, a special character)."""
-    from cesp_core.validators.password import MIN_LENGTH
+    """Whether ``password`` meets each rule of `PASSWORD_RULES`, in its order (the rule
+    lives in `cesp_core.validators.password`)."""
+    from cesp_core.validators.password import password_rule_states as states
 
-    return [
-        len(password) >= MIN_LENGTH,
-        password.isascii(),
-        any(c.isascii() and c.isdigit() for c in password),
-        any(c.isascii() and c.isprintable() and not c.isalnum() and c != " " for c in password),
-    ]
+    return states(password)
 
 
 class PasswordChecklist(Static):
@@ -139,20 +135,23 @@ class PasswordChecklist(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id, markup=True)
         self.states: list[bool] = password_rule_states("")
+        self.extra: list[str] = []
         self.confirmed: bool | None = None
 
     def on_mount(self) -> None:
         self.check("", "")
 
     def check(self, password: str, confirmation: str) -> None:
-        from cesp_core.validators.password import PASSWORD_RULES
+        from cesp_core.validators.password import PASSWORD_RULES, password_extra_problems
 
         self.states = password_rule_states(password)
+        self.extra = password_extra_problems(password)
         self.confirmed = None if not confirmation else confirmation == password
         lines = []
         for rule, ok in zip(PASSWORD_RULES, self.states, strict=True):
             mark = "[$text-success]✓[/]" if ok else "[$text-error]✗[/]"
             lines.append(f"{mark} {rule}")
+        lines.extend(f"[$text-error]✗[/] {escape(problem)}" for problem in self.extra)
         if self.confirmed is True:
             lines.append("[$text-success]✓[/] Les deux mots de passe sont identiques")
         elif self.confirmed is False:
@@ -161,7 +160,7 @@ class PasswordChecklist(Static):
 
     @property
     def all_met(self) -> bool:
-        return all(self.states) and self.confirmed is True
+        return all(self.states) and not self.extra and self.confirmed is True
 
 
 class AccountScreen(Screen[None]):

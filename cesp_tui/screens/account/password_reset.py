@@ -1,6 +1,8 @@
 """A new password with the link of the mail « Réinitialisation de votre mot de passe »:
-the secret question is shown, its answer asked, then the new password (rules ticked live).
-Success: back to the login screen, user name filled in."""
+the link is checked with the platform, which says whether the account has a secret
+question; only then is its answer asked (an établissement account has none: the mailed
+link alone proves the owner). Then the new password (rules ticked live). Success: back to
+the login screen, user name filled in."""
 
 from __future__ import annotations
 
@@ -54,6 +56,12 @@ class PasswordResetScreen(LinkPasswordScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.set_info("#secret-question", "")
+        # Asked only once the platform said the account has a secret question.
+        self._show_answer(False)
+
+    def _show_answer(self, shown: bool) -> None:
+        self.query_one("#row-secret_answer").display = shown
+        self.query_one("#secret_answer-error").display = shown
 
     def fetch_link(self, api: ApiClient, token: str) -> Awaitable[LinkInfo]:
         return api.password_reset_info(token)
@@ -62,14 +70,15 @@ class PasswordResetScreen(LinkPasswordScreen):
         self.set_info(
             "#link-info", f"Nouveau mot de passe du compte {info.get('identifiant', '?')}."
         )
-        question = info.get("secret_question")
+        needed = bool(info.get("has_secret_question"))
+        question = info.get("secret_question") if needed else None
         self.set_info("#secret-question", f"Question secrète : {question}" if question else "")
-        self.query_one("#row-secret_answer").display = bool(question)
+        self._show_answer(needed)
         if self.query_one("#link", Input).has_focus:
-            self.query_one("#secret_answer" if question else "#password", Input).focus()
+            self.query_one("#secret_answer" if needed else "#password", Input).focus()
 
     def _secret_needed(self) -> bool:
-        return self.link is None or bool(self.link.get("secret_question"))
+        return self.link is not None and bool(self.link.get("has_secret_question"))
 
     @on(Input.Submitted, "#password_confirmation")
     @on(Button.Pressed, "#reset-submit")
@@ -96,7 +105,17 @@ class PasswordResetScreen(LinkPasswordScreen):
             self.show_banner("Certains champs sont à corriger : voyez le détail sous chacun.")
             return
         self.show_banner("Enregistrement…", "info")
-        self.call("reset", lambda api: api.password_reset(token, answer, password, confirmation))
+        checked = self.link if self.link is not None and self.token == token else None
+
+        async def reset(api: ApiClient) -> object:
+            # A link typed without Enter is checked first: the answer is asked only of an
+            # account with a secret question.
+            info = checked if checked is not None else await api.password_reset_info(token)
+            if info.get("has_secret_question") and not answer:
+                return info
+            return await api.password_reset(token, answer, password, confirmation)
+
+        self.call("reset", reset)
 
     def busy_changed(self, busy: bool) -> None:
         self.query_one("#reset-submit", Button).disabled = busy
@@ -113,6 +132,13 @@ class PasswordResetScreen(LinkPasswordScreen):
                     answer.focus()
                 elif error.code.startswith("link_"):
                     self.set_field_error("link", error.detail)
+            return
+        if isinstance(message.result, dict):  # the link asks for a secret answer
+            self.link = message.result
+            self.link_checked(message.result)
+            self.set_field_error("secret_answer", "Saisissez la réponse à votre question secrète.")
+            self.show_banner("Certains champs sont à corriger : voyez le détail sous chacun.")
+            self.query_one("#secret_answer", Input).focus()
             return
         username = (self.link or {}).get("identifiant")
         back_to_login(self, username, f"{message.result}")

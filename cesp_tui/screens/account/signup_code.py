@@ -4,6 +4,9 @@ With the guide's hints when no mail arrives: look in the "indésirables" (spam) 
 go back to fix the address (F9), or have a new code sent (F2). The number of tries left
 comes from the server's answer. Once the code is right, the three mails of step 3 are on
 their way and "Mon compte" (the password) opens.
+
+An établissement account (``etablissement=True``) proves its address the same way; its
+password was chosen already, so a right code leads back to the login screen.
 """
 
 from __future__ import annotations
@@ -32,9 +35,17 @@ class SignupCodeScreen(AccountScreen):
         Binding("f2", "resend", "Renvoyer un code", id="signup_code.resend"),
     ]
 
-    def __init__(self, email: str, *, sent_message: str | None = None, code: str = "") -> None:
+    def __init__(
+        self,
+        email: str,
+        *,
+        sent_message: str | None = None,
+        code: str = "",
+        etablissement: bool = False,
+    ) -> None:
         super().__init__()
         self.email = email
+        self.etablissement = etablissement
         self.sent_message = sent_message
         self._code = code
         #: Tries left for the current code, as the server last said (None: not known).
@@ -42,7 +53,12 @@ class SignupCodeScreen(AccountScreen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="account-box"):
-            yield Static("Créer un compte — 2/4 Vérification de l'adresse e-mail", id="title")
+            yield Static(
+                "Compte établissement — Vérification de l'adresse e-mail"
+                if self.etablissement
+                else "Créer un compte — 2/4 Vérification de l'adresse e-mail",
+                id="title",
+            )
             yield Static(
                 f"Un code à 4 chiffres vient d'être envoyé à {self.email}. "
                 "Recopiez-le ci-dessous (il est valable quelques minutes).",
@@ -148,6 +164,11 @@ class SignupCodeScreen(AccountScreen):
             code.focus()
             return
         result: dict[str, str] = message.result
+        if self.etablissement:
+            from cesp_tui.screens.account.password_setup import back_to_login
+
+            back_to_login(self, self.email, str(result.get("message", "")))
+            return
         from cesp_tui.screens.account.password_setup import PasswordSetupScreen
         from cesp_tui.screens.account.signup import SignupScreen
 

@@ -6,8 +6,10 @@ Nom de l'établissement recruteur, n° FINESS (9 characters, checked as it is ty
 the Bureau des Affaires Médicales (it is the identifiant), the password and its
 confirmation with the live checklist of the other account screens. "Créer le compte"
 stays disabled until everything is filled, the checklist met and the FINESS valid. The
-platform (``POST /accounts/etablissement``) mails a confirmation giving the identifiant;
-the screen then goes back to the login screen with the address filled in.
+platform (``POST /accounts/etablissement``) mails a 4-digit code, as for a CESP sign-up:
+the code screen (`SignupCodeScreen`) asks for it, and once the address is proved the
+account is active, a confirmation giving the identifiant is mailed, and the client goes
+back to the login screen with the address filled in.
 """
 
 from __future__ import annotations
@@ -214,10 +216,9 @@ class EtablissementSignupScreen(AccountScreen):
         if message.error is not None:
             self.show_failure(message.error, fields=FIELDS)
             return
-        from cesp_tui.screens.account.password_setup import back_to_login
+        from cesp_tui.screens.account.signup_code import SignupCodeScreen
 
         email = self.values()["email"]
-        text = str(message.result or "") or (
-            "Compte créé : un e-mail de confirmation indiquant votre identifiant est envoyé."
+        self.app.push_screen(
+            SignupCodeScreen(email, sent_message=str(message.result or ""), etablissement=True)
         )
-        back_to_login(self, email, f"{text} Connectez-vous avec l'adresse e-mail du compte.")
