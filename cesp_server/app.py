@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from . import __version__
 from .api.main import api_router
+from .body_limit import BodyLimitMiddleware
 from .db import make_engine
 from .errors import install_error_handlers
 from .log_masking import install_log_masking
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings)
     init_database(app)
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.include_router(api_router, prefix="/api/v1")
     logging.getLogger("cesp_server").setLevel(logging.INFO)
     return app

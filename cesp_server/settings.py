@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_minutes: int = 15
 
+    #: Cap of every request body but the uploads (a piece, an import file), checked as the
+    #: body arrives and before it is parsed (413); a tab's values weigh a few KiB.
+    max_body_bytes: int = 512 * 1024
     max_file_bytes: int = 10 * 1024 * 1024
     max_dossier_bytes: int = 50 * 1024 * 1024
 
