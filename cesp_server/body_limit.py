@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import problem_response
 
-__all__ = ["BodyLimitMiddleware", "UPLOAD_ROUTES"]
+__all__ = ["UPLOAD_ROUTES", "BodyLimitMiddleware"]
 
 #: POST routes whose bodies stream to disk under their own caps.
 UPLOAD_ROUTES = (
