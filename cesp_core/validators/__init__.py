@@ -25,6 +25,7 @@ from .password import PASSWORD_RULES, password_problems, validate_password
 from .phone import format_phone, parse_phone, validate_phone
 from .postal import compact_postal_code, validate_postal_code
 from .rpps import compact_rpps, validate_rpps
+from .text import validate_text
 
 __all__ = [
     "PASSWORD_RULES",
@@ -61,4 +62,5 @@ __all__ = [
     "validate_phone",
     "validate_postal_code",
     "validate_rpps",
+    "validate_text",
 ]
