@@ -37,7 +37,7 @@ from textual.widgets.option_list import Option
 
 from cesp_core.demarches import get_demarche
 from cesp_core.lifecycle import STATE_LABELS, DossierState
-from cesp_core.text import normalize
+from cesp_core.text import normalize, printable
 from cesp_tui.api.errors import ApiError, Offline
 from cesp_tui.api.jury import (
     Decision,
@@ -124,13 +124,13 @@ def jury_rows(summaries: Sequence[dict[str, Any]]) -> list[JuryRow]:
     rows = []
     for summary in summaries:
         state = str(summary.get("state") or "")
-        applicant = str(summary.get("applicant_name") or "").strip()
-        owner = str(summary.get("owner_name") or "").strip()
+        applicant = printable(str(summary.get("applicant_name") or "")).strip()
+        owner = printable(str(summary.get("owner_name") or "")).strip()
         if summary.get("demarche") == "asp":
             name = " · ".join(p for p in (applicant, owner) if p)
         else:
             name = applicant or owner
-        numero = str(summary.get("numero") or "")
+        numero = printable(str(summary.get("numero") or ""))
         decision = _state_label(state) if state in DECIDED else "à décider"
         rows.append(
             JuryRow(
