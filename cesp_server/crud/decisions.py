@@ -20,6 +20,7 @@ from ..errors import ApiProblem
 from ..mail.outbox import queue_mail
 from ..models import Account, Campaign, Decision, Dossier, utcnow
 from ..settings import Settings
+from .campaigns import ensure_publishable
 from .dossiers import (
     Action,
     applicant_name,
@@ -171,6 +172,7 @@ def publish_results(
     ).all()
     if campaign.results_published_at is not None:
         return campaign, len(decided), 0
+    ensure_publishable(campaign, settings.timezone, now)
     waiting = session.exec(
         select(func.count()).where(
             Dossier.campaign_id == campaign.id,
