@@ -110,7 +110,7 @@ def record_decision(
         target = lifecycle.apply(source, _ACTIONS[decision], role_of(account))
     except TransitionError as exc:
         raise _refused(exc) from None
-    if not bump(session, dossier, {"state": target.value, "updated_at": now}, state=dossier.state):
+    if not _decided_state(session, dossier, target.value):
         session.rollback()
         raise _conflict_after_race()
     record = existing or Decision(
@@ -133,6 +133,23 @@ def record_decision(
     session.commit()
     session.expire_all()
     return get_readable(session, account, dossier_id), record
+
+
+def _decided_state(session: Session, dossier: Dossier, target: str) -> bool:
+    """Write the decision's state, conditionally, WITHOUT moving the version nor
+    `updated_at`: nothing the owner sees (version, ETag, list order) may change before
+    the publication, which moves them (`publish_results`). False after a race."""
+    result = session.exec(
+        update(Dossier)
+        .where(
+            col(Dossier.id) == dossier.id,
+            col(Dossier.version) == dossier.version,
+            col(Dossier.state) == dossier.state,
+        )
+        .values(state=target)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def decision_visible(account: Account, campaign: Campaign) -> bool:
@@ -201,6 +218,14 @@ def publish_results(
         again = session.get(Campaign, campaign_id)
         assert again is not None
         return again, len(decided), 0
+    # What owners see changes now, not at the decision: a new version (their clients pull
+    # the decided state), a new ETag, a new modification time.
+    session.exec(
+        update(Dossier)
+        .where(col(Dossier.campaign_id) == campaign.id, col(Dossier.state).in_(decided_states))
+        .values(version=col(Dossier.version) + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     mails = 0
     for dossier in decided:
         owner = session.get(Account, dossier.owner_id)

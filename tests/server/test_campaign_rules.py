@@ -1,4 +1,5 @@
-"""Issue 15: an inclusive closing covers its whole minute; results only after the closing."""
+"""Issue 15: an inclusive closing covers its whole minute; results only after the closing;
+nothing the owner sees moves before the publication."""
 
 from __future__ import annotations
 
@@ -12,9 +13,16 @@ from cesp_server.cli import main
 from cesp_server.crud.campaigns import create_campaign, ensure_campaign_open
 from cesp_server.errors import ApiProblem
 from cesp_server.models import Campaign
-from tests.support.accounts import create_staff_account
-from tests.support.dossiers import close_campaign
+from tests.support.accounts import create_cesp_account, create_staff_account
+from tests.support.dossiers import (
+    close_campaign,
+    create_dossier,
+    fill_dossier,
+    make_campaign,
+    transmit,
+)
 from tests.support.server import ServerHandle
+from tests.support.smtp import SmtpSink
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -103,3 +111,38 @@ def test_results_are_published_only_after_the_closing(server: ServerHandle) -> N
         assert r.status_code == 200, r.text
         assert r.json()["campaign"]["results_published"] is True
     assert datetime.now(UTC) < closes  # the rule, not the clock, refused the first try
+
+
+def test_owner_sees_nothing_move_before_publication(server: ServerHandle, smtp: SmtpSink) -> None:
+    campaign = make_campaign(server, "cesp")
+    owner = create_cesp_account(server, smtp, "attente@exemple.fr")
+    jury = create_staff_account(server, "instructeur", "jury.discret@exemple.fr")
+    with server.client(owner) as c:
+        dossier = create_dossier(c, campaign)
+        fill_dossier(c, dossier)
+        assert transmit(c, dossier).status_code == 200
+    url = f"/dossiers/{dossier['id']}"
+    with server.client(jury) as c:
+        assert c.post(f"{url}/instruction").status_code == 200
+
+    def owner_view() -> tuple[str, dict, dict]:
+        with server.client(owner) as c:
+            read = c.get(url)
+            assert read.status_code == 200
+            listed = c.get("/dossiers").json()
+        return read.headers["ETag"], read.json(), listed
+
+    before = owner_view()
+    with server.client(jury) as c:
+        for choice in ("refuse", "accepte"):
+            r = c.put(f"{url}/decision", json={"decision": choice, "comment": "Avis"})
+            assert r.status_code == 200, r.text
+    assert owner_view() == before  # version, ETag, state, modification time, list
+
+    close_campaign(server, campaign)
+    with server.client(jury) as c:
+        assert c.post(f"/campaigns/{campaign}/publish").status_code == 200
+    etag, body, _listed = owner_view()
+    assert body["version"] > before[1]["version"] and etag != before[0]
+    assert body["state"] == "accepte"
+    assert body["updated_at"] != before[1]["updated_at"]
