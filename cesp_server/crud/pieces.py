@@ -30,6 +30,7 @@ from ..files import (
 from ..models import Account, Dossier, Piece, utcnow
 from ..settings import Settings
 from .dossiers import Action, get_readable, get_writable, record_event
+from .quotas import ensure_storage_quota
 
 __all__ = [
     "UploadSlot",
@@ -105,6 +106,7 @@ def prepare_upload(
     count, total = _usage(session, dossier.id, piece.key)
     if count >= piece.max_files:
         raise _too_many(piece)
+    ensure_storage_quota(session, dossier.owner_id, settings)
     file_cap, dossier_cap = _caps(settings, demarche)
     return UploadSlot(dossier.id, demarche, piece, file_cap, dossier_cap - total)
 
