@@ -15,6 +15,8 @@ from sqlmodel import Session, col, func, select
 from cesp_core import lifecycle
 from cesp_core.demarches import get_demarche
 from cesp_core.lifecycle import DossierState, Role, TransitionError
+from cesp_core.problems import INVALID, Problem
+from cesp_core.validators.text import validate_text
 
 from ..errors import ApiProblem
 from ..mail.outbox import queue_mail
@@ -92,6 +94,14 @@ def record_decision(
     now: datetime | None = None,
 ) -> tuple[Dossier, Decision]:
     now = now or utcnow()
+    message = validate_text(comment.replace("\r\n", "\n"), multiline=True)
+    if message is not None:
+        raise ApiProblem(
+            422,
+            "invalid_values",
+            "Certaines valeurs ne peuvent pas être enregistrées.",
+            problems=[Problem("decision", "comment", message, INVALID)],
+        )
     dossier = get_readable(session, account, dossier_id)
     campaign = _campaign(session, dossier)
     if campaign.results_published_at is not None:
@@ -117,7 +127,7 @@ def record_decision(
         dossier_id=dossier.id, decision=decision, decided_by=account.id or 0
     )
     record.decision = decision
-    record.comment = comment.strip()
+    record.comment = comment.replace("\r\n", "\n").strip()
     record.decided_by = account.id or 0
     record.decided_at = now
     session.add(record)

@@ -53,3 +53,24 @@ def test_tab_save_refuses_control_characters_per_field(
 
         stored = c.get(f"/dossiers/{dossier['id']}").json()
         assert stored["version"] == 2  # nothing of the refused saves was written
+
+
+def test_jury_comment_refuses_escape_sequences(server: ServerHandle, smtp: SmtpSink) -> None:
+    from tests.support.accounts import create_staff_account
+    from tests.support.dossiers import fill_dossier, transmit
+
+    campaign = make_campaign(server, "cesp")
+    owner = create_cesp_account(server, smtp, "commentaire@exemple.fr")
+    jury = create_staff_account(server, "instructeur", "jury.echap@exemple.fr")
+    with server.client(owner) as c:
+        dossier = create_dossier(c, campaign)
+        fill_dossier(c, dossier)
+        assert transmit(c, dossier).status_code == 200
+    url = f"/dossiers/{dossier['id']}/decision"
+    with server.client(jury) as c:
+        r = c.put(url, json={"decision": "accepte", "comment": "Bien\x1b]52;c;eA==\x07"})
+        assert r.status_code == 422, r.text
+        assert [p["field"] for p in r.json()["problems"]] == ["comment"]
+        r = c.put(url, json={"decision": "accepte", "comment": "Très bien.\r\nÀ suivre."})
+        assert r.status_code == 200, r.text
+        assert r.json()["comment"] == "Très bien.\nÀ suivre."
