@@ -20,8 +20,8 @@ __all__ = ["UPLOAD_ROUTES", "BodyLimitMiddleware"]
 
 #: POST routes whose bodies stream to disk under their own caps.
 UPLOAD_ROUTES = (
-    re.compile(r"/api/v1/dossiers/[^/]+/pieces/[^/]+/?"),
-    re.compile(r"/api/v1/imports/dossiers/?"),
+    re.compile(r"/api/v1/dossiers/[^/]+/pieces/[^/]+/?$"),
+    re.compile(r"/api/v1/imports/dossiers/?$"),
 )
 
 
@@ -33,7 +33,7 @@ def is_upload(scope: Scope) -> bool:
     if scope.get("method") != "POST":
         return False
     path = scope.get("path", "")
-    return any(pattern.fullmatch(path) for pattern in UPLOAD_ROUTES)
+    return any(pattern.search(path) for pattern in UPLOAD_ROUTES)
 
 
 class BodyLimitMiddleware:

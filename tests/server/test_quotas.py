@@ -10,14 +10,15 @@ import pytest
 
 from tests.support.accounts import create_cesp_account, create_etablissement_account
 from tests.support.dossiers import create_dossier, make_campaign, tiny_pdf, upload
-from tests.support.server import ServerHandle, start_server, test_settings
+from tests.support.server import ServerHandle, start_server
+from tests.support.server import test_settings as make_settings
 from tests.support.smtp import SmtpSink
 
 
 @pytest.fixture
 def small_server(tmp_path: Path, database_url: str, smtp: SmtpSink) -> Iterator[ServerHandle]:
     handle = start_server(
-        test_settings(
+        make_settings(
             tmp_path / "data",
             database_url,
             smtp.port,
@@ -30,7 +31,7 @@ def small_server(tmp_path: Path, database_url: str, smtp: SmtpSink) -> Iterator[
 
 
 def test_defaults_are_sensible() -> None:
-    settings = test_settings(Path("/nonexistent"))
+    settings = make_settings(Path("/nonexistent"))
     assert settings.max_dossiers_per_campaign == 20
     assert settings.max_dossiers_per_campaign_etablissement > 20
     assert settings.max_dossiers_per_campaign_staff > settings.max_dossiers_per_campaign
