@@ -245,7 +245,7 @@ async def test_jury_decides_publishes_and_the_establishment_reads_the_decision(
         home = owner_app.screen
         assert isinstance(home, HomeScreen)
         table = home.query_one(DossierTable)
-        await until(pilot, lambda: claire in {r.numero for r in table.dossier_rows})
+        await until(pilot, lambda: {claire, yanis} <= {r.numero for r in table.dossier_rows})
         rows = {r.numero: r for r in table.dossier_rows}
         assert rows[claire].state == "Accepté"
         assert rows[yanis].state == "Refusé"
