@@ -13,6 +13,7 @@ TOML file ``client.toml`` in the user's configuration directory (platformdirs), 
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ __all__ = [
     "ConfigError",
     "default_config_path",
     "default_data_dir",
+    "is_loopback",
     "load_config",
     "normalise_server_url",
 ]
@@ -77,13 +79,34 @@ class ClientConfig:
         return self.data_dir / "platform"
 
 
-def normalise_server_url(url: str) -> str:
-    """``url`` without trailing slash; ConfigError unless it is an http(s) URL with a host."""
+def is_loopback(host: str | None) -> bool:
+    """``localhost``, ``127.x.y.z`` or ``::1``: traffic that never leaves this computer."""
+    if not host:
+        return False
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def normalise_server_url(url: str, *, insecure_http: bool = False) -> str:
+    """``url`` without trailing slash; ConfigError unless it is an http(s) URL with a host.
+
+    Plain ``http://`` is accepted only for this computer (loopback) unless
+    ``insecure_http``: passwords and dossiers would cross the network unencrypted."""
     text = url.strip()
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(
             f"Adresse de serveur invalide : « {url} ». Exemple : https://cesp.example.org"
+        )
+    if parts.scheme == "http" and not insecure_http and not is_loopback(parts.hostname):
+        raise ConfigError(
+            f"Adresse non chiffrée refusée : « {url} ». Les mots de passe et les dossiers "
+            "passeraient en clair sur le réseau : utilisez https://, ou ajoutez "
+            "--insecure-http si vous acceptez ce risque (réseau de confiance seulement)."
         )
     return text.rstrip("/")
 
@@ -114,6 +137,7 @@ def load_config(
     server_url: str | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     no_mouse: bool | None = None,
+    insecure_http: bool = False,
     environ: Mapping[str, str] | None = None,
     config_path: Path | None = None,
 ) -> ClientConfig:
@@ -141,7 +165,7 @@ def load_config(
             no_mouse = False
 
     return ClientConfig(
-        server_url=normalise_server_url(url) if url else None,
+        server_url=normalise_server_url(url, insecure_http=insecure_http) if url else None,
         data_dir=Path(directory).expanduser() if directory else default_data_dir(),
         no_mouse=no_mouse,
     )

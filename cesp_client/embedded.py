@@ -6,12 +6,14 @@ default"). `cesp_server` (FastAPI, SQLAlchemy, pydantic...) is imported inside `
 which the app runs in a thread worker: the first screen shows before the platform is up.
 
 Logs of the platform go to ``<data_dir>/platform/server.log``, never to the terminal
-(Textual owns it).
+(Textual owns it). The data directory is 0700 and every file in it 0600, whatever the
+umask (`cesp_server.private_files`; the log file here, before its handler opens it).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -31,7 +33,15 @@ class EmbeddedStartError(RuntimeError):
     """The embedded platform did not start; the message is French, for the user."""
 
 
+def _private_log(log_path: Path) -> None:
+    """The log file exists and is 0600 before the handler opens it (the umask may be 022)."""
+    fd = os.open(log_path, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+    os.close(fd)
+    os.chmod(log_path, 0o600)
+
+
 def _configure_logging(log_path: Path) -> None:
+    _private_log(log_path)
     handler = logging.FileHandler(log_path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     for name in _LOGGERS:
@@ -74,6 +84,7 @@ class EmbeddedPlatform:
             return self.url
         data_dir.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         data_dir.mkdir(exist_ok=True, mode=0o700)
+        os.chmod(data_dir, 0o700)
         self.data_dir = data_dir
         if self.log_to_file:
             _configure_logging(data_dir / "server.log")

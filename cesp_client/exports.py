@@ -32,6 +32,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from cesp_core.imports import guard_formula
+
 __all__ = [
     "Column",
     "ColumnSpec",
@@ -166,7 +168,9 @@ def write_csv(
     delimiter: str = ";",
 ) -> Path:
     """A CSV file French spreadsheets open as is: UTF-8 with a BOM, ``;`` between cells,
-    a header line of the columns' labels."""
+    a header line of the columns' labels. A cell a spreadsheet would run as a formula
+    (``=HYPERLINK(…)``) is written with a ``'`` in front, as the server's export does
+    (`cesp_core.imports.guard_formula`)."""
     cols = normalise_columns(columns)
     materialised = list(rows)
 
@@ -174,7 +178,7 @@ def write_csv(
         writer = csv.writer(stream, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
         writer.writerow([c.label for c in cols])
         for row in materialised:
-            writer.writerow(row_cells(cols, row))
+            writer.writerow([guard_formula(text) for text in row_cells(cols, row)])
 
     return _write_atomically(Path(path), write, binary=False)
 

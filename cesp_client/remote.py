@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from cesp_client.store import LocalDossier, LocalPiece, PieceState
 from cesp_client.workspace import DossierSnapshot
+from cesp_core.text import printable
 
 if TYPE_CHECKING:
     from cesp_client.api.client import ApiClient, Dossier
@@ -26,7 +27,7 @@ def _pieces(dossier_id: str, pieces: list[dict[str, Any]]) -> list[LocalPiece]:
             dossier_id=dossier_id,
             piece_type=str(piece.get("piece_type") or ""),
             path="",
-            filename=str(piece.get("filename") or ""),
+            filename=printable(str(piece.get("filename") or "")),
             size=int(piece.get("size") or 0),
             sha256=str(piece.get("sha256") or ""),
             server_id=str(piece["id"]),
@@ -40,7 +41,12 @@ def snapshot_from_server(dossier: Dossier, server_key: str, viewer: str) -> Doss
     """The platform's dossier as a read-only snapshot (``viewer``: who looks at it)."""
 
     campaign = dossier.get("campaign") or {}
-    data = {tab: dict(values) for tab, values in (dossier.get("data") or {}).items()}
+    data = {
+        tab: {
+            k: printable(v, multiline=True) if isinstance(v, str) else v for k, v in values.items()
+        }
+        for tab, values in (dossier.get("data") or {}).items()
+    }
     local = LocalDossier(
         id=str(dossier["id"]),
         server_url=server_key,

@@ -62,6 +62,7 @@ __all__ = [
     "columns",
     "columns_markdown",
     "export_record",
+    "guard_formula",
     "parse_import",
     "prefill_identity",
     "to_csv",
@@ -825,7 +826,13 @@ def _cell(value: Value) -> str:
         return ""
     if isinstance(value, bool):
         return "oui" if value else "non"
-    text = str(value)
+    return guard_formula(str(value))
+
+
+def guard_formula(text: str) -> str:
+    """``text`` for a CSV cell: what a spreadsheet would run as a formula (``=``, ``+``,
+    ``-``, ``@``, tab, CR first) gets a ``'`` in front (the import removes it). Every CSV
+    export goes through this one function: the server's and the client's."""
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text

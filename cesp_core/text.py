@@ -2,6 +2,9 @@
 
 ``normalize("Saint-Étienne")``, ``normalize("ST ETIENNE")`` and ``normalize("st-etienne")``
 all give ``"saint etienne"``.
+
+``printable(s)``: platform text made safe to show in a terminal (escape sequences and
+control characters removed).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["ABBREVIATIONS", "fold_words", "normalize", "normalize_many"]
+__all__ = ["ABBREVIATIONS", "fold_words", "normalize", "normalize_many", "printable"]
 
 #: Word-level abbreviations expanded after folding.
 ABBREVIATIONS: dict[str, str] = {"st": "saint", "ste": "sainte"}
@@ -116,3 +119,40 @@ MONTHS_FR: tuple[str, ...] = (
     "novembre",
     "décembre",
 )
+
+
+# --- text from the platform, shown in a terminal -----------------------------------------
+
+#: Terminal escape sequences: CSI (``ESC [`` or U+009B) up to its final byte; OSC, DCS,
+#: SOS, PM, APC (``ESC ]``, ``ESC P``, ``ESC X``, ``ESC ^``, ``ESC _`` or their C1 forms)
+#: up to BEL or ST (or the end of the text); any other ``ESC`` + intermediates + final.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[\x20-\x2f]*[\x30-\x7e]?"
+)
+#: What is left to drop: C0 and C1 controls, DEL, line/paragraph separators, bidi controls.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNPRINTABLE_MULTILINE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def printable(s: str | None, *, multiline: bool = False) -> str:
+    """``s`` without terminal escape sequences or control characters, to show safely.
+
+    Whatever the platform sends (names, comments, file names, mail bodies) goes through
+    this before a terminal shows it: a planted ``ESC ]0;…`` (title), ``ESC [2J`` (clear
+    screen), OSC 52 (clipboard) or OSC 8 (link) is removed, not executed. Line feeds and
+    tabs are kept when ``multiline`` (CR LF becomes LF), else they become spaces.
+    """
+    if not s:
+        return ""
+    if s.isascii() and s.isprintable():
+        return s
+    text = _ESCAPES.sub("", s)
+    if multiline:
+        text = text.replace("\r\n", "\n")
+        return _UNPRINTABLE_MULTILINE.sub("", text)
+    text = text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
+    return _UNPRINTABLE.sub("", text)

@@ -11,6 +11,7 @@ from . import __version__
 from .api.main import api_router
 from .api.nostore import NoStoreMiddleware
 from .api.routes import link_page
+from .body_limit import BodyLimitMiddleware
 from .db import make_engine
 from .errors import install_error_handlers
 from .log_masking import install_log_masking
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store.init()
     remove_stale_parts(staging_dir(settings), timedelta(minutes=settings.upload_grace_minutes))
     install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.include_router(api_router, prefix="/api/v1")
     if settings.metrics_enabled:
         from .metrics import MetricsMiddleware, metrics_endpoint

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
+from .private_files import secure_storage
 from .settings import Settings
 
 
@@ -23,8 +24,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(settings: Settings) -> Engine:
     url = settings.resolved_database_url
+    secure_storage(settings)
     if url.startswith("sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 10}, pool_size=20
         )

@@ -49,7 +49,7 @@ def ensure_open_campaigns(engine: Engine, now: datetime | None = None) -> list[C
                     year=moment.year,
                     label=f"{demarche.short_title} {moment.year} (plateforme locale)",
                     opens_at=datetime.combine(moment.date(), time(0, 0), PARIS),
-                    closes_at=datetime.combine(closes_day, time(23, 59, 59), PARIS),
+                    closes_at=datetime.combine(closes_day, time(23, 59, 59, 999_999), PARIS),
                 )
             )
     return created

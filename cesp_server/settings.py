@@ -91,7 +91,17 @@ class Settings(BaseSettings):
     #: One JSON object per log line (NIR and IBAN masked as in text logs).
     log_json: bool = False
 
+    #: Cap of every request body but the uploads (a piece, an import file), checked as the
+    #: body arrives and before it is parsed (413); a tab's values weigh a few KiB.
+    max_body_bytes: int = 512 * 1024
     max_file_bytes: int = 10 * 1024 * 1024
+    #: Dossiers one account may create in one campaign: a candidat, an établissement,
+    #: a staff member (keying paper dossiers). 409 `dossier_quota` past it.
+    max_dossiers_per_campaign: int = 20
+    max_dossiers_per_campaign_etablissement: int = 200
+    max_dossiers_per_campaign_staff: int = 5000
+    #: Total bytes of the pieces of every dossier one account owns (409 past it).
+    max_account_bytes: int = 1024 * 1024 * 1024
     max_dossier_bytes: int = 50 * 1024 * 1024
 
     #: Life of the link mailed to the applicant of a paper dossier to claim it.

@@ -57,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="ne pas capturer la souris (clavier seul, copier-coller du terminal)",
     )
     parser.add_argument(
+        "--insecure-http",
+        action="store_true",
+        help="accepter une plateforme en http:// non chiffré hors de cet ordinateur "
+        "(déconseillé : mots de passe et dossiers en clair sur le réseau)",
+    )
+    parser.add_argument(
         "--version",
         action="version",
         version=f"cesp {_version()}",
@@ -68,7 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        config = load_config(server_url=args.server, data_dir=args.data_dir, no_mouse=args.no_mouse)
+        config = load_config(
+            server_url=args.server,
+            data_dir=args.data_dir,
+            no_mouse=args.no_mouse,
+            insecure_http=args.insecure_http,
+        )
     except ConfigError as error:
         print(f"cesp : {error}", file=sys.stderr)
         return 2

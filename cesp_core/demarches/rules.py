@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from cesp_core import referentials
 from cesp_core.problems import INVALID, MISSING, Problem
-from cesp_core.validators import dates, email, finess, iban, nir, phone, postal, rpps
+from cesp_core.validators import dates, email, finess, iban, nir, phone, postal, rpps, text
 
 from .model import (
     Demarche,
@@ -195,7 +195,15 @@ def field_problem(field: Field, value: Value) -> str | None:
         return REQUIRED_MESSAGE if field.required else None
     if not isinstance(value, str):
         return "Valeur invalide."
-    return _TYPE_CHECKS[field.type](field, value)
+    return text_problem(field, value) or _TYPE_CHECKS[field.type](field, value)
+
+
+def text_problem(field: Field, value: str) -> str | None:
+    """Control characters, invisible separators and bidi overrides are refused in every
+    text value; line feed and tab only in multi-line fields (`validators.text`)."""
+    if field.type is FieldType.TEXTAREA:
+        return text.validate_text(value.replace("\r\n", "\n"), multiline=True)
+    return text.validate_text(value.strip())
 
 
 # --- normalisation of what a client sends -----------------------------------------------
@@ -228,7 +236,7 @@ def _normalise(field: Field, value: Value) -> Value:
         return phone.format_phone(text)
     if field.type in (FieldType.INT, FieldType.YEAR):
         return (text.lstrip("0") or "0") if text.isdigit() else text
-    return value if field.type is FieldType.TEXTAREA else text
+    return value.replace("\r\n", "\n") if field.type is FieldType.TEXTAREA else text
 
 
 def clean_tab(
@@ -257,6 +265,11 @@ def clean_tab(
         if isinstance(value, str) and len(value) > 20_000:
             problems.append(Problem(tab_key, key, "Texte beaucoup trop long.", INVALID))
             continue
+        if isinstance(value, str):
+            message = text_problem(field, value)
+            if message is not None:
+                problems.append(Problem(tab_key, key, message, INVALID))
+                continue
         clean[key] = _normalise(field, value)
     return clean, problems
 

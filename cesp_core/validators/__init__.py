@@ -32,6 +32,7 @@ from .password import (
 from .phone import format_phone, parse_phone, validate_phone
 from .postal import compact_postal_code, validate_postal_code
 from .rpps import compact_rpps, validate_rpps
+from .text import validate_text
 
 __all__ = [
     "PASSWORD_RULES",
@@ -72,4 +73,5 @@ __all__ = [
     "validate_phone",
     "validate_postal_code",
     "validate_rpps",
+    "validate_text",
 ]

@@ -15,11 +15,14 @@ from sqlmodel import Session, col, func, select
 from cesp_core import lifecycle
 from cesp_core.demarches import get_demarche
 from cesp_core.lifecycle import DossierState, Role, TransitionError
+from cesp_core.problems import INVALID, Problem
+from cesp_core.validators.text import validate_text
 
 from ..errors import ApiProblem
 from ..mail.outbox import queue_mail
 from ..models import Account, Campaign, Decision, Dossier, utcnow
 from ..settings import Settings
+from .campaigns import ensure_publishable
 from .dossiers import (
     Action,
     applicant_name,
@@ -91,6 +94,14 @@ def record_decision(
     now: datetime | None = None,
 ) -> tuple[Dossier, Decision]:
     now = now or utcnow()
+    message = validate_text(comment.replace("\r\n", "\n"), multiline=True)
+    if message is not None:
+        raise ApiProblem(
+            422,
+            "invalid_values",
+            "Certaines valeurs ne peuvent pas être enregistrées.",
+            problems=[Problem("decision", "comment", message, INVALID)],
+        )
     dossier = get_readable(session, account, dossier_id)
     campaign = _campaign(session, dossier)
     if campaign.results_published_at is not None:
@@ -109,14 +120,14 @@ def record_decision(
         target = lifecycle.apply(source, _ACTIONS[decision], role_of(account))
     except TransitionError as exc:
         raise _refused(exc) from None
-    if not bump(session, dossier, {"state": target.value, "updated_at": now}, state=dossier.state):
+    if not _decided_state(session, dossier, target.value):
         session.rollback()
         raise _conflict_after_race()
     record = existing or Decision(
         dossier_id=dossier.id, decision=decision, decided_by=account.id or 0
     )
     record.decision = decision
-    record.comment = comment.strip()
+    record.comment = comment.replace("\r\n", "\n").strip()
     record.decided_by = account.id or 0
     record.decided_at = now
     session.add(record)
@@ -132,6 +143,23 @@ def record_decision(
     session.commit()
     session.expire_all()
     return get_readable(session, account, dossier_id), record
+
+
+def _decided_state(session: Session, dossier: Dossier, target: str) -> bool:
+    """Write the decision's state, conditionally, WITHOUT moving the version nor
+    `updated_at`: nothing the owner sees (version, ETag, list order) may change before
+    the publication, which moves them (`publish_results`). False after a race."""
+    result = session.exec(
+        update(Dossier)
+        .where(
+            col(Dossier.id) == dossier.id,
+            col(Dossier.version) == dossier.version,
+            col(Dossier.state) == dossier.state,
+        )
+        .values(state=target)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def decision_visible(account: Account, campaign: Campaign) -> bool:
@@ -171,6 +199,7 @@ def publish_results(
     ).all()
     if campaign.results_published_at is not None:
         return campaign, len(decided), 0
+    ensure_publishable(campaign, settings.timezone, now)
     waiting = session.exec(
         select(func.count()).where(
             Dossier.campaign_id == campaign.id,
@@ -199,6 +228,14 @@ def publish_results(
         again = session.get(Campaign, campaign_id)
         assert again is not None
         return again, len(decided), 0
+    # What owners see changes now, not at the decision: a new version (their clients pull
+    # the decided state), a new ETag, a new modification time.
+    session.exec(
+        update(Dossier)
+        .where(col(Dossier.campaign_id) == campaign.id, col(Dossier.state).in_(decided_states))
+        .values(version=col(Dossier.version) + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
     mails = 0
     for dossier in decided:
         owner = session.get(Account, dossier.owner_id)

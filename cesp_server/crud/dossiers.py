@@ -51,6 +51,7 @@ from ..models import (
     Piece,
     utcnow,
 )
+from ..settings import Settings
 from .campaigns import ensure_campaign_open
 
 __all__ = [
@@ -484,10 +485,12 @@ def create_dossier(
     dossier_id: str,
     campaign_id: int,
     now: datetime | None = None,
+    settings: Settings | None = None,
 ) -> tuple[Dossier, bool]:
     """Create the dossier, or return the existing one (replay, or CESP: one per campaign).
 
-    Returns ``(dossier, created)``.
+    Returns ``(dossier, created)``. With `settings`, the account's quota of dossiers in
+    the campaign is enforced (`quotas.ensure_dossier_quota`; the API always gives it).
     """
     now = now or utcnow()
     existing = session.get(Dossier, dossier_id)
@@ -517,6 +520,10 @@ def create_dossier(
         if mine is not None:
             return mine, False
     ensure_campaign_open(campaign, now)
+    if settings is not None:
+        from .quotas import ensure_dossier_quota
+
+        ensure_dossier_quota(session, account, campaign, settings)
 
     dossier = Dossier(
         id=dossier_id,

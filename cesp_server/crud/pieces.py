@@ -19,6 +19,7 @@ from ..files import FORMATS, Upload, extension_kind, formats_phrase, sanitize_fi
 from ..models import Account, Dossier, Piece, utcnow
 from ..settings import Settings
 from .dossiers import Action, get_readable, get_writable, record_event
+from .quotas import ensure_storage_quota
 
 __all__ = [
     "UploadSlot",
@@ -96,6 +97,7 @@ def prepare_upload(
     count, total = _usage(session, dossier.id, piece.key)
     if count >= piece.max_files:
         raise _too_many(piece)
+    ensure_storage_quota(session, dossier.owner_id, settings)
     file_cap, dossier_cap = _caps(settings, demarche)
     return UploadSlot(dossier.id, demarche, piece, file_cap, dossier_cap - total)
 

@@ -10,12 +10,15 @@ from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
+from cesp_core.text import printable
+
 __all__ = ["COLUMNS", "DossierRow", "DossierTable", "PaddedTable", "cell", "fit"]
 
 
 def cell(text: str, style: str = "") -> Text:
-    """A table cell with its own margins (see `PaddedTable`)."""
-    return Text(f" {text} ", style=style, no_wrap=True, overflow="ellipsis")
+    """A table cell with its own margins (see `PaddedTable`); platform text is shown
+    without its control characters or escape sequences (`printable`)."""
+    return Text(f" {printable(text)} ", style=style, no_wrap=True, overflow="ellipsis")
 
 
 def fit(text: str, width: int) -> str:

@@ -76,7 +76,7 @@ def test_admin_creates_campaigns(server: ServerHandle, smtp: SmtpSink) -> None:
         r = c.post("/campaigns", json=payload)
         assert r.status_code == 201, r.text
         created = r.json()
-        assert created["closes_at"] == "2026-03-13T23:59:59+01:00"
+        assert created["closes_at"] == "2026-03-13T23:59:59.999999+01:00"
         assert created["opens_at"] == "2026-01-15T09:00:00+01:00"
         r = c.post("/campaigns", json={**payload, "closes_at": "2026-01-01T00:00:00"})
         assert r.status_code == 422
@@ -86,7 +86,7 @@ def test_admin_creates_campaigns(server: ServerHandle, smtp: SmtpSink) -> None:
         stored = session.get(Campaign, created["id"])
         assert stored is not None
         # stored as naive UTC
-        assert stored.closes_at == datetime(2026, 3, 13, 22, 59, 59)
+        assert stored.closes_at == datetime(2026, 3, 13, 22, 59, 59, 999999)
 
 
 def test_closing_date_is_inclusive_and_days_are_paris_days(server: ServerHandle) -> None:

@@ -166,7 +166,7 @@ def test_campaign_create_and_list(server: ServerHandle, capsys: pytest.CaptureFi
         campaign = db.exec(select(Campaign)).one()
     # stored in UTC: Paris is UTC+1 in winter
     assert campaign.opens_at == datetime(2026, 1, 15, 8, 0)
-    assert campaign.closes_at.replace(second=0) == datetime(2026, 3, 13, 22, 59)
+    assert campaign.closes_at == datetime(2026, 3, 13, 22, 59, 59, 999999)  # inclusive minute
     assert _cli(server, "campaign", "list") == 0
     assert "ASP Île-de-France 2026" in capsys.readouterr().out
     assert (

@@ -13,6 +13,7 @@ from tests.support.accounts import (
 )
 from tests.support.dossiers import (
     PARTNER_EMAIL,
+    close_campaign,
     create_dossier,
     fill_dossier,
     make_campaign,
@@ -52,6 +53,11 @@ def test_cesp_decision_published_to_the_owner(server: ServerHandle, smtp: SmtpSi
         assert r.json()["state"] == "en_instruction"
         r = c.post(f"{url}/instruction")
         assert r.status_code == 409  # already in instruction
+        # publishing before the closing is refused
+        r = c.post(f"/campaigns/{campaign}/publish")
+        assert r.status_code == 409
+        assert r.json()["code"] == "campaign_not_closed"
+        close_campaign(server, campaign)
         # publishing with a dossier still waiting for its decision is refused
         r = c.post(f"/campaigns/{campaign}/publish")
         assert r.status_code == 409
@@ -133,6 +139,7 @@ def test_asp_results_mail_both_partner_establishments(server: ServerHandle, smtp
             json={"decision": "refuse", "comment": "Projet insuffisamment décrit"},
         )
         assert r.status_code == 200, r.text
+        close_campaign(server, campaign)
         r = c.post(f"/campaigns/{campaign}/publish")
         assert r.status_code == 200
         assert r.json()["mails_queued"] == 2
@@ -160,6 +167,7 @@ def test_decision_needs_a_transmitted_dossier(server: ServerHandle, smtp: SmtpSi
         assert r.json()["code"] == "transition_refused"
         assert "Brouillon" in r.json()["detail"]
         # a campaign with only drafts: publication sends nothing
+        close_campaign(server, campaign)
         r = c.post(f"/campaigns/{campaign}/publish")
         assert r.status_code == 200
         assert r.json()["mails_queued"] == 0

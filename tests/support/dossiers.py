@@ -376,3 +376,18 @@ def post_import(
         params={"campaign_id": campaign_id, "dry_run": str(dry_run).lower()},
         files={"file": (filename, content, kind)},
     )
+
+
+def close_campaign(server: ServerHandle, campaign_id: int) -> None:
+    """The campaign closed a second ago (results may be published from then on)."""
+    from sqlalchemy import update
+
+    from cesp_server.models import Campaign, utcnow
+
+    with Session(server.app.state.engine) as session:
+        session.exec(
+            update(Campaign)
+            .where(Campaign.id == campaign_id)  # type: ignore[arg-type]
+            .values(closes_at=utcnow() - timedelta(minutes=2))
+        )
+        session.commit()

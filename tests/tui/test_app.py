@@ -39,12 +39,12 @@ def test_command_line_beats_environment_beats_file(tmp_path: Path) -> None:
     assert from_file.no_mouse is True
 
     env = {
-        "CESP_SERVER_URL": "http://env.example.org:8000",
+        "CESP_SERVER_URL": "https://env.example.org:8443",
         "CESP_CLIENT_DATA_DIR": str(tmp_path / "env"),
         "CESP_CLIENT_NO_MOUSE": "non",
     }
     from_env = load_config(environ=env, config_path=toml)
-    assert from_env.server_url == "http://env.example.org:8000"
+    assert from_env.server_url == "https://env.example.org:8443"
     assert from_env.data_dir == tmp_path / "env"
     assert from_env.no_mouse is False
 
@@ -67,6 +67,28 @@ def test_bad_values_are_explained_in_french(tmp_path: Path) -> None:
     broken.write_text("server_url = ", encoding="utf-8")
     with pytest.raises(ConfigError, match="illisible"):
         load_config(environ={}, config_path=broken)
+
+
+def test_plain_http_only_on_this_computer_unless_insecure_http(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 15: passwords never cross a network unencrypted by default."""
+    none = tmp_path / "none.toml"
+    for url in ("http://cesp.example.org", "http://10.1.2.3:8000", "http://[2001:db8::1]/"):
+        with pytest.raises(ConfigError, match="Adresse non chiffrée refusée"):
+            load_config(server_url=url, environ={}, config_path=none)
+    with pytest.raises(ConfigError, match="--insecure-http"):
+        load_config(environ={"CESP_SERVER_URL": "http://cesp.example.org"}, config_path=none)
+    for url in ("http://127.0.0.1:8000", "http://localhost:8000", "http://[::1]:8000"):
+        assert load_config(server_url=url, environ={}, config_path=none).server_url == url
+    accepted = load_config(
+        server_url="http://cesp.example.org/", insecure_http=True, environ={}, config_path=none
+    )
+    assert accepted.server_url == "http://cesp.example.org"
+
+    assert main(["--server", "http://cesp.example.org"]) == 2
+    assert "Adresse non chiffrée refusée" in capsys.readouterr().err
+    assert build_parser().parse_args(["--insecure-http"]).insecure_http is True
 
 
 def test_command_line_help_is_french(capsys: pytest.CaptureFixture[str]) -> None:

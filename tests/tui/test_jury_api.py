@@ -26,7 +26,13 @@ from cesp_tui.screens.staff.decision import DecisionModal
 from cesp_tui.screens.staff.decision_view import NOT_PUBLISHED, DecisionViewModal, decision_lines
 from cesp_tui.screens.staff.jury_home import filter_rows, jury_rows, parse_filter
 from tests.support.accounts import create_cesp_account, create_staff_account
-from tests.support.dossiers import create_dossier, fill_dossier, make_campaign, transmit
+from tests.support.dossiers import (
+    close_campaign,
+    create_dossier,
+    fill_dossier,
+    make_campaign,
+    transmit,
+)
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink, body_text
 from tests.tui.apps.settle import until
@@ -186,6 +192,10 @@ async def test_cesp_decision_publication_mail_and_the_applicants_copy(
         async with ModalHost(view).run_test(size=(80, 24)) as pilot:
             await until(pilot, lambda: view.text == NOT_PUBLISHED)
 
+        with pytest.raises(ApiError) as early:
+            await publish_results(jury, campaign_id)
+        assert (early.value.status, early.value.code) == (409, "campaign_not_closed")
+        close_campaign(server, campaign_id)
         published = await publish_results(jury, campaign_id)
         assert (published["decided_dossiers"], published["mails_queued"]) == (1, 1)
         mail = smtp.wait_for(APPLICANT, "Décision sur votre demande", timeout=20)[-1]

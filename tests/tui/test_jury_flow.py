@@ -30,6 +30,7 @@ from tests.support.accounts import (
 )
 from tests.support.dossiers import (
     PARTNER_EMAIL,
+    close_campaign,
     complete_asp_values,
     create_dossier,
     fill_dossier,
@@ -169,6 +170,18 @@ async def test_jury_decides_publishes_and_the_establishment_reads_the_decision(
         await pilot.press("f9")
         await until(pilot, lambda: app.screen is screen)
 
+        # Not before the closing: F6 is not offered and the campaign line says from when.
+        campaign_line = screen.query_one("#jury-campaign")
+        assert "Publication possible à partir du" in str(campaign_line.render())
+        assert screen.check_action("publish", ()) is False
+        await pilot.press("f6")
+        await pilot.pause()
+        assert app.screen is screen
+        close_campaign(server, campaign_id)
+        await pilot.press("f5")
+        await until(pilot, lambda: screen.check_action("publish", ()) is True)
+        assert "Publication possible" not in str(campaign_line.render())
+
         # Publishing before every decision is refused, in French.
         await pilot.press("f6")
         await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
@@ -232,7 +245,7 @@ async def test_jury_decides_publishes_and_the_establishment_reads_the_decision(
         home = owner_app.screen
         assert isinstance(home, HomeScreen)
         table = home.query_one(DossierTable)
-        await until(pilot, lambda: claire in {r.numero for r in table.dossier_rows})
+        await until(pilot, lambda: {claire, yanis} <= {r.numero for r in table.dossier_rows})
         rows = {r.numero: r for r in table.dossier_rows}
         assert rows[claire].state == "Accepté"
         assert rows[yanis].state == "Refusé"
@@ -300,6 +313,9 @@ async def test_jury_switches_to_a_cesp_campaign_decides_and_the_applicant_is_mai
         await decide(app, pilot, "accepte", "Avis favorable")
         await until(pilot, lambda: app.screen is screen)
         await until(pilot, lambda: screen.rows[0].decided)
+        close_campaign(server, cesp_id)
+        await pilot.press("f5")
+        await until(pilot, lambda: screen.check_action("publish", ()) is True)
         await pilot.press("f6")
         await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
         await pilot.press("o")
@@ -312,3 +328,25 @@ async def test_jury_switches_to_a_cesp_campaign_decides_and_the_applicant_is_mai
     with server.client(owner_token) as client:
         decision = client.get(f"/dossiers/{dossier['id']}/decision").json()
     assert (decision["decision"], decision["comment"]) == ("accepte", "Avis favorable")
+
+
+def test_campaign_line_says_from_when_results_may_be_published() -> None:
+    """Paris time, the minute after an inclusive closing; not offered before."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from cesp_tui.screens.staff.jury_home import campaign_text, can_publish
+
+    paris = ZoneInfo("Europe/Paris")
+    campaign = {
+        "id": 7,
+        "demarche": "asp",
+        "label": "ASP 2027",
+        "closes_at": "2027-03-13T23:59:59.999999+01:00",
+        "results_published": False,
+    }
+    before = datetime(2027, 3, 13, 23, 59, 59, tzinfo=paris)
+    assert not can_publish(campaign, before)
+    assert can_publish(campaign, datetime(2027, 3, 14, 0, 0, tzinfo=paris))
+    if datetime.now(paris) < datetime(2027, 3, 14, tzinfo=paris):
+        assert "Publication possible à partir du 14/03/2027 00:00" in campaign_text(campaign)

@@ -80,9 +80,10 @@ def create_campaign(
     "/{campaign_id}/publish",
     response_model=PublicationOut,
     summary="Publier les résultats d'une campagne",
-    description="Réservé aux instructeurs. Informe par e-mail le titulaire de chaque "
-    "dossier décidé (ASP : les deux établissements partenaires) ; une seconde "
-    "publication ne change rien et n'envoie rien.",
+    description="Réservé aux instructeurs, après la clôture de la campagne (409 "
+    "`campaign_not_closed` avant, avec `publishable_from`). Informe par e-mail le "
+    "titulaire de chaque dossier décidé (ASP : les deux établissements partenaires) ; une "
+    "seconde publication ne change rien et n'envoie rien.",
     responses=problem_responses(403, 404, 409),
 )
 def publish(

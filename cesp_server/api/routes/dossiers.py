@@ -315,7 +315,11 @@ def create_dossier(
             kick(request.app)
     else:
         dossier, created = crud.create_dossier(
-            session, account, dossier_id=str(body.id), campaign_id=body.campaign_id
+            session,
+            account,
+            dossier_id=str(body.id),
+            campaign_id=body.campaign_id,
+            settings=settings,
         )
     if not created:
         response.status_code = 200

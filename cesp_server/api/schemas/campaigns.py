@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cesp_core.demarches import get_demarche
 
 from ...clock import to_local
-from ...crud.campaigns import days_left, is_closed, is_open
+from ...crud.campaigns import days_left, is_closed, is_open, publishable_from
 from ...models import Campaign, utcnow
 
 Scalar = str | bool | int | None
@@ -97,6 +97,10 @@ class CampaignOut(BaseModel):
     )
     results_published: bool
     results_published_at: datetime | None
+    results_publishable_from: datetime = Field(
+        description="Premier instant (heure de Paris) où les résultats peuvent être "
+        "publiés : la minute qui suit la clôture."
+    )
 
     @classmethod
     def of(cls, campaign: Campaign, tz: str, now: datetime | None = None) -> CampaignOut:
@@ -116,6 +120,7 @@ class CampaignOut(BaseModel):
             results_published_at=to_local(campaign.results_published_at, tz)
             if campaign.results_published_at
             else None,
+            results_publishable_from=to_local(publishable_from(campaign), tz),
         )
 
 
@@ -128,7 +133,8 @@ class CampaignIn(BaseModel):
     opens_at: datetime = Field(description="Sans fuseau : heure de Paris.")
     closes_at: datetime = Field(
         description="Dernier instant accepté, inclus ; sans fuseau : heure de Paris "
-        "(« jusqu'au 13 mars inclus » : 2026-03-13T23:59:59)."
+        "(« jusqu'au 13 mars inclus » : 2026-03-13T23:59 ou 23:59:59, qui couvrent la "
+        "minute ou la seconde entière)."
     )
 
 

@@ -27,6 +27,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from cesp_client.api.client import parse_emailed_link
+from cesp_core.text import printable
 from cesp_tui.screens.account.account_base import AccountScreen
 from cesp_tui.widgets.dossier_table import PaddedTable, cell
 from cesp_tui.widgets.footer import StableFooter
@@ -212,8 +213,11 @@ class MailboxScreen(AccountScreen):
             body.update("Aucun message pour le moment.")
         else:
             body.update(
-                f"De : {mail.sender}\nÀ : {mail.to}\nDate : {mail.when}\n"
-                f"Objet : {mail.subject}\n\n{mail.body}"
+                printable(
+                    f"De : {mail.sender}\nÀ : {mail.to}\nDate : {mail.when}\n"
+                    f"Objet : {mail.subject}\n\n{mail.body}",
+                    multiline=True,
+                )
             )
         self.refresh_bindings()
 

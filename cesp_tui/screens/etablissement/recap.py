@@ -43,6 +43,7 @@ from cesp_client.events import DossiersPulled, DossierSynced, DossierTransmitted
 from cesp_client.exports import Column, write_csv, write_pdf
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.lifecycle import STATE_LABELS, DossierState
+from cesp_core.text import printable
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.sync_news import FollowsSyncNews
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
@@ -157,7 +158,7 @@ def _local_moment(moment: datetime) -> str:
 
 def _text(data: dict[str, dict[str, Any]], tab: str, key: str) -> str:
     value = (data.get(tab) or {}).get(key)
-    return value.strip() if isinstance(value, str) else ""
+    return printable(value).strip() if isinstance(value, str) else ""
 
 
 def _candidate(data: dict[str, dict[str, Any]]) -> str:
@@ -205,7 +206,7 @@ def recap_rows(
             etat = "Transmission…"
         complete = bool(item.get("complete"))
         count = int(item.get("problem_count") or 0)
-        missing = [str(m) for m in item.get("missing") or []]
+        missing = [printable(str(m)) for m in item.get("missing") or []]
         updated = str(item.get("updated_at") or "")
         try:
             modifie = _local_moment(datetime.fromisoformat(updated))
@@ -218,8 +219,10 @@ def recap_rows(
                 RecapRow(
                     dossier_id=dossier_id,
                     numero=str(item.get("numero") or ""),
-                    campagne=str(item.get("campaign_label") or labels.get(campaign_id or 0, "")),
-                    candidat=str(item.get("applicant_name") or _candidate(data)),
+                    campagne=printable(
+                        str(item.get("campaign_label") or labels.get(campaign_id or 0, ""))
+                    ),
+                    candidat=printable(str(item.get("applicant_name") or _candidate(data))),
                     partenaire=_text(data, "identification", "etab_partenaire_nom"),
                     specialite=_text(data, "identification", "specialite"),
                     etat=etat,

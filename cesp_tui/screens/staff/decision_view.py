@@ -20,6 +20,7 @@ from textual.widgets import Static
 from cesp_client.api.errors import ApiError, Offline
 from cesp_client.api.jury import Decision, get_decision
 from cesp_client.dates import day_text
+from cesp_core.text import printable
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.workers import work
 
@@ -43,7 +44,7 @@ def decision_lines(decision: Decision) -> tuple[str, str]:
     when = day_text(decision.get("decided_at"))
     if when:
         headline += f" (le {when})"
-    comment = str(decision.get("comment") or "").strip()
+    comment = printable(str(decision.get("comment") or ""), multiline=True).strip()
     detail = f"Commentaire du jury : {comment}" if comment else "Pas de commentaire du jury."
     return headline, detail
 

@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
 from cesp_core.demarches import get_demarche
+from cesp_core.text import printable
 from cesp_tui.screens.staff.platform_list import PlatformListScreen
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
@@ -171,7 +172,7 @@ class DossierHistoryScreen(PlatformListScreen):
                 text += f" ({shown['tab']})"
             if shown["fields"]:
                 text += f"\nChamps : {shown['fields']}"
-        self.query_one("#history-fields", Static).update(text)
+        self.query_one("#history-fields", Static).update(printable(text, multiline=True))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()

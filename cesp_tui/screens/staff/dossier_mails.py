@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
+from cesp_core.text import printable
 from cesp_tui.screens.staff.dossier_history import when_text
 from cesp_tui.screens.staff.platform_list import PlatformListScreen
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
@@ -43,7 +44,7 @@ def mail_text(mail: dict[str, Any]) -> str:
     ]
     if mail.get("last_error"):
         lines.append(f"Dernière erreur : {mail['last_error']}")
-    return "\n".join(lines) + "\n\n" + str(mail.get("body") or "")
+    return printable("\n".join(lines) + "\n\n" + str(mail.get("body") or ""), multiline=True)
 
 
 class DossierMailsScreen(PlatformListScreen):

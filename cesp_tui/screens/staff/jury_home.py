@@ -22,8 +22,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
+from zoneinfo import ZoneInfo
 
 from rich.text import Text
 from textual import on
@@ -47,7 +49,7 @@ from cesp_client.dates import day_text
 from cesp_client.workspace import DossierSnapshot, Workspace
 from cesp_core.demarches import get_demarche
 from cesp_core.lifecycle import STATE_LABELS, DossierState
-from cesp_core.text import normalize
+from cesp_core.text import normalize, printable
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.pieces import PiecesScreen
 from cesp_tui.screens.staff.decision import DecisionModal
@@ -67,9 +69,11 @@ __all__ = [
     "JuryHomeScreen",
     "JuryRow",
     "campaign_text",
+    "can_publish",
     "filter_rows",
     "jury_rows",
     "parse_filter",
+    "publishable_from",
 ]
 
 #: Normalised state words of the filter -> the states they select.
@@ -125,13 +129,13 @@ def jury_rows(summaries: Sequence[dict[str, Any]]) -> list[JuryRow]:
     rows = []
     for summary in summaries:
         state = str(summary.get("state") or "")
-        applicant = str(summary.get("applicant_name") or "").strip()
-        owner = str(summary.get("owner_name") or "").strip()
+        applicant = printable(str(summary.get("applicant_name") or "")).strip()
+        owner = printable(str(summary.get("owner_name") or "")).strip()
         if summary.get("demarche") == "asp":
             name = " · ".join(p for p in (applicant, owner) if p)
         else:
             name = applicant or owner
-        numero = str(summary.get("numero") or "")
+        numero = printable(str(summary.get("numero") or ""))
         decision = _state_label(state) if state in DECIDED else "à décider"
         rows.append(
             JuryRow(
@@ -169,6 +173,36 @@ def filter_rows(rows: Sequence[JuryRow], text: str) -> list[JuryRow]:
     ]
 
 
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def publishable_from(campaign: dict[str, Any]) -> datetime | None:
+    """When the campaign's results may be published (Paris time): the platform says it
+    (``results_publishable_from``), else the first whole minute after the closing."""
+    try:
+        given = campaign.get("results_publishable_from")
+        if given:
+            return datetime.fromisoformat(str(given)).astimezone(PARIS)
+        closes = datetime.fromisoformat(str(campaign.get("closes_at") or ""))
+    except ValueError:
+        return None
+    if closes.tzinfo is None:
+        closes = closes.replace(tzinfo=PARIS)
+    after = closes.astimezone(PARIS) + timedelta(microseconds=1)
+    if after.second or after.microsecond:
+        after = after.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return after
+
+
+def can_publish(campaign: dict[str, Any], now: datetime | None = None) -> bool:
+    """Results are published only once the campaign is closed (a second publication of
+    published results stays allowed: it changes nothing)."""
+    if campaign.get("results_published"):
+        return True
+    start = publishable_from(campaign)
+    return start is None or (now or datetime.now(PARIS)) >= start
+
+
 def campaign_text(campaign: dict[str, Any]) -> str:
     """``ASP · Campagne 2026 — clôture le 13/03/2026 · résultats non publiés``."""
     try:
@@ -181,6 +215,10 @@ def campaign_text(campaign: dict[str, Any]) -> str:
     if campaign.get("results_published"):
         when = campaign.get("results_published_at")
         text += f" · résultats publiés le {day_text(when)}" if when else " · résultats publiés"
+    elif not can_publish(campaign):
+        start = publishable_from(campaign)
+        assert start is not None
+        text += f" · Publication possible à partir du {start:%d/%m/%Y %H:%M}"
     else:
         text += " · résultats non publiés"
     return text
@@ -543,8 +581,9 @@ class JuryHomeScreen(Screen[None]):
         campaign = self.campaign
         if campaign is None:
             line.update("Aucune campagne." if not self.loading else "Lecture des campagnes…")
-            return
-        line.update(f"Campagne : {campaign_text(campaign)}")
+        else:
+            line.update(f"Campagne : {campaign_text(campaign)}")
+        self.refresh_bindings()  # F6 "Publier" only once the campaign is closed
 
     # --- the table -------------------------------------------------------------------------
 
@@ -641,7 +680,8 @@ class JuryHomeScreen(Screen[None]):
             return None
         if action == "publish" and self.campaign is None:
             return None
-        return True
+        # Publishing is not offered before the closing (the campaign line says from when).
+        return action != "publish" or can_publish(self.campaign or {})
 
     def action_filter(self) -> None:
         self.query_one("#jury-filter", Input).focus()
@@ -773,6 +813,11 @@ class JuryHomeScreen(Screen[None]):
     def action_publish(self) -> None:
         campaign = self.campaign
         if campaign is None:
+            return
+        if not can_publish(campaign):
+            start = publishable_from(campaign)
+            when = f"{start:%d/%m/%Y %H:%M}" if start else "la clôture"
+            self.status(f"Publication possible à partir du {when}.", error=True)
             return
         if campaign.get("results_published"):
             detail = "Les résultats sont déjà publiés : une nouvelle publication n'envoie rien."
