@@ -42,7 +42,6 @@ from cesp_core.demarches.model import Demarche, Tab, TabKind, Value
 from cesp_core.lifecycle import READ_ONLY_ROLES, STATE_LABELS, DossierState, Role
 from cesp_core.problems import Problem
 from cesp_tui.api.etablissement import CampaignWindow, fetch_campaign_window, window_of
-from cesp_tui.compositor import SpanCompositor
 from cesp_tui.keying import is_agent, keying_session
 from cesp_tui.messages import (
     ConnectionChanged,
@@ -377,7 +376,6 @@ class DossierScreen(OpensDossiers, Screen[None]):
         field: str | None = None,
     ) -> None:
         super().__init__(id=f"dossier-{snapshot.dossier.id}")
-        self._compositor = SpanCompositor()
         self.workspace = workspace
         self.dossier: LocalDossier = snapshot.dossier
         self.demarche: Demarche = get_demarche(snapshot.dossier.demarche)
