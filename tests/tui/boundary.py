@@ -169,11 +169,12 @@ def _textual_private_module(name: str) -> bool:
     return parts[0] == "textual" and any(_is_private(p) for p in parts[1:])
 
 
-def shadowed_privates(module: str, path: Path) -> list[PrivateUse]:
-    """Attributes our subclasses of Textual classes assign on ``self`` under a private
-    name of Textual's (``self._value = ...`` in a widget whose base also keeps a
-    ``_value``): both would share one slot. Only the class members and the attributes
-    assigned by the Textual classes in the subclass's own bases count."""
+def inherited_privates(module: str, path: Path) -> list[PrivateUse]:
+    """``self._name`` in our subclasses of Textual classes, and methods they define,
+    where ``_name`` is a private name of their Textual bases (their class members, and
+    the attributes those classes assign on ``self``): read, it is Textual's state
+    (`RadioSet._selected`); assigned, it shares Textual's slot (``self._value = ...`` in
+    a widget whose base keeps one); defined, it overrides Textual's (`_watch_value`)."""
     found: list[PrivateUse] = []
     tree = _parse(path)
     runtime = importlib.import_module(module)
@@ -187,10 +188,20 @@ def shadowed_privates(module: str, path: Path) -> list[PrivateUse]:
         if not bases:
             continue
         theirs = _names_of_classes(tuple(bases))
-        for name in set(_self_assigned(node)):
-            if _is_private(name) and name in theirs:
-                found.append(PrivateUse(module, node.lineno, f"{node.name}.{name}"))
-    return sorted(found)
+        for item in node.body:
+            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name in theirs:
+                what = f"{node.name}: overrides {item.name}"
+                found.append(PrivateUse(module, item.lineno, what))
+        for sub in ast.walk(node):
+            if (
+                isinstance(sub, ast.Attribute)
+                and isinstance(sub.value, ast.Name)
+                and sub.value.id == "self"
+                and sub.attr in theirs
+            ):
+                what = f"{node.name}: self.{sub.attr}"
+                found.append(PrivateUse(module, sub.lineno, what))
+    return sorted(set(found))
 
 
 def _names_of_classes(classes: tuple[type, ...]) -> set[str]:

@@ -27,8 +27,8 @@ def test_no_private_textual_name_outside_textual_compat(module: str) -> None:
 
 
 @pytest.mark.parametrize("module", CHECKED)
-def test_no_subclass_keeps_state_under_a_private_name_of_its_textual_base(module: str) -> None:
-    assert [str(use) for use in boundary.shadowed_privates(module, MODULES[module])] == []
+def test_no_subclass_uses_a_private_name_of_its_textual_base(module: str) -> None:
+    assert [str(use) for use in boundary.inherited_privates(module, MODULES[module])] == []
 
 
 def test_the_check_sees_private_imports_and_attributes() -> None:
