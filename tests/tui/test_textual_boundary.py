@@ -93,3 +93,12 @@ def test_relative_and_package_imports_resolve_to_the_modules_run() -> None:
         found |= boundary._targets(stmt, "pkg.store.drafts", "pkg.store", known)
     # The own parent packages are not an edge, except where a name is taken from one.
     assert found == {"pkg.store.models", "pkg.store", "pkg.sync"}
+
+
+def test_the_installed_textual_is_the_one_textual_compat_was_written_for() -> None:
+    """An upgrade (pyproject pins it) re-reads `textual_compat.py` and moves `TESTED_WITH`."""
+    import textual
+
+    from cesp_tui import textual_compat
+
+    assert textual.__version__ == textual_compat.TESTED_WITH
