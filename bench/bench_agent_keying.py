@@ -46,13 +46,13 @@ sys.path.insert(0, str(REPO_ROOT))
 from textual.pilot import Pilot  # noqa: E402
 
 from bench.bench_tui_keying import DATA, NAV, SCRIPT  # noqa: E402
+from cesp_client.config import ClientConfig  # noqa: E402
+from cesp_client.store import DraftStore  # noqa: E402
 from cesp_tui.app import CespApp  # noqa: E402
-from cesp_tui.config import ClientConfig  # noqa: E402
-from cesp_tui.screens.agent_home import AgentHomeScreen  # noqa: E402
-from cesp_tui.screens.dossier import DossierScreen  # noqa: E402
-from cesp_tui.screens.login import LoginScreen  # noqa: E402
-from cesp_tui.screens.on_behalf import OnBehalfScreen  # noqa: E402
-from cesp_tui.store import DraftStore  # noqa: E402
+from cesp_tui.screens.account.login import LoginScreen  # noqa: E402
+from cesp_tui.screens.dossier.dossier import DossierScreen  # noqa: E402
+from cesp_tui.screens.staff.agent_home import AgentHomeScreen  # noqa: E402
+from cesp_tui.screens.staff.on_behalf import OnBehalfScreen  # noqa: E402
 from cesp_tui.widgets.field_row import FieldRow  # noqa: E402
 from tests.support.accounts import DEFAULT_PASSWORD, create_staff_account  # noqa: E402
 from tests.support.dossiers import CESP_IBAN, CESP_NIR, make_campaign, nir_with_key  # noqa: E402

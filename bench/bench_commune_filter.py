@@ -1,4 +1,4 @@
-"""Per-keystroke latency of the commune filter, against textual-autocomplete's default.
+"""Per-keystroke latency of the commune filter, against a generic fuzzy matcher.
 
 Run from the repository root::
 
@@ -12,10 +12,13 @@ Prints, and writes to ``bench/results/commune_filter.json``:
   typed characters: ``--names`` real commune names drawn with ``--seed``, each typed one
   character at a time exactly as written (accents, hyphens, capitals), without and with
   the restriction to the commune's department;
-* the same for textual-autocomplete's default matcher (``AutoComplete.get_matches``:
+* the same for Textual's own fuzzy matcher, ``textual.fuzzy.FuzzySearch`` (the command
+  palette's; textual-autocomplete 4 ships a copy of it, differing by one ``find`` for an
+  ``rfind``, and its default ``AutoComplete.get_matches`` is what is timed here:
   ``FuzzySearch.match`` on every candidate, then a sort by score; the per-item highlight
   it also builds is left out, which favours it) on a subset of the typed prefixes, and
-  the ratio measured on exactly that subset.
+  the ratio measured on exactly that subset. textual-autocomplete itself is no longer a
+  dependency (ADR 0020).
 
 Timings are figures to read, never asserts (see ``tests/`` for behaviour).
 """
@@ -117,8 +120,9 @@ def by_length(typed: Sequence[str], latencies: Sequence[float]) -> dict[str, dic
 
 
 def textual_default_matches(fuzzy: object, query: str, candidates: Sequence[str]) -> list[str]:
-    """What ``AutoComplete.get_matches`` does with its default ``match``: score every
-    candidate with ``FuzzySearch.match``, keep score > 0, sort by score, descending."""
+    """What textual-autocomplete's ``AutoComplete.get_matches`` does with its default
+    ``match``: score every candidate with ``FuzzySearch.match``, keep score > 0, sort by
+    score, descending."""
     match = fuzzy.match  # type: ignore[attr-defined]
     scored = []
     for candidate in candidates:
@@ -143,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="commune filter latency")
     parser.add_argument("--names", type=int, default=200, help="names typed for our filter")
     parser.add_argument(
-        "--fuzzy-names", type=int, default=20, help="names typed for textual's default matcher"
+        "--fuzzy-names", type=int, default=20, help="names typed for Textual's fuzzy matcher"
     )
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--limit", type=int, default=30)
@@ -207,8 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print_table("CommuneIndex.search restricted to the commune's department", ours_dept_table)
 
-    # textual-autocomplete's default matcher on the same candidate list.
-    from textual_autocomplete.fuzzy_search import FuzzySearch
+    # Textual's fuzzy matcher, used as a generic completion list would, on the same list.
+    from textual.fuzzy import FuzzySearch
 
     fuzzy_typed = keystrokes(names[: args.fuzzy_names])
     all_names = [commune.nom for commune in communes]
@@ -220,7 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     fuzzy_table = by_length(fuzzy_typed, fuzzy_ms)
     same_table = by_length(fuzzy_typed, same_ours)
     print_table(
-        f"textual_autocomplete FuzzySearch over {len(all_names)} names "
+        f"textual.fuzzy.FuzzySearch over {len(all_names)} names "
         f"({args.fuzzy_names} names typed char by char)",
         fuzzy_table,
     )
@@ -286,7 +290,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"\nwritten to {args.out.relative_to(REPO_ROOT)} in {results['wall_seconds']} s")
+    print(f"\nwritten to {args.out} in {results['wall_seconds']} s")
     return 0
 
 

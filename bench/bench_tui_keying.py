@@ -65,8 +65,8 @@ from textual.message_pump import MessagePump  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
 from textual.screen import Screen  # noqa: E402
 
-from cesp_tui.screens.dossier import STATES_DELAY, DossierScreen  # noqa: E402
-from cesp_tui.store import DraftStore  # noqa: E402
+from cesp_client.store import DraftStore  # noqa: E402
+from cesp_tui.screens.dossier.dossier import STATES_DELAY, DossierScreen  # noqa: E402
 from cesp_tui.widgets.field_row import FieldRow  # noqa: E402
 from tests.support.dossiers import CESP_IBAN, CESP_NIR  # noqa: E402
 from tests.tui.apps.dossier_host import (  # noqa: E402

@@ -54,11 +54,11 @@ def rss():
                 out[name] = int(value.split()[0])
     return out
 
-from cesp_tui.config import load_config
+from cesp_client.config import load_config
 config = load_config(data_dir=sys.argv[1])
 assert config.embedded, config
 from cesp_tui.app import CespApp
-from cesp_tui.screens.login import LoginScreen
+from cesp_tui.screens.account.login import LoginScreen
 marks["imported"] = time.monotonic_ns() - T0
 memory = {}
 

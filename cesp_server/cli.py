@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from .clock import format_local, local_tz
 from .db import make_engine
 from .settings import Settings
+from .storage import PieceStore
 
 STAFF_ROLES = ("agent", "support", "instructeur", "admin")
 _DATETIME_FORMATS = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M")
@@ -88,7 +89,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ["CESP_DATABASE_URL"] = args.database_url
     if args.data_dir:
         os.environ["CESP_DATA_DIR"] = str(args.data_dir)
-    _engine(_settings(args)).dispose()  # create or check the schema once, before the workers
+    settings = _settings(args)
+    _engine(settings).dispose()  # create or check the schema once, before the workers
+    _check_store(settings)
+    if (
+        settings.metrics_enabled
+        and args.workers > 1
+        and not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    ):
+        import tempfile
+
+        # Each worker writes its samples there; a scrape of any worker adds them up.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="cesp-metrics-")
+    extra: dict[str, object] = {}
+    if settings.log_json:
+        from .logjson import json_log_config
+
+        extra["log_config"] = json_log_config(args.log_level)
     uvicorn.run(
         "cesp_server.app:create_app",
         factory=True,
@@ -97,8 +114,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=True,
         log_level=args.log_level,
+        **extra,  # type: ignore[arg-type]
     )
     return 0
+
+
+def _check_store(settings: Settings) -> None:
+    """Refuse to start on a piece store that does not answer (credentials, bucket)."""
+    from .storage import StoreUnavailable, make_store
+
+    try:
+        store = make_store(settings)
+        if store.kind == "file":
+            store.init()
+        store.check()
+    except StoreUnavailable as exc:
+        raise CliError(f"stockage des pièces inutilisable : {exc}.") from exc
 
 
 def cmd_user_create(args: argparse.Namespace) -> int:
@@ -234,12 +265,87 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
         sent = _deliver_all(engine, settings)
         with Session(engine) as session:
             purged = purge(session, LIMITS.counter_retention) + purge_expired(session)
+        swept = _sweep(engine, settings)
     finally:
         engine.dispose()
     print(
         f"Rappels mis en file : {reminders} ; e-mails envoyés : {sent} ; "
-        f"lignes expirées purgées : {purged}."
+        f"lignes expirées purgées : {purged}.{swept}"
     )
+    return 0
+
+
+def _sweep(engine: Engine, settings: Settings) -> str:
+    from .pieces_admin import sweep
+    from .storage import StoreUnavailable, make_store
+
+    try:
+        report = sweep(engine, settings, make_store(settings))
+    except StoreUnavailable as exc:
+        print(f"cesp-server : stockage des pièces injoignable, nettoyage remis : {exc}.")
+        return ""
+    text = (
+        f"\nPièces : envois interrompus nettoyés : "
+        f"{report.parts_removed + report.uploads_aborted} ; fichiers sans pièce supprimés : "
+        f"{report.orphans_removed} ; pièces sans fichier : {len(report.rows_without_object)}."
+    )
+    for piece_id in report.rows_without_object[:20]:
+        text += f"\n  pièce sans fichier : {piece_id}"
+    return text
+
+
+def _store_or_fail(settings: Settings, kind: str | None = None) -> PieceStore:
+    from .storage import StoreUnavailable, make_store
+
+    try:
+        return make_store(settings, kind)
+    except StoreUnavailable as exc:
+        raise CliError(f"stockage des pièces inutilisable : {exc}.") from exc
+
+
+def cmd_pieces_init(args: argparse.Namespace) -> int:
+    from .storage import StoreUnavailable
+
+    settings = _settings(args)
+    store = _store_or_fail(settings)
+    try:
+        store.init()
+        store.check()
+    except StoreUnavailable as exc:
+        raise CliError(f"stockage des pièces inutilisable : {exc}.") from exc
+    print(f"Stockage des pièces prêt : {store.describe()}.")
+    return 0
+
+
+def cmd_pieces_migrate(args: argparse.Namespace) -> int:
+    from .pieces_admin import migrate
+    from .storage import StoreUnavailable
+
+    settings = _settings(args)
+    source = _store_or_fail(settings, "file" if args.to == "s3" else "s3")
+    target = _store_or_fail(settings, args.to)
+    engine = _engine(settings)
+    try:
+        target.init()
+        report = migrate(engine, settings, source, target)
+    except StoreUnavailable as exc:
+        raise CliError(
+            f"migration interrompue (relancez la même commande pour reprendre) : {exc}."
+        ) from exc
+    finally:
+        engine.dispose()
+    print(
+        f"Pièces copiées vers {target.describe()} : {report.copied} ; déjà présentes et "
+        f"vérifiées : {report.already} ; absentes de la source : {len(report.missing)} ; "
+        f"empreinte SHA-256 incorrecte : {len(report.corrupt)}."
+    )
+    for piece_id in report.missing:
+        print(f"  absente : {piece_id}")
+    for piece_id in report.corrupt:
+        print(f"  empreinte incorrecte : {piece_id}")
+    if report.missing or report.corrupt:
+        return 1
+    print(f"Vous pouvez maintenant régler CESP_PIECES_STORE={args.to}.")
     return 0
 
 
@@ -334,6 +440,21 @@ def build_parser() -> argparse.ArgumentParser:
         "(pour cron ; sans risque sur plusieurs serveurs)",
     )
     run.set_defaults(func=cmd_jobs_run)
+
+    pieces = commands.add_parser("pieces", help="Stockage des pièces").add_subparsers(
+        dest="pieces_command", required=True, metavar="ACTION"
+    )
+    pinit = pieces.add_parser(
+        "init", help="Créer le dossier ou le compartiment S3 des pièces (CESP_PIECES_STORE)"
+    )
+    pinit.set_defaults(func=cmd_pieces_init)
+    pmigrate = pieces.add_parser(
+        "migrate",
+        help="Copier toutes les pièces vers l'autre stockage (vérifiées par SHA-256 ; "
+        "reprise possible, sans risque si relancée)",
+    )
+    pmigrate.add_argument("--to", required=True, choices=("s3", "file"), help="Destination")
+    pmigrate.set_defaults(func=cmd_pieces_migrate)
 
     mail = commands.add_parser("mail", help="File d'envoi des e-mails").add_subparsers(
         dest="mail_command", required=True, metavar="ACTION"

@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir)
     #: SQLAlchemy URL; empty means SQLite in `data_dir`.
     database_url: str = ""
+    #: Connections each worker keeps to PostgreSQL, and how many more it may open at a peak:
+    #: workers x (pool + overflow) must stay under the server's `max_connections` (or use
+    #: PgBouncer in transaction mode).
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
     #: Where uploaded pieces are stored (never served directly); default `data_dir/pieces`.
     files_dir: Path | None = None
 
@@ -51,6 +56,27 @@ class Settings(BaseSettings):
     link_ttl_minutes: int = 15
     login_max_failures: int = 5
     login_lock_minutes: int = 15
+
+    #: Where the pieces' files are: a local directory (``file``) or S3-compatible storage.
+    pieces_store: Literal["file", "s3"] = "file"
+    #: S3 endpoint (empty: AWS); credentials from the standard ``AWS_*`` variables.
+    s3_endpoint_url: str = ""
+    s3_bucket: str = ""
+    s3_prefix: str = "pieces/"
+    s3_region: str = ""
+    #: Age past which an upload's leftovers (staging files, objects without a row,
+    #: unfinished multipart uploads) are removed: an upload in flight is younger.
+    upload_grace_minutes: int = 60
+    #: A virus scanner reading the file on its standard input (``clamdscan --no-summary -``):
+    #: exit 0 clean, 1 infected; empty: no scan.
+    scan_command: str = ""
+
+    #: Prometheus metrics at ``/metrics`` (off by default); a token, when set, is required
+    #: as ``Authorization: Bearer <token>``.
+    metrics_enabled: bool = False
+    metrics_token: SecretStr | None = None
+    #: One JSON object per log line (NIR and IBAN masked as in text logs).
+    log_json: bool = False
 
     max_file_bytes: int = 10 * 1024 * 1024
     max_dossier_bytes: int = 50 * 1024 * 1024

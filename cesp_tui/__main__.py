@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from cesp_tui.config import ConfigError, load_config
+from cesp_client.config import ConfigError, load_config
 
 
 def _version() -> str:

@@ -7,29 +7,27 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.signal import Signal
 
+from cesp_client.config import ClientConfig
+from cesp_client.embedded import EmbeddedPlatform, EmbeddedStartError
+from cesp_client.events import ConnectionChanged, SyncEvent
+from cesp_client.workspace import Workspace
 from cesp_tui.app_session import SessionMixin
-from cesp_tui.config import ClientConfig
-from cesp_tui.embedded import EmbeddedPlatform, EmbeddedStartError
 from cesp_tui.heap import CollectsWhenIdle
 from cesp_tui.key_order import OrderedKeys
-from cesp_tui.messages import (
-    ConnectionChanged,
-    DraftWriteFailed,
-    PlatformFailed,
-    PlatformReady,
-)
-from cesp_tui.screens.login import LoginScreen
+from cesp_tui.messages import DraftWriteFailed, PlatformFailed, PlatformReady, WorkerFailed
+from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.workers import work
 
 if TYPE_CHECKING:  # imported on first use: the first screen shows sooner
-    from cesp_tui.credentials import TokenStore
-    from cesp_tui.store import DraftStore, DraftWriter
+    from cesp_client.credentials import TokenStore
+    from cesp_client.store import DraftStore, DraftWriter
 
 HEALTH_PATH = "/api/v1/health"
 
@@ -75,6 +73,9 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
         tokens: TokenStore | None = None,
     ) -> None:
         super().__init__()
+        #: The sync engine's news (`cesp_client.events`), published once the app has
+        #: taken what it keeps (`SessionMixin.receive_sync_event`); screens subscribe.
+        self.sync_news: Signal[SyncEvent] = Signal(self, "sync-news")
         self.init_sessions()
         self.config = config
         self.platform = platform or (EmbeddedPlatform() if config.embedded else None)
@@ -105,30 +106,46 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
     @cached_property
     def tokens(self) -> TokenStore:
         """Session tokens (system keyring, or memory only); its calls block: use workers."""
-        from cesp_tui.credentials import TokenStore
+        from cesp_client.credentials import TokenStore
 
         return TokenStore()
 
     @cached_property
     def drafts(self) -> DraftStore:
         """The local draft store (opened on first use, from a worker ideally)."""
-        from cesp_tui.store import DraftStore
+        from cesp_client.store import DraftStore
 
         return DraftStore(self.config.drafts_path)
 
     @cached_property
     def draft_writer(self) -> DraftWriter:
         """Writes field changes in order, off the UI thread."""
-        from cesp_tui.store import DraftWriter
+        from cesp_client.store import DraftWriter
 
         def failed(error: BaseException) -> None:
             self.post_message(DraftWriteFailed(f"Saisie non enregistrée sur ce poste : {error}"))
 
         return DraftWriter(self.drafts, on_error=failed)
 
+    def workspace(self) -> Workspace | None:
+        """The logged-in user's local side (None before login). Opens the draft store on
+        first use: call from a worker."""
+        session = self.session
+        if session is None:
+            return None
+        return Workspace(
+            store=self.drafts,
+            writer=self.draft_writer,
+            server_key=session.server_key,
+            username=session.username,
+            role=session.role or "candidat",
+            applicant_demarche=session.applicant_demarche,
+            api=self.api,
+        )
+
     # --- workers: they post messages, handlers change state ------------------------------
 
-    @work(thread=True, group="startup")
+    @work(thread=True, group="startup", description="la préparation des listes")
     def warm_indexes(self) -> None:
         """Build the department/commune/country indexes before the first keystroke, then
         take them (and the rest of the start-up heap) out of the collector's sight."""
@@ -138,7 +155,12 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
         warm_indexes()
         freeze_startup_heap()
 
-    @work(thread=True, exclusive=True, group="platform")
+    @work(
+        thread=True,
+        exclusive=True,
+        group="platform",
+        description="le démarrage de la plateforme locale",
+    )
     def start_platform(self) -> None:
         assert self.platform is not None
         try:
@@ -148,7 +170,9 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
             return
         self.post_message(PlatformReady(url, embedded=True, maildir=self.platform.maildir_path))
 
-    @work(thread=True, exclusive=True, group="health")
+    @work(
+        thread=True, exclusive=True, group="health", description="la vérification de la connexion"
+    )
     def check_platform(self, url: str) -> None:
         import httpx
 
@@ -157,7 +181,7 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
             online = response.status_code == 200
         except httpx.HTTPError:
             online = False
-        self.post_message(ConnectionChanged(online))
+        self.call_from_thread(self.receive_sync_event, ConnectionChanged(online))
 
     def on_platform_ready(self, message: PlatformReady) -> None:
         self.server_url = message.url
@@ -172,8 +196,16 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
         self.online = False
         self.notify(message.reason, title="Plateforme locale", severity="error", timeout=15)
 
-    def on_connection_changed(self, message: ConnectionChanged) -> None:
-        self.online = message.online
+    def on_worker_failed(self, message: WorkerFailed) -> None:
+        """Any worker's unexpected failure (`cesp_tui.workers`): said once, in French; the
+        client keeps running and what was typed stays in the draft store."""
+        self.notify(
+            f"Échec de {message.what} ({message.error}). Le client reste ouvert ; vos "
+            "saisies sont conservées sur ce poste. Réessayez, ou signalez-le au support.",
+            title="Erreur inattendue",
+            severity="error",
+            timeout=20,
+        )
 
     def on_draft_write_failed(self, message: DraftWriteFailed) -> None:
         self.notify(message.message, title="Brouillon", severity="error", timeout=15)

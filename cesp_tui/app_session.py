@@ -15,37 +15,39 @@ from typing import TYPE_CHECKING, Any, cast
 from textual.message import Message
 from textual.worker import Worker
 
-from cesp_tui.api.errors import ApiError, Offline
-from cesp_tui.messages import (
+from cesp_client.api.errors import ApiError, Offline
+from cesp_client.events import (
     ConnectionChanged,
-    CredentialsFallback,
-    DossiersPulled,
     DossierSynced,
     DossierTransmitted,
-    LoggedIn,
-    LoggedOut,
-    OpenFirstDossier,
     PendingCountChanged,
-    PlatformReady,
     SaveRefused,
     SessionExpired,
     SyncConflict,
-    SyncFailed,
-    SyncRequested,
+    SyncEvent,
 )
-from cesp_tui.session import (
+from cesp_client.session import (
     Session,
     last_user,
     remember_last_user,
     server_key_for,
 )
+from cesp_tui.messages import (
+    CredentialsFallback,
+    LoggedIn,
+    LoggedOut,
+    OpenFirstDossier,
+    PlatformReady,
+    SyncRequested,
+)
+from cesp_tui.workers import run_guarded
 
 if TYPE_CHECKING:
     from textual.app import App
     from textual.screen import Screen
 
-    from cesp_tui.api.client import ApiClient
-    from cesp_tui.sync import SyncEngine
+    from cesp_client.api.client import ApiClient
+    from cesp_client.sync import SyncEngine
 
 __all__ = [
     "ROLE_HOMES",
@@ -90,20 +92,47 @@ async def first_login_campaign(
 
 
 async def open_session(app: App[Any], api: ApiClient, identifier: str, password: str) -> LoggedIn:
-    """Log in, and find out whether it is the applicant's first login. Raises `ApiError`
-    or `Offline`; the login screen posts the answer to the app."""
-    answer = await api.login(identifier, password)
-    account = dict(answer["account"])
+    """Log in, and find out whether it is the applicant's first login; the password also
+    unlocks the local drafts (encrypted at rest). Offline, the password opens the drafts
+    kept on this machine, for a session that works offline until the platform answers.
+    Raises `ApiError` or `Offline`; the login screen posts the answer to the app."""
     config = getattr(app, "config", None)
+    server_key = server_key_for(api.base_url, embedded=bool(getattr(config, "embedded", True)))
+    drafts = await asyncio.to_thread(lambda: getattr(app, "drafts", None))
+    try:
+        answer = await api.login(identifier, password)
+    except Offline:
+        if drafts is None:
+            raise
+        return await _open_offline(app, api, drafts, server_key, identifier, password)
+    account = dict(answer["account"])
     session = Session(
         server_url=api.base_url,
-        server_key=server_key_for(api.base_url, embedded=bool(getattr(config, "embedded", True))),
+        server_key=server_key,
         username=str(account.get("username") or identifier),
         token=answer["token"],
         account=account,
     )
+    locked: str | None = None
+    if drafts is not None:
+        from cesp_client.store import keys
+
+        try:
+            await asyncio.to_thread(
+                keys.unlock_with_password,
+                drafts,
+                app.tokens,
+                (server_key, session.username),
+                password,
+                verified=True,
+            )
+        except keys.PasswordChanged:
+            locked = "changed"
+        except keys.KeyLost:
+            locked = "restored"
+        if locked is not None:  # the unlock modal comes first, then the home screen
+            return LoggedIn(session, drafts_locked=locked, new_password=password)
     has_local = False
-    drafts = await asyncio.to_thread(lambda: getattr(app, "drafts", None))
     if drafts is not None:
         has_local = bool(await asyncio.to_thread(drafts.list, session.server_key, session.username))
     first = None
@@ -115,12 +144,35 @@ async def open_session(app: App[Any], api: ApiClient, identifier: str, password:
     return LoggedIn(session, first_campaign=campaign, no_campaign=reason)
 
 
+async def _open_offline(
+    app: App[Any], api: ApiClient, drafts: Any, server_key: str, identifier: str, password: str
+) -> LoggedIn:
+    """The platform does not answer: the password opens this machine's drafts (their
+    wrapped key is the check), for an offline session without a token (the sync engine
+    asks for the password again once the platform answers). Re-raises `Offline` when
+    there are no drafts here for ``identifier``."""
+    from cesp_client.store import keys
+    from cesp_client.store.crypto import WrongPassword
+
+    owner = (server_key, identifier)
+    try:
+        opened = await asyncio.to_thread(
+            keys.unlock_with_password, drafts, app.tokens, owner, password, verified=False
+        )
+    except WrongPassword as error:
+        raise ApiError(401, "drafts_locked", str(error)) from None
+    if not opened:
+        raise Offline("aucun brouillon de ce compte sur ce poste")
+    session = Session(api.base_url, server_key, identifier, "", {"username": identifier})
+    return LoggedIn(session, restored=True)
+
+
 #: The first screen of each staff role, "module:Class" (imported on login); applicants
 #: and roles not listed get "Mes demandes" (`HomeScreen`).
 ROLE_HOMES: dict[str, str] = {
-    "agent": "cesp_tui.screens.agent_home:AgentHomeScreen",
-    "instructeur": "cesp_tui.screens.jury_home:JuryHomeScreen",
-    "support": "cesp_tui.screens.support_home:SupportHomeScreen",
+    "agent": "cesp_tui.screens.staff.agent_home:AgentHomeScreen",
+    "instructeur": "cesp_tui.screens.staff.jury_home:JuryHomeScreen",
+    "support": "cesp_tui.screens.staff.support_home:SupportHomeScreen",
 }
 
 
@@ -130,7 +182,7 @@ def home_screen_for(role: str) -> Screen[Any]:
 
     target = ROLE_HOMES.get(role)
     if target is None:
-        from cesp_tui.screens.home import HomeScreen
+        from cesp_tui.screens.dossier.home import HomeScreen
 
         return HomeScreen()
     module_name, _, class_name = target.partition(":")
@@ -193,15 +245,26 @@ class SessionMixin:
     def sessions_platform_ready(self, message: PlatformReady) -> None:
         """The platform answers at ``message.url``: a client for it, and the last session
         back if its token is still accepted."""
-        from cesp_tui.api.client import ApiClient
+        from cesp_client.api.client import ApiClient
 
         if self.api is None or self.api.base_url != message.url.rstrip("/"):
             old = self.api
             self.api = ApiClient(message.url)
             if old is not None:
-                self._app.run_worker(old.aclose(), group="api-close")
+                run_guarded(
+                    self._app,
+                    old.aclose(),
+                    "la fermeture de l'ancienne connexion",
+                    group="api-close",
+                )
         if self.session is None and not self._restore_done:
-            self._app.run_worker(self._restore(), group="session-restore", exclusive=True)
+            run_guarded(
+                self._app,
+                self._restore(),
+                "la reprise de la session précédente",
+                group="session-restore",
+                exclusive=True,
+            )
 
     async def _restore(self) -> None:
         app = self._app
@@ -220,7 +283,7 @@ class SessionMixin:
         if not token:
             app.post_message(_SessionRestored(username))
             return
-        from cesp_tui.api.client import ApiClient
+        from cesp_client.api.client import ApiClient
 
         probe = ApiClient(api.base_url, token)
         try:
@@ -228,7 +291,9 @@ class SessionMixin:
         except Offline:
             # Local-first: work offline with the kept session; the engine retries.
             session = Session(api.base_url, key, username, token, {"username": username})
-            app.post_message(LoggedIn(session, restored=True))
+            app.post_message(
+                LoggedIn(session, restored=True, drafts_locked=await self._unlock(session))
+            )
             return
         except ApiError:
             await asyncio.to_thread(app.tokens.delete, key, username)
@@ -242,11 +307,24 @@ class SessionMixin:
             await probe.aclose()
         session = Session(api.base_url, key, str(account.get("username") or username), token)
         session.account = dict(account)
-        app.post_message(LoggedIn(session, restored=True))
+        app.post_message(
+            LoggedIn(session, restored=True, drafts_locked=await self._unlock(session))
+        )
+
+    async def _unlock(self, session: Session) -> str | None:
+        """A restored session opens its drafts with the key in the keyring; "restored"
+        when it is not there (the unlock modal asks for the password)."""
+        from cesp_client.store import keys
+
+        app = self._app
+        drafts = await asyncio.to_thread(lambda: app.drafts)
+        owner = (session.server_key, session.username)
+        opened = await asyncio.to_thread(keys.unlock_from_keyring, drafts, app.tokens, owner)
+        return None if opened else "restored"
 
     def on__session_restored(self, message: _SessionRestored) -> None:
         self._restore_done = True
-        from cesp_tui.screens.login import LoginScreen
+        from cesp_tui.screens.account.login import LoginScreen
 
         screen = self._app.screen
         if isinstance(screen, LoginScreen):
@@ -265,13 +343,48 @@ class SessionMixin:
         app = self._app
         self._restore_done = True
         session = message.session
+        if message.drafts_locked is not None:
+            self._ask_unlock(message)
+            return
         self.session = session
         if self.api is not None:
             self.api.token = session.token
         self.conflicts = {}
-        app.run_worker(self._keep_session(session), group="session-keep", exclusive=True)
+        run_guarded(
+            app,
+            self._keep_session(session),
+            "l'enregistrement de la session",
+            group="session-keep",
+            exclusive=True,
+        )
         self._start_sync(session)
-        app.run_worker(self._go_home(message), group="session-home", exclusive=True)
+        run_guarded(
+            app,
+            self._go_home(message),
+            "l'ouverture de l'écran d'accueil",
+            group="session-home",
+            exclusive=True,
+        )
+
+    def _ask_unlock(self, message: LoggedIn) -> None:
+        """The drafts stay locked: the unlock modal first, then the session goes on."""
+        from cesp_tui.screens.account.unlock import UnlockModal
+
+        session = message.session
+        owner = (session.server_key, session.username)
+        modal = UnlockModal(
+            owner, message.drafts_locked or "restored", new_password=message.new_password
+        )
+
+        def unlocked(opened: bool | None) -> None:
+            if opened:
+                self._app.post_message(
+                    dataclasses.replace(message, drafts_locked=None, new_password=None)
+                )
+            else:
+                self._app.run_worker(self._logout(session), group="session-logout", exclusive=True)
+
+        self._app.push_screen(modal, unlocked)
 
     async def _keep_session(self, session: Session) -> None:
         app = self._app
@@ -324,7 +437,13 @@ class SessionMixin:
         """Ctrl+L: revoke the session on the server, forget its token here."""
         if self.session is None:
             return
-        self._app.run_worker(self._logout(self.session), group="session-logout", exclusive=True)
+        run_guarded(
+            self._app,
+            self._logout(self.session),
+            "la déconnexion",
+            group="session-logout",
+            exclusive=True,
+        )
 
     async def _logout(self, session: Session) -> None:
         app = self._app
@@ -337,12 +456,15 @@ class SessionMixin:
             except (ApiError, Offline):
                 api.token = None  # revoked or unreachable: forgotten here all the same
         await asyncio.to_thread(app.tokens.delete, session.server_key, session.username)
-        from cesp_tui.sync import local
+        from cesp_client.store import keys
 
         drafts = await asyncio.to_thread(lambda: app.drafts)
-        waiting = await asyncio.to_thread(
-            local.pending_count, drafts, session.server_key, session.username
-        )
+        owner = (session.server_key, session.username)
+        waiting = await asyncio.to_thread(drafts.unsent_count, owner)  # locked or not
+        if "draft_writer" in app.__dict__:  # what was typed is written before locking
+            await asyncio.to_thread(app.draft_writer.flush)
+        # The drafts lock again: the next session needs the password (or the keyring).
+        await asyncio.to_thread(keys.lock, drafts, app.tokens, owner)
         text = "Vous êtes déconnecté."
         if waiting == 1:
             text += " 1 modification en attente sera envoyée à votre prochaine connexion."
@@ -353,7 +475,7 @@ class SessionMixin:
         app.post_message(LoggedOut(text))
 
     def on_logged_out(self, message: LoggedOut) -> None:
-        from cesp_tui.screens.login import LoginScreen
+        from cesp_tui.screens.account.login import LoginScreen
 
         app = self._app
         username = self.session.username if self.session else None
@@ -366,8 +488,8 @@ class SessionMixin:
 
     # --- session expiry --------------------------------------------------------------------
 
-    def on_session_expired(self, message: SessionExpired) -> None:
-        from cesp_tui.screens.reauth import ReauthModal
+    def _session_expired(self, message: SessionExpired) -> None:
+        from cesp_tui.screens.account.reauth import ReauthModal
 
         app = self._app
         if self.session is None or isinstance(app.screen, ReauthModal):
@@ -386,13 +508,26 @@ class SessionMixin:
             self.api.token = token
         if self.sync_engine is not None:
             self.sync_engine.resume(token)
-        self._app.run_worker(self._keep_session(session), group="session-keep", exclusive=True)
+        run_guarded(
+            self._app,
+            self._keep_session(session),
+            "l'enregistrement de la session",
+            group="session-keep",
+            exclusive=True,
+        )
 
     # --- the sync engine -------------------------------------------------------------------
 
     def _start_sync(self, session: Session) -> None:
         self._stop_sync()
-        self._app.run_worker(self._run_sync(session), group="sync", exclusive=True, name="sync")
+        run_guarded(
+            self._app,
+            self._run_sync(session),
+            "la synchronisation",
+            group="sync",
+            exclusive=True,
+            name="sync",
+        )
 
     def _stop_sync(self) -> None:
         if self.sync_engine is not None:
@@ -401,8 +536,8 @@ class SessionMixin:
         self._app.workers.cancel_group(self._app, "sync")
 
     async def _run_sync(self, session: Session) -> None:
-        from cesp_tui.api.client import ApiClient
-        from cesp_tui.sync import SyncEngine
+        from cesp_client.api.client import ApiClient
+        from cesp_client.sync import SyncEngine
 
         app = self._app
         drafts = await asyncio.to_thread(lambda: app.drafts)
@@ -412,7 +547,7 @@ class SessionMixin:
             client,
             server_key=session.server_key,
             username=session.username,
-            post=app.post_message,
+            post=self.receive_sync_event,
         )
         if session.applicant_demarche is None:
             # Staff read every dossier of the platform: the store keeps only those they
@@ -435,66 +570,38 @@ class SessionMixin:
     def on_sync_requested(self, message: SyncRequested) -> None:
         self.request_sync()
 
-    # --- the engine's news, passed on to the screen in front -------------------------------
+    # --- the engine's news: the app's state first, then the `sync_news` signal ------------
 
-    def _forward(self, message: Message) -> None:
-        """A copy to the screen in front and to every "Mes demandes" / dossier screen of
-        the stack (they reload what changed). Copies do not bubble back to the app."""
-        if getattr(message, "_cesp_forwarded", False):
-            return
-        try:
-            from cesp_tui.screens.dossier import OpensDossiers
-        except ImportError:  # pragma: no cover - the dossier screens are optional here
-            targets = [self._app.screen]
-        else:
-            stack = self._app.screen_stack
-            targets = [s for s in stack if isinstance(s, OpensDossiers)]
-            if stack and stack[-1] not in targets:
-                targets.append(stack[-1])
-        for screen in targets:
-            copy = dataclasses.replace(message)  # type: ignore[type-var]
-            copy._cesp_forwarded = True  # type: ignore[attr-defined]
-            copy.bubble = False  # type: ignore[misc]
-            screen.post_message(copy)
-
-    def on_connection_changed(self, message: ConnectionChanged) -> None:
-        self._forward(message)
-
-    def on_pending_count_changed(self, message: PendingCountChanged) -> None:
-        self._app.pending = message.count
-        self._forward(message)
-
-    def on_save_refused(self, message: SaveRefused) -> None:
-        detail = message.detail
-        details = [p.message for p in message.problems if p.message != detail][:3]
-        if details:
-            detail += "\n" + "\n".join(f"• {text}" for text in details)
-        self._app.notify(detail, title="Refusé par la plateforme", severity="error", timeout=30)
-        self._forward(message)
-
-    def on_sync_conflict(self, message: SyncConflict) -> None:
-        self.conflicts[(message.dossier_id, message.tab)] = message
-        self._forward(message)
-
-    def on_dossier_synced(self, message: DossierSynced) -> None:
-        if message.tab is not None:
-            self.conflicts.pop((message.dossier_id, message.tab), None)
-        self._forward(message)
-
-    def on_dossiers_pulled(self, message: DossiersPulled) -> None:
-        self._forward(message)
-
-    def on_dossier_transmitted(self, message: DossierTransmitted) -> None:
-        self._app.notify(
-            f"Votre demande n° {message.numero} est transmise : un e-mail de confirmation "
-            "vous est envoyé.",
-            title="Demande transmise",
-            timeout=15,
-        )
-        self._forward(message)
-
-    def on_sync_failed(self, message: SyncFailed) -> None:
-        self._forward(message)
+    def receive_sync_event(self, event: SyncEvent) -> None:
+        """The engine's ``post`` (called on the app's event loop): the app keeps its state
+        (online, pending count, conflicts, the session's expiry), then publishes the
+        event on `CespApp.sync_news`, which the screens that show dossiers follow."""
+        app = self._app
+        match event:
+            case ConnectionChanged(online=online):
+                app.online = online
+            case PendingCountChanged(count=count):
+                app.pending = count
+            case SessionExpired():
+                self._session_expired(event)
+            case SaveRefused():
+                detail = event.detail
+                details = [p.message for p in event.problems if p.message != detail][:3]
+                if details:
+                    detail += "\n" + "\n".join(f"• {text}" for text in details)
+                app.notify(detail, title="Refusé par la plateforme", severity="error", timeout=30)
+            case SyncConflict():
+                self.conflicts[(event.dossier_id, event.tab)] = event
+            case DossierSynced(tab=tab) if tab is not None:
+                self.conflicts.pop((event.dossier_id, tab), None)
+            case DossierTransmitted():
+                app.notify(
+                    f"Votre demande n° {event.numero} est transmise : un e-mail de confirmation "
+                    "vous est envoyé.",
+                    title="Demande transmise",
+                    timeout=15,
+                )
+        app.sync_news.publish(event)
 
     # --- shutdown ---------------------------------------------------------------------------
 

@@ -22,7 +22,8 @@ from cesp_core.demarches import rules
 from cesp_core.demarches.model import TabKind
 
 if TYPE_CHECKING:
-    from cesp_tui.screens.dossier import DossierScreen, Workspace
+    from cesp_client.workspace import Workspace
+    from cesp_tui.screens.dossier.dossier import DossierScreen
     from cesp_tui.widgets.dossier_table import DossierRow
 
 __all__ = ["DossierCommands", "HomeCommands", "fold"]
@@ -45,7 +46,7 @@ def _highlight(matcher: Matcher, text: str, folded: str) -> Content:
 
 
 def _rows(workspace: Workspace) -> list[DossierRow]:
-    from cesp_tui.screens.home import dossier_rows
+    from cesp_tui.screens.dossier.home import dossier_rows
 
     return dossier_rows(
         workspace.store,
@@ -101,7 +102,7 @@ class DossierCommands(_DossierList):
     """Tabs, fields and pieces of the open dossier, and the other dossiers."""
 
     def _screen(self) -> DossierScreen | None:
-        from cesp_tui.screens.dossier import DossierScreen
+        from cesp_tui.screens.dossier.dossier import DossierScreen
 
         screen = self.screen
         return screen if isinstance(screen, DossierScreen) else None

@@ -14,29 +14,23 @@ from typing import TYPE_CHECKING, Any
 
 from textual.message import Message
 
-from cesp_core.problems import Problem
-
 if TYPE_CHECKING:
-    from cesp_tui.session import Session
+    from cesp_client.session import Session
 
 __all__ = [
-    "ConnectionChanged",
+    "CertificationsChanged",
     "CredentialsFallback",
-    "DossierSynced",
-    "DossierTransmitted",
-    "DossiersPulled",
     "DraftWriteFailed",
     "LoggedIn",
     "LoggedOut",
     "OpenFirstDossier",
-    "PendingCountChanged",
+    "PiecesChanged",
     "PlatformFailed",
     "PlatformReady",
-    "SaveRefused",
-    "SessionExpired",
-    "SyncConflict",
-    "SyncFailed",
+    "ShowTab",
     "SyncRequested",
+    "TransmitRequested",
+    "WorkerFailed",
 ]
 
 
@@ -54,28 +48,6 @@ class PlatformFailed(Message):
     """The embedded platform could not start; ``reason`` is French, for the user."""
 
     reason: str
-
-
-@dataclass
-class ConnectionChanged(Message):
-    """The platform became reachable (``online``) or not."""
-
-    online: bool
-
-
-@dataclass
-class PendingCountChanged(Message):
-    """How many local changes wait for the server."""
-
-    count: int
-
-
-@dataclass
-class SyncFailed(Message):
-    """A change was refused or could not be sent; ``message`` is French."""
-
-    message: str
-    dossier_id: str | None = None
 
 
 @dataclass
@@ -108,6 +80,10 @@ class LoggedIn(Message):
     restored: bool = False
     first_campaign: dict[str, Any] | None = None
     no_campaign: str | None = None
+    #: The local drafts are still locked: "restored" (no key in the keyring) or "changed"
+    #: (the password changed; ``new_password`` then re-wraps the key). See UnlockModal.
+    drafts_locked: str | None = None
+    new_password: str | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -115,14 +91,6 @@ class LoggedOut(Message):
     """The session ended (logout); ``message`` is French, for the user (may be empty)."""
 
     message: str = ""
-
-
-@dataclass
-class SessionExpired(Message):
-    """The server refused the session token (expired, revoked): the re-authentication
-    modal opens over the current screen; the sync engine waits for it."""
-
-    detail: str
 
 
 @dataclass
@@ -137,61 +105,46 @@ class OpenFirstDossier(Message):
 
 
 @dataclass
-class SyncConflict(Message):
-    """The server's copy of ``tab`` changed since this client read it, and differs from
-    the local values: show both field by field (`cesp_tui.sync.resolve_conflict` records
-    the choice). ``server_version`` is the server's current version."""
-
-    dossier_id: str
-    tab: str
-    mine: dict[str, Any]
-    theirs: dict[str, Any]
-    server_version: int
-
-
-@dataclass
-class SaveRefused(Message):
-    """The server refused a change for good (invalid values, dossier read-only, campaign
-    closed, file refused...): show it loudly. ``tab`` None: the dossier as a whole
-    (creation, transmission, deletion). ``kind`` is the operation (`OpKind`)."""
-
-    dossier_id: str
-    tab: str | None
-    detail: str
-    problems: list[Problem] = field(default_factory=list)
-    kind: str = "save_tab"
-
-
-@dataclass
-class DossierSynced(Message):
-    """An operation of a dossier reached the server (``kind``: `OpKind` value, or
-    ``"pull"`` when a newer server copy was taken); ``problems`` of a saved tab."""
-
-    dossier_id: str
-    kind: str
-    version: int | None = None
-    tab: str | None = None
-    problems: list[Problem] = field(default_factory=list)
-
-
-@dataclass
-class DossierTransmitted(Message):
-    """The server confirmed the transmission: ``numero`` and the receipt."""
-
-    dossier_id: str
-    numero: str
-    receipt: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class DossiersPulled(Message):
-    """The server's dossiers were fetched: ids new here, ids with a newer server copy."""
-
-    new: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-
-
-@dataclass
 class SyncRequested(Message):
     """Something was queued in the draft store: send it now rather than at the next poll
     (screens post it after "Enregistrer"; it bubbles up to the app)."""
+
+
+@dataclass
+class WorkerFailed(Message):
+    """A background task failed unexpectedly (`cesp_tui.workers`): ``what`` it was doing
+    (French), ``error`` its type and text. One handler, on the app, tells the user."""
+
+    what: str
+    error: str
+
+
+# --- what the views of a dossier ask their screen ---------------------------------------
+
+
+@dataclass
+class PiecesChanged(Message):
+    """A piece was added or removed: read the dossier again (``select_type``: put the
+    pieces table's cursor on that type)."""
+
+    select_type: str | None = None
+
+
+@dataclass
+class ShowTab(Message):
+    """Show ``tab`` with the cursor on ``field`` (the synthesis's "Aller au champ")."""
+
+    tab: str
+    field: str | None = None
+
+
+@dataclass
+class CertificationsChanged(Message):
+    """The boxes ticked on the synthesis or the "Confirmer" screen."""
+
+    ticked: list[str]
+
+
+@dataclass
+class TransmitRequested(Message):
+    """ "Transmettre ma demande" confirmed: the screen queues the transmission."""

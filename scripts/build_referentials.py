@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Generate ``data/communes.csv``, ``data/departements.csv`` and ``data/pays.csv``.
+"""Generate ``communes.csv``, ``departements.csv`` and ``pays.csv``.
+
+They are package data, in ``cesp_core/referentials/data/``: they ship in the wheel.
 
 Sources:
 
@@ -15,7 +17,7 @@ Usage::
 
     python scripts/build_referentials.py                 # fetch with npm pack
     python scripts/build_referentials.py --package-dir /tmp/etalab/package   # offline
-    python scripts/build_referentials.py --check         # fail if data/ is out of date
+    python scripts/build_referentials.py --check         # fail if the files are out of date
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ INTEGRITY = (
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DATA_DIR = REPO_ROOT / "data"
+DATA_DIR = REPO_ROOT / "cesp_core" / "referentials" / "data"
 
 COMMUNE_TYPES = (
     "commune-actuelle",

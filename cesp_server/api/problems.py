@@ -53,6 +53,7 @@ _DESCRIPTIONS = {
     415: "Format de fichier refusé",
     422: "Données invalides, avec les problèmes champ par champ",
     428: "En-tête de précondition requis",
+    503: "Service momentanément indisponible (base de données ou stockage des pièces)",
 }
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import bindparam, func, update
 from sqlalchemy.exc import IntegrityError
@@ -17,16 +15,7 @@ from cesp_core.demarches import Demarche, get_demarche
 from cesp_core.demarches.model import PieceType
 
 from ..errors import ApiProblem
-from ..files import (
-    FORMATS,
-    Upload,
-    extension_kind,
-    formats_phrase,
-    remove_quietly,
-    sanitize_filename,
-    sniff,
-    storage_path,
-)
+from ..files import FORMATS, Upload, extension_kind, formats_phrase, sanitize_filename, sniff
 from ..models import Account, Dossier, Piece, utcnow
 from ..settings import Settings
 from .dossiers import Action, get_readable, get_writable, record_event
@@ -35,6 +24,8 @@ __all__ = [
     "UploadSlot",
     "check_format",
     "delete_piece",
+    "file_missing",
+    "find_same",
     "get_piece",
     "list_pieces",
     "prepare_upload",
@@ -133,6 +124,24 @@ def _same_file(session: Session, dossier_id: str, piece_type: str, sha256: str) 
     ).first()
 
 
+def find_same(session: Session, slot: UploadSlot, sha256: str) -> Piece | None:
+    """The piece of this type with this content, if any (checked again under the lock)."""
+    return _same_file(session, slot.dossier_id, slot.piece.key, sha256)
+
+
+def _lock_dossier(session: Session, dossier_id: str, now: datetime) -> None:
+    """Serialise the uploads of one dossier until the commit.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE`` on the dossier's row. SQLite: the dossier's row
+    is written first (the transaction starts with a write, so it takes the database's
+    write lock, waiting its turn, before anything is read).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.exec(select(Dossier.id).where(Dossier.id == dossier_id).with_for_update())
+    else:
+        _touch(session, dossier_id, now)
+
+
 def store_piece(
     session: Session,
     account: Account,
@@ -141,19 +150,24 @@ def store_piece(
     upload: Upload,
     kind: str,
     display_name: str,
+    storage_name: str,
     settings: Settings,
     now: datetime | None = None,
 ) -> tuple[Piece, bool]:
-    """Attach the uploaded file; an identical file of the same type returns the existing one.
+    """Record the file already put in the store under `storage_name`.
 
-    Returns ``(piece, created)``. The temporary file is moved or removed in every case.
+    The dossier is locked while its count and total are checked again and the row is
+    added, so concurrent uploads cannot pass its caps together. Returns
+    ``(piece, created)``; when not created (identical file already there) or on any
+    refusal the caller removes the object.
     """
     now = now or utcnow()
-    stored: Path | None = None
+    dossier, _campaign = get_writable(session, account, slot.dossier_id, now)
     try:
-        dossier, _campaign = get_writable(session, account, slot.dossier_id, now)
+        _lock_dossier(session, dossier.id, now)
         existing = _same_file(session, dossier.id, slot.piece.key, upload.sha256)
         if existing is not None:
+            session.rollback()
             return existing, False
         count, total = _usage(session, dossier.id, slot.piece.key)
         if count >= slot.piece.max_files:
@@ -167,11 +181,6 @@ def store_piece(
                 "des fichiers inutiles ou réduisez leur taille.",
                 extra={"remaining_bytes": max(dossier_cap - total, 0)},
             )
-        storage_name = uuid.uuid4().hex
-        files_dir = settings.resolved_files_dir
-        files_dir.mkdir(parents=True, exist_ok=True)
-        stored = storage_path(files_dir, storage_name)
-        os.replace(upload.temp_path, stored)
         piece = Piece(
             id=str(uuid.uuid4()),
             dossier_id=dossier.id,
@@ -196,21 +205,17 @@ def store_piece(
             fields=[slot.piece.key],
             at=now,
         )
-        try:
-            session.commit()
-        except IntegrityError:
-            session.rollback()
-            remove_quietly(stored)
-            stored = None
-            again = _same_file(session, dossier.id, slot.piece.key, upload.sha256)
-            if again is None:
-                raise
-            return again, False
-        stored = None
-        return piece, True
-    finally:
-        remove_quietly(upload.temp_path)
-        remove_quietly(stored)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        again = _same_file(session, dossier.id, slot.piece.key, upload.sha256)
+        if again is None:
+            raise
+        return again, False
+    except BaseException:
+        session.rollback()
+        raise
+    return piece, True
 
 
 def _touch(session: Session, dossier_id: str, now: datetime) -> None:
@@ -250,20 +255,19 @@ def get_piece(
     *,
     dossier_id: str,
     piece_id: str,
-    settings: Settings,
     piece_type: str | None = None,
-) -> tuple[Piece, Path]:
-    """A readable piece and the path of its file (404 when either is missing)."""
+) -> Piece:
+    """A readable piece (404 when missing or not the reader's)."""
     dossier = get_readable(session, account, dossier_id)
-    piece = _piece_of(session, dossier.id, piece_id, piece_type)
-    path = storage_path(settings.resolved_files_dir, piece.storage_name)
-    if not path.is_file():
-        raise ApiProblem(
-            404,
-            "piece_file_missing",
-            "Le fichier de cette pièce est introuvable : déposez-le à nouveau.",
-        )
-    return piece, path
+    return _piece_of(session, dossier.id, piece_id, piece_type)
+
+
+def file_missing() -> ApiProblem:
+    return ApiProblem(
+        404,
+        "piece_file_missing",
+        "Le fichier de cette pièce est introuvable : déposez-le à nouveau.",
+    )
 
 
 def delete_piece(
@@ -272,15 +276,15 @@ def delete_piece(
     *,
     dossier_id: str,
     piece_id: str,
-    settings: Settings,
     piece_type: str | None = None,
     now: datetime | None = None,
-) -> None:
+) -> str:
+    """Delete the row; returns the storage name of the object for the caller to remove."""
     now = now or utcnow()
     dossier, _campaign = get_writable(session, account, dossier_id, now)
     piece = _piece_of(session, dossier.id, piece_id, piece_type)
     demarche = get_demarche(dossier.demarche)
-    path = storage_path(settings.resolved_files_dir, piece.storage_name)
+    storage_name = piece.storage_name
     session.delete(piece)
     _touch(session, dossier.id, now)
     tab = demarche.pieces_tab
@@ -294,4 +298,4 @@ def delete_piece(
         at=now,
     )
     session.commit()
-    remove_quietly(path)
+    return storage_name

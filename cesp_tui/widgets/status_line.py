@@ -8,9 +8,10 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Static
 
-from cesp_tui.messages import ConnectionChanged, PendingCountChanged, SyncFailed
+from cesp_client.events import ConnectionChanged, PendingCountChanged, SyncFailed
+from cesp_tui.sync_news import FollowsSyncNews, app_sync_state
 
-__all__ = ["FollowsConnection", "StatusLine", "pending_text"]
+__all__ = ["StatusLine", "pending_text"]
 
 
 def pending_text(count: int) -> str:
@@ -21,8 +22,11 @@ def pending_text(count: int) -> str:
     return f"{count} modifications en attente"
 
 
-class StatusLine(Widget):
-    """One line above the footer. ``online`` None: not known yet (connecting)."""
+class StatusLine(FollowsSyncNews, Widget):
+    """One line above the footer. ``online`` None: not known yet (connecting).
+
+    It follows the sync engine's news itself (`FollowsSyncNews`): the connection, the
+    number of waiting changes, failed sends (only those of ``dossier_id`` when given)."""
 
     DEFAULT_CSS = """
     StatusLine {
@@ -63,9 +67,15 @@ class StatusLine(Widget):
     pending: reactive[int] = reactive(0)
 
     def __init__(
-        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+        self,
+        *,
+        dossier_id: str | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
+        self.dossier_id = dossier_id
         self._timer: Timer | None = None
         self.message: str = ""
         self.message_is_error = False
@@ -76,8 +86,21 @@ class StatusLine(Widget):
         yield Static("", classes="status-message", markup=False)
 
     def on_mount(self) -> None:
+        state = app_sync_state(self.app)
+        if state is not None:
+            self.online, self.pending = state
         self.watch_online(self.online)
         self.watch_pending(self.pending)
+
+    def news_pending_count_changed(self, event: PendingCountChanged) -> None:
+        self.pending = event.count
+
+    def news_connection_changed(self, event: ConnectionChanged) -> None:
+        self.online = event.online
+
+    def news_sync_failed(self, event: SyncFailed) -> None:
+        if self.dossier_id is None or event.dossier_id in (None, self.dossier_id):
+            self.show_message(event.message)
 
     def watch_online(self, online: bool | None) -> None:
         label = self.query_one(".status-connection", Static)
@@ -106,21 +129,3 @@ class StatusLine(Widget):
 
     def clear_message(self) -> None:
         self.show_message("")
-
-
-class FollowsConnection:
-    """Screen mixin: its `StatusLine` follows the sync engine's news about the connection,
-    the number of waiting changes and failed sends (copies the app gives the screens:
-    they stop here)."""
-
-    def on_pending_count_changed(self, message: PendingCountChanged) -> None:
-        message.stop()
-        self.query_one(StatusLine).pending = message.count  # type: ignore[attr-defined]
-
-    def on_connection_changed(self, message: ConnectionChanged) -> None:
-        message.stop()
-        self.query_one(StatusLine).online = message.online  # type: ignore[attr-defined]
-
-    def on_sync_failed(self, message: SyncFailed) -> None:
-        message.stop()
-        self.query_one(StatusLine).show_message(message.message)  # type: ignore[attr-defined]

@@ -1,4 +1,5 @@
-"""The generated referentials (data/*.csv), their generator and cesp_core.referentials."""
+"""The generated referentials (cesp_core/referentials/data/*.csv), their generator and
+cesp_core.referentials."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from cesp_core import referentials
 from cesp_core.referentials import Commune, Departement, Pays
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DATA = REPO_ROOT / "data"
+DATA = REPO_ROOT / "cesp_core" / "referentials" / "data"
 
 
 def _load_script() -> ModuleType:
@@ -215,11 +216,14 @@ def test_data_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert len(referentials.communes()) == 37_590
 
 
-def test_default_data_dir_is_the_repository_data_folder(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_default_data_dir_is_package_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The files ship inside the package (a wheel or ``pipx install`` has no repository
+    around it): the default directory is the package's ``data`` resource, found through
+    ``importlib.resources``, not a path relative to a checkout."""
     monkeypatch.delenv("CESP_REFERENTIALS_DIR", raising=False)
-    assert referentials.data_dir() == DATA
+    package = Path(referentials.__file__).parent
+    assert referentials.data_dir() == package / "data" == DATA
+    assert referentials.data_dir().joinpath("communes.csv").is_file()
 
 
 # --- generator ---------------------------------------------------------------------------

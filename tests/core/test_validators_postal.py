@@ -1,4 +1,4 @@
-"""Postal codes against the INSEE referentials (data/communes.csv)."""
+"""Postal codes against the INSEE referentials (cesp_core/referentials/data/communes.csv)."""
 
 from __future__ import annotations
 

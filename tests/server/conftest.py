@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.postgres import PostgresCluster, start_cluster
+from tests.support.s3 import S3Endpoint, start_s3
 from tests.support.server import ServerHandle, start_server, test_settings
 from tests.support.smtp import SmtpSink
 
@@ -43,3 +44,20 @@ def server(tmp_path: Path, database_url: str, smtp: SmtpSink) -> Iterator[Server
     handle = start_server(test_settings(tmp_path / "data", database_url, smtp.port))
     yield handle
     handle.stop()
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Endpoint]:
+    """An S3-compatible server (moto) on a loopback port, for the whole session."""
+    endpoint = start_s3()
+    yield endpoint
+    endpoint.stop()
+
+
+@pytest.fixture(params=["file", "s3"])
+def store_settings(request: pytest.FixtureRequest) -> dict[str, object]:
+    """Settings of a piece store: the local directory, or a fresh bucket on moto."""
+    if request.param == "file":
+        return {}
+    endpoint: S3Endpoint = request.getfixturevalue("s3")
+    return endpoint.new_bucket_settings()

@@ -1,4 +1,7 @@
-"""Pieces through the API: upload, formats, size caps, names, download, deletion."""
+"""Pieces through the API: upload, formats, size caps, names, download, deletion.
+
+Every test runs on both piece stores (local directory, S3 on moto) and both databases.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,10 @@ import hashlib
 import re
 import socket
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.support.accounts import (
     create_cesp_account,
@@ -23,7 +29,8 @@ from tests.support.dossiers import (
     tiny_pdf,
     upload,
 )
-from tests.support.server import ServerHandle
+from tests.support.server import ServerHandle, start_server
+from tests.support.server import test_settings as settings_for
 from tests.support.smtp import SmtpSink
 
 MB = 1024 * 1024
@@ -36,9 +43,24 @@ def _cesp_dossier(server: ServerHandle, smtp: SmtpSink, email: str) -> tuple[str
         return token, create_dossier(c, campaign)
 
 
-def _stored_files(server: ServerHandle) -> list[Path]:
+@pytest.fixture
+def server(
+    tmp_path: Path, database_url: str, smtp: SmtpSink, store_settings: dict[str, object]
+) -> Iterator[ServerHandle]:
+    handle = start_server(
+        settings_for(tmp_path / "data", database_url, smtp.port, **store_settings)
+    )
+    yield handle
+    handle.stop()
+
+
+def _stored_files(server: ServerHandle) -> list[str]:
+    """Every file the platform keeps: objects of the store, and anything left on disk."""
+    names = sorted(obj.key for obj in server.app.state.store.objects())
     root = server.settings.resolved_files_dir
-    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+    if root.exists():
+        names += sorted(str(p) for p in (root / "tmp").rglob("*") if p.is_file())
+    return names
 
 
 def test_upload_list_download_delete(server: ServerHandle, smtp: SmtpSink) -> None:
@@ -170,11 +192,15 @@ def test_path_traversal_and_control_characters_in_names(
             continue
         assert r.status_code == 201, (name, r.text)
         assert r.json()["filename"] == expected
-    # stored under random names inside the files directory, nothing anywhere else
-    files_dir = server.settings.resolved_files_dir
-    for path in _stored_files(server):
-        assert path.parent == files_dir
-        assert re.fullmatch(r"[0-9a-f]{32}", path.name)
+    # stored under random names inside the store, nothing anywhere else
+    stored = _stored_files(server)
+    assert stored
+    for name in stored:
+        assert re.fullmatch(r"[0-9a-f]{32}", name)
+    if server.settings.pieces_store == "file":
+        files_dir = server.settings.resolved_files_dir
+        on_disk = [p for p in files_dir.iterdir() if p.is_file()]
+        assert sorted(p.name for p in on_disk) == stored
     assert not list(tmp_path.rglob("passwd.pdf"))
     assert not list(tmp_path.rglob("evil.pdf"))
     assert not Path("/tmp/passwd.pdf").exists()

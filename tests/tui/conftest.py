@@ -11,7 +11,7 @@ import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
 
-from cesp_tui.store import DraftStore
+from cesp_client.store import DraftStore
 from tests.support.server import ServerHandle, start_server, test_settings
 from tests.support.smtp import SmtpSink
 
@@ -77,3 +77,14 @@ def drafts(tmp_path: Path) -> Iterator[DraftStore]:
     store = DraftStore(tmp_path / "client" / "drafts.db")
     yield store
     store.close()
+
+
+@pytest.fixture(autouse=True)
+def quick_key_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its smallest in tests (the real parameters: bench/bench_draft_store.py);
+    what is derived is still checked for real."""
+    from cesp_client.store import crypto, keys
+
+    quick = crypto.KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
+    monkeypatch.setattr(crypto, "DEFAULT_KDF", quick)
+    monkeypatch.setattr(keys, "DEFAULT_KDF", quick)

@@ -15,19 +15,19 @@ import keyring
 import pytest
 from textual.pilot import Pilot
 
+from cesp_client.config import ClientConfig
+from cesp_client.embedded import EmbeddedPlatform
+from cesp_client.session import last_user
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig
-from cesp_tui.embedded import EmbeddedPlatform
-from cesp_tui.screens.account_base import PasswordChecklist
-from cesp_tui.screens.forgot_password import ForgotPasswordScreen
-from cesp_tui.screens.login import LoginScreen
-from cesp_tui.screens.mailbox import MailboxScreen
-from cesp_tui.screens.password_reset import PasswordResetScreen
-from cesp_tui.screens.password_setup import PasswordSetupScreen
-from cesp_tui.screens.reauth import ReauthModal
-from cesp_tui.screens.signup import SignupScreen
-from cesp_tui.screens.signup_code import SignupCodeScreen
-from cesp_tui.session import last_user
+from cesp_tui.screens.account.account_base import PasswordChecklist
+from cesp_tui.screens.account.forgot_password import ForgotPasswordScreen
+from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.screens.account.mailbox import MailboxScreen
+from cesp_tui.screens.account.password_reset import PasswordResetScreen
+from cesp_tui.screens.account.password_setup import PasswordSetupScreen
+from cesp_tui.screens.account.reauth import ReauthModal
+from cesp_tui.screens.account.signup import SignupScreen
+from cesp_tui.screens.account.signup_code import SignupCodeScreen
 from tests.support.accounts import (
     DEFAULT_PASSWORD,
     SECRET_ANSWER,
@@ -80,7 +80,9 @@ def field_error(app: CespApp | AccountScreenApp, field: str) -> str:
 
 
 def keyring_tokens() -> dict[tuple[str, str], str]:
-    return dict(keyring.get_keyring().passwords)  # type: ignore[attr-defined]
+    """The session tokens in the keyring (the drafts' data keys left out)."""
+    passwords = keyring.get_keyring().passwords  # type: ignore[attr-defined]
+    return {k: v for k, v in passwords.items() if k[0] == "cesp"}
 
 
 async def fill_sign_up(pilot: Pilot[Any], email: str = EMAIL) -> None:
@@ -484,7 +486,7 @@ async def test_without_a_keyring_the_fallback_is_said_once(
 ) -> None:
     import keyring.backends.fail
 
-    from cesp_tui.credentials import FALLBACK_REASON
+    from cesp_client.credentials import FALLBACK_REASON
 
     create_cesp_account(server, smtp, EMAIL)
     keyring.set_keyring(keyring.backends.fail.Keyring())
@@ -550,9 +552,9 @@ async def test_offline_the_status_line_says_so_and_the_changes_arrive_later(
 
 
 async def test_server_problems_are_routed_under_their_fields() -> None:
+    from cesp_client.api import ApiError
     from cesp_core.problems import Problem
-    from cesp_tui.api import ApiError
-    from cesp_tui.screens.account_base import Answer
+    from cesp_tui.screens.account.account_base import Answer
 
     app = AccountScreenApp(SignupScreen)
     async with app.run_test(size=SIZE) as pilot:

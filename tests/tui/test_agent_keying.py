@@ -10,16 +10,16 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from cesp_client.config import ClientConfig
+from cesp_client.keying import keying_session
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig
-from cesp_tui.keying import keying_session
-from cesp_tui.screens.agent_home import AgentHomeScreen
-from cesp_tui.screens.dossier import DossierScreen
-from cesp_tui.screens.export_dossiers import ExportScreen
-from cesp_tui.screens.home import HomeScreen
-from cesp_tui.screens.import_dossiers import ImportScreen
-from cesp_tui.screens.login import LoginScreen
-from cesp_tui.screens.on_behalf import OnBehalfScreen
+from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.screens.dossier.dossier import DossierScreen
+from cesp_tui.screens.dossier.home import HomeScreen
+from cesp_tui.screens.staff.agent_home import AgentHomeScreen
+from cesp_tui.screens.staff.export_dossiers import ExportScreen
+from cesp_tui.screens.staff.import_dossiers import ImportScreen
+from cesp_tui.screens.staff.on_behalf import OnBehalfScreen
 from cesp_tui.widgets.field_row import FieldRow
 from tests.support.accounts import claim_token, create_cesp_account, create_staff_account
 from tests.support.dossiers import CESP_IBAN, CESP_NIR, make_campaign, nir_with_key

@@ -12,12 +12,12 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Checkbox
 
+from cesp_client.keying import keying_session
+from cesp_client.store import DraftStore, OpKind
 from cesp_core.demarches import ASP, CESP
 from cesp_core.demarches.model import Demarche
-from cesp_tui.keying import keying_session
-from cesp_tui.screens.confirm import ConfirmModal
-from cesp_tui.screens.on_behalf import OnBehalfScreen
-from cesp_tui.store import DraftStore, OpKind
+from cesp_tui.screens.common.confirm import ConfirmModal
+from cesp_tui.screens.staff.on_behalf import OnBehalfScreen
 from cesp_tui.widgets.field_row import FieldRow
 from cesp_tui.widgets.filter_select import FilterSelect
 from cesp_tui.widgets.tab_form import TabForm

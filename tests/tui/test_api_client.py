@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cesp_tui.api import ApiClient, ApiError, Offline, parse_emailed_link
+from cesp_client.api import ApiClient, ApiError, Offline, parse_emailed_link
 from tests.support.accounts import (
     DEFAULT_PASSWORD,
     SECRET_ANSWER,

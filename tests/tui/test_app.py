@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cesp_client.config import ClientConfig, ConfigError, load_config
+from cesp_client.embedded import EmbeddedPlatform
 from cesp_tui.__main__ import build_parser, main
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig, ConfigError, load_config
-from cesp_tui.embedded import EmbeddedPlatform
 from cesp_tui.widgets.status_line import StatusLine
 
 # --- configuration ------------------------------------------------------------------------

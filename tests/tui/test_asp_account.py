@@ -10,13 +10,16 @@ from pathlib import Path
 
 from textual.widgets import Button, Input
 
+from cesp_client.config import ClientConfig
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig
-from cesp_tui.screens.account_base import PasswordChecklist
-from cesp_tui.screens.forgot_password import ForgotPasswordScreen
-from cesp_tui.screens.home import HomeScreen
-from cesp_tui.screens.login import LoginScreen
-from cesp_tui.screens.signup_etablissement import EtablissementSignupScreen, finess_hint
+from cesp_tui.screens.account.account_base import PasswordChecklist
+from cesp_tui.screens.account.forgot_password import ForgotPasswordScreen
+from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.screens.dossier.home import HomeScreen
+from cesp_tui.screens.etablissement.signup_etablissement import (
+    EtablissementSignupScreen,
+    finess_hint,
+)
 from tests.support.accounts import DEFAULT_PASSWORD, VALID_FINESS, wait_mail
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink

@@ -12,16 +12,16 @@ from pathlib import Path
 from sqlmodel import Session
 from textual.widgets import Input
 
+from cesp_client.api.etablissement import CLOSED_MESSAGE, CampaignWindow
+from cesp_client.config import ClientConfig
 from cesp_server.models import Campaign
 from cesp_server.models.base import utcnow
-from cesp_tui.api.etablissement import CLOSED_MESSAGE, CampaignWindow
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig
-from cesp_tui.screens.confirmer import ConfirmerScreen
-from cesp_tui.screens.dossier import DossierScreen
-from cesp_tui.screens.home import HomeScreen
-from cesp_tui.screens.login import LoginScreen
-from cesp_tui.screens.recap import RecapScreen, campaigns_line
+from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.screens.dossier.dossier import DossierScreen
+from cesp_tui.screens.dossier.home import HomeScreen
+from cesp_tui.screens.etablissement.confirmer import ConfirmerScreen
+from cesp_tui.screens.etablissement.recap import RecapScreen, campaigns_line
 from cesp_tui.widgets.status_line import StatusLine
 from tests.support.accounts import DEFAULT_PASSWORD, create_etablissement_account
 from tests.support.dossiers import (

@@ -13,14 +13,14 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Static
 
+from cesp_client.config import ClientConfig
+from cesp_client.store import DraftStore, OpKind, PieceState
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig
-from cesp_tui.screens.confirmer import CONFIRMED_BANNER, ConfirmerScreen
-from cesp_tui.screens.dossier import DossierScreen
-from cesp_tui.screens.login import LoginScreen
-from cesp_tui.screens.pieces import AddPieceModal, PiecesScreen
-from cesp_tui.screens.tab import TabScreen
-from cesp_tui.store import DraftStore, OpKind, PieceState
+from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.screens.dossier.dossier import DossierScreen
+from cesp_tui.screens.dossier.pieces import AddPieceModal, PiecesScreen
+from cesp_tui.screens.dossier.tab import TabScreen
+from cesp_tui.screens.etablissement.confirmer import CONFIRMED_BANNER, ConfirmerScreen
 from cesp_tui.widgets.status_line import StatusLine
 from tests.support.accounts import DEFAULT_PASSWORD, create_etablissement_account, wait_mail
 from tests.support.dossiers import (

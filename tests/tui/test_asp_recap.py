@@ -14,13 +14,13 @@ from pypdf import PdfReader
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from cesp_client.config import ClientConfig
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig
-from cesp_tui.screens.confirm import ConfirmModal
-from cesp_tui.screens.dossier import DossierScreen
-from cesp_tui.screens.home import HomeScreen
-from cesp_tui.screens.login import LoginScreen
-from cesp_tui.screens.recap import ExportPathModal, RecapScreen
+from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.screens.common.confirm import ConfirmModal
+from cesp_tui.screens.dossier.dossier import DossierScreen
+from cesp_tui.screens.dossier.home import HomeScreen
+from cesp_tui.screens.etablissement.recap import ExportPathModal, RecapScreen
 from tests.support.accounts import DEFAULT_PASSWORD, create_etablissement_account
 from tests.support.dossiers import (
     complete_asp_values,

@@ -12,7 +12,7 @@ import keyring.backends.null
 import keyring.errors
 from keyring.backend import KeyringBackend
 
-from cesp_tui.credentials import FALLBACK_REASON, SERVICE, TokenStore
+from cesp_client.credentials import FALLBACK_REASON, SERVICE, TokenStore
 from tests.tui.conftest import MemoryKeyring
 
 URL = "http://127.0.0.1:8000"

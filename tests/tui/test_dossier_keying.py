@@ -19,13 +19,13 @@ from textual.command import CommandList
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from cesp_client.events import SaveRefused
+from cesp_client.store import DraftStore, OpKind
 from cesp_core.demarches import CESP
 from cesp_core.demarches.rules import TabState, dossier_problems
 from cesp_core.problems import Problem
-from cesp_tui.messages import SaveRefused
-from cesp_tui.screens.dossier import DossierScreen
-from cesp_tui.screens.tab import TabScreen
-from cesp_tui.store import DraftStore, OpKind
+from cesp_tui.screens.dossier.dossier import DossierScreen
+from cesp_tui.screens.dossier.tab import TabScreen
 from cesp_tui.widgets.field_row import FieldRow
 from tests.support.dossiers import CESP_BIC, CESP_IBAN, CESP_NIR, complete_cesp_values
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp
@@ -392,7 +392,9 @@ async def test_save_refused_is_loud_and_puts_problems_on_fields(tmp_path: Path) 
         await settle(app, pilot)
         screen = app.dossier_screen
         problem = Problem("adresse", "telephone", "Numéro refusé par la plateforme.")
-        screen.post_message(SaveRefused(dossier_id, "adresse", "La campagne est close.", [problem]))
+        app.sync_news.publish(
+            SaveRefused(dossier_id, "adresse", "La campagne est close.", [problem])
+        )
         await settle(app, pilot)
         assert screen.banner.kind == "error"
         assert "La campagne est close." in screen.banner.visible_text

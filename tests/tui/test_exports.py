@@ -1,4 +1,4 @@
-"""The file writers of `cesp_tui.exports`: CSV for French spreadsheets (read back with the
+"""The file writers of `cesp_client.exports`: CSV for French spreadsheets (read back with the
 csv module), JSON, and a real PDF (read back with pypdf) with a TrueType font or the
 latin-1 core font."""
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from cesp_tui.exports import (
+from cesp_client.exports import (
     Column,
     cell_text,
     find_unicode_font,

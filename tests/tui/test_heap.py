@@ -82,8 +82,8 @@ def test_without_a_pause_it_is_forced_after_enough_younger_collections(
 
 
 async def test_the_app_feeds_its_keys_to_the_collector(tmp_path: Any) -> None:
+    from cesp_client.config import ClientConfig
     from cesp_tui.app import CespApp
-    from cesp_tui.config import ClientConfig
 
     before = gc.get_threshold()
     app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))

@@ -12,13 +12,14 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from cesp_tui.api import Offline
-from cesp_tui.messages import DossierSynced, OpenFirstDossier, SaveRefused
-from cesp_tui.screens.confirm import ConfirmModal
-from cesp_tui.screens.dossier import DossierScreen
-from cesp_tui.screens.home import CampaignPicker, HomeScreen
-from cesp_tui.store import DraftStore, OpKind, PieceState
-from cesp_tui.sync.local import CONFLICT, REFUSED, park_op
+from cesp_client.api import Offline
+from cesp_client.events import DossierSynced, SaveRefused
+from cesp_client.store import DraftStore, OpKind, PieceState
+from cesp_client.sync.local import CONFLICT, REFUSED, park_op
+from cesp_tui.messages import OpenFirstDossier
+from cesp_tui.screens.common.confirm import ConfirmModal
+from cesp_tui.screens.dossier.dossier import DossierScreen
+from cesp_tui.screens.dossier.home import CampaignPicker, HomeScreen
 from cesp_tui.widgets.dossier_table import DossierTable
 from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import complete_cesp_values, make_campaign, tiny_pdf
@@ -299,10 +300,10 @@ async def test_the_list_follows_the_sync_engine(tmp_path: Path) -> None:
         for op in app.store.ops(ids["CESP-B"]):
             app.store.op_done(op.id or 0, 5)
         assert rows(app)["CESP-B"]["sync"] == "2 modifications en attente"
-        home(app).post_message(DossierSynced(ids["CESP-B"], "save_tab", 5))
+        app.sync_news.publish(DossierSynced(ids["CESP-B"], "save_tab", 5))
         await settle(app, pilot)
         assert rows(app)["CESP-B"]["sync"] == "à jour"
-        home(app).post_message(SaveRefused(ids["CESP-A"], "adresse", "La campagne est close."))
+        app.sync_news.publish(SaveRefused(ids["CESP-A"], "adresse", "La campagne est close."))
         await settle(app, pilot)
         assert rows(app)["CESP-A"]["sync"] == "refusé par le serveur"
         home(app).post_message(OpenFirstDossier(ids["CESP-A"], "cesp", 7, "adresse"))
@@ -352,9 +353,9 @@ async def test_in_the_real_client_first_login_keying_and_home(
     tab reaches the platform; F9 comes back to "Mes demandes", up to date."""
     import time
 
+    from cesp_client.config import ClientConfig
     from cesp_tui.app import CespApp
-    from cesp_tui.config import ClientConfig
-    from cesp_tui.screens.login import LoginScreen
+    from cesp_tui.screens.account.login import LoginScreen
 
     async def until(pilot: Pilot[Any], condition: Any, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout

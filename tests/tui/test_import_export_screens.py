@@ -18,9 +18,9 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, Select
 
-from cesp_tui.api.client import ApiClient
-from cesp_tui.screens.export_dossiers import ExportScreen
-from cesp_tui.screens.import_dossiers import ImportScreen
+from cesp_client.api.client import ApiClient
+from cesp_tui.screens.staff.export_dossiers import ExportScreen
+from cesp_tui.screens.staff.import_dossiers import ImportScreen
 from cesp_tui.widgets.file_picker import FilePicker
 from tests.support.accounts import create_staff_account
 from tests.support.dossiers import (

@@ -1,5 +1,5 @@
 """The jury's rows and filter (pure), and a CESP campaign driven through
-`cesp_tui.api.jury` against the platform on loopback: a refusal in French for a dossier
+`cesp_client.api.jury` against the platform on loopback: a refusal in French for a dossier
 not transmitted (in the API and in the decision box), the decision hidden from the
 applicant until publication, the applicant's mail, the state reaching the applicant's
 draft store through the sync engine, and the decision box the applicant reads."""
@@ -12,19 +12,19 @@ from typing import Any
 import pytest
 from textual.app import App
 
-from cesp_tui.api import ApiClient, ApiError
-from cesp_tui.api.jury import (
+from cesp_client.api import ApiClient, ApiError
+from cesp_client.api.jury import (
     free_path,
     get_decision,
     jury_dossiers,
     publish_results,
     record_decision,
 )
-from cesp_tui.screens.decision import DecisionModal
-from cesp_tui.screens.decision_view import NOT_PUBLISHED, DecisionViewModal, decision_lines
-from cesp_tui.screens.jury_home import filter_rows, jury_rows, parse_filter
-from cesp_tui.store import DraftStore
-from cesp_tui.sync import SyncEngine
+from cesp_client.store import DraftStore
+from cesp_client.sync import SyncEngine
+from cesp_tui.screens.staff.decision import DecisionModal
+from cesp_tui.screens.staff.decision_view import NOT_PUBLISHED, DecisionViewModal, decision_lines
+from cesp_tui.screens.staff.jury_home import filter_rows, jury_rows, parse_filter
 from tests.support.accounts import create_cesp_account, create_staff_account
 from tests.support.dossiers import create_dossier, fill_dossier, make_campaign, transmit
 from tests.support.server import ServerHandle
@@ -219,7 +219,7 @@ class OfflineJuryApp(App[None]):
         self.api = ApiClient("http://127.0.0.1:9")
 
     def on_mount(self) -> None:
-        from cesp_tui.screens.jury_home import JuryHomeScreen
+        from cesp_tui.screens.staff.jury_home import JuryHomeScreen
 
         self.push_screen(JuryHomeScreen())
 
@@ -228,7 +228,7 @@ class OfflineJuryApp(App[None]):
 
 
 async def test_the_list_says_so_when_the_platform_does_not_answer() -> None:
-    from cesp_tui.screens.jury_home import JuryHomeScreen
+    from cesp_tui.screens.staff.jury_home import JuryHomeScreen
     from cesp_tui.widgets.status_line import StatusLine
 
     app = OfflineJuryApp()

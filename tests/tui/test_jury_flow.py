@@ -11,16 +11,16 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from cesp_client.config import ClientConfig
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig
-from cesp_tui.screens.confirm import ConfirmModal
-from cesp_tui.screens.decision import DecisionModal
-from cesp_tui.screens.decision_view import DecisionViewModal
-from cesp_tui.screens.dossier import DossierScreen
-from cesp_tui.screens.home import HomeScreen
-from cesp_tui.screens.jury_home import JuryCampaignPicker, JuryDossierScreen, JuryHomeScreen
-from cesp_tui.screens.login import LoginScreen
-from cesp_tui.screens.pieces import PiecesScreen
+from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.screens.common.confirm import ConfirmModal
+from cesp_tui.screens.dossier.dossier import DossierScreen
+from cesp_tui.screens.dossier.home import HomeScreen
+from cesp_tui.screens.dossier.pieces import PiecesScreen
+from cesp_tui.screens.staff.decision import DecisionModal
+from cesp_tui.screens.staff.decision_view import DecisionViewModal
+from cesp_tui.screens.staff.jury_home import JuryCampaignPicker, JuryDossierScreen, JuryHomeScreen
 from cesp_tui.widgets.dossier_table import DossierTable
 from cesp_tui.widgets.status_line import StatusLine
 from tests.support.accounts import (

@@ -13,10 +13,10 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from cesp_tui.screens.mailbox import MailboxScreen, find_code, find_link, read_maildir
-from cesp_tui.screens.password_reset import PasswordResetScreen
-from cesp_tui.screens.password_setup import PasswordSetupScreen
-from cesp_tui.screens.signup_code import SignupCodeScreen
+from cesp_tui.screens.account.mailbox import MailboxScreen, find_code, find_link, read_maildir
+from cesp_tui.screens.account.password_reset import PasswordResetScreen
+from cesp_tui.screens.account.password_setup import PasswordSetupScreen
+from cesp_tui.screens.account.signup_code import SignupCodeScreen
 from tests.tui.apps.account_app import AccountScreenApp
 
 TO = "jeanne.martin@example.org"

@@ -11,10 +11,10 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
+from cesp_client.store import DraftStore, OpKind
+from cesp_client.sync.local import CONFLICT, is_parked, park_op
 from cesp_core.demarches import CESP
-from cesp_tui.screens.merge import MergeScreen, differing_fields, merged_values
-from cesp_tui.store import DraftStore, OpKind
-from cesp_tui.sync.local import CONFLICT, is_parked, park_op
+from cesp_tui.screens.dossier.merge import MergeScreen, differing_fields, merged_values
 from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import complete_cesp_values, make_campaign, save_tab
 from tests.support.server import ServerHandle

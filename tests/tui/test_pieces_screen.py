@@ -11,14 +11,14 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, DirectoryTree, Static
 
+from cesp_client.store import DraftStore, OpKind, PieceState
 from cesp_core.demarches import CESP
-from cesp_tui.screens.pieces import (
+from cesp_tui.screens.dossier.pieces import (
     AddPieceModal,
     PiecesScreen,
     check_piece_file,
     human_size,
 )
-from cesp_tui.store import DraftStore, OpKind, PieceState
 from cesp_tui.widgets.file_picker import FilePicker, complete_path
 from tests.support.dossiers import FAKE_EXE, TINY_JPEG, TINY_PDF, TINY_PNG, complete_cesp_values
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp

@@ -1,11 +1,11 @@
-"""`cesp_tui.remote`: the platform's dossier document as a read-only snapshot."""
+"""`cesp_client.remote`: the platform's dossier document as a read-only snapshot."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from cesp_tui.remote import snapshot_from_server
-from cesp_tui.store import PieceState
+from cesp_client.remote import snapshot_from_server
+from cesp_client.store import PieceState
 
 
 def _document() -> dict[str, Any]:

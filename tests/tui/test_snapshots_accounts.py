@@ -22,14 +22,14 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Static
 
-from cesp_tui.screens.forgot_password import ForgotPasswordScreen
-from cesp_tui.screens.login import LoginScreen
-from cesp_tui.screens.mailbox import MailboxScreen
-from cesp_tui.screens.password_reset import PasswordResetScreen
-from cesp_tui.screens.password_setup import PasswordSetupScreen
-from cesp_tui.screens.reauth import ReauthModal
-from cesp_tui.screens.signup import SignupScreen
-from cesp_tui.screens.signup_code import SignupCodeScreen
+from cesp_tui.screens.account.forgot_password import ForgotPasswordScreen
+from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.screens.account.mailbox import MailboxScreen
+from cesp_tui.screens.account.password_reset import PasswordResetScreen
+from cesp_tui.screens.account.password_setup import PasswordSetupScreen
+from cesp_tui.screens.account.reauth import ReauthModal
+from cesp_tui.screens.account.signup import SignupScreen
+from cesp_tui.screens.account.signup_code import SignupCodeScreen
 from tests.tui.apps.account_app import AccountScreenApp, freeze_screen_cursors
 from tests.tui.apps.settle import settle_workers
 

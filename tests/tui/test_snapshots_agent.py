@@ -16,10 +16,10 @@ import pytest
 from textual.app import App
 from textual.pilot import Pilot
 
-from cesp_tui.screens.agent_home import AgentHomeScreen, _Queue
-from cesp_tui.screens.dossier import Workspace
-from cesp_tui.screens.on_behalf import OnBehalfScreen, _Campaigns
-from cesp_tui.store import DraftStore, DraftWriter
+from cesp_client.store import DraftStore, DraftWriter
+from cesp_client.workspace import Workspace
+from cesp_tui.screens.staff.agent_home import AgentHomeScreen, _Queue
+from cesp_tui.screens.staff.on_behalf import OnBehalfScreen, _Campaigns
 from tests.support.dossiers import complete_cesp_values
 from tests.tui.apps.account_app import freeze_screen_cursors
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors

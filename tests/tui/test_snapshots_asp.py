@@ -22,8 +22,8 @@ from sqlalchemy import text
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from cesp_tui.screens.signup_etablissement import EtablissementSignupScreen
-from cesp_tui.store import DraftStore, PieceState
+from cesp_client.store import DraftStore, PieceState
+from cesp_tui.screens.etablissement.signup_etablissement import EtablissementSignupScreen
 from tests.support.dossiers import complete_asp_values, tiny_pdf
 from tests.tui.apps.account_app import AccountScreenApp, freeze_screen_cursors
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import text
 from textual.pilot import Pilot
 
-from cesp_tui.store import DraftStore, PieceState
-from cesp_tui.sync.local import CONFLICT, park_op
+from cesp_client.store import DraftStore, PieceState
+from cesp_client.sync.local import CONFLICT, park_op
 from tests.support.dossiers import complete_cesp_values, tiny_pdf
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors
 from tests.tui.apps.settle import settle_workers

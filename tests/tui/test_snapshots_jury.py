@@ -13,8 +13,8 @@ import pytest
 from textual.app import App
 from textual.pilot import Pilot
 
-from cesp_tui.screens.decision import DecisionModal
-from cesp_tui.screens.jury_home import JuryHomeScreen
+from cesp_tui.screens.staff.decision import DecisionModal
+from cesp_tui.screens.staff.jury_home import JuryHomeScreen
 from tests.tui.apps.dossier_host import freeze_cursors
 from tests.tui.apps.settle import settle_workers
 

@@ -28,24 +28,24 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
 
+from cesp_client.remote import snapshot_from_server
+from cesp_client.store import DraftStore, DraftWriter, PieceState
+from cesp_client.workspace import Workspace
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.demarches.model import TabKind
 from cesp_core.masking import mask_dossier_data
-from cesp_tui.remote import snapshot_from_server
 from cesp_tui.screens import export_dossiers, recap, support_dossier
-from cesp_tui.screens.campaign_files import CampaignsLoaded
-from cesp_tui.screens.confirm import ConfirmModal
-from cesp_tui.screens.decision_view import DecisionViewModal
-from cesp_tui.screens.dossier import Workspace
-from cesp_tui.screens.dossier_mails import DossierMailsScreen
-from cesp_tui.screens.export_dossiers import ExportScreen
-from cesp_tui.screens.home import CampaignPicker
-from cesp_tui.screens.jury_home import JuryCampaignPicker, JuryHomeScreen
-from cesp_tui.screens.on_behalf import CampaignChoice, OnBehalfScreen, _Campaigns
-from cesp_tui.screens.pieces import AddPieceModal
-from cesp_tui.screens.recap import ExportPathModal
-from cesp_tui.screens.support_dossier import DiagnosticModal, SupportDossierScreen
-from cesp_tui.store import DraftStore, DraftWriter, PieceState
+from cesp_tui.screens.common.confirm import ConfirmModal
+from cesp_tui.screens.dossier.home import CampaignPicker
+from cesp_tui.screens.dossier.pieces import AddPieceModal
+from cesp_tui.screens.etablissement.recap import ExportPathModal
+from cesp_tui.screens.staff.campaign_files import CampaignsLoaded
+from cesp_tui.screens.staff.decision_view import DecisionViewModal
+from cesp_tui.screens.staff.dossier_mails import DossierMailsScreen
+from cesp_tui.screens.staff.export_dossiers import ExportScreen
+from cesp_tui.screens.staff.jury_home import JuryCampaignPicker, JuryHomeScreen
+from cesp_tui.screens.staff.on_behalf import CampaignChoice, OnBehalfScreen, _Campaigns
+from cesp_tui.screens.staff.support_dossier import DiagnosticModal, SupportDossierScreen
 from cesp_tui.widgets.file_picker import FilePicker
 from tests.support.dossiers import (
     complete_asp_values,

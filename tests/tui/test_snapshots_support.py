@@ -16,10 +16,10 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 
-from cesp_tui.api.support import ImportOutcome
-from cesp_tui.screens.dossier_history import DossierHistoryScreen
-from cesp_tui.screens.import_dossiers import ImportScreen
-from cesp_tui.screens.support_home import SupportHomeScreen
+from cesp_client.api.support import ImportOutcome
+from cesp_tui.screens.staff.dossier_history import DossierHistoryScreen
+from cesp_tui.screens.staff.import_dossiers import ImportScreen
+from cesp_tui.screens.staff.support_home import SupportHomeScreen
 from tests.tui.apps.dossier_host import freeze_cursors
 from tests.tui.apps.settle import settle_workers
 

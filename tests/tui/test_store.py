@@ -12,10 +12,13 @@ import textwrap
 from datetime import timedelta
 from pathlib import Path
 
+import keyring
 import pytest
 
-from cesp_tui.store import DraftStore, DraftWriter, OpKind, PieceState, backoff_delay
-from cesp_tui.store.models import LocalDossier, utcnow
+from cesp_client.credentials import TokenStore
+from cesp_client.store import DraftStore, DraftWriter, OpKind, PieceState, backoff_delay
+from cesp_client.store.crypto import DraftsLocked
+from cesp_client.store.models import LocalDossier, utcnow
 
 SERVER = "http://127.0.0.1:8000"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -69,9 +72,26 @@ WRITER = textwrap.dedent(
     import sys
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from cesp_tui.store import DraftStore
+    from cesp_client.store import DraftStore
+
+    class NoKeyring:
+        def save_draft_key(self, *args):
+            return False
+
+        def load_draft_key(self, *args):
+            return None
+
+        def delete_draft_key(self, *args):
+            return None
 
     store = DraftStore(Path({path!r}))
+    if {encrypted!r}:  # the drafts encrypted at rest, key from the password (no keyring)
+        from cesp_client.store import crypto, keys
+
+        keys.DEFAULT_KDF = crypto.KdfParams(time_cost=1, memory_kib=1024, parallelism=1)
+        keys.unlock_with_password(
+            store, NoKeyring(), ("http://127.0.0.1:8000", "agent"), "Motdepasse1!", verified=True
+        )
     dossier = store.create_local("http://127.0.0.1:8000", "agent", "cesp")
     print("dossier", dossier.id, flush=True)
     i = 0
@@ -83,9 +103,10 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_every_committed_write_survives_a_hard_kill(tmp_path: Path) -> None:
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
+def test_every_committed_write_survives_a_hard_kill(tmp_path: Path, encrypted: bool) -> None:
     path = tmp_path / "drafts.db"
-    code = WRITER.format(root=str(REPO_ROOT), path=str(path))
+    code = WRITER.format(root=str(REPO_ROOT), path=str(path), encrypted=encrypted)
     process = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, bufsize=1
     )
@@ -103,6 +124,17 @@ def test_every_committed_write_survives_a_hard_kill(tmp_path: Path) -> None:
     assert process.returncode == -signal.SIGKILL
 
     reopened = DraftStore(path)
+    if encrypted:
+        from cesp_client.store import keys
+        from tests.tui.test_store_crypto import NoKeyring
+
+        keyring.set_keyring(NoKeyring())
+        owner = ("http://127.0.0.1:8000", "agent")
+        with pytest.raises(DraftsLocked):
+            reopened.get(dossier_id)
+        assert keys.unlock_with_password(
+            reopened, TokenStore(), owner, "Motdepasse1!", verified=False
+        )
     dossier = reopened.get(dossier_id)
     assert dossier is not None
     values = dossier.data["volet_social"]

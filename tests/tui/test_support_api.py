@@ -1,4 +1,4 @@
-"""`cesp_tui.api.support` against the platform on loopback: search, history, mails,
+"""`cesp_client.api.support` against the platform on loopback: search, history, mails,
 diagnostic (with the client's version, masked), import (a refused file is a report, not
 an exception), export; refusals and an unreachable platform raise as elsewhere."""
 
@@ -10,9 +10,9 @@ import json
 
 import pytest
 
-from cesp_tui.api.client import ApiClient
-from cesp_tui.api.errors import ApiError, Offline
-from cesp_tui.api.support import (
+from cesp_client.api.client import ApiClient
+from cesp_client.api.errors import ApiError, Offline
+from cesp_client.api.support import (
     client_version,
     diagnostic,
     dossier_history,

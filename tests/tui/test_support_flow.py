@@ -5,6 +5,7 @@ nothing (keys do nothing; a crafted PUT with the support's token is refused)."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -12,18 +13,18 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from cesp_client.api.support import client_version
+from cesp_client.config import ClientConfig
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.demarches.model import TabKind
-from cesp_tui.api.support import client_version
 from cesp_tui.app import CespApp
-from cesp_tui.config import ClientConfig
-from cesp_tui.screens.dossier_history import DossierHistoryScreen
-from cesp_tui.screens.dossier_mails import DossierMailsScreen
-from cesp_tui.screens.login import LoginScreen
-from cesp_tui.screens.support_dossier import DiagnosticModal, SupportDossierScreen
-from cesp_tui.screens.support_home import SupportHomeScreen
-from cesp_tui.screens.synthese import synthesis_problems
-from cesp_tui.screens.tab import TabScreen
+from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.screens.dossier.synthese import synthesis_problems
+from cesp_tui.screens.dossier.tab import TabScreen
+from cesp_tui.screens.staff.dossier_history import DossierHistoryScreen
+from cesp_tui.screens.staff.dossier_mails import DossierMailsScreen
+from cesp_tui.screens.staff.support_dossier import DiagnosticModal, SupportDossierScreen
+from cesp_tui.screens.staff.support_home import SupportHomeScreen
 from cesp_tui.widgets.tab_header import STATE_TEXT
 from tests.support.accounts import create_cesp_account, create_staff_account
 from tests.support.dossiers import (
@@ -232,6 +233,15 @@ async def test_support_finds_reads_and_changes_nothing(
         await until(pilot, lambda: screen.last_diagnostic == target)
         text = target.read_text(encoding="utf-8")
         assert nir_digits_absent(text)
+        # Nor the key of this machine's drafts (unlocked at login), in any form.
+        assert app.session is not None
+        owner = (app.session.server_key, app.session.username)
+        row = app.drafts.key_row(owner)
+        assert row is not None and row.wrapped_key and app.drafts.is_unlocked(owner)
+        secret = app.drafts.sealer.key_for_owner(owner).export_for_keyring()  # type: ignore[union-attr]
+        raw = base64.urlsafe_b64decode(secret)
+        for form in (secret, raw.hex(), base64.b64encode(raw).decode(), row.wrapped_key):
+            assert form not in text
         bundle = json.loads(text)
         assert bundle["dossier"]["id"] == dossier_id
         assert bundle["dossier"]["masked"] is True

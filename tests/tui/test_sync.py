@@ -13,8 +13,8 @@ import httpx
 import pytest
 from textual.message import Message
 
-from cesp_tui.api import ApiClient
-from cesp_tui.messages import (
+from cesp_client.api import ApiClient
+from cesp_client.events import (
     ConnectionChanged,
     DossiersPulled,
     DossierSynced,
@@ -24,8 +24,8 @@ from cesp_tui.messages import (
     SessionExpired,
     SyncConflict,
 )
-from cesp_tui.store import DraftStore, OpKind, PieceState
-from cesp_tui.sync import SyncEngine, reconnect_delay, resolve_conflict
+from cesp_client.store import DraftStore, OpKind, PieceState
+from cesp_client.sync import SyncEngine, reconnect_delay, resolve_conflict
 from tests.support.accounts import (
     DEFAULT_PASSWORD,
     create_cesp_account,

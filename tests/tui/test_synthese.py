@@ -11,13 +11,13 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Collapsible, Input, OptionList, Static
 
+from cesp_client.events import DossierTransmitted
+from cesp_client.store import DraftStore, OpKind
 from cesp_core.demarches import CESP
 from cesp_core.demarches.model import Field, FieldType
-from cesp_tui.messages import DossierTransmitted
-from cesp_tui.screens.confirm import ConfirmModal
-from cesp_tui.screens.synthese import TRANSMITTED_BANNER, SyntheseScreen, display_value
-from cesp_tui.screens.tab import TabScreen
-from cesp_tui.store import DraftStore, OpKind
+from cesp_tui.screens.common.confirm import ConfirmModal
+from cesp_tui.screens.dossier.synthese import TRANSMITTED_BANNER, SyntheseScreen, display_value
+from cesp_tui.screens.dossier.tab import TabScreen
 from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import (
     CESP_IBAN,
@@ -221,7 +221,7 @@ async def test_transmit_needs_the_box_then_yes_then_the_banner(tmp_path: Path) -
         assert not view.transmit_button.display
         assert app.sync_requests >= 1
         # The sync engine reports the server's answer.
-        screen.post_message(
+        app.sync_news.publish(
             DossierTransmitted(
                 dossier_id,
                 "CESP-2026-000001",
@@ -307,8 +307,8 @@ async def test_transmission_through_the_sync_engine_and_read_only_after(
 
 
 async def test_a_refused_transmission_makes_the_dossier_editable_again(tmp_path: Path) -> None:
-    from cesp_tui.messages import SaveRefused
-    from cesp_tui.sync.local import drop_op
+    from cesp_client.events import SaveRefused
+    from cesp_client.sync.local import drop_op
 
     values = complete_cesp_values()
     store = DraftStore(tmp_path / "drafts.db")
@@ -330,7 +330,7 @@ async def test_a_refused_transmission_makes_the_dossier_editable_again(tmp_path:
         # The engine is refused for good: it drops the operation and says so.
         [op] = [o for o in app.store.ops(dossier_id) if o.kind == OpKind.TRANSMIT]
         drop_op(app.store, op.id or 0)
-        screen.post_message(
+        app.sync_news.publish(
             SaveRefused(dossier_id, None, "La campagne est close.", kind="transmit")
         )
         await settle(app, pilot)

@@ -34,9 +34,9 @@ from ...crud.decisions import (
 from ...crud.pieces import list_pieces
 from ...crud.transmission import transmit
 from ...errors import ApiProblem
-from ...files import remove_quietly, storage_path
 from ...mail.outbox import kick
 from ...models import Account, Campaign, Decision, Dossier, Piece, utcnow
+from ...pieces_store import forget_object, piece_store
 from ...settings import Settings
 from ..deps import (
     CurrentAccount,
@@ -539,11 +539,12 @@ async def save_tab(
     responses=problem_responses(403, 404, 409),
 )
 def delete_dossier(
-    dossier_id: DossierId, session: SessionDep, settings: SettingsDep, account: Writer
+    dossier_id: DossierId, request: Request, session: SessionDep, account: Writer
 ) -> Response:
     names = crud.delete_dossier(session, account, str(dossier_id))
+    store = piece_store(request)
     for name in names:
-        remove_quietly(storage_path(settings.resolved_files_dir, name))
+        forget_object(store, name)
     return Response(status_code=204)
 
 

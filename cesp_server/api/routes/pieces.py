@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 
+from ... import metrics
 from ...crud import dossiers as crud_dossiers
 from ...crud import pieces as crud
 from ...files import FORMATS, megabytes, receive_upload, remove_quietly
+from ...piece_checks import check_content, scan
+from ...pieces_store import attachment, forget_object, piece_store, staging_dir, store_call
+from ...storage import LocalStore, ObjectMissing
 from ..deps import CurrentAccount, SessionDep, SettingsDep
 from ..guards import Writer
 from ..problems import problem_responses
@@ -73,7 +78,7 @@ def list_pieces(
     openapi_extra=_UPLOAD_BODY,
     responses={
         200: {"model": PieceOut, "description": "Fichier identique déjà joint"},
-        **problem_responses(400, 403, 404, 409, 413, 415),
+        **problem_responses(400, 403, 404, 409, 413, 415, 422, 503),
     },
 )
 async def upload_piece(
@@ -84,6 +89,7 @@ async def upload_piece(
     settings: SettingsDep,
     account: Writer,
 ) -> Any:
+    store = piece_store(request)
     slot = await run_in_threadpool(
         crud.prepare_upload,
         session,
@@ -95,23 +101,39 @@ async def upload_piece(
     # No database connection is held while the body arrives (a slow client may take long).
     await run_in_threadpool(session.close)
     upload = await receive_upload(
-        request, tmp_dir=settings.resolved_files_dir / "tmp", file_cap=slot.file_cap, room=slot.room
+        request, tmp_dir=staging_dir(settings), file_cap=slot.file_cap, room=slot.room
     )
+    storage_name = uuid.uuid4().hex
+    stored = False
     try:
         kind, display = crud.check_format(upload, slot)
-    except Exception:
+        await run_in_threadpool(check_content, upload.temp_path, kind)
+        await run_in_threadpool(scan, upload.temp_path, settings.scan_command)
+        existing = await run_in_threadpool(crud.find_same, session, slot, upload.sha256)
+        if existing is None:
+            await run_in_threadpool(session.close)
+            await run_in_threadpool(store_call, store.put, storage_name, upload.temp_path)
+            stored = True
+            piece, created = await run_in_threadpool(
+                crud.store_piece,
+                session,
+                account,
+                slot=slot,
+                upload=upload,
+                kind=kind,
+                display_name=display,
+                storage_name=storage_name,
+                settings=settings,
+            )
+        else:
+            piece, created = existing, False
+        if created:
+            stored = False  # the row owns the object now
+            metrics.UPLOAD_BYTES.inc(upload.size)
+    finally:
         remove_quietly(upload.temp_path)
-        raise
-    piece, created = await run_in_threadpool(
-        crud.store_piece,
-        session,
-        account,
-        slot=slot,
-        upload=upload,
-        kind=kind,
-        display_name=display,
-        settings=settings,
-    )
+        if stored:
+            await run_in_threadpool(forget_object, store, storage_name)
     out = piece_out(piece, settings.timezone)
     return JSONResponse(out.model_dump(mode="json"), status_code=201 if created else 200)
 
@@ -128,31 +150,40 @@ async def upload_piece(
                 for mime, _ext, _label in FORMATS.values()
             },
         },
-        **problem_responses(404),
+        **problem_responses(404, 503),
     },
 )
 def download_piece(
     dossier_id: DossierId,
     piece_type: PieceType,
     piece_id: PieceId,
+    request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     account: CurrentAccount,
-) -> FileResponse:
-    piece, path = crud.get_piece(
+) -> Response:
+    store = piece_store(request)
+    piece = crud.get_piece(
         session,
         account,
         dossier_id=str(dossier_id),
         piece_type=piece_type,
         piece_id=str(piece_id),
-        settings=settings,
     )
-    return FileResponse(
-        path,
-        media_type=piece.content_type,
-        filename=piece.filename,
-        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"},
-    )
+    headers = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
+    if isinstance(store, LocalStore):
+        path = store.path(piece.storage_name)
+        if not path.is_file():
+            raise crud.file_missing()
+        return FileResponse(
+            path, media_type=piece.content_type, filename=piece.filename, headers=headers
+        )
+    try:
+        chunks = store_call(store.stream, piece.storage_name)
+    except ObjectMissing:
+        raise crud.file_missing() from None
+    headers["Content-Disposition"] = attachment(piece.filename)
+    headers["Content-Length"] = str(piece.size)
+    return StreamingResponse(chunks, media_type=piece.content_type, headers=headers)
 
 
 @router.delete(
@@ -166,16 +197,16 @@ def delete_piece(
     dossier_id: DossierId,
     piece_type: PieceType,
     piece_id: PieceId,
+    request: Request,
     session: SessionDep,
-    settings: SettingsDep,
     account: Writer,
 ) -> Response:
-    crud.delete_piece(
+    storage_name = crud.delete_piece(
         session,
         account,
         dossier_id=str(dossier_id),
         piece_id=str(piece_id),
         piece_type=piece_type,
-        settings=settings,
     )
+    forget_object(piece_store(request), storage_name)
     return Response(status_code=204)

@@ -33,6 +33,6 @@ def freeze_screen_cursors(screen: Screen[object]) -> None:
 
 
 if __name__ == "__main__":
-    from cesp_tui.screens.login import LoginScreen
+    from cesp_tui.screens.account.login import LoginScreen
 
     AccountScreenApp(LoginScreen).run()

@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import App
+from textual.signal import Signal
 from textual.widgets import Input, TextArea
 
+from cesp_client.store import DraftStore, DraftWriter
+from cesp_client.workspace import Workspace
 from cesp_tui.heap import CollectsWhenIdle
 from cesp_tui.key_order import OrderedKeys
-from cesp_tui.screens.dossier import DossierScreen, Workspace
-from cesp_tui.screens.home import HomeScreen
-from cesp_tui.store import DraftStore, DraftWriter
+from cesp_tui.screens.dossier.dossier import DossierScreen
+from cesp_tui.screens.dossier.home import HomeScreen
 
 SERVER_KEY = "local"
 USERNAME = "jdurand"
@@ -57,6 +59,10 @@ class DossierHostApp(OrderedKeys, CollectsWhenIdle, App[None]):
         self.tab = tab
         self.field = field
         self.sync_requests = 0
+        # As `CespApp`: the sync engine's news on a public signal the screens follow.
+        self.sync_news: Signal[Any] = Signal(self, "sync-news")
+        self.online: bool | None = None
+        self.pending = 0
 
     def on_mount(self) -> None:
         self.start_idle_collection()  # as the client does (cesp_tui.heap)
@@ -82,8 +88,8 @@ class DossierHostApp(OrderedKeys, CollectsWhenIdle, App[None]):
 
 class SyncedHostApp(DossierHostApp):
     """The same screens with the real sync engine and API client, talking to a platform
-    on loopback. Like the client's app: sync messages go to the screens
-    (`forward_to_screens`) and `SyncRequested` wakes the engine."""
+    on loopback. Like the client's app: the engine's news is published on
+    ``sync_news`` and `SyncRequested` wakes the engine."""
 
     def __init__(
         self,
@@ -95,7 +101,7 @@ class SyncedHostApp(DossierHostApp):
         open_id: str | None = None,
         tab: str | None = None,
     ) -> None:
-        from cesp_tui.api import ApiClient
+        from cesp_client.api import ApiClient
 
         api = ApiClient(server_url, token)
         super().__init__(data_dir, api=api, open_id=open_id, tab=tab)
@@ -105,14 +111,14 @@ class SyncedHostApp(DossierHostApp):
         self.received: list[Any] = []
 
     def on_mount(self) -> None:
-        from cesp_tui.sync import SyncEngine
+        from cesp_client.sync import SyncEngine
 
         self.engine = SyncEngine(
             self.store,
             self.api,
             server_key=SERVER_KEY,
             username=self.workspace.username,
-            post=self.post_message,
+            post=self.receive,
             poll_interval=0.2,
         )
         self.run_worker(self.engine.run(), group="sync", name="sync-engine")
@@ -122,32 +128,10 @@ class SyncedHostApp(DossierHostApp):
         if self.engine is not None:
             self.engine.wake()
 
-    def _forward(self, message: Any) -> None:
-        from cesp_tui.screens.dossier import forward_to_screens
-
-        self.received.append(message)
-        forward_to_screens(self, message)
-
-    def on_sync_conflict(self, message: Any) -> None:
-        self._forward(message)
-
-    def on_save_refused(self, message: Any) -> None:
-        self._forward(message)
-
-    def on_dossier_synced(self, message: Any) -> None:
-        self._forward(message)
-
-    def on_dossier_transmitted(self, message: Any) -> None:
-        self._forward(message)
-
-    def on_dossiers_pulled(self, message: Any) -> None:
-        self._forward(message)
-
-    def on_pending_count_changed(self, message: Any) -> None:
-        self._forward(message)
-
-    def on_connection_changed(self, message: Any) -> None:
-        self._forward(message)
+    def receive(self, event: Any) -> None:
+        """The engine's ``post``: kept for the tests' asserts, then published."""
+        self.received.append(event)
+        self.sync_news.publish(event)
 
     async def on_unmount(self) -> None:
         if self.engine is not None:
