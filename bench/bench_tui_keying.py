@@ -32,6 +32,10 @@ tab (Ctrl+N, F2..F8: another tab is shown; the first visit builds its form). p50
 per kind and per field (the field that had the focus when the key was pressed). Prints,
 and writes ``bench/results/tui_keying.json``. The target (p99 under 16 ms on every field)
 is printed, never asserted.
+
+Measurement only: the wrappers above (and of `Pilot._wait_for_screen`, the event loop's
+selector) are Textual's and asyncio's private methods; the client itself uses Textual's
+public API only (ADR 0023), bench/ and tests/ may observe through internals.
 """
 
 from __future__ import annotations

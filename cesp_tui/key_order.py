@@ -12,6 +12,11 @@ queue of the app empty (the cursor moved, the form applied its rules), or at mos
 
 A key typed more than `SETTLE_LIMIT` after the previous one is handed over at once,
 with no check at all: only keys that follow each other closely are held.
+
+Whether the app has settled is read from Textual's private state, through
+`cesp_tui.textual_compat` (ADR 0023); checked on the first key: if that Textual does not
+keep it, the mixin steps aside (and says so in the log), and keys go to Textual as they
+come.
 """
 
 from __future__ import annotations
@@ -22,9 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events
 
+from cesp_tui.textual_compat import app_is_busy, key_order_unavailable
+
 if TYPE_CHECKING:
     from textual.app import App
-    from textual.message_pump import MessagePump
 
 __all__ = ["CALM_ROUNDS", "SETTLE_LIMIT", "OrderedKeys"]
 
@@ -42,9 +48,12 @@ class OrderedKeys:
     _held_keys: list[events.Key] | None = None
     _handed_at = -1.0
     _calm = 0
+    #: Why keys are not ordered (None: they are); worked out on the first key.
+    key_order_off: str | None = None
+    _key_order_checked = False
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.Key) and not event.is_forwarded:
+        if isinstance(event, events.Key) and not event.is_forwarded and self._keys_ordered():
             if self._held_keys is not None:
                 self._held_keys.append(event)
             elif time.monotonic() - self._handed_at < SETTLE_LIMIT:
@@ -79,15 +88,18 @@ class OrderedKeys:
         else:
             self._held_keys = None
 
+    def _keys_ordered(self) -> bool:
+        if not self._key_order_checked:
+            self._key_order_checked = True
+            self.key_order_off = key_order_unavailable(self._keys_app())
+            if self.key_order_off is not None:
+                self._keys_app().log.warning(self.key_order_off)
+        return self.key_order_off is None
+
     @staticmethod
     def _settled(app: App[Any]) -> bool:
         """No message waiting anywhere in the app, nor a callback due after one."""
-        return not any(_busy(node) for node in (app, *app._registry))
+        return not app_is_busy(app)
 
     def _keys_app(self) -> App[Any]:
         return self  # type: ignore[return-value]
-
-
-def _busy(node: MessagePump) -> int:
-    """Messages queued, and callbacks waiting for the end of the current message."""
-    return node.message_queue_size + len(node._next_callbacks)

@@ -7,9 +7,7 @@ from datetime import date
 
 from textual import on
 from textual.app import ComposeResult
-from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -18,7 +16,6 @@ from cesp_core.validators.dates import parse_date, validate_date
 
 from .formatted_input import GroupedInput
 from .message_line import MessageLine
-from .steady import steady_virtual_size
 
 __all__ = ["DateInput", "long_date"]
 
@@ -49,8 +46,6 @@ class _DateField(GroupedInput):
 
 class DateInput(Widget):
     """``value``: the ISO date (``"1999-03-14"``) once the date is complete and exists."""
-
-    virtual_size: Reactive[Size] = steady_virtual_size()
 
     DEFAULT_CSS = """
     DateInput {

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 
 from textual import events, on
 from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.content import Content
-from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Static, TextArea
 
@@ -26,14 +25,6 @@ from .date_input import DateInput
 from .filter_select import FilterSelect
 from .iban_input import IbanInput
 from .nir_input import NirInput
-from .steady import (
-    SteadyHorizontal,
-    SteadyInput,
-    SteadyLabel,
-    SteadyRadioSet,
-    SteadyStatic,
-    steady_virtual_size,
-)
 
 __all__ = ["FIXED_LENGTH_TYPES", "MAX_RADIO_CHOICES", "FieldRow", "choice_for_letter"]
 
@@ -128,8 +119,6 @@ CONTROL = "field-control"
 
 class FieldRow(Widget):
     """Label, control and error line of one field (its help line is the form's: `TabForm`)."""
-
-    virtual_size: Reactive[Size] = steady_virtual_size()
 
     DEFAULT_CSS = """
     FieldRow {
@@ -242,7 +231,7 @@ class FieldRow(Widget):
         elif kind is FieldType.BOOL:
             control = Checkbox(_yes_no(value is True), value is True, compact=True, classes=CONTROL)
         elif kind is FieldType.CHOICE and len(field.choices) <= MAX_RADIO_CHOICES:
-            control = SteadyRadioSet(
+            control = RadioSet(
                 *(RadioButton(c.label, value=(c.value == value)) for c in field.choices),
                 compact=True,
                 classes=CONTROL,
@@ -263,7 +252,7 @@ class FieldRow(Widget):
             max_length = field.max_length or _DEFAULT_LENGTHS.get(kind, 0)
             if kind in (FieldType.INT, FieldType.YEAR) and not field.max_length:
                 max_length = _int_length(field) + (1 if (field.min_value or 0) < 0 else 0)
-            control = SteadyInput(
+            control = Input(
                 text,
                 placeholder=_PLACEHOLDERS.get(kind, ""),
                 max_length=max_length,
@@ -276,10 +265,10 @@ class FieldRow(Widget):
         return control
 
     def compose(self) -> ComposeResult:
-        with SteadyHorizontal(classes="field-line"):
-            yield SteadyLabel(self.label_text, classes="field-label")
+        with Horizontal(classes="field-line"):
+            yield Label(self.label_text, classes="field-label")
             yield self._control
-        yield SteadyStatic("", classes="field-error", markup=False)
+        yield Static("", classes="field-error", markup=False)
 
     # --- focus -----------------------------------------------------------------------------
 

@@ -28,8 +28,6 @@ from textual.widget import Widget
 from textual.widgets import DirectoryTree, Input, Static
 from textual.worker import Worker, WorkerState
 
-from cesp_tui.widgets.steady import SteadyInput
-
 __all__ = ["FilePicker", "PathSuggester", "complete_path"]
 
 #: At most this many names are listed under the input.
@@ -125,7 +123,7 @@ class PathSuggester(Suggester):
         return await asyncio.to_thread(complete_path, value, self.base)
 
 
-class _PathInput(SteadyInput):
+class _PathInput(Input):
     """The path being typed."""
 
 

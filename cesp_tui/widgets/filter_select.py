@@ -15,21 +15,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal, Protocol, Self, TypeVar
+from typing import ClassVar, Literal, Protocol, TypeVar
 
 from textual import events, on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
 from textual.content import Content
-from textual.geometry import Region, Size, Spacing
 from textual.message import Message
-from textual.reactive import Reactive, reactive
-from textual.scrollbar import ScrollBar
-from textual.strip import Strip
-from textual.style import Style
-from textual.visual import Padding
+from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
@@ -40,7 +34,6 @@ from cesp_core.filtering import CommuneIndex, DepartementIndex, PaysIndex
 from cesp_core.referentials import Commune
 from cesp_core.text import normalize
 from cesp_core.validators.iban import iban_info
-from cesp_tui.widgets.steady import SteadyInput, steady_virtual_size
 
 __all__ = [
     "FilterKind",
@@ -220,146 +213,23 @@ class _Choices:
         return next((c.label for c in self.choices if c.value == value), None)
 
 
-class _FilterInput(SteadyInput):
-    """The text part of a `FilterSelect`.
-
-    Its `FilterSelect` narrows the list as the value changes, from the value's watcher
-    rather than from the `Input.Changed` message: the list then changes in the frame the
-    typed character appears in, not in a second frame once the message has come round
-    (ADR 0011)."""
-
-    def _watch_value(self, value: str) -> None:
-        super()._watch_value(value)
-        owner = self.parent
-        if isinstance(owner, FilterSelect):
-            owner._typed_now(value)
-
-
-class _SteadyScrollBar(ScrollBar):
-    """A scrollbar draws from the window sizes and position its widget gives it, not
-    from its own virtual size: a change of that (the list shown again) asks for no
-    layout."""
-
-    virtual_size: Reactive[Size] = steady_virtual_size()
+class _FilterInput(Input):
+    """The text part of a `FilterSelect` (its own class: the `FilterSelect` listens to
+    its messages only, not to those of an input a subclass might put beside it)."""
 
 
 class _HitList(OptionList):
     """The hits under the input; never focused (the input keeps the keyboard).
 
-    It floats over the fields below (``overlay``): opening and closing it move no row.
-    Its height is fixed (`FilterSelect.list_height`) and its scrollbar always there when
-    the hits can outnumber its lines, so narrowing the list, down to "Aucun résultat",
-    repaints it and lays nothing out (ADR 0011): its virtual size is no layout matter
-    (see `SteadyInput`), and the layout `OptionList` asks for on new options is dropped.
-    """
+    It floats over the fields below (``overlay: screen``, as Textual's own `Select` shows
+    its `SelectOverlay`): opening and closing it move no row. Its height is fixed
+    (`FilterSelect.list_height`), so it never grows down over the status line."""
 
     can_focus = False
-    #: Neither a layout nor a repaint: it changes with the options (`_update_lines`),
-    #: which repaint the list themselves.
-    virtual_size: Reactive[Size] = Reactive(Size(0, 0), repaint=False, layout=False)
-    #: The fixed number of lines (set by the `FilterSelect` at mount).
-    lines = 0
-
-    @property
-    def vertical_scrollbar(self) -> ScrollBar:
-        # `Widget.vertical_scrollbar`, with a `_SteadyScrollBar`.
-        if self._vertical_scrollbar is None:
-            bar = _SteadyScrollBar(
-                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical
-            )
-            bar.display = False
-            self._vertical_scrollbar = bar
-            self.app._start_widget(self, bar)
-        return self._vertical_scrollbar
-
-    # The options are rendered once per text and style, not once per search: narrowing
-    # the list keeps most hits, and rendering one (its visual cut into strips) is most of
-    # the cost of a key typed in a list field (ADR 0011). `FilterSelect` gives the same
-    # `Option` for the same hit (its visual is kept on it); the strips are kept here,
-    # without the option's index, which is put on each time (a click picks by it).
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._rendered: LRUCache[tuple[Option, Style, Spacing, int], list[Strip]]
-        self._rendered = LRUCache(maxsize=512)
-
-    def _clear_caches(self) -> None:
-        # New options: only the line map is stale (the rendered options are keyed by
-        # option, style and width).
-        self._line_cache.clear()
-        self.refresh()
-
-    def _update_lines(self) -> None:
-        # Every option is one line (``text-wrap: nowrap``, no dividers): the line map
-        # needs no width, so it is built with the options (`FilterSelect._refresh_hits`),
-        # before the list is laid out, and the layout gives the scrollbar its sizes.
-        # (`OptionList` measures its options while rendering, which marks the list and
-        # its scrollbar for a repaint: a frame more each time a list is shown.)
-        lines = self._line_cache.lines
-        count = len(self.options)
-        if len(lines) < count:
-            cache = self._line_cache
-            for index in range(len(lines), count):
-                cache.index_to_line[index] = index
-                cache.heights[index] = 1
-                lines.append((index, 0))
-        virtual_size = Size(0, count)
-        if virtual_size != self.virtual_size:
-            self.virtual_size = virtual_size
-            if self.container_size:
-                self._scroll_update(virtual_size)
-            # else: never laid out yet; the layout that shows it works the scrollbars out
-
-    def _on_resize(self, event: events.Resize) -> None:
-        # `OptionList` drops its line map on every resize (wrapped options change
-        # height): these do not, and the options' renders are keyed by width.
-        event.prevent_default()
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        strips = super().render_lines(crop)
-        if crop.contains_region(self.size.region):
-            # Drawn whole, as it is now: a repaint asked before (the layout that shows
-            # the list asks one for it and its scrollbar, then paints both) is done, and
-            # would otherwise come back as one more frame once the list is idle.
-            self._repaint_required = False
-            if self._vertical_scrollbar is not None:
-                self._vertical_scrollbar._repaint_required = False
-        return strips
-
-    def _get_option_render(self, option: Option, style: Style) -> list[Strip]:
-        padding = self.get_component_styles("option-list--option").padding
-        width = self.scrollable_content_region.width - self._get_left_gutter_width()
-        key = (option, style, padding, width)
-        strips = self._rendered.get(key)
-        if strips is None:
-            visual = self._get_visual(option)
-            if padding:
-                visual = Padding(visual, padding)
-            strips = [
-                strip.extend_cell_length(width, style.rich_style)
-                for strip in visual.to_strips(self, visual, width, None, style)
-            ]
-            self._rendered[key] = strips
-        meta = {"option": self._option_to_index[option]}
-        return [strip.apply_meta(meta) for strip in strips]
-
-    def refresh(
-        self,
-        *regions: Region,
-        repaint: bool = True,
-        layout: bool = False,
-        recompose: bool = False,
-    ) -> Self:
-        steady = self.lines and self.display and self.is_mounted and not recompose
-        if layout and steady and self.size.height == self.lines:
-            layout = False
-        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
 
 class FilterSelect(Widget):
     """Pick one department, commune, country (or choice) by typing a few characters."""
-
-    virtual_size: Reactive[Size] = steady_virtual_size()
 
     DEFAULT_CSS = """
     FilterSelect {
@@ -443,9 +313,6 @@ class FilterSelect(Widget):
         self._hits: list[Hit] = []
         #: A form moves the cursor on Enter (and closes the list if it cannot).
         self.enter_moves_on = False
-        #: The input is being given the label of a value set by the program.
-        self._showing_label = False
-        self._options: dict[Hit, Option] = {}
         self._input = _FilterInput(
             value=self._label_of(self._value),
             placeholder=placeholder or _PLACEHOLDERS[kind],
@@ -465,13 +332,8 @@ class FilterSelect(Widget):
         # Also the cap: `OptionList`'s own is 100 % of the parent (the one-line input).
         self._list.styles.height = self._list.styles.max_height = lines
         if not isinstance(self._source, _Choices) or len(self._source.choices) > lines:
+            # The scrollbar always there: narrowing the list does not change its width.
             self._list.styles.overflow_y = "scroll"
-            # Textual works the scrollbars out once a widget has a size: the first layout
-            # that shows the list would arrange it without its scrollbar, which only a
-            # further pass puts in the map (the thumb missing until then).
-            self._list.set_reactive(Widget.show_vertical_scrollbar, True)
-            self._list.vertical_scrollbar.display = True
-        self.watch(self.screen, "focused", self._focus_moved, init=False)
 
     @property
     def list_height(self) -> int:
@@ -484,12 +346,6 @@ class FilterSelect(Widget):
     @property
     def input(self) -> Input:
         return self._input
-
-    @property
-    def overlay_widget(self) -> Widget:
-        """The list, shown over the fields below: `cesp_tui.compositor.SpanCompositor`
-        shows and hides it without laying the screen out again."""
-        return self._list
 
     @property
     def hits(self) -> list[Hit]:
@@ -533,13 +389,9 @@ class FilterSelect(Widget):
 
     def _set_value(self, value: str | None, *, show_label: bool) -> None:
         if show_label:
-            self._showing_label = True
-            try:
-                with self.prevent(Input.Changed):
-                    self._input.value = self._label_of(value)
-                    self._input.cursor_position = len(self._input.value)
-            finally:
-                self._showing_label = False
+            with self.prevent(Input.Changed):
+                self._input.value = self._label_of(value)
+                self._input.cursor_position = len(self._input.value)
         if value != self._value:
             self._value = value
             self.post_message(self.Changed(self, value))
@@ -565,37 +417,14 @@ class FilterSelect(Widget):
         ``highlight`` is false (the list shown on arrival: Enter then only moves on)."""
         self._hits = self.search(query)
         if self._hits:
-            self._list.set_options([self._option_of(hit) for hit in self._hits])
+            self._list.set_options([Option(hit.prompt()) for hit in self._hits])
             if highlight:
                 self._list.highlighted = 0
         else:
             self._list.set_options([Option(_NO_HIT, disabled=True)])
-        self._list._update_lines()  # the scrollbar's sizes before the layout
-
-    def _option_of(self, hit: Hit) -> Option:
-        """The list's option for ``hit``, the same one each time it is listed (see
-        `_HitList`); the few hundred last ones are kept."""
-        option = self._options.get(hit)
-        if option is None:
-            if len(self._options) >= _OPTIONS_KEPT:
-                self._options.clear()
-            option = self._options[hit] = Option(hit.prompt(), id=None)
-        return option
 
     def _open(self) -> None:
-        # The list's own style, not a class on the whole widget: a class change runs the
-        # widget, its input and the list through the stylesheet (3-5 ms), for what is
-        # one property of one widget.
         self._list.display = True
-
-    def _focus_moved(self, old: Widget | None, new: Widget | None) -> None:
-        """Called by `Screen.set_focus` itself, so that the list closes in the frame the
-        focus leaves in, rather than one or two frames later once the blur events have
-        come round (ADR 0011); `_left` still runs, and finds it closed. (Opening it from
-        here, inside `set_focus`, left its scrollbar without a thumb: it opens on the
-        focus event.)"""
-        if old is self._input and new is not self._input:
-            self.close()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self.arrive()
@@ -612,13 +441,13 @@ class FilterSelect(Widget):
 
     @on(_FilterInput.Changed)
     def _typed(self, event: Input.Changed) -> None:
-        event.stop()  # the list followed the text already (`_typed_now`)
-
-    def _typed_now(self, text: str) -> None:
-        """The text of the input changed (called by its value's watcher)."""
-        if self._showing_label or not self.is_mounted:
-            return  # the label of a value set by the program: nothing typed
-        if self._value is not None and text != self._label_of(self._value):
+        """The text of the input changed: the list follows it. (A value set by the
+        program changes the text with `Input.Changed` prevented: nothing typed.)"""
+        event.stop()
+        text = self._input.value  # the text now (more keys may have come since)
+        if not self.is_mounted or (self._value is not None and text == self.label):
+            return  # nothing typed: the text is the picked value's label
+        if self._value is not None:
             self._set_value(None, show_label=False)
         self._refresh_hits(text, highlight=bool(text.strip()))
         if self._input.has_focus:
@@ -627,9 +456,7 @@ class FilterSelect(Widget):
     @on(_FilterInput.Submitted)
     def _enter(self, event: Input.Submitted) -> None:
         # Enter picks the highlighted hit; the message goes on bubbling so that a form
-        # moves to its next field. Then the move closes the list (`enter_moves_on`), in
-        # the frame that shows the next field: closed here, it would cost a frame and a
-        # layout of its own whenever the frame timer fired before the form's turn.
+        # moves to its next field, and the move closes the list (`enter_moves_on`).
         if self.is_open and (hit := self.highlighted_hit) is not None:
             self.pick(hit, close=not self.enter_moves_on)
 
@@ -715,9 +542,6 @@ class FilterSelect(Widget):
             raise SkipAction()
         self.close()
 
-
-#: How many options a `FilterSelect` keeps for the hits it listed (`_option_of`).
-_OPTIONS_KEPT = 400
 
 #: The one line of an open list that matches nothing.
 _NO_HIT = Content.styled("Aucun résultat", "italic")

@@ -34,7 +34,7 @@ class StableFooter(Footer):
     def bindings_changed(self, screen: Screen[Any]) -> None:
         if self.is_attached and screen is self.screen and screen.app.app_focus:
             shown = _shown(screen)
-            if shown == self._last_shown and self._bindings_ready:
-                return
+            if shown == self._last_shown:
+                return  # shown already (`_last_shown` is set only on the way to a rebuild)
             self._last_shown = shown
         super().bindings_changed(screen)

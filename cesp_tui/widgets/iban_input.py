@@ -8,9 +8,7 @@ from schwifty import IBAN
 from schwifty import exceptions as schwifty_errors
 from textual import on
 from textual.app import ComposeResult
-from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -18,7 +16,6 @@ from cesp_core.validators.iban import format_iban, iban_info, validate_iban
 
 from .formatted_input import GroupedInput
 from .message_line import MessageLine
-from .steady import steady_virtual_size
 
 __all__ = ["IbanInput", "expected_length"]
 
@@ -60,8 +57,6 @@ def _valid_text(bic: str | None, bank: str | None, line: MessageLine) -> str:
 
 class IbanInput(Widget):
     """Types an IBAN; when complete, shows what is wrong, or its BIC and bank."""
-
-    virtual_size: Reactive[Size] = steady_virtual_size()
 
     DEFAULT_CSS = """
     IbanInput {

@@ -15,8 +15,7 @@ from typing import Literal
 
 from rich.cells import cell_len
 from textual import events
-
-from .steady import SteadyStatic
+from textual.widgets import Static
 
 __all__ = ["MessageLine", "Verdict"]
 
@@ -24,7 +23,7 @@ __all__ = ["MessageLine", "Verdict"]
 Verdict = Literal["valid", "invalid"] | None
 
 
-class MessageLine(SteadyStatic):
+class MessageLine(Static):
     """One reserved line; ``-valid``/``-invalid`` colour it, ``-long`` lets it grow."""
 
     DEFAULT_CSS = """

@@ -7,9 +7,7 @@ from datetime import date
 
 from textual import on
 from textual.app import ComposeResult
-from textual.geometry import Size
 from textual.message import Message
-from textual.reactive import Reactive
 from textual.widget import Widget
 from textual.widgets import Input
 
@@ -17,7 +15,6 @@ from cesp_core.validators.nir import format_nir, nir_facts, validate_nir
 
 from .formatted_input import GroupedInput
 from .message_line import MessageLine
-from .steady import steady_virtual_size
 
 __all__ = ["NirInput"]
 
@@ -79,8 +76,6 @@ def describe_nir(value: str) -> str | None:
 
 class NirInput(Widget):
     """Types a NIR; checks it as soon as its 15 characters are there."""
-
-    virtual_size: Reactive[Size] = steady_virtual_size()
 
     DEFAULT_CSS = """
     NirInput {

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import keyring
 import keyring.core
 import keyring.errors
 import pytest
 from keyring.backend import KeyringBackend
-from textual.screen import Screen
 
 from cesp_client.store import DraftStore
 from tests.support.server import ServerHandle, start_server, test_settings
 from tests.support.smtp import SmtpSink
-from tests.tui.counting import calls_of
 
 
 class MemoryKeyring(KeyringBackend):
@@ -80,12 +77,6 @@ def drafts(tmp_path: Path) -> Iterator[DraftStore]:
     store = DraftStore(tmp_path / "client" / "drafts.db")
     yield store
     store.close()
-
-
-@pytest.fixture
-def layouts(monkeypatch: pytest.MonkeyPatch) -> list[Screen[Any]]:
-    """The screens laid out (`Screen._refresh_layout` runs) while the test goes on."""
-    return calls_of(monkeypatch, Screen, "_refresh_layout")
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,9 @@
 """What the terminal shows: every update the app writes, applied to a grid of cells.
 
-The compositors (Textual's and `cesp_tui.compositor.SpanCompositor`) skip what they
-believe unchanged; a repaint skipped wrongly leaves stale cells on the user's terminal
-while a full render of the screen looks right. `Terminal` keeps the cells the updates
-wrote (`App._display`), to compare with a full render of the screen once it is idle.
+Textual's compositor skips what it believes unchanged; a repaint skipped wrongly leaves
+stale cells on the user's terminal while a full render of the screen looks right.
+`Terminal` keeps the cells the updates wrote (`App._display`), to compare with a full
+render of the screen once it is idle.
 """
 
 from __future__ import annotations

@@ -4,13 +4,16 @@ cursor (`cesp_tui.key_order.OrderedKeys`)."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual import events
 from textual.app import App
 from textual.pilot import Pilot
 
+from cesp_tui import textual_compat
 from cesp_tui.widgets.tab_form import TabForm
 from tests.tui.apps.dossier_host import DossierHostApp
 from tests.tui.test_dossier_keying import new_dossier, settle
@@ -87,3 +90,35 @@ async def test_a_burst_on_the_dossier_screen_reaches_the_draft(tmp_path: Path) -
         assert stored["nom_naissance"] == "Durand"
         assert stored["prenoms"] == "Jean"
         assert stored["date_naissance"] == "1999-03-15"
+
+
+async def test_the_textual_in_use_keeps_what_ordering_reads() -> None:
+    app = form_app("etat_civil")
+    async with app.run_test(size=SIZE) as pilot:
+        await at_nom_naissance(pilot)
+        await pilot.press("D")
+        assert app.key_order_off is None  # type: ignore[attr-defined]
+        assert textual_compat.key_order_unavailable(app) is None
+
+
+async def test_without_textual_s_internals_keys_go_to_textual_and_the_log_says_why(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another Textual, without `App._registry`: no key is held, nothing fails, the
+    log says ordering is off (and the keys typed one by one still land)."""
+    monkeypatch.setattr(textual_compat, "REGISTRY", "_registry_of_another_textual")
+    app = form_app("etat_civil")
+    with caplog.at_level(logging.WARNING, logger="cesp_tui.textual_compat"):
+        async with app.run_test(size=SIZE) as pilot:
+            form = await at_nom_naissance(pilot)
+            for key in [*"Du", "tab", *"Je"]:
+                await pilot.press(key)
+            await pilot.pause()
+            values = form.values()
+            off = app.key_order_off  # type: ignore[attr-defined]
+            assert app._held_keys is None  # type: ignore[attr-defined]
+    assert values["nom_naissance"] == "Du" and values["nom_usage"] == "Je"
+    assert off is not None and "_registry_of_another_textual" in off
+    assert any("no ordering" in record.getMessage() for record in caplog.records)
+    with pytest.raises(textual_compat.TextualCompatError):
+        textual_compat.app_is_busy(app)

@@ -1,11 +1,11 @@
 """What the user's terminal shows is what the screen holds, after every key; what the
 screen holds is where a layout puts it.
 
-The client skips work Textual would do (`SpanCompositor`, the list's repaints and
-layouts, ADR 0011): a repaint skipped wrongly would leave stale cells on the terminal
-while the screen, rendered whole, looks right. Every update written is applied to a grid
-of cells (`tests/tui/terminal.py`) and compared, once the app is idle after each key,
-with the screen rendered from scratch.
+A partial update writes only what Textual believes changed: a repaint skipped wrongly
+(a widget of ours that forgets to refresh, an overlay shown or hidden, a Textual upgrade)
+would leave stale cells on the terminal while the screen, rendered whole, looks right.
+Every update written is applied to a grid of cells (`tests/tui/terminal.py`) and
+compared, once the app is idle after each key, with the screen rendered from scratch.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from textual._compositor import Compositor
 from textual.widget import Widget
+from textual.widgets import Input
 
-from cesp_tui.widgets.steady import SteadyInput
 from tests.support.dossiers import CESP_NIR
 from tests.tui.apps.dossier_host import DossierHostApp, empty_dossier_app, freeze_cursors
 from tests.tui.terminal import full_render, watch
@@ -93,7 +93,7 @@ async def test_a_repaint_skipped_shows_on_the_terminal(
     refresh = Widget.refresh
 
     def lazy(self: Widget, *args: Any, **kwargs: Any) -> Widget:
-        if isinstance(self, SteadyInput) and self.is_mounted and self.value:
+        if isinstance(self, Input) and self.is_mounted and self.value:
             return self
         return refresh(self, *args, **kwargs)
 

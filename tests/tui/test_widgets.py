@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from textual.widgets import OptionList
+
 from cesp_core.demarches import CESP
 from cesp_core.demarches.rules import TabState
 from cesp_core.referentials import communes_by_code
@@ -63,7 +65,7 @@ async def test_commune_list_restricted_to_87_filters_by_first_letter() -> None:
         assert all(key.startswith("l") or " l" in key for key in keys)
         assert "limoges" in starting
         # At most 8 rows are shown; the list scrolls for the rest.
-        assert select.query_one("_HitList").outer_size.height <= 8
+        assert select.query_one(OptionList).outer_size.height <= 8
         await pilot.press("down", "down")
         assert select.highlighted_hit == hits[2]
         await pilot.press("up")

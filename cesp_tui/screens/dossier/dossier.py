@@ -57,7 +57,6 @@ from cesp_core.demarches import rules
 from cesp_core.demarches.model import Demarche, Tab, TabKind, Value
 from cesp_core.lifecycle import STATE_LABELS, DossierState
 from cesp_core.problems import Problem
-from cesp_tui.compositor import SpanCompositor
 from cesp_tui.messages import (
     CertificationsChanged,
     PiecesChanged,
@@ -256,7 +255,6 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         field: str | None = None,
     ) -> None:
         super().__init__(id=f"dossier-{snapshot.dossier.id}")
-        self._compositor = SpanCompositor()
         self.workspace = workspace
         #: The dossier's local copy and its one write path (`cesp_client.dossier_model`).
         self.model = DossierModel(
