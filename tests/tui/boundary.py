@@ -300,7 +300,7 @@ def _targets(
 ) -> set[str]:
     """The client's modules an import statement runs: the module named and its parent
     packages, except the importer's own parents (they are being imported already), unless
-    a name is taken from one of them (``from cesp_tui.store import DraftStore``)."""
+    a name is taken from one of them (``from cesp_client.store import DraftStore``)."""
     parts = importer.split(".")
     ancestors = {".".join(parts[:end]) for end in range(1, len(parts))}
     named: list[str] = []

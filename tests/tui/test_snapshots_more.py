@@ -34,11 +34,12 @@ from cesp_client.workspace import Workspace
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.demarches.model import TabKind
 from cesp_core.masking import mask_dossier_data
-from cesp_tui.screens import export_dossiers, recap, support_dossier
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.home import CampaignPicker
 from cesp_tui.screens.dossier.pieces import AddPieceModal
+from cesp_tui.screens.etablissement import recap
 from cesp_tui.screens.etablissement.recap import ExportPathModal
+from cesp_tui.screens.staff import export_dossiers, support_dossier
 from cesp_tui.screens.staff.campaign_files import CampaignsLoaded
 from cesp_tui.screens.staff.decision_view import DecisionViewModal
 from cesp_tui.screens.staff.dossier_mails import DossierMailsScreen
