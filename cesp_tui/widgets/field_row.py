@@ -94,17 +94,14 @@ FIXED_LENGTH_TYPES = frozenset(
 def choice_for_letter(
     choices: tuple[Choice, ...], letter: str, current: Value = None
 ) -> Choice | None:
-    """The choice a typed letter picks: the choices whose value or label starts with it
-    (accents and case ignored), the one after ``current`` when it is one of them (typing
-    the letter again cycles)."""
+    """The choice a typed letter picks: the choices whose VISIBLE label starts with it
+    (accents and case ignored; never the hidden value: "c" must not pick "Marié(e)…"
+    because its value is ``couple``), the one after ``current`` when it is one of them
+    (typing the letter again cycles)."""
     key = normalize(letter)
     if not key:
         return None
-    hits = [
-        c
-        for c in choices
-        if normalize(c.value).startswith(key) or normalize(c.label).startswith(key)
-    ]
+    hits = [c for c in choices if normalize(c.label).startswith(key)]
     if not hits:
         return None
     for index, choice in enumerate(hits):
@@ -339,16 +336,20 @@ class FieldRow(Widget):
         return False
 
     def on_key(self, event: events.Key) -> None:
-        """A radio row: a typed letter picks the choice starting with it ("m", "f")."""
+        """A radio row: a typed letter picks the choice whose visible label starts with
+        it ("m", "c"); any other printable key does nothing: it is consumed here, so it
+        never reaches a screen (ADR 0026: printable keys are a field's data or nothing).
+        Space and Enter stay the RadioSet's (select the highlighted option)."""
         control = self._control
         if not isinstance(control, RadioSet) or control.disabled or not event.is_printable:
             return
-        choice = choice_for_letter(self.field.choices, event.character or "", self._value)
-        if choice is None:
+        if event.key == "space":
             return
         event.stop()
         event.prevent_default()
-        self.set_value(choice.value)
+        choice = choice_for_letter(self.field.choices, event.character or "", self._value)
+        if choice is not None:
+            self.set_value(choice.value)
 
     def _report(self, value: Value) -> None:
         if self.adopt(value):

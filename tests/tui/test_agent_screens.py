@@ -145,7 +145,7 @@ async def test_dup_and_carry_over_need_a_previous_dossier(tmp_path: Path) -> Non
             "universite": "Université de Limoges, UFR de médecine",
             "annee_universitaire": "2025-2026",
         }
-        await pilot.press("f4")  # "Études": the carried values, the cursor on "Niveau"
+        await pilot.press("alt+3")  # "Études": the carried values, the cursor on "Niveau"
         await settle(app, pilot)
         assert focused_field(app) == "niveau"
 
