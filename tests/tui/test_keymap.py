@@ -9,6 +9,7 @@ import inspect
 import pkgutil
 from pathlib import Path
 
+import pytest
 from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.dom import DOMNode
@@ -174,3 +175,20 @@ class _NoStartPlatform:
         raise EmbeddedStartError("pas dans ce test")
 
     def stop(self) -> None: ...
+
+
+def test_both_commands_help_is_french(capsys: pytest.CaptureFixture[str]) -> None:
+    from cesp_server.cli import build_parser as server_parser
+    from cesp_tui.__main__ import build_parser as client_parser
+
+    for build, argv in ((server_parser, ["--help"]), (client_parser, ["--help"])):
+        with pytest.raises(SystemExit):
+            build().parse_args(argv)
+        out = capsys.readouterr().out
+        assert out.startswith("utilisation : ")
+        assert "afficher cette aide et quitter" in out
+        for english in ("usage:", "show this help", "positional arguments"):
+            assert english not in out
+    with pytest.raises(SystemExit):
+        server_parser().parse_args(["inconnue"])
+    assert "erreur : argument COMMANDE : choix invalide" in capsys.readouterr().err
