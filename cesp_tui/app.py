@@ -85,6 +85,9 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
             self.tokens = tokens
 
     def on_mount(self) -> None:
+        # The user's keys (client.toml [keymap], ADR 0026): footer, palette, F1 follow.
+        if self.config.keymap:
+            self.set_keymap(dict(self.config.keymap))
         # Pushed rather than the default screen: Textual reads a screen's CSS_PATH on push.
         self.push_screen(LoginScreen())
         self.start_idle_collection()  # full GC in the user's pauses (cesp_tui.heap)

@@ -16,7 +16,7 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 
 import cesp_tui
-from cesp_client.config import ClientConfig
+from cesp_client.config import ClientConfig, ConfigError, load_config
 from cesp_client.embedded import EmbeddedStartError
 from cesp_core.demarches.cesp import SITUATIONS_FAMILIALES
 from cesp_tui.app import CespApp
@@ -192,3 +192,25 @@ def test_both_commands_help_is_french(capsys: pytest.CaptureFixture[str]) -> Non
     with pytest.raises(SystemExit):
         server_parser().parse_args(["inconnue"])
     assert "erreur : argument COMMANDE : choix invalide" in capsys.readouterr().err
+
+
+async def test_a_user_keymap_in_client_toml_remaps_by_binding_id(tmp_path: Path) -> None:
+    toml = tmp_path / "client.toml"
+    toml.write_text('server_url = "http://127.0.0.1:9"\n[keymap]\n"app.help" = "f12"\n')
+    config = load_config(config_path=toml, environ={}, data_dir=tmp_path)
+    assert config.keymap == {"app.help": "f12"}
+    app = CespApp(config)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "f12" in app.screen.active_bindings  # what the footer and F1 list
+        assert "f1" not in app.screen.active_bindings
+        await pilot.press("f12")
+        await pilot.pause()
+        assert app.screen.query("HelpPanel")
+
+
+def test_a_bad_keymap_is_explained_in_french(tmp_path: Path) -> None:
+    toml = tmp_path / "client.toml"
+    toml.write_text('[keymap]\n"app.help" = 12\n')
+    with pytest.raises(ConfigError, match="touche attendue"):
+        load_config(config_path=toml, environ={})
