@@ -8,7 +8,7 @@ focus (keeps forms short at 80x24); the error line shows what `set_problem` says
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -206,6 +206,8 @@ class FieldRow(Widget):
             name=name, id=id or f"field-{field.key}", classes=classes or None, disabled=disabled
         )
         self.field = field
+        #: A choice field keeps its kind of control when its choices are narrowed.
+        self._radio = field.type is FieldType.CHOICE and len(field.choices) <= MAX_RADIO_CHOICES
         self._value: Value = value if value is not None else field.default
         self._control = self._build_control()
         #: The widget of the control that takes the focus (found on first need).
@@ -238,7 +240,7 @@ class FieldRow(Widget):
             )
         elif kind is FieldType.BOOL:
             control = Checkbox(_yes_no(value is True), value is True, compact=True, classes=CONTROL)
-        elif kind is FieldType.CHOICE and len(field.choices) <= MAX_RADIO_CHOICES:
+        elif kind is FieldType.CHOICE and self._radio:
             control = SteadyRadioSet(
                 *(RadioButton(c.label, value=(c.value == value)) for c in field.choices),
                 compact=True,
@@ -271,6 +273,29 @@ class FieldRow(Widget):
             if kind in _WIDTHS:
                 control.styles.max_width = _WIDTHS[kind]
         return control
+
+    def set_choices(self, choices: tuple[Choice, ...], *, keep_value: bool) -> None:
+        """Offer only ``choices`` (the CESP "Niveau" follows the "Filière"): the control
+        is built again, of the same kind (a list stays a list). A value no longer offered is
+        cleared and reported, unless ``keep_value`` (a stored dossier being shown: the
+        rules say what is wrong with it)."""
+        if choices == self.field.choices:
+            return
+        self.field = replace(self.field, choices=choices)
+        offered = {choice.value for choice in choices}
+        if not keep_value and self._value is not None and self._value not in offered:
+            self._report(None)
+        if not self.is_mounted:
+            self._control = self._build_control()
+            return
+        old = self._control
+        had_focus = old.has_focus_within
+        self._control = self._build_control()
+        self._focus_target = None
+        old.parent.mount(self._control, after=old)  # type: ignore[union-attr]
+        old.remove()
+        if had_focus:
+            self.call_after_refresh(self.focus_control)
 
     def compose(self) -> ComposeResult:
         with SteadyHorizontal(classes="field-line"):
