@@ -79,7 +79,7 @@ async def test_a_transmission_in_saisie_continue_opens_the_next_paper_dossier(
         assert session.previous["etudes"]["universite"] == values["etudes"]["universite"]
         assert session.campaign_id == 7
         # Offline: the platform is needed to create it; what is typed stays.
-        await pilot.press(*"lea.martin@example.org", "enter", "f", *"Martin", "enter")
+        await pilot.press(*"lea.martin@example.org", "enter", "right", "space", *"Martin", "enter")
         await pilot.press(*"Lea", "enter", *"14042000", "ctrl+s")
         await settle(app, pilot)
         form = app.screen.query_one("#on-behalf-form")

@@ -125,7 +125,7 @@ async def test_sections_are_read_only_labels_and_values(tmp_path: Path) -> None:
         assert "Médecine" in section_text(view, "etudes")
         assert "FR76 3000 6000 0112 3456 7890 189" in section_text(view, "coordonnees_bancaires")
         assert "Pièce d'identité" in section_text(view, "pieces")
-        await pilot.press("o")
+        await pilot.press("alt+o")
         await pilot.pause()
         assert not any(s.collapsed for s in sections)
 

@@ -235,15 +235,23 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             Binding(f"alt+{n}", f"goto({n})", f"Onglet {n}", show=False, id=f"dossier.tab_{n}")
             for n in range(2, 9)
         ),
+        # Priority: a table in a tab (DataTable's Ctrl+PgUp/PgDn page sideways) must not
+        # take the tab keys.
         Binding(
             "ctrl+pageup",
             "cycle_tab(-1)",
             "Onglet précédent",
             show=False,
+            priority=True,
             id="dossier.tab_previous",
         ),
         Binding(
-            "ctrl+pagedown", "cycle_tab(1)", "Onglet suivant", show=False, id="dossier.tab_next"
+            "ctrl+pagedown",
+            "cycle_tab(1)",
+            "Onglet suivant",
+            show=False,
+            priority=True,
+            id="dossier.tab_next",
         ),
         Binding("f9", "home", "Mes demandes", id="dossier.home"),
         Binding("ctrl+r", "merge", "Fusionner les versions", id="dossier.merge"),

@@ -397,7 +397,7 @@ class JuryHomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "campaign", "Campagne", id="jury.campaign"),
         Binding("f3", "filter", "Filtrer", id="jury.filter"),
-        Binding("ctrl+d", "decide", "Décision", id="jury.decide"),
+        Binding("ctrl+d", "decide", "Décision", id="jury.decide", priority=True),
         Binding("f6", "publish", "Publier", id="jury.publish"),
         Binding("f7", "instruct", "Instruire", id="jury.instruct"),
         Binding("f5", "refresh", "Actualiser", id="jury.refresh"),
