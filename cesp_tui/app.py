@@ -281,6 +281,16 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
             "Enregistrer une image SVG de l'écran (pour le support)",
             lambda: self.set_timer(0.1, self.deliver_screenshot),
         )
+        if self.check_action("mailbox", ()):
+            yield SystemCommand(
+                "Boîte aux lettres locale (F4)",
+                "Les e-mails de la plateforme locale : codes et liens",
+                self.action_mailbox,
+            )
+        if self.session is not None:
+            yield SystemCommand(
+                "Se déconnecter (Ctrl+L)", "Fermer la session sur ce poste", self.action_logout
+            )
         yield SystemCommand(
             "Quitter", "Fermer le client (les brouillons restent)", self.action_quit
         )

@@ -214,3 +214,12 @@ def test_a_bad_keymap_is_explained_in_french(tmp_path: Path) -> None:
     toml.write_text('[keymap]\n"app.help" = 12\n')
     with pytest.raises(ConfigError, match="touche attendue"):
         load_config(config_path=toml, environ={})
+
+
+async def test_the_palette_offers_the_mailbox_in_french(tmp_path: Path) -> None:
+    app = CespApp(ClientConfig(data_dir=tmp_path), platform=_NoStartPlatform(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        titles = [command.title for command in app.get_system_commands(app.screen)]
+        assert "Boîte aux lettres locale (F4)" in titles
+        assert "Aide" in titles and "Quitter" in titles
