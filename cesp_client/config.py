@@ -9,6 +9,10 @@ TOML file ``client.toml`` in the user's configuration directory (platformdirs), 
     server_url = "https://cesp.example.org"   # absent: the embedded platform
     data_dir = "~/cesp"
     no_mouse = true
+
+    [keymap]                                  # binding id = key(s), ADR 0026
+    "dossier.save" = "f2"
+    "app.logout" = "ctrl+shift+l"
 """
 
 from __future__ import annotations
@@ -64,6 +68,8 @@ class ClientConfig:
     data_dir: Path = field(default_factory=default_data_dir)
     #: Do not capture the mouse (keyboard-only terminals, copy/paste over SSH).
     no_mouse: bool = False
+    #: The user's keys, binding id -> key(s) ("f2", "ctrl+s,f2"): `App.set_keymap`.
+    keymap: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def embedded(self) -> bool:
@@ -168,4 +174,20 @@ def load_config(
         server_url=normalise_server_url(url, insecure_http=insecure_http) if url else None,
         data_dir=Path(directory).expanduser() if directory else default_data_dir(),
         no_mouse=no_mouse,
+        keymap=_keymap(file_values.get("keymap", {}), path),
     )
+
+
+def _keymap(table: object, path: Path) -> dict[str, str]:
+    """The ``[keymap]`` table: binding id -> key(s); a clear French error otherwise."""
+    if not isinstance(table, dict):
+        raise ConfigError(f'{path} : [keymap] doit être une table (identifiant = "touche").')
+    keymap: dict[str, str] = {}
+    for binding_id, keys in table.items():
+        if not isinstance(keys, str) or not keys.strip():
+            raise ConfigError(
+                f"{path} : [keymap] {binding_id} : touche attendue entre guillemets "
+                '(exemple : "f2" ou "ctrl+s,f2").'
+            )
+        keymap[str(binding_id)] = keys.strip()
+    return keymap

@@ -17,6 +17,8 @@ from datetime import datetime
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
+from cesp_core.cli_text import use_french
+
 from .clock import format_local, local_tz
 from .db import make_engine
 from .settings import Settings
@@ -392,6 +394,7 @@ def cmd_mail_flush(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    use_french()  # "utilisation", "options", "afficher cette aide et quitter"
     parser = argparse.ArgumentParser(
         prog="cesp-server",
         description="Plateforme des candidatures CESP et Assistant Spécialiste Partagé : "

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 
 from cesp_client.config import ConfigError, load_config
+from cesp_core.cli_text import use_french
 
 
 def _version() -> str:
@@ -29,6 +30,7 @@ class _FrenchHelpFormatter(argparse.HelpFormatter):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    use_french()
     parser = argparse.ArgumentParser(
         prog="cesp",
         formatter_class=_FrenchHelpFormatter,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from functools import cached_property
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -52,6 +52,8 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
             show=False,  # the footer shows it once, at its right end
         ),
         Binding("ctrl+l", "logout", "Se déconnecter", id="app.logout"),
+        # One meaning on every screen, logged in or not (ADR 0026).
+        Binding("f4", "mailbox", "Boîte aux lettres locale", show=False, id="app.mailbox"),
     ]
 
     #: "starting", "ready" or "failed".
@@ -83,6 +85,9 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
             self.tokens = tokens
 
     def on_mount(self) -> None:
+        # The user's keys (client.toml [keymap], ADR 0026): footer, palette, F1 follow.
+        if self.config.keymap:
+            self.set_keymap(dict(self.config.keymap))
         # Pushed rather than the default screen: Textual reads a screen's CSS_PATH on push.
         self.push_screen(LoginScreen())
         self.start_idle_collection()  # full GC in the user's pauses (cesp_tui.heap)
@@ -220,10 +225,51 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
             self.action_show_help_panel()
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not CommandPalette.is_open(self):
-            self.push_screen(
-                CommandPalette(placeholder="Rechercher une commande…", id="--command-palette")
-            )
+        """Ctrl+P: one palette at most, on top (ADR 0026)."""
+        if not self.use_command_palette or CommandPalette.is_open(self):
+            return
+        if any(isinstance(screen, CommandPalette) for screen in self.screen_stack):
+            return  # one left under another screen (see `push_screen`): never a second
+        self.push_screen(
+            CommandPalette(placeholder="Rechercher une commande…", id="--command-palette")
+        )
+
+    def _close_palette(self) -> None:
+        """A screen comes while the palette is open (a login opening its dossier, a
+        worker's answer): the palette goes first, so it is never left under the new
+        screen (where the keys typed into it went to a field, and the next Ctrl+P ended
+        the client with ``DuplicateIds``)."""
+        while isinstance(self.screen, CommandPalette) and len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
+        if not isinstance(screen, CommandPalette):
+            self._close_palette()
+        return super().push_screen(screen, *args, **kwargs)
+
+    def switch_screen(self, screen: Any) -> Any:
+        if not isinstance(screen, CommandPalette):
+            self._close_palette()
+        return super().switch_screen(screen)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "mailbox":
+            from cesp_tui.screens.account.account_base import mailbox_path
+            from cesp_tui.screens.account.mailbox import MailboxScreen
+
+            if isinstance(self.screen, MailboxScreen):
+                return False
+            return mailbox_path(self) is not None
+        return super().check_action(action, parameters)
+
+    def action_mailbox(self) -> None:
+        """F4: the embedded platform's local mailbox, from any screen."""
+        from cesp_tui.screens.account.account_base import mailbox_path
+        from cesp_tui.screens.account.mailbox import MailboxScreen
+
+        path = mailbox_path(self)
+        if path is not None and not isinstance(self.screen, MailboxScreen):
+            self.push_screen(MailboxScreen(path))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield SystemCommand("Aide", "Afficher ou masquer les touches et l'aide", self.action_help)
@@ -235,6 +281,16 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
             "Enregistrer une image SVG de l'écran (pour le support)",
             lambda: self.set_timer(0.1, self.deliver_screenshot),
         )
+        if self.check_action("mailbox", ()):
+            yield SystemCommand(
+                "Boîte aux lettres locale (F4)",
+                "Les e-mails de la plateforme locale : codes et liens",
+                self.action_mailbox,
+            )
+        if self.session is not None:
+            yield SystemCommand(
+                "Se déconnecter (Ctrl+L)", "Fermer la session sur ce poste", self.action_logout
+            )
         yield SystemCommand(
             "Quitter", "Fermer le client (les brouillons restent)", self.action_quit
         )

@@ -15,6 +15,7 @@ from cesp_core.problems import INVALID, MISSING, Problem
 from cesp_core.validators import dates, email, finess, iban, nir, phone, postal, rpps, text
 
 from .model import (
+    Choice,
     Demarche,
     DossierData,
     Field,
@@ -329,6 +330,22 @@ def _iban_bic(_demarche: Demarche, tab_key: str, data: DossierData) -> list[Prob
         return []
     message = iban.validate_bic(bic_value, iban=iban_value)
     return [Problem(tab_key, "bic", message, INVALID)] if message else []
+
+
+def offered_choices(
+    demarche: Demarche, tab_key: str, field: Field, data: DossierData
+) -> tuple[Choice, ...]:
+    """The choices a form offers for ``field`` given the dossier's other answers: the
+    CESP "Niveau" lists only the levels of the chosen "Filière" (all of them while no
+    filière is chosen); any other field, all its choices."""
+    by_filiere: Mapping[str, tuple[str, ...]] = demarche.extra.get("niveaux_par_filiere", {})
+    if field.key != "niveau" or not by_filiere:
+        return field.choices
+    filiere = (data.get(tab_key) or {}).get("filiere")
+    if not isinstance(filiere, str) or filiere not in by_filiere:
+        return field.choices
+    allowed = by_filiere[filiere]
+    return tuple(choice for choice in field.choices if choice.value in allowed)
 
 
 def _niveau_filiere(demarche: Demarche, tab_key: str, data: DossierData) -> list[Problem]:

@@ -8,7 +8,7 @@ focus (keeps forms short at 80x24); the error line shows what `set_problem` says
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -85,17 +85,14 @@ FIXED_LENGTH_TYPES = frozenset(
 def choice_for_letter(
     choices: tuple[Choice, ...], letter: str, current: Value = None
 ) -> Choice | None:
-    """The choice a typed letter picks: the choices whose value or label starts with it
-    (accents and case ignored), the one after ``current`` when it is one of them (typing
-    the letter again cycles)."""
+    """The choice a typed letter picks: the choices whose VISIBLE label starts with it
+    (accents and case ignored; never the hidden value: "c" must not pick "Marié(e)…"
+    because its value is ``couple``), the one after ``current`` when it is one of them
+    (typing the letter again cycles)."""
     key = normalize(letter)
     if not key:
         return None
-    hits = [
-        c
-        for c in choices
-        if normalize(c.value).startswith(key) or normalize(c.label).startswith(key)
-    ]
+    hits = [c for c in choices if normalize(c.label).startswith(key)]
     if not hits:
         return None
     for index, choice in enumerate(hits):
@@ -198,6 +195,8 @@ class FieldRow(Widget):
             name=name, id=id or f"field-{field.key}", classes=classes or None, disabled=disabled
         )
         self.field = field
+        #: A choice field keeps its kind of control when its choices are narrowed.
+        self._radio = field.type is FieldType.CHOICE and len(field.choices) <= MAX_RADIO_CHOICES
         self._value: Value = value if value is not None else field.default
         self._control = self._build_control()
         #: The widget of the control that takes the focus (found on first need).
@@ -230,7 +229,7 @@ class FieldRow(Widget):
             )
         elif kind is FieldType.BOOL:
             control = Checkbox(_yes_no(value is True), value is True, compact=True, classes=CONTROL)
-        elif kind is FieldType.CHOICE and len(field.choices) <= MAX_RADIO_CHOICES:
+        elif kind is FieldType.CHOICE and self._radio:
             control = RadioSet(
                 *(RadioButton(c.label, value=(c.value == value)) for c in field.choices),
                 compact=True,
@@ -263,6 +262,29 @@ class FieldRow(Widget):
             if kind in _WIDTHS:
                 control.styles.max_width = _WIDTHS[kind]
         return control
+
+    def set_choices(self, choices: tuple[Choice, ...], *, keep_value: bool) -> None:
+        """Offer only ``choices`` (the CESP "Niveau" follows the "Filière"): the control
+        is built again, of the same kind (a list stays a list). A value no longer offered is
+        cleared and reported, unless ``keep_value`` (a stored dossier being shown: the
+        rules say what is wrong with it)."""
+        if choices == self.field.choices:
+            return
+        self.field = replace(self.field, choices=choices)
+        offered = {choice.value for choice in choices}
+        if not keep_value and self._value is not None and self._value not in offered:
+            self._report(None)
+        if not self.is_mounted:
+            self._control = self._build_control()
+            return
+        old = self._control
+        had_focus = old.has_focus_within
+        self._control = self._build_control()
+        self._focus_target = None
+        old.parent.mount(self._control, after=old)  # type: ignore[union-attr]
+        old.remove()
+        if had_focus:
+            self.call_after_refresh(self.focus_control)
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-line"):
@@ -328,16 +350,20 @@ class FieldRow(Widget):
         return False
 
     def on_key(self, event: events.Key) -> None:
-        """A radio row: a typed letter picks the choice starting with it ("m", "f")."""
+        """A radio row: a typed letter picks the choice whose visible label starts with
+        it ("m", "c"); any other printable key does nothing: it is consumed here, so it
+        never reaches a screen (ADR 0026: printable keys are a field's data or nothing).
+        Space and Enter stay the RadioSet's (select the highlighted option)."""
         control = self._control
         if not isinstance(control, RadioSet) or control.disabled or not event.is_printable:
             return
-        choice = choice_for_letter(self.field.choices, event.character or "", self._value)
-        if choice is None:
+        if event.key == "space":
             return
         event.stop()
         event.prevent_default()
-        self.set_value(choice.value)
+        choice = choice_for_letter(self.field.choices, event.character or "", self._value)
+        if choice is not None:
+            self.set_value(choice.value)
 
     def _report(self, value: Value) -> None:
         if self.adopt(value):

@@ -226,6 +226,9 @@ class TabForm(VerticalScroll):
         for field in self.tab.fields:
             row = self._rows[field.key]
             row.display = rules.is_visible(field, data, self.tab.key, self.demarche)
+            if field.type is FieldType.CHOICE and (changed is None or changed != field.key):
+                offered = rules.offered_choices(self.demarche, self.tab.key, field, data)
+                row.set_choices(offered, keep_value=initial or changed is None)
             if field.depends_on and (changed is None or changed == field.depends_on):
                 self._restrict(field, row, initial=initial)
 

@@ -29,13 +29,17 @@ STATE_TEXT: dict[TabState, str] = {
 SHORT_LABEL_LENGTH = 12
 
 
+#: Tabs are reached with Alt+1…Alt+9 (ADR 0026): the cells show the real key.
+TAB_KEY_PREFIX = "Alt+"
+
+
 def short_label(label: str) -> str:
     """``label``, or its first word when longer than 12 characters ("Coordonnées")."""
     return label if len(label) <= SHORT_LABEL_LENGTH else label.split()[0]
 
 
 class _TabCell(Static):
-    """One tab: "1 État civil" over its state."""
+    """One tab: "Alt+1 État civil" (its real key, ADR 0026) over its state."""
 
     def __init__(self, index: int, key: str, label: str) -> None:
         super().__init__(id=f"tab-{key}", classes="tab-cell", markup=False)
@@ -47,7 +51,7 @@ class _TabCell(Static):
         self._text = ""
 
     def title(self, short: bool) -> str:
-        return f"{self.number} {short_label(self.label) if short else self.label}"
+        return f"{TAB_KEY_PREFIX}{self.number} {short_label(self.label) if short else self.label}"
 
     @property
     def state_line(self) -> str:
@@ -74,7 +78,7 @@ class _TabCell(Static):
 
 
 class TabHeader(Widget):
-    """Cells of the démarche's tabs; ``current`` is highlighted. Keys 1..n are the
+    """Cells of the démarche's tabs; ``current`` is highlighted. Keys Alt+1..n are the
     screen's to bind (the cells show them)."""
 
     DEFAULT_CSS = """
@@ -182,8 +186,8 @@ class TabHeader(Widget):
             self._layout()
 
     def key_for(self, tab_key: str) -> str:
-        """The number key shown for ``tab_key`` ("1".."9")."""
-        return str(self._cells[tab_key].number)
+        """The key shown for ``tab_key`` ("Alt+1".."Alt+9")."""
+        return f"{TAB_KEY_PREFIX}{self._cells[tab_key].number}"
 
     def set_state(self, tab_key: str, state: TabState | None) -> None:
         self.set_states({tab_key: state})

@@ -79,7 +79,7 @@ async def test_a_transmission_in_saisie_continue_opens_the_next_paper_dossier(
         assert session.previous["etudes"]["universite"] == values["etudes"]["universite"]
         assert session.campaign_id == 7
         # Offline: the platform is needed to create it; what is typed stays.
-        await pilot.press(*"lea.martin@example.org", "enter", "f", *"Martin", "enter")
+        await pilot.press(*"lea.martin@example.org", "enter", "right", "space", *"Martin", "enter")
         await pilot.press(*"Lea", "enter", *"14042000", "ctrl+s")
         await settle(app, pilot)
         form = app.screen.query_one("#on-behalf-form")
@@ -145,7 +145,7 @@ async def test_dup_and_carry_over_need_a_previous_dossier(tmp_path: Path) -> Non
             "universite": "Université de Limoges, UFR de médecine",
             "annee_universitaire": "2025-2026",
         }
-        await pilot.press("f4")  # "Études": the carried values, the cursor on "Niveau"
+        await pilot.press("alt+3")  # "Études": the carried values, the cursor on "Niveau"
         await settle(app, pilot)
         assert focused_field(app) == "niveau"
 

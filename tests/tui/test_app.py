@@ -165,7 +165,13 @@ async def test_global_keys_have_ids_and_french_descriptions(tmp_path: Path) -> N
     app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         bindings = {b.id: b for b in CespApp.BINDINGS}  # type: ignore[union-attr]
-        assert set(bindings) == {"app.quit", "app.help", "app.command_palette", "app.logout"}
+        assert set(bindings) == {
+            "app.quit",
+            "app.help",
+            "app.command_palette",
+            "app.logout",
+            "app.mailbox",
+        }
         assert bindings["app.quit"].description == "Quitter"
         await pilot.press("f1")
         await pilot.pause()

@@ -112,7 +112,7 @@ async def test_days_left_then_a_write_after_closing_is_refused_and_read_only(
 
         # The campaign closes; the client still believes it open: the platform refuses.
         close_campaign(server, campaign_id)
-        await pilot.press("f3")  # "Projet médical"
+        await pilot.press("alt+2")  # "Projet médical"
         await settle_app(app, pilot)
         screen.field_changed("projet_medical", "intitule_projet", "Filière tardive")
         await pilot.press("ctrl+s")

@@ -137,7 +137,7 @@ async def test_identification_first_any_order_pieces_then_confirmer_and_its_mail
         assert "jours restants" in screen.title_text()
 
         # Another tab before "Identification" is saved: said at once, and refused.
-        await pilot.press("f3")  # tab 2, "Projet médical"
+        await pilot.press("alt+2")  # tab 2, "Projet médical"
         await settle_app(app, pilot)
         assert screen.current_tab == "projet_medical"
         assert status(app).message_is_error
@@ -150,7 +150,7 @@ async def test_identification_first_any_order_pieces_then_confirmer_and_its_mail
         assert all(op.tab != "projet_medical" for op in app.drafts.ops(dossier_id))
 
         # "Identification", keyed.
-        await pilot.press("f2")
+        await pilot.press("alt+1")
         await settle_app(app, pilot)
         identification = values["identification"]
         for key in ("etab_partenaire_nom", "etab_partenaire_email", "specialite"):

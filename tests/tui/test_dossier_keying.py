@@ -315,22 +315,31 @@ async def test_missing_required_fields_and_enregistrer_et_suivant_stays(tmp_path
 # --- navigation --------------------------------------------------------------------------------
 
 
-async def test_tab_keys_and_f_keys_switch_tabs_and_keep_each_cursor(tmp_path: Path) -> None:
+async def test_alt_digits_and_ctrl_page_keys_switch_tabs_and_keep_each_cursor(
+    tmp_path: Path,
+) -> None:
     dossier_id = new_dossier(tmp_path)
     app = DossierHostApp(tmp_path, open_id=dossier_id)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.dossier_screen
-        await pilot.press("f4")  # F2 is tab 1: F4 is tab 3
+        await pilot.press("alt+3")  # Alt+N is tab N (ADR 0026)
         await pilot.pause()
         assert screen.current_tab == "etudes"
-        await pilot.press("f8")
+        await pilot.press("alt+7")
         await pilot.pause()
         assert screen.current_tab == "synthese"
-        await pilot.press("6")  # outside a text field, digits jump too
+        await pilot.press("6")  # a bare digit is never a tab key
+        await pilot.pause()
+        assert screen.current_tab == "synthese"
+        await pilot.press("ctrl+pageup")
         await pilot.pause()
         assert screen.current_tab == "pieces"
-        await pilot.press("f2")
+        await pilot.press("ctrl+pagedown", "ctrl+pagedown")  # wraps round
+        await pilot.pause()
+        assert screen.current_tab == "etat_civil"
+        assert screen.header.key_for("pieces") == "Alt+6"  # the header shows the real key
+        await pilot.press("alt+1")
         await pilot.pause()
         assert screen.current_tab == "etat_civil"
         await pilot.press("tab")
@@ -338,7 +347,7 @@ async def test_tab_keys_and_f_keys_switch_tabs_and_keep_each_cursor(tmp_path: Pa
         await pilot.pause()
         assert screen.current_tab == "etat_civil"
         assert screen.data["etat_civil"]["nom_naissance"] == "12"
-        await pilot.press("f3", "f2")
+        await pilot.press("alt+2", "alt+1")
         await pilot.pause()
         assert app.focused is form_view(app).form.row("nom_naissance").control_widget
         await pilot.press("f9")  # back to "Mes demandes"
@@ -420,7 +429,7 @@ async def test_resume_after_a_restart_finds_the_fields(tmp_path: Path) -> None:
         await settle(app, pilot)
         await pilot.press("enter", "tab")
         await type_text(pilot, "Durand")
-        await pilot.press("f3")
+        await pilot.press("alt+2")
         await pilot.pause()
         await type_text(pilot, "3 place de la République")
         await pilot.pause()
@@ -437,7 +446,7 @@ async def test_resume_after_a_restart_finds_the_fields(tmp_path: Path) -> None:
         assert form.row("nom_naissance").value == "Durand"
         assert form.row("nom_naissance").control_widget.value == "Durand"  # type: ignore[attr-defined]
         assert set(screen.dirty_tabs) == {"etat_civil", "adresse"}
-        await pilot.press("f3")
+        await pilot.press("alt+2")
         await pilot.pause()
         assert form_view(again).form.row("adresse").value == "3 place de la République"
 

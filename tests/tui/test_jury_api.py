@@ -249,6 +249,6 @@ async def test_the_list_says_so_when_the_platform_does_not_answer() -> None:
         await until(pilot, lambda: status.message.startswith("Campagnes indisponibles"))
         assert "ne répond pas" in status.message and status.message_is_error
         assert screen.rows == [] and screen.campaign is None
-        await pilot.press("f6", "f4")  # nothing to publish nor to decide: nothing happens
+        await pilot.press("f6", "ctrl+d")  # nothing to publish nor to decide: nothing happens
         assert app.screen is screen
         assert "Choisissez une campagne" in str(screen.query_one("#jury-count").render())

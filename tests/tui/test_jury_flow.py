@@ -94,7 +94,7 @@ async def select(pilot: Pilot[Any], screen: JuryHomeScreen, numero: str) -> None
 async def decide(
     app: CespApp, pilot: Pilot[Any], choice: str, comment: str, *, submit: str = "enter"
 ) -> DecisionModal:
-    await pilot.press("f4")
+    await pilot.press("ctrl+d")
     await until(pilot, lambda: isinstance(app.screen, DecisionModal))
     modal = app.screen
     assert isinstance(modal, DecisionModal)
@@ -148,7 +148,7 @@ async def test_jury_decides_publishes_and_the_establishment_reads_the_decision(
         assert dossier_screen.dossier.numero == claire
         assert "lecture seule" in str(dossier_screen.banner.visible_text)
         assert dossier_screen.active_bindings["f9"].binding.description == "Liste du jury"
-        await pilot.press("f7")  # 6th tab: "Joindre fichier / Dossier complet"
+        await pilot.press("alt+6")  # 6th tab: "Joindre fichier / Dossier complet"
         await until(pilot, lambda: isinstance(dossier_screen.current_view, PiecesScreen))
         pieces = dossier_screen.current_view
         assert isinstance(pieces, PiecesScreen)

@@ -177,7 +177,7 @@ async def test_a_parked_conflict_opens_the_merge_and_the_result_is_requeued(
         assert not is_parked(saves[0])
         assert not (saves[0].last_error or "").startswith(CONFLICT)
         assert saves[0].payload["values"]["telephone"] == "06 12 34 56 78"
-        await pilot.press("f3")
+        await pilot.press("alt+2")
         await settle(app, pilot)
         form_view = dossier_screen.current_view
         assert form_view is not None

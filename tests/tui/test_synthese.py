@@ -125,7 +125,7 @@ async def test_sections_are_read_only_labels_and_values(tmp_path: Path) -> None:
         assert "Médecine" in section_text(view, "etudes")
         assert "FR76 3000 6000 0112 3456 7890 189" in section_text(view, "coordonnees_bancaires")
         assert "Pièce d'identité" in section_text(view, "pieces")
-        await pilot.press("o")
+        await pilot.press("alt+o")
         await pilot.pause()
         assert not any(s.collapsed for s in sections)
 
@@ -169,7 +169,7 @@ async def test_problems_are_listed_and_enter_jumps_to_the_field(tmp_path: Path) 
         assert isinstance(form_view, TabScreen)
         assert app.focused is form_view.form.row("nir").control_widget.input  # type: ignore[attr-defined]
         # Back to the synthesis, the certification line jumps to its box.
-        await pilot.press("f8")
+        await pilot.press("alt+7")
         await settle(app, pilot)
         view = synthese(app)
         listing = view.query_one("#synthese-problems", OptionList)
@@ -235,7 +235,7 @@ async def test_transmit_needs_the_box_then_yes_then_the_banner(tmp_path: Path) -
             screen.banner.visible_text
         )
         assert "CESP-2026-000001" in str(screen.query_one("#dossier-title", Static).render())
-        await pilot.press("f2")
+        await pilot.press("alt+1")
         await settle(app, pilot)
         form_view = screen.current_view
         assert isinstance(form_view, TabScreen)

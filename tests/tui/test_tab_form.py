@@ -271,3 +271,26 @@ async def test_the_help_line_follows_the_focus() -> None:
         await pilot.pause()
         assert str(band.content) == ""
         assert form.row("nom_naissance").region.height == 1  # no line opened under it
+
+
+async def test_niveau_offers_only_the_levels_of_the_chosen_filiere() -> None:
+    from cesp_core.demarches.cesp import NIVEAUX_PAR_FILIERE
+
+    app = form_app("etudes", {"niveau": "DFASM2"})
+    async with app.run_test(size=SIZE) as pilot:
+        form = app.query_one(TabForm)
+        assert len(form.row("niveau").field.choices) == 8  # no filière yet: all
+        form.set_value("filiere", "odontologie")
+        await pilot.pause()
+        offered = [c.value for c in form.row("niveau").field.choices]
+        assert offered == list(NIVEAUX_PAR_FILIERE["odontologie"])
+        assert form.row("niveau").value is None  # DFASM2 is not an odontology level
+        assert ("etudes", "niveau", None) in changes(app)
+        form.set_value("filiere", "medecine")
+        await pilot.pause()
+        row = form.row("niveau")
+        assert [c.value for c in row.field.choices] == list(NIVEAUX_PAR_FILIERE["medecine"])
+        control = row.control_widget
+        assert isinstance(control, FilterSelect)  # the same kind of control
+        assert [hit.value for hit in control.search("")] == list(NIVEAUX_PAR_FILIERE["medecine"])
+        assert control.search("DFASO") == []

@@ -168,7 +168,6 @@ class AccountScreen(Screen[None]):
     a banner (``#banner``) and an error line under each `FormRow` (``#<field>-error``)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f4", "mailbox", "Boîte mail", id="account.mailbox"),
         Binding("f9", "back", "Retour", id="account.back"),
     ]
 

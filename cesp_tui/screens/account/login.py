@@ -36,8 +36,7 @@ class LoginScreen(AccountScreen):
         Binding("f2", "signup", "Créer un compte", id="login.signup"),
         Binding("f3", "forgot", "Mot de passe oublié", id="login.forgot"),
         Binding("f5", "link", "Lien reçu", id="login.link"),
-        # Said in the help line: the footer of an 80-column terminal has no room left.
-        Binding("f4", "mailbox", "Boîte mail", show=False, id="login.mailbox"),
+        # F4 (local mailbox) is the app's, on every screen: said in the help line.
         Binding(
             "f6",
             "signup_etablissement",

@@ -227,14 +227,30 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Enregistrer", id="dossier.save"),
         Binding("ctrl+n", "save_next", "Enregistrer et suivant", id="dossier.save_next"),
-        Binding("f2", "goto(1)", "Onglets", key_display="F2…F8", id="dossier.tab_1"),
+        # Tabs (ADR 0026): Alt+1…Alt+8, Ctrl+PgUp/Ctrl+PgDn. Never a printable key: a
+        # digit typed anywhere in a form is data, not a tab change.
+        Binding("alt+1", "goto(1)", "Onglet 1", key_display="Alt+1…7", id="dossier.tab_1"),
         *(
-            Binding(f"f{n + 1}", f"goto({n})", f"Onglet {n}", show=False, id=f"dossier.tab_{n}")
-            for n in range(2, 8)
+            Binding(f"alt+{n}", f"goto({n})", f"Onglet {n}", show=False, id=f"dossier.tab_{n}")
+            for n in range(2, 9)
         ),
-        *(
-            Binding(str(n), f"goto({n})", f"Onglet {n}", show=False, id=f"dossier.key_{n}")
-            for n in range(1, 9)
+        # Priority: a table in a tab (DataTable's Ctrl+PgUp/PgDn page sideways) must not
+        # take the tab keys.
+        Binding(
+            "ctrl+pageup",
+            "cycle_tab(-1)",
+            "Onglet précédent",
+            show=False,
+            priority=True,
+            id="dossier.tab_previous",
+        ),
+        Binding(
+            "ctrl+pagedown",
+            "cycle_tab(1)",
+            "Onglet suivant",
+            show=False,
+            priority=True,
+            id="dossier.tab_next",
         ),
         Binding("f9", "home", "Mes demandes", id="dossier.home"),
         Binding("ctrl+r", "merge", "Fusionner les versions", id="dossier.merge"),
@@ -597,7 +613,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             )
             if message.go_next:
                 self.status.show_message(
-                    "Complétez l'onglet pour passer au suivant (F2…F8 : changer d'onglet)."
+                    "Complétez l'onglet pour passer au suivant "
+                    "(Alt+1…7 ou Ctrl+PgDn : changer d'onglet)."
                 )
             return
         self.notify(f"« {label} » enregistré.", title="Enregistrer")
@@ -792,6 +809,13 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         tabs = self.demarche.tabs
         if 1 <= number <= len(tabs):
             await self.show_tab(tabs[number - 1].key)
+
+    async def action_cycle_tab(self, step: int) -> None:
+        """Ctrl+PgUp / Ctrl+PgDn: the previous or next tab (wraps round)."""
+        keys = [tab.key for tab in self.demarche.tabs]
+        if self.current_tab in keys:
+            index = (keys.index(self.current_tab) + step) % len(keys)
+            await self.show_tab(keys[index])
 
     def action_home(self) -> None:
         self.dismiss()

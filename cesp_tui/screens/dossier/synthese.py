@@ -139,8 +139,8 @@ class SyntheseScreen(DossierView):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+t", "transmit", "Transmettre ma demande", id="synthese.transmit"),
-        Binding("o", "open_all", "Tout déplier", id="synthese.open_all"),
-        Binding("f", "close_all", "Tout replier", id="synthese.close_all"),
+        Binding("alt+o", "open_all", "Tout déplier", id="synthese.open_all"),
+        Binding("alt+f", "close_all", "Tout replier", id="synthese.close_all"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -9,7 +9,7 @@
 - Enter opens a dossier read-only through the owner's own `DossierScreen` (the
   platform's copy, `cesp_client.remote.fetch_snapshot`); on its pieces tab Ctrl+E saves
   the piece under the cursor into the client's data directory.
-- F4 records the decision (`DecisionModal`), F7 puts a dossier into instruction, F6
+- Ctrl+D records the decision (`DecisionModal`), F7 puts a dossier into instruction, F6
   publishes the campaign's results after a yes/no question and says how many mails
   went out; F5 reads the list again.
 
@@ -435,7 +435,7 @@ class JuryHomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "campaign", "Campagne", id="jury.campaign"),
         Binding("f3", "filter", "Filtrer", id="jury.filter"),
-        Binding("f4", "decide", "Décision", id="jury.decide"),
+        Binding("ctrl+d", "decide", "Décision", id="jury.decide", priority=True),
         Binding("f6", "publish", "Publier", id="jury.publish"),
         Binding("f7", "instruct", "Instruire", id="jury.instruct"),
         Binding("f5", "refresh", "Actualiser", id="jury.refresh"),
