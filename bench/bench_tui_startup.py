@@ -86,10 +86,12 @@ class BenchApp(CespApp):
     def on_platform_ready(self, message):
         marks["platform_ready"] = time.monotonic_ns() - T0
 
-    def on_connection_changed(self, message):
-        if "health_ok" not in marks:
+    def receive_sync_event(self, event):
+        # ConnectionChanged is a plain sync event (cesp_client.events), not a message.
+        super().receive_sync_event(event)
+        if type(event).__name__ == "ConnectionChanged" and "health_ok" not in marks:
             marks["health_ok"] = time.monotonic_ns() - T0
-            marks["health_online"] = message.online
+            marks["health_online"] = event.online
             memory["platform_up"] = rss()
             self.exit()
 
