@@ -85,6 +85,9 @@ __all__ = [
 
 #: Delay before the header's states follow the typing.
 STATES_DELAY = 0.2
+#: Seconds without a key (no field change, no focus move, no tab change) before the next
+#: unvisited tab's view is built in the background (ADR 0024).
+PREBUILD_IDLE = 0.5
 
 
 @dataclass
@@ -270,6 +273,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self._initial_field = field
         self._views: dict[str, DossierView] = {}
         self._states_timer: Timer | None = None
+        self._prebuild_timer: Timer | None = None
         self._server_problems: dict[str, list[Problem]] = {}
         self._receipt: dict[str, Any] = {}
         self._just_transmitted = False
@@ -394,6 +398,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self._fetch_campaign()
         if (hint := first_tab_hint(self, self.current_tab)) is not None:
             self.status.show_message(hint)
+        self._user_active()  # the other tabs are built once the user pauses
 
     @property
     def banner(self) -> ReadonlyBanner:
@@ -413,6 +418,37 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if tab.kind is TabKind.SYNTHESE:
             return SyntheseScreen(tab, readonly=self.readonly)
         return TabScreen(tab, readonly=self.readonly)
+
+    # --- tabs built ahead, while the user is idle (ADR 0024) --------------------------------
+
+    #: Build the unvisited tabs' views in the user's pauses, one per pause, so that a first
+    #: visit only shows a view already mounted. False: each view is built on first visit.
+    prebuild_tabs: ClassVar[bool] = True
+
+    def _user_active(self) -> None:
+        """A key did something: the next prebuild waits for `PREBUILD_IDLE` of quiet."""
+        if not self.prebuild_tabs or len(self._views) >= len(self.demarche.tabs):
+            return
+        if self._prebuild_timer is None:
+            self._prebuild_timer = self.set_timer(PREBUILD_IDLE, self._prebuild_next)
+        else:
+            self._prebuild_timer.reset()
+
+    async def _prebuild_next(self) -> None:
+        self._prebuild_timer = None
+        tab = next((t for t in self.demarche.tabs if t.key not in self._views), None)
+        if tab is None or not self.is_attached:
+            return
+        view = self._make_view(tab)
+        self._views[tab.key] = view
+        await self.query_one(ContentSwitcher).add_content(view)  # hidden until shown
+        if isinstance(view, TabScreen):
+            view.form.keying = self.keying_mode
+        self._user_active()  # the next one after another pause
+
+    def on_descendant_focus(self) -> None:
+        if self._prebuild_timer is not None:
+            self._prebuild_timer.reset()
 
     async def show_tab(self, tab_key: str, field: str | None = None) -> None:
         """Show ``tab_key`` (built on first visit) with the cursor in ``field``."""
@@ -466,6 +502,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self.workspace.writer.set_field(self.dossier_id, tab, field_key, value)
         if tab not in self.dirty_tabs:
             self.dirty_tabs.append(tab)
+        if self._prebuild_timer is not None:
+            self._prebuild_timer.reset()
         if self._states_timer is not None:
             self._states_timer.stop()
         self._states_timer = self.set_timer(STATES_DELAY, self.refresh_states)
