@@ -95,3 +95,26 @@ async def test_prebuild_off_builds_on_first_visit(
         await settle(app, pilot)
         await pilot.pause(0.3)
         assert await _views_mounted(app.dossier_screen) == 1
+
+
+async def test_a_tab_asked_for_while_it_is_built_ahead_is_shown_once_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The prebuild runs in its timer's task: F3 pressed while "Adresse" is mounting waits
+    for that view (no second view, no half-composed one)."""
+    monkeypatch.setattr(dossier_module, "PREBUILD_IDLE", 0.001)
+    app = DossierHostApp(tmp_path, open_id=new_dossier(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DEADLINE_S
+        while not (isinstance(app.screen, DossierScreen) and app.screen._building):
+            assert loop.time() < deadline, "no tab was built ahead"
+            await asyncio.sleep(0)
+        screen = app.dossier_screen
+        assert screen._building is not None and screen._building[0] == "adresse"
+        await pilot.press("f3")
+        await pilot.pause()
+        assert screen.current_tab == "adresse"
+        views = screen.query_one(ContentSwitcher).children
+        assert [v.id for v in views].count("view-adresse") == 1
+        assert screen.view("adresse") is not None and screen.view("adresse").display

@@ -20,6 +20,7 @@ Workers only read and write the store and post messages; handlers change the scr
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -274,6 +275,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self._views: dict[str, DossierView] = {}
         self._states_timer: Timer | None = None
         self._prebuild_timer: Timer | None = None
+        #: The tab whose view is being built ahead, and its end.
+        self._building: tuple[str, asyncio.Event] | None = None
         self._server_problems: dict[str, list[Problem]] = {}
         self._receipt: dict[str, Any] = {}
         self._just_transmitted = False
@@ -440,10 +443,18 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if tab is None or not self.is_attached:
             return
         view = self._make_view(tab)
-        self._views[tab.key] = view
-        await self.query_one(ContentSwitcher).add_content(view)  # hidden until shown
-        if isinstance(view, TabScreen):
-            view.form.keying = self.keying_mode
+        done = asyncio.Event()
+        # Timers run in their own task: a key may ask for this tab while it is mounting.
+        # The view joins `_views` (what every other method sees) once composed.
+        self._building = (tab.key, done)
+        try:
+            await self.query_one(ContentSwitcher).add_content(view)  # hidden until shown
+            if isinstance(view, TabScreen):
+                view.form.keying = self.keying_mode
+            self._views[tab.key] = view
+        finally:
+            self._building = None
+            done.set()
         self._user_active()  # the next one after another pause
 
     def on_descendant_focus(self) -> None:
@@ -452,6 +463,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     async def show_tab(self, tab_key: str, field: str | None = None) -> None:
         """Show ``tab_key`` (built on first visit) with the cursor in ``field``."""
+        if self._building is not None and self._building[0] == tab_key:
+            await self._building[1].wait()  # being built ahead: shown once mounted
         try:
             tab = self.demarche.tab(tab_key)
         except KeyError:
