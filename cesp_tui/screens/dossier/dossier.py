@@ -451,6 +451,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             await self.query_one(ContentSwitcher).add_content(view)  # hidden until shown
             if isinstance(view, TabScreen):
                 view.form.keying = self.keying_mode
+            if view.readonly != self.readonly:  # the dossier changed while it was built
+                view.set_readonly(self.readonly)
             self._views[tab.key] = view
         finally:
             self._building = None
