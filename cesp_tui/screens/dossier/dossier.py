@@ -449,6 +449,10 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self._building = (tab.key, done)
         try:
             await self.query_one(ContentSwitcher).add_content(view)  # hidden until shown
+            if not (self.is_attached and view.is_attached) or (
+                isinstance(view, TabScreen) and not view.query(TabForm)
+            ):
+                return  # the screen closed (or its views were replaced) meanwhile
             if isinstance(view, TabScreen):
                 view.form.keying = self.keying_mode
             if view.readonly != self.readonly:  # the dossier changed while it was built
