@@ -20,6 +20,7 @@ Workers only read and write the store and post messages; handlers change the scr
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -91,6 +92,9 @@ __all__ = [
 
 #: Delay before the header's states follow the typing.
 STATES_DELAY = 0.2
+#: Seconds without a key (no field change, no focus move, no tab change) before the next
+#: unvisited tab's view is built in the background (ADR 0024).
+PREBUILD_IDLE = 0.5
 
 
 @dataclass
@@ -285,6 +289,9 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self._initial_field = field
         self._views: dict[str, DossierView] = {}
         self._states_timer: Timer | None = None
+        self._prebuild_timer: Timer | None = None
+        #: The tab whose view is being built ahead, and its end.
+        self._building: tuple[str, asyncio.Event] | None = None
         self._server_problems: dict[str, list[Problem]] = {}
         self._receipt: dict[str, Any] = {}
         self._merging: set[str] = set()
@@ -421,6 +428,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self._fetch_campaign()
         if (hint := first_tab_hint(self.model, self.current_tab)) is not None:
             self.status.show_message(hint)
+        self._user_active()  # the other tabs are built once the user pauses
 
     @property
     def banner(self) -> ReadonlyBanner:
@@ -441,8 +449,55 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             return SyntheseScreen(tab, self.model, readonly=self.readonly)
         return TabScreen(tab, self.model, readonly=self.readonly)
 
+    # --- tabs built ahead, while the user is idle (ADR 0024) --------------------------------
+
+    #: Build the unvisited tabs' views in the user's pauses, one per pause, so that a first
+    #: visit only shows a view already mounted. False: each view is built on first visit.
+    prebuild_tabs: ClassVar[bool] = True
+
+    def _user_active(self) -> None:
+        """A key did something: the next prebuild waits for `PREBUILD_IDLE` of quiet."""
+        if not self.prebuild_tabs or len(self._views) >= len(self.demarche.tabs):
+            return
+        if self._prebuild_timer is None:
+            self._prebuild_timer = self.set_timer(PREBUILD_IDLE, self._prebuild_next)
+        else:
+            self._prebuild_timer.reset()
+
+    async def _prebuild_next(self) -> None:
+        self._prebuild_timer = None
+        tab = next((t for t in self.demarche.tabs if t.key not in self._views), None)
+        if tab is None or not self.is_attached:
+            return
+        view = self._make_view(tab)
+        done = asyncio.Event()
+        # Timers run in their own task: a key may ask for this tab while it is mounting.
+        # The view joins `_views` (what every other method sees) once composed.
+        self._building = (tab.key, done)
+        try:
+            await self.query_one(ContentSwitcher).add_content(view)  # hidden until shown
+            if not (self.is_attached and view.is_attached) or (
+                isinstance(view, TabScreen) and not view.query(TabForm)
+            ):
+                return  # the screen closed (or its views were replaced) meanwhile
+            if isinstance(view, TabScreen):
+                view.form.keying = self.keying_mode
+            if view.readonly != self.readonly:  # the dossier changed while it was built
+                view.set_readonly(self.readonly)
+            self._views[tab.key] = view
+        finally:
+            self._building = None
+            done.set()
+        self._user_active()  # the next one after another pause
+
+    def on_descendant_focus(self) -> None:
+        if self._prebuild_timer is not None:
+            self._prebuild_timer.reset()
+
     async def show_tab(self, tab_key: str, field: str | None = None) -> None:
         """Show ``tab_key`` (built on first visit) with the cursor in ``field``."""
+        if self._building is not None and self._building[0] == tab_key:
+            await self._building[1].wait()  # being built ahead: shown once mounted
         try:
             tab = self.demarche.tab(tab_key)
         except KeyError:
@@ -491,7 +546,10 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self._schedule_states()
 
     def _schedule_states(self) -> None:
-        """The tabs' states follow the typing a fifth of a second later."""
+        """The tabs' states follow the typing a fifth of a second later; the tabs built
+        ahead wait for the next pause."""
+        if self._prebuild_timer is not None:
+            self._prebuild_timer.reset()
         if self._states_timer is not None:
             self._states_timer.stop()
         self._states_timer = self.set_timer(STATES_DELAY, self.refresh_states)
