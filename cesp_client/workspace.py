@@ -92,6 +92,7 @@ class DossierSnapshot:
                     dict(op.payload.get("values") or {}),
                     dict((dossier.server_data or {}).get(op.tab) or {}),
                     dossier.server_version or 0,
+                    dict(op.payload.get("base") or {}),
                 )
             )
         return found

@@ -58,6 +58,7 @@ from cesp_core.demarches.model import TabKind
 from cesp_core.problems import Problem
 
 from . import local
+from .three_way import three_way
 
 __all__ = ["SyncEngine", "reconnect_delay"]
 
@@ -526,6 +527,9 @@ class SyncEngine:
                 saves.setdefault(op.tab, []).append(op)
         base = dossier.server_data or {}
         conflicts: list[SyncConflict] = []
+        merged_tabs: dict[
+            str, tuple[dict[str, Any], bool, bool, dict[str, Any], dict[str, Any]]
+        ] = {}
         for tab in sorted(set(server_data) | set(base)):
             theirs = server_data.get(tab, {})
             base_tab = _values(base, tab)
@@ -546,12 +550,21 @@ class SyncEngine:
                 if not dirty:
                     await self._db(local.replace_tab, self.store, dossier_id, tab, theirs)
                 continue
+            merge = three_way(base_tab, mine, theirs)
+            if not merge.conflicts:
+                # Changed here and there, on different fields: both are kept, no question.
+                merged_tabs[tab] = (merge.merged, bool(tab_ops), dirty, local_tab, base_tab)
+                continue
             for op in tab_ops:
                 if op.id is not None and not op.in_flight:
                     await self._db(
-                        local.park_op, self.store, op.id, f"{local.CONFLICT}: version {version}"
+                        local.park_op,
+                        self.store,
+                        op.id,
+                        f"{local.CONFLICT}: version {version}",
+                        base=base_tab,
                     )
-            conflicts.append(SyncConflict(dossier_id, tab, mine, theirs, version))
+            conflicts.append(SyncConflict(dossier_id, tab, mine, theirs, version, base_tab))
         await self._db(
             self.store.apply_server_copy,
             dossier_id,
@@ -564,9 +577,38 @@ class SyncEngine:
         await self._db(
             local.record_server_pieces, self.store, dossier_id, server.get("pieces") or []
         )
+        for tab, (merged, queued, dirty, local_tab, base_tab) in merged_tabs.items():
+            await self._db(
+                self._take_merge, dossier_id, tab, merged, queued, dirty, local_tab, base_tab
+            )
         for conflict in conflicts:
             self._emit(conflict)
         return newer
+
+    def _take_merge(
+        self,
+        dossier_id: str,
+        tab: str,
+        merged: dict[str, Any],
+        queued: bool,
+        dirty: bool,
+        local_tab: dict[str, Any],
+        base_tab: dict[str, Any],
+    ) -> None:
+        """A tab changed on both sides, on different fields (blocking, in a thread):
+        the saved values merged with the server's are queued again (with its version);
+        what was typed and not saved yet stays typed, on top of the server's fields."""
+        store = self.store
+        if queued:
+            local.resolve_conflict(store, dossier_id, tab, merged)
+        else:
+            local.replace_tab(store, dossier_id, tab, merged)
+        if dirty:
+            dossier = store.get(dossier_id)
+            theirs = _values(dossier.server_data if dossier else None, tab)
+            typed = three_way(base_tab, local_tab, theirs)
+            local.replace_tab(store, dossier_id, tab, typed.merged, keep_dirty=True)
+            local.mark_tab_dirty(store, dossier_id, tab)
 
     async def _refresh_quietly(self, dossier_id: str) -> None:
         with contextlib.suppress(ApiError, _WentOffline, _Paused):
@@ -669,5 +711,6 @@ class SyncEngine:
                 dict(op.payload.get("values") or {}),
                 _values(dossier.server_data, op.tab),
                 dossier.server_version or 0,
+                dict(op.payload.get("base") or {}),
             )
         )
