@@ -568,6 +568,9 @@ class SessionMixin:
             self.sync_engine.wake()
 
     def on_sync_requested(self, message: SyncRequested) -> None:
+        if message.pull and self.sync_engine is not None:
+            self.sync_engine.wake(pull=True)
+            return
         self.request_sync()
 
     # --- the engine's news: the app's state first, then the `sync_news` signal ------------

@@ -68,6 +68,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 RECONNECT_BASE_SECONDS = 1.0
+HEALTH_INTERVAL_SECONDS = 5.0
 RECONNECT_MAX_SECONDS = 60.0
 
 
@@ -103,6 +104,7 @@ class SyncEngine:
         post: Callable[[SyncEvent], object],
         poll_interval: float = 1.0,
         pull_interval: float = 300.0,
+        health_interval: float = HEALTH_INTERVAL_SECONDS,
         reconnect_base: float = RECONNECT_BASE_SECONDS,
         reconnect_max: float = RECONNECT_MAX_SECONDS,
     ) -> None:
@@ -113,6 +115,11 @@ class SyncEngine:
         self.post = post
         self.poll_interval = poll_interval
         self.pull_interval = pull_interval
+        #: Idle with nothing to send: the platform is probed this often, so going
+        #: offline is noticed within seconds.
+        self.health_interval = health_interval
+        self._last_contact: float | None = None
+        self._pull_asked = False
         self.reconnect_base = reconnect_base
         self.reconnect_max = reconnect_max
         #: True / False once known; None before the first answer.
@@ -133,8 +140,11 @@ class SyncEngine:
 
     # --- control (from the app, on the event loop) -------------------------------------
 
-    def wake(self) -> None:
-        """Something was queued, or the user asks to retry: do not wait for the next poll."""
+    def wake(self, *, pull: bool = False) -> None:
+        """Something was queued, or the user asks to retry: do not wait for the next poll.
+        ``pull`` ("Actualiser"): also fetch the platform's copies after sending."""
+        if pull:
+            self._pull_asked = True
         self._wake.set()
 
     def resume(self, token: str) -> None:
@@ -180,6 +190,7 @@ class SyncEngine:
             raise _WentOffline(error.reason) from error
         except ApiError as error:
             self._set_online(True)
+            self._touch()
             if error.auth_expired:
                 if not self.paused:
                     self.paused = True
@@ -188,7 +199,12 @@ class SyncEngine:
                 raise _Paused(error.detail) from error
             raise
         self._set_online(True)
+        self._touch()
         return result
+
+    def _touch(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self._last_contact = asyncio.get_running_loop().time()
 
     # --- the loop --------------------------------------------------------------------------
 
@@ -210,6 +226,9 @@ class SyncEngine:
                     await self._reconnect()
                     continue
                 await self.run_once()
+                if self._pull_asked and not (self.paused or self.online is False):
+                    self._pull_asked = False
+                    await self.pull_quietly()
                 if self.paused or self.online is False or self._stopped:
                     continue
                 await self._idle()
@@ -226,7 +245,22 @@ class SyncEngine:
         loop = asyncio.get_running_loop()
         if self._last_pull is not None and loop.time() - self._last_pull >= self.pull_interval:
             await self.pull_quietly()
+        elif self._last_contact is None or loop.time() - self._last_contact >= (
+            self.health_interval
+        ):
+            await self._probe()
+            if self.online is False:
+                return
         await self._wait_wake(timeout)
+
+    async def _probe(self) -> None:
+        """A light health check when idle: offline is noticed with nothing to send."""
+        try:
+            await self._call(self.client.health)
+        except (_WentOffline, _Paused):
+            pass
+        except ApiError as error:
+            log.debug("sync: health probe answered %s", error.status)
 
     async def _wait_wake(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):

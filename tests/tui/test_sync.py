@@ -413,6 +413,64 @@ async def test_offline_then_back_on_the_same_port(
             task.cancel()
 
 
+async def test_going_offline_is_noticed_with_nothing_to_send(
+    engine: SyncEngine, drafts: DraftStore, server: ServerHandle, account: str
+) -> None:
+    """Idle, the engine probes the platform lightly: a stopped server is seen as offline
+    without anything queued or any wake."""
+    engine.health_interval = 0.05
+    task = asyncio.create_task(engine.run())
+    try:
+        await until(lambda: engine.online is True)
+        assert drafts.pending_count() == 0
+        server.stop()
+        await until(lambda: engine.online is False)
+        assert recorder_of(engine).of(ConnectionChanged)[-1].online is False
+        back = restart_server(server)
+        try:
+            await until(lambda: engine.online is True)
+        finally:
+            engine.stop()
+            await task
+            back.stop()
+    finally:
+        if not task.done():
+            task.cancel()
+
+
+async def test_refresh_pulls_another_workstations_change_at_once(
+    engine: SyncEngine, drafts: DraftStore, server: ServerHandle, account: str, campaign: int
+) -> None:
+    """ "Actualiser" (``wake(pull=True)``) fetches the platform's copies, not only sends:
+    another workstation's saved change shows up without waiting for the 5-minute pull."""
+    dossier_id = new_local(drafts, campaign)
+    fill_tab(drafts, dossier_id, "etat_civil", complete_cesp_values()["etat_civil"])
+    await engine.run_once()
+    version = server_dossier(server, account, dossier_id)["version"]
+    task = asyncio.create_task(engine.run())
+    try:
+        await until(lambda: engine.online is True and engine._last_pull is not None)
+        other = login(server, EMAIL, DEFAULT_PASSWORD)
+        with server.client(other) as client:
+            r = client.put(
+                f"/dossiers/{dossier_id}/tabs/etat_civil",
+                json={"values": {"prenoms": "Paul"}},
+                headers={"If-Match": f'"{version}"'},
+            )
+            assert r.status_code == 200, r.text
+        engine.wake(pull=True)
+
+        def pulled() -> bool:
+            mine = drafts.get(dossier_id)
+            return mine is not None and mine.data["etat_civil"]["prenoms"] == "Paul"
+
+        await until(pulled)
+        assert recorder_of(engine).of(DossiersPulled)[-1].updated == [dossier_id]
+    finally:
+        engine.stop()
+        await task
+
+
 def test_reconnect_delays_grow_with_jitter_and_are_capped() -> None:
     for attempt, ceiling in ((0, 1.0), (1, 2.0), (3, 8.0), (6, 60.0), (20, 60.0)):
         delays = {reconnect_delay(attempt) for _ in range(50)}

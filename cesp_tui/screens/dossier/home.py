@@ -509,7 +509,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self.app.push_screen(RecapScreen(self.workspace))
 
     def action_refresh(self) -> None:
-        self.post_message(SyncRequested())
+        self.post_message(SyncRequested(pull=True))
         self.reload()
 
     def action_delete(self) -> None:
