@@ -220,8 +220,11 @@ class SessionMixin:
     sync_engine: SyncEngine | None
     #: Conflicts announced and not yet resolved, by (dossier id, tab).
     conflicts: dict[tuple[str, str], SyncConflict]
+    #: What Ctrl+Q said about the changes not sent yet (printed on exit).
+    quit_message: str | None
 
     def init_sessions(self) -> None:
+        self.quit_message = None
         self.session = None
         self.api = None
         self.sync_engine = None
@@ -432,6 +435,26 @@ class SessionMixin:
         if action == "logout":
             return self.session is not None
         return True
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q: close the client; with changes not sent yet, say how many and that
+        they leave at the next login (kept in ``quit_message``, printed on exit)."""
+        app = self._app
+        session = self.session
+        waiting = 0
+        if session is not None and "drafts" in app.__dict__:
+            owner = (session.server_key, session.username)
+            waiting = await asyncio.to_thread(app.drafts.unsent_count, owner)
+        if waiting:
+            changes = (
+                "1 modification en attente sera envoyée"
+                if waiting == 1
+                else f"{waiting} modifications en attente seront envoyées"
+            )
+            self.quit_message = f"{changes} à votre prochaine connexion."
+            app.exit(message=self.quit_message)
+            return
+        app.exit()
 
     def action_logout(self) -> None:
         """Ctrl+L: revoke the session on the server, forget its token here."""
