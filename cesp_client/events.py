@@ -64,13 +64,16 @@ class SessionExpired(SyncEvent):
 class SyncConflict(SyncEvent):
     """The server's copy of ``tab`` changed since this client read it, and differs from
     the local values: show both field by field (`cesp_client.sync.resolve_conflict` records
-    the choice). ``server_version`` is the server's current version."""
+    the choice). ``server_version`` is the server's current version; ``base`` the tab as
+    this client last synced it (what neither side had changed yet: a field changed on one
+    side only is not a question)."""
 
     dossier_id: str
     tab: str
     mine: dict[str, Any]
     theirs: dict[str, Any]
     server_version: int
+    base: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from cesp_core.imports import guard_formula
+from cesp_core.timefmt import paris
 
 __all__ = [
     "Column",
@@ -119,7 +120,7 @@ def cell_text(value: Any) -> str:
     if isinstance(value, bool):
         return "Oui" if value else "Non"
     if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y %H:%M")
+        return paris(value).strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
     return str(value)

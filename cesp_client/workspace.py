@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cesp_client.events import SyncConflict
 from cesp_client.store import LocalDossier, LocalPiece, OpKind, PendingOp
 from cesp_core.lifecycle import READ_ONLY_ROLES, Role
+from cesp_core.timefmt import format_moment, paris
 
 if TYPE_CHECKING:
     from cesp_client.api import ApiClient
@@ -92,6 +93,7 @@ class DossierSnapshot:
                     dict(op.payload.get("values") or {}),
                     dict((dossier.server_data or {}).get(op.tab) or {}),
                     dossier.server_version or 0,
+                    dict(op.payload.get("base") or {}),
                 )
             )
         return found
@@ -111,12 +113,9 @@ def transmitted_on(dossier: LocalDossier, receipt: dict[str, Any] | None = None)
     text = (receipt or {}).get("transmitted_at")
     if isinstance(text, str):
         try:
-            moment = datetime.fromisoformat(text)
+            moment = paris(text)
         except ValueError:
             moment = None
-    if moment is None and (dossier.synced_at or dossier.updated_at):
-        naive = dossier.synced_at or dossier.updated_at
-        moment = naive.replace(tzinfo=UTC).astimezone()
     if moment is None:
-        return ""
-    return moment.strftime("%d/%m/%Y à %H:%M")
+        moment = dossier.synced_at or dossier.updated_at
+    return format_moment(moment)

@@ -220,8 +220,11 @@ class SessionMixin:
     sync_engine: SyncEngine | None
     #: Conflicts announced and not yet resolved, by (dossier id, tab).
     conflicts: dict[tuple[str, str], SyncConflict]
+    #: What Ctrl+Q said about the changes not sent yet (printed on exit).
+    quit_message: str | None
 
     def init_sessions(self) -> None:
+        self.quit_message = None
         self.session = None
         self.api = None
         self.sync_engine = None
@@ -433,6 +436,26 @@ class SessionMixin:
             return self.session is not None
         return True
 
+    async def action_quit(self) -> None:
+        """Ctrl+Q: close the client; with changes not sent yet, say how many and that
+        they leave at the next login (kept in ``quit_message``, printed on exit)."""
+        app = self._app
+        session = self.session
+        waiting = 0
+        if session is not None and "drafts" in app.__dict__:
+            owner = (session.server_key, session.username)
+            waiting = await asyncio.to_thread(app.drafts.unsent_count, owner)
+        if waiting:
+            changes = (
+                "1 modification en attente sera envoyée"
+                if waiting == 1
+                else f"{waiting} modifications en attente seront envoyées"
+            )
+            self.quit_message = f"{changes} à votre prochaine connexion."
+            app.exit(message=self.quit_message)
+            return
+        app.exit()
+
     def action_logout(self) -> None:
         """Ctrl+L: revoke the session on the server, forget its token here."""
         if self.session is None:
@@ -568,6 +591,9 @@ class SessionMixin:
             self.sync_engine.wake()
 
     def on_sync_requested(self, message: SyncRequested) -> None:
+        if message.pull and self.sync_engine is not None:
+            self.sync_engine.wake(pull=True)
+            return
         self.request_sync()
 
     # --- the engine's news: the app's state first, then the `sync_news` signal ------------

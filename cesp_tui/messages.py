@@ -107,7 +107,10 @@ class OpenFirstDossier(Message):
 @dataclass
 class SyncRequested(Message):
     """Something was queued in the draft store: send it now rather than at the next poll
-    (screens post it after "Enregistrer"; it bubbles up to the app)."""
+    (screens post it after "Enregistrer"; it bubbles up to the app). ``pull``
+    ("Actualiser"): also fetch the platform's copies (another workstation's changes)."""
+
+    pull: bool = False
 
 
 @dataclass

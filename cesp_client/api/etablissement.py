@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from cesp_core.timefmt import format_moment
+
 if TYPE_CHECKING:
     from .client import ApiClient
 
@@ -122,12 +124,12 @@ class CampaignWindow:
         return (now or datetime.now(UTC)) > self.closes_at
 
     def closing_date(self) -> str:
-        """``13/03/2026`` in the campaign's own time zone (Paris), "" when unknown."""
-        return self.closes_at.strftime("%d/%m/%Y") if self.closes_at else ""
+        """``13/03/2026 à 23:59`` in Paris time (`cesp_core.timefmt`), "" when unknown."""
+        return format_moment(self.closes_at) if self.closes_at else ""
 
     def days_text(self, now: datetime | None = None) -> str:
-        """``clôture le 13/03/2026 (12 jours restants)``, ``... (dernier jour)``,
-        ``close depuis le 13/03/2026``."""
+        """``clôture le 13/03/2026 à 23:59 (12 jours restants)``, ``... (dernier jour)``,
+        ``close depuis le 13/03/2026 à 23:59``."""
         date = self.closing_date()
         if not date:
             return ""

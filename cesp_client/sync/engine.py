@@ -58,6 +58,7 @@ from cesp_core.demarches.model import TabKind
 from cesp_core.problems import Problem
 
 from . import local
+from .three_way import three_way
 
 __all__ = ["SyncEngine", "reconnect_delay"]
 
@@ -67,6 +68,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 RECONNECT_BASE_SECONDS = 1.0
+HEALTH_INTERVAL_SECONDS = 5.0
 RECONNECT_MAX_SECONDS = 60.0
 
 
@@ -102,6 +104,7 @@ class SyncEngine:
         post: Callable[[SyncEvent], object],
         poll_interval: float = 1.0,
         pull_interval: float = 300.0,
+        health_interval: float = HEALTH_INTERVAL_SECONDS,
         reconnect_base: float = RECONNECT_BASE_SECONDS,
         reconnect_max: float = RECONNECT_MAX_SECONDS,
     ) -> None:
@@ -112,6 +115,11 @@ class SyncEngine:
         self.post = post
         self.poll_interval = poll_interval
         self.pull_interval = pull_interval
+        #: Idle with nothing to send: the platform is probed this often, so going
+        #: offline is noticed within seconds.
+        self.health_interval = health_interval
+        self._last_contact: float | None = None
+        self._pull_asked = False
         self.reconnect_base = reconnect_base
         self.reconnect_max = reconnect_max
         #: True / False once known; None before the first answer.
@@ -132,8 +140,11 @@ class SyncEngine:
 
     # --- control (from the app, on the event loop) -------------------------------------
 
-    def wake(self) -> None:
-        """Something was queued, or the user asks to retry: do not wait for the next poll."""
+    def wake(self, *, pull: bool = False) -> None:
+        """Something was queued, or the user asks to retry: do not wait for the next poll.
+        ``pull`` ("Actualiser"): also fetch the platform's copies after sending."""
+        if pull:
+            self._pull_asked = True
         self._wake.set()
 
     def resume(self, token: str) -> None:
@@ -179,6 +190,7 @@ class SyncEngine:
             raise _WentOffline(error.reason) from error
         except ApiError as error:
             self._set_online(True)
+            self._touch()
             if error.auth_expired:
                 if not self.paused:
                     self.paused = True
@@ -187,7 +199,12 @@ class SyncEngine:
                 raise _Paused(error.detail) from error
             raise
         self._set_online(True)
+        self._touch()
         return result
+
+    def _touch(self) -> None:
+        with contextlib.suppress(RuntimeError):
+            self._last_contact = asyncio.get_running_loop().time()
 
     # --- the loop --------------------------------------------------------------------------
 
@@ -209,6 +226,9 @@ class SyncEngine:
                     await self._reconnect()
                     continue
                 await self.run_once()
+                if self._pull_asked and not (self.paused or self.online is False):
+                    self._pull_asked = False
+                    await self.pull_quietly()
                 if self.paused or self.online is False or self._stopped:
                     continue
                 await self._idle()
@@ -225,7 +245,22 @@ class SyncEngine:
         loop = asyncio.get_running_loop()
         if self._last_pull is not None and loop.time() - self._last_pull >= self.pull_interval:
             await self.pull_quietly()
+        elif self._last_contact is None or loop.time() - self._last_contact >= (
+            self.health_interval
+        ):
+            await self._probe()
+            if self.online is False:
+                return
         await self._wait_wake(timeout)
+
+    async def _probe(self) -> None:
+        """A light health check when idle: offline is noticed with nothing to send."""
+        try:
+            await self._call(self.client.health)
+        except (_WentOffline, _Paused):
+            pass
+        except ApiError as error:
+            log.debug("sync: health probe answered %s", error.status)
 
     async def _wait_wake(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -526,6 +561,9 @@ class SyncEngine:
                 saves.setdefault(op.tab, []).append(op)
         base = dossier.server_data or {}
         conflicts: list[SyncConflict] = []
+        merged_tabs: dict[
+            str, tuple[dict[str, Any], bool, bool, dict[str, Any], dict[str, Any]]
+        ] = {}
         for tab in sorted(set(server_data) | set(base)):
             theirs = server_data.get(tab, {})
             base_tab = _values(base, tab)
@@ -546,12 +584,21 @@ class SyncEngine:
                 if not dirty:
                     await self._db(local.replace_tab, self.store, dossier_id, tab, theirs)
                 continue
+            merge = three_way(base_tab, mine, theirs)
+            if not merge.conflicts:
+                # Changed here and there, on different fields: both are kept, no question.
+                merged_tabs[tab] = (merge.merged, bool(tab_ops), dirty, local_tab, base_tab)
+                continue
             for op in tab_ops:
                 if op.id is not None and not op.in_flight:
                     await self._db(
-                        local.park_op, self.store, op.id, f"{local.CONFLICT}: version {version}"
+                        local.park_op,
+                        self.store,
+                        op.id,
+                        f"{local.CONFLICT}: version {version}",
+                        base=base_tab,
                     )
-            conflicts.append(SyncConflict(dossier_id, tab, mine, theirs, version))
+            conflicts.append(SyncConflict(dossier_id, tab, mine, theirs, version, base_tab))
         await self._db(
             self.store.apply_server_copy,
             dossier_id,
@@ -564,9 +611,38 @@ class SyncEngine:
         await self._db(
             local.record_server_pieces, self.store, dossier_id, server.get("pieces") or []
         )
+        for tab, (merged, queued, dirty, local_tab, base_tab) in merged_tabs.items():
+            await self._db(
+                self._take_merge, dossier_id, tab, merged, queued, dirty, local_tab, base_tab
+            )
         for conflict in conflicts:
             self._emit(conflict)
         return newer
+
+    def _take_merge(
+        self,
+        dossier_id: str,
+        tab: str,
+        merged: dict[str, Any],
+        queued: bool,
+        dirty: bool,
+        local_tab: dict[str, Any],
+        base_tab: dict[str, Any],
+    ) -> None:
+        """A tab changed on both sides, on different fields (blocking, in a thread):
+        the saved values merged with the server's are queued again (with its version);
+        what was typed and not saved yet stays typed, on top of the server's fields."""
+        store = self.store
+        if queued:
+            local.resolve_conflict(store, dossier_id, tab, merged)
+        else:
+            local.replace_tab(store, dossier_id, tab, merged)
+        if dirty:
+            dossier = store.get(dossier_id)
+            theirs = _values(dossier.server_data if dossier else None, tab)
+            typed = three_way(base_tab, local_tab, theirs)
+            local.replace_tab(store, dossier_id, tab, typed.merged, keep_dirty=True)
+            local.mark_tab_dirty(store, dossier_id, tab)
 
     async def _refresh_quietly(self, dossier_id: str) -> None:
         with contextlib.suppress(ApiError, _WentOffline, _Paused):
@@ -669,5 +745,6 @@ class SyncEngine:
                 dict(op.payload.get("values") or {}),
                 _values(dossier.server_data, op.tab),
                 dossier.server_version or 0,
+                dict(op.payload.get("base") or {}),
             )
         )

@@ -171,12 +171,18 @@ def drop_op(store: DraftStore, op_id: int) -> None:
             session.delete(op)
 
 
-def park_op(store: DraftStore, op_id: int, reason: str) -> None:
-    """Keep an operation without sending it until something decides (`resolve_conflict`)."""
+def park_op(
+    store: DraftStore, op_id: int, reason: str, *, base: Mapping[str, Any] | None = None
+) -> None:
+    """Keep an operation without sending it until something decides (`resolve_conflict`).
+    ``base``: for a save parked on a conflict, the tab as last synced (the merge screen
+    shows which side changed what, also after a restart)."""
     with _tx(store) as session:
         op = session.get(PendingOp, op_id)
         if op is None:
             return
+        if base is not None:
+            op.payload = {**op.payload, "base": dict(base)}
         op.in_flight = False
         op.last_error = reason
         op.next_attempt_at = PARKED_UNTIL

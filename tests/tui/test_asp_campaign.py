@@ -14,6 +14,7 @@ from textual.widgets import Input
 
 from cesp_client.api.etablissement import CLOSED_MESSAGE, CampaignWindow
 from cesp_client.config import ClientConfig
+from cesp_core.timefmt import PARIS
 from cesp_server.models import Campaign
 from cesp_server.models.base import utcnow
 from cesp_tui.app import CespApp
@@ -49,23 +50,23 @@ def close_campaign(server: ServerHandle, campaign_id: int) -> None:
 
 
 def test_the_window_texts() -> None:
-    closes = datetime(2026, 3, 13, 23, 59, 59, tzinfo=UTC)
+    closes = datetime(2026, 3, 13, 23, 59, 59, tzinfo=PARIS)
     base = {"id": 3, "label": "ASP 2026", "closes_at": closes.isoformat(), "is_open": True}
     before = datetime(2026, 3, 1, tzinfo=UTC)
     window = CampaignWindow.of({**base, "days_left": 12})
     assert not window.closed(before)
-    assert window.closing_date() == "13/03/2026"
+    assert window.closing_date() == "13/03/2026 à 23:59"
     one = CampaignWindow.of({**base, "days_left": 1})
     assert one.days_text(before).endswith("(1 jour restant)")
     last = CampaignWindow.of({**base, "days_left": 0})
-    assert last.days_text(before) == "clôture le 13/03/2026 (dernier jour)"
-    assert window.days_text(before) == "clôture le 13/03/2026 (12 jours restants)"
+    assert last.days_text(before) == "clôture le 13/03/2026 à 23:59 (dernier jour)"
+    assert window.days_text(before) == "clôture le 13/03/2026 à 23:59 (12 jours restants)"
     closed = CampaignWindow.of({**base, "days_left": None, "is_closed": True})
-    assert closed.closed() and closed.days_text() == "close depuis le 13/03/2026"
+    assert closed.closed() and closed.days_text() == "close depuis le 13/03/2026 à 23:59"
     assert CLOSED_MESSAGE in closed.closed_banner()
     future = {**base, "closes_at": "2099-03-13T23:59:59+01:00", "days_left": 12, "demarche": "asp"}
     assert campaigns_line([future], "asp") == (
-        "ASP 2026 : clôture le 13/03/2099 (12 jours restants)"
+        "ASP 2026 : clôture le 13/03/2099 à 23:59 (12 jours restants)"
     )
     assert campaigns_line([future], "cesp") == ""
 

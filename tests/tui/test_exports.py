@@ -22,6 +22,7 @@ from cesp_client.exports import (
     write_json,
     write_pdf,
 )
+from cesp_core.timefmt import PARIS
 
 COLUMNS = [Column("numero", "N° candidature"), Column("candidat", "Candidat"), "Spécialité"]
 ROWS = [
@@ -34,7 +35,9 @@ def test_cells_are_written_as_people_read_them() -> None:
     assert cell_text(None) == ""
     assert cell_text(True) == "Oui" and cell_text(False) == "Non"
     assert cell_text(date(2026, 3, 13)) == "13/03/2026"
-    assert cell_text(datetime(2026, 3, 13, 9, 5)) == "13/03/2026 09:05"
+    # In Paris time: a naive datetime is UTC (the store's convention).
+    assert cell_text(datetime(2026, 3, 13, 9, 5, tzinfo=PARIS)) == "13/03/2026 09:05"
+    assert cell_text(datetime(2026, 3, 13, 8, 5)) == "13/03/2026 09:05"
     assert cell_text(42) == "42"
     # A row by position, shorter than the columns: the rest is empty.
     assert row_cells(COLUMNS, ["A", "B"]) == ["A", "B", ""]

@@ -63,15 +63,19 @@ def test_merged_values_take_the_server_copy_and_my_chosen_fields() -> None:
 
 
 class MergeHost(App[None]):
-    def __init__(self) -> None:
+    def __init__(self, theirs: dict[str, Any] = THEIRS, base: dict[str, Any] | None = None) -> None:
         super().__init__()
         self.results: list[dict[str, Any] | None] = []
+        self.theirs = theirs
+        self.base = base
 
     def compose(self) -> ComposeResult:
         yield Static("dessous")
 
     def on_mount(self) -> None:
-        self.push_screen(MergeScreen(CESP, "adresse", MINE, THEIRS, 7), self.results.append)
+        self.push_screen(
+            MergeScreen(CESP, "adresse", MINE, self.theirs, 7, self.base), self.results.append
+        )
 
 
 def cells(screen: MergeScreen) -> list[list[str]]:
@@ -134,6 +138,38 @@ async def test_all_mine_all_theirs_and_later() -> None:
         await pilot.press("p")  # later: nothing is decided
         await pilot.pause()
     assert app.results == [None]
+
+
+#: The tab as both sides last synced it: "complement" was changed here only,
+#: "adresse" on the server only, "telephone" on both sides.
+BASE = {
+    "adresse": "12 rue Jean Jaurès",
+    "code_postal": "87000",
+    "commune": "87085",
+    "telephone": "06 00 00 00 00",
+    "complement": None,
+}
+
+
+async def test_with_the_base_only_fields_changed_on_both_sides_are_asked() -> None:
+    app = MergeHost({**THEIRS, "adresse": "1 place Denis Dussoubs"}, BASE)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MergeScreen)
+        assert [r[0] for r in cells(screen)] == ["Téléphone"]
+        sides = str(screen.query_one("#merge-sides", Static).render())
+        assert "Modifié ici seulement (gardé) : Complément d'adresse." in sides
+        assert "Modifié sur le serveur seulement (repris) : Adresse." in sides
+        assert "Modifié des deux côtés (à choisir) : Téléphone." in sides
+        await pilot.press("r")  # all the server's: only the asked field
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    [result] = app.results
+    assert result is not None
+    assert result["complement"] == "Bâtiment B"  # changed here only: never undone
+    assert result["adresse"] == "1 place Denis Dussoubs"  # changed there only: taken
+    assert result["telephone"] == "05 55 00 00 00"
 
 
 async def test_a_parked_conflict_opens_the_merge_and_the_result_is_requeued(
@@ -262,9 +298,12 @@ async def test_a_412_from_the_platform_is_merged_field_by_field(
         merge = app.screen
         assert isinstance(merge, MergeScreen)
         rows = cells(merge)
-        assert [r[0] for r in rows] == ["Adresse", "Téléphone"]
-        assert rows[1][1:3] == ["0612121212", "05 55 00 00 00"]
-        await pilot.press("s", "m", "ctrl+s")  # address: the server's; phone: mine
+        # Three-way: the address changed there only is taken, not asked.
+        assert [r[0] for r in rows] == ["Téléphone"]
+        assert rows[0][1:3] == ["0612121212", "05 55 00 00 00"]
+        sides = str(merge.query_one("#merge-sides", Static).render())
+        assert "Modifié sur le serveur seulement (repris) : Adresse." in sides
+        await pilot.press("m", "ctrl+s")  # phone: mine
         for _ in range(200):
             await pilot.pause(0.05)
             if app.store.pending_count(dossier.id) == 0 and not isinstance(app.screen, MergeScreen):

@@ -26,6 +26,7 @@ from cesp_client.events import (
 )
 from cesp_client.store import DraftStore, OpKind, PieceState
 from cesp_client.sync import SyncEngine, reconnect_delay, resolve_conflict
+from cesp_client.sync.three_way import three_way
 from tests.support.accounts import (
     DEFAULT_PASSWORD,
     create_cesp_account,
@@ -229,6 +230,78 @@ async def test_a_412_posts_both_versions_and_never_overwrites(
     assert drafts.pending_count() == 0
 
 
+async def test_fields_changed_on_one_side_only_merge_without_a_question(
+    engine: SyncEngine, drafts: DraftStore, server: ServerHandle, account: str, campaign: int
+) -> None:
+    """Three-way against the last synced copy: the other workstation changed "nom
+    d'usage", this one "prénoms" (same tab): both are kept, nobody is asked."""
+    dossier_id = new_local(drafts, campaign)
+    fill_tab(drafts, dossier_id, "etat_civil", complete_cesp_values()["etat_civil"])
+    await engine.run_once()
+    version = server_dossier(server, account, dossier_id)["version"]
+    other = login(server, EMAIL, DEFAULT_PASSWORD)
+    with server.client(other) as client:
+        r = client.put(
+            f"/dossiers/{dossier_id}/tabs/etat_civil",
+            json={"values": {"nom_usage": "Lefebvre"}},
+            headers={"If-Match": f'"{version}"'},
+        )
+        assert r.status_code == 200, r.text
+    drafts.set_field(dossier_id, "etat_civil", "prenoms", "Pierre")
+    drafts.mark_tab_saved(dossier_id, "etat_civil")
+    recorder = recorder_of(engine)
+    recorder.clear()
+    await engine.run_once()
+    await engine.run_once()  # the merged save, re-sent with the server's version
+
+    assert recorder.of(SyncConflict) == []
+    theirs = server_dossier(server, account, dossier_id)["data"]["etat_civil"]
+    assert (theirs["nom_usage"], theirs["prenoms"]) == ("Lefebvre", "Pierre")
+    mine = drafts.get(dossier_id)
+    assert mine is not None
+    assert (mine.data["etat_civil"]["nom_usage"], mine.data["etat_civil"]["prenoms"]) == (
+        "Lefebvre",
+        "Pierre",
+    )
+    assert drafts.pending_count() == 0
+
+
+async def test_only_fields_changed_on_both_sides_are_asked_with_the_base(
+    engine: SyncEngine, drafts: DraftStore, server: ServerHandle, account: str, campaign: int
+) -> None:
+    """Changed on both sides: the conflict carries the last synced copy, so the merge
+    screen asks only about that field; a field changed here only is never undone."""
+    dossier_id = new_local(drafts, campaign)
+    fill_tab(drafts, dossier_id, "etat_civil", complete_cesp_values()["etat_civil"])
+    await engine.run_once()
+    version = server_dossier(server, account, dossier_id)["version"]
+    with server.client(account) as client:
+        r = client.put(
+            f"/dossiers/{dossier_id}/tabs/etat_civil",
+            json={"values": {"nom_usage": "Lefebvre", "prenoms": "Paul"}},
+            headers={"If-Match": f'"{version}"'},
+        )
+        assert r.status_code == 200, r.text
+    drafts.set_field(dossier_id, "etat_civil", "nom_usage", "Martin")
+    drafts.set_field(dossier_id, "etat_civil", "nom_naissance", "Durand-Roux")
+    drafts.mark_tab_saved(dossier_id, "etat_civil")
+    await engine.run_once()
+    [conflict] = recorder_of(engine).of(SyncConflict)
+    assert conflict.base["nom_usage"] is None and conflict.base["prenoms"] == "Jean Pierre"
+    assert conflict.base["nom_naissance"].upper() == "DURAND"
+    merge = three_way(conflict.base, conflict.mine, conflict.theirs)
+    assert merge.conflicts == ["nom_usage"]
+    assert "prenoms" in merge.theirs_changed and "nom_naissance" in merge.mine_changed
+    assert merge.merged["prenoms"] == "Paul"  # theirs only
+    assert merge.merged["nom_naissance"] == "Durand-Roux"  # mine only
+
+    # After a restart, the parked save still knows the base.
+    recorder_of(engine).clear()
+    await engine.announce_parked()
+    [again] = recorder_of(engine).of(SyncConflict)
+    assert again.base == conflict.base
+
+
 async def test_keep_theirs_applies_the_server_copy_locally(
     engine: SyncEngine, drafts: DraftStore, server: ServerHandle, account: str, campaign: int
 ) -> None:
@@ -338,6 +411,64 @@ async def test_offline_then_back_on_the_same_port(
     finally:
         if not task.done():
             task.cancel()
+
+
+async def test_going_offline_is_noticed_with_nothing_to_send(
+    engine: SyncEngine, drafts: DraftStore, server: ServerHandle, account: str
+) -> None:
+    """Idle, the engine probes the platform lightly: a stopped server is seen as offline
+    without anything queued or any wake."""
+    engine.health_interval = 0.05
+    task = asyncio.create_task(engine.run())
+    try:
+        await until(lambda: engine.online is True)
+        assert drafts.pending_count() == 0
+        server.stop()
+        await until(lambda: engine.online is False)
+        assert recorder_of(engine).of(ConnectionChanged)[-1].online is False
+        back = restart_server(server)
+        try:
+            await until(lambda: engine.online is True)
+        finally:
+            engine.stop()
+            await task
+            back.stop()
+    finally:
+        if not task.done():
+            task.cancel()
+
+
+async def test_refresh_pulls_another_workstations_change_at_once(
+    engine: SyncEngine, drafts: DraftStore, server: ServerHandle, account: str, campaign: int
+) -> None:
+    """ "Actualiser" (``wake(pull=True)``) fetches the platform's copies, not only sends:
+    another workstation's saved change shows up without waiting for the 5-minute pull."""
+    dossier_id = new_local(drafts, campaign)
+    fill_tab(drafts, dossier_id, "etat_civil", complete_cesp_values()["etat_civil"])
+    await engine.run_once()
+    version = server_dossier(server, account, dossier_id)["version"]
+    task = asyncio.create_task(engine.run())
+    try:
+        await until(lambda: engine.online is True and engine._last_pull is not None)
+        other = login(server, EMAIL, DEFAULT_PASSWORD)
+        with server.client(other) as client:
+            r = client.put(
+                f"/dossiers/{dossier_id}/tabs/etat_civil",
+                json={"values": {"prenoms": "Paul"}},
+                headers={"If-Match": f'"{version}"'},
+            )
+            assert r.status_code == 200, r.text
+        engine.wake(pull=True)
+
+        def pulled() -> bool:
+            mine = drafts.get(dossier_id)
+            return mine is not None and mine.data["etat_civil"]["prenoms"] == "Paul"
+
+        await until(pulled)
+        assert recorder_of(engine).of(DossiersPulled)[-1].updated == [dossier_id]
+    finally:
+        engine.stop()
+        await task
 
 
 def test_reconnect_delays_grow_with_jitter_and_are_capped() -> None:

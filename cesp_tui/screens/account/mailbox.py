@@ -28,6 +28,7 @@ from textual.widgets import DataTable, Static
 
 from cesp_client.api.client import parse_emailed_link
 from cesp_core.text import printable
+from cesp_core.timefmt import format_short
 from cesp_tui.screens.account.account_base import AccountScreen
 from cesp_tui.widgets.dossier_table import PaddedTable, cell
 from cesp_tui.widgets.footer import StableFooter
@@ -55,7 +56,7 @@ class Mail:
     def when(self) -> str:
         if self.date is None:
             return "?"
-        return self.date.astimezone().strftime("%d/%m %H:%M")
+        return format_short(self.date)
 
 
 def _body(message: EmailMessage) -> str:

@@ -12,7 +12,6 @@ the login screen, user name filled in, green banner "Votre compte est créé !".
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from datetime import datetime
 from typing import ClassVar
 
 from textual import on
@@ -22,6 +21,7 @@ from textual.widgets import Button, Input, Static
 
 from cesp_client.api import ApiClient, ApiError
 from cesp_client.api.client import LinkInfo, parse_emailed_link
+from cesp_core.timefmt import paris
 from cesp_tui.screens.account.account_base import AccountScreen, Answer, FormRow, PasswordChecklist
 from cesp_tui.widgets.footer import StableFooter
 
@@ -45,10 +45,10 @@ def back_to_login(screen: AccountScreen, username: str | None, banner: str) -> N
 
 def _until(info: LinkInfo) -> str:
     try:
-        moment = datetime.fromisoformat(str(info.get("expires_at")))
+        moment = paris(str(info.get("expires_at")))
     except ValueError:
         return ""
-    return f" (lien valable jusqu'à {moment.astimezone().strftime('%H:%M')})"
+    return f" (lien valable jusqu'à {moment.strftime('%H:%M')})"
 
 
 class LinkPasswordScreen(AccountScreen):

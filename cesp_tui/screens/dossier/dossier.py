@@ -1026,6 +1026,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
                 conflict.mine,
                 conflict.theirs,
                 conflict.server_version,
+                conflict.base,
             ),
             merged,
         )

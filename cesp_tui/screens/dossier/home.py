@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
@@ -28,7 +27,6 @@ from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from cesp_client.dates import day_text
 from cesp_client.dossier_model import delete_dossier
 from cesp_client.events import (
     DossiersPulled,
@@ -41,6 +39,7 @@ from cesp_client.store import LocalDossier, OpKind, PieceState
 from cesp_client.workspace import CONFLICT_PREFIX, REFUSED_PREFIX, Workspace
 from cesp_core.demarches import DEMARCHES, get_demarche
 from cesp_core.lifecycle import STATE_LABELS, DossierState
+from cesp_core.timefmt import format_moment, paris
 from cesp_tui.messages import OpenFirstDossier, SyncRequested
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.dossier import OpensDossiers
@@ -77,8 +76,7 @@ def sync_text(pending: int, *, conflict: bool, refused: bool) -> tuple[str, str]
 
 
 def _local_time(dossier: LocalDossier) -> str:
-    moment = dossier.updated_at.replace(tzinfo=UTC).astimezone()
-    return moment.strftime("%d/%m/%Y %H:%M")
+    return paris(dossier.updated_at).strftime("%d/%m/%Y %H:%M")
 
 
 def dossier_rows(
@@ -156,7 +154,7 @@ class CampaignPicker(ModalScreen[int | None]):
             yield OptionList(
                 *(
                     Option(
-                        f"{c.get('label', '')} — clôture le {day_text(c.get('closes_at'))}",
+                        f"{c.get('label', '')} — clôture le {format_moment(c.get('closes_at'))}",
                         id=str(c["id"]),
                     )
                     for c in self.campaigns
@@ -511,7 +509,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self.app.push_screen(RecapScreen(self.workspace))
 
     def action_refresh(self) -> None:
-        self.post_message(SyncRequested())
+        self.post_message(SyncRequested(pull=True))
         self.reload()
 
     def action_delete(self) -> None:

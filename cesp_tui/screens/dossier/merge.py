@@ -8,6 +8,11 @@ first: each field needs a decision (``m`` mine, ``s`` the server's, Enter altern
 stray key never overwrites anything. The result is the merged tab; the caller writes it
 locally and re-queues it with the server's version (`cesp_client.sync.resolve_conflict`).
 "Plus tard" keeps the save parked and both versions untouched.
+
+With the last synced copy (``base``, three-way, `cesp_client.sync.three_way`), only the
+fields changed on both sides are asked; a field changed on one side only is taken from
+that side (listed above the table: "Modifié ici seulement…", "Modifié sur le serveur
+seulement…"), so "r" (all the server's) never undoes a change made only here.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
+from cesp_client.sync.three_way import three_way
 from cesp_core.demarches.model import Demarche, Field, FieldType, Value
 from cesp_tui.screens.dossier.synthese import display_value
 from cesp_tui.widgets.dossier_table import PaddedTable, cell
@@ -95,6 +101,7 @@ class MergeScreen(ModalScreen[dict[str, Value] | None]):
         mine: Mapping[str, Any],
         theirs: Mapping[str, Any],
         server_version: int,
+        base: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.demarche = demarche
@@ -102,7 +109,17 @@ class MergeScreen(ModalScreen[dict[str, Value] | None]):
         self.mine = dict(mine)
         self.theirs = dict(theirs)
         self.server_version = server_version
-        self.keys = differing_fields(demarche, tab, self.mine, self.theirs)
+        differ = differing_fields(demarche, tab, self.mine, self.theirs)
+        #: Fields changed on one side only (three-way): taken from that side, not asked.
+        self.only_mine: list[str] = []
+        self.only_theirs: list[str] = []
+        if base:
+            merge = three_way(base, self.mine, self.theirs)
+            asked = set(merge.conflicts)
+            self.only_mine = [k for k in differ if k not in asked and k in merge.mine_changed]
+            self.only_theirs = [k for k in differ if k not in asked and k not in self.only_mine]
+            differ = [k for k in differ if k in asked]
+        self.keys = differ
         self.choices: dict[str, Choice | None] = dict.fromkeys(self.keys)
 
     # --- composition -------------------------------------------------------------------
@@ -131,9 +148,26 @@ class MergeScreen(ModalScreen[dict[str, Value] | None]):
                 id="merge-help",
                 markup=False,
             )
+            if self.only_mine or self.only_theirs:
+                yield Static(self._sides_text(), id="merge-sides", markup=False)
             yield PaddedTable(id="merge-table", zebra_stripes=True)
             yield Static("", id="merge-status", markup=False)
         yield StableFooter()
+
+    def _labels(self, keys: list[str]) -> str:
+        return ", ".join(self._field(k).label for k in keys)
+
+    def _sides_text(self) -> str:
+        lines = []
+        if self.only_mine:
+            lines.append(f"Modifié ici seulement (gardé) : {self._labels(self.only_mine)}.")
+        if self.only_theirs:
+            lines.append(
+                f"Modifié sur le serveur seulement (repris) : {self._labels(self.only_theirs)}."
+            )
+        if self.keys:
+            lines.append(f"Modifié des deux côtés (à choisir) : {self._labels(self.keys)}.")
+        return "\n".join(lines)
 
     def on_mount(self) -> None:
         table = self.table
@@ -200,6 +234,7 @@ class MergeScreen(ModalScreen[dict[str, Value] | None]):
 
     def result(self) -> dict[str, Value]:
         chosen: dict[str, Choice] = {k: c for k, c in self.choices.items() if c is not None}
+        chosen.update(dict.fromkeys(self.only_mine, "mine"))
         return merged_values(self.mine, self.theirs, chosen)
 
     # --- actions -------------------------------------------------------------------------

@@ -44,6 +44,7 @@ from cesp_client.exports import Column, write_csv, write_pdf
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.lifecycle import STATE_LABELS, DossierState
 from cesp_core.text import printable
+from cesp_core.timefmt import file_stamp, format_moment, paris, paris_now
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.sync_news import FollowsSyncNews
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
@@ -151,9 +152,7 @@ def _state_label(state: str) -> str:
 
 
 def _local_moment(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone().strftime("%d/%m/%Y %H:%M")
+    return paris(moment).strftime("%d/%m/%Y %H:%M")
 
 
 def _text(data: dict[str, dict[str, Any]], tab: str, key: str) -> str:
@@ -283,7 +282,7 @@ def default_export_path(app: App[Any], extension: str) -> Path:
     config = getattr(app, "config", None)
     base = getattr(config, "data_dir", None)
     folder = Path(base) / "exports" if base is not None else Path.home() / "Documents"
-    stamp = datetime.now().strftime("%Y-%m-%d")
+    stamp = file_stamp(pattern="%Y-%m-%d")
     return folder / f"recap-candidatures-{stamp}.{extension}"
 
 
@@ -727,7 +726,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
 
     def _subtitle(self) -> str:
         title = str(self.query_one("#recap-title", Static).content)
-        moment = datetime.now().strftime("%d/%m/%Y à %H:%M")
+        moment = format_moment(paris_now())
         line = str(self.query_one("#recap-campaigns", Static).content)
         return f"{title} — imprimé le {moment}" + (f"\n{line}" if line else "")
 

@@ -14,7 +14,6 @@ workers; handlers change the screen.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
@@ -32,6 +31,7 @@ from cesp_client.events import (
 )
 from cesp_client.keying import KeyingSession, data_dir_of, keying_session
 from cesp_client.workspace import Workspace, load_snapshot
+from cesp_core.timefmt import paris
 from cesp_tui.messages import OpenFirstDossier
 from cesp_tui.screens.dossier.dossier import DossierLoaded, OpensDossiers
 from cesp_tui.services import workspace_of
@@ -56,10 +56,9 @@ NAME_WIDTH = 22
 def _when(text: str) -> str:
     """``02/03 10:15`` in the platform's own time (it answers in Paris time)."""
     try:
-        moment = datetime.fromisoformat(text)
+        return paris(text).strftime("%d/%m %H:%M")
     except (TypeError, ValueError):
         return ""
-    return moment.strftime("%d/%m %H:%M")
 
 
 def missing_text(summary: dict[str, Any]) -> str:

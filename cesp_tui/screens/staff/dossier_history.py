@@ -8,7 +8,6 @@ screen turns them into the démarche's labels.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -19,6 +18,7 @@ from textual.widgets import DataTable, Static
 
 from cesp_core.demarches import get_demarche
 from cesp_core.text import printable
+from cesp_core.timefmt import paris
 from cesp_tui.screens.staff.platform_list import PlatformListScreen
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
@@ -41,7 +41,7 @@ def when_text(value: Any) -> str:
     if not isinstance(value, str) or not value:
         return "?"
     try:
-        return datetime.fromisoformat(value).strftime("%d/%m/%Y %H:%M")
+        return paris(value).strftime("%d/%m/%Y %H:%M")
     except ValueError:
         return value
 

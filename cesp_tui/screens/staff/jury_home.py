@@ -50,6 +50,7 @@ from cesp_client.workspace import DossierSnapshot, Workspace
 from cesp_core.demarches import get_demarche
 from cesp_core.lifecycle import STATE_LABELS, DossierState
 from cesp_core.text import normalize, printable
+from cesp_core.timefmt import format_moment
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.pieces import PiecesScreen
 from cesp_tui.screens.staff.decision import DecisionModal
@@ -204,14 +205,14 @@ def can_publish(campaign: dict[str, Any], now: datetime | None = None) -> bool:
 
 
 def campaign_text(campaign: dict[str, Any]) -> str:
-    """``ASP · Campagne 2026 — clôture le 13/03/2026 · résultats non publiés``."""
+    """``ASP · Campagne 2026 — clôture le 13/03/2026 à 23:59 · résultats non publiés``."""
     try:
         short = get_demarche(str(campaign.get("demarche"))).short_title
     except KeyError:
         short = str(campaign.get("demarche") or "")
     text = f"{short} · {campaign.get('label') or ''}"
     if campaign.get("closes_at"):
-        text += f" — clôture le {day_text(campaign['closes_at'])}"
+        text += f" — clôture le {format_moment(campaign['closes_at'])}"
     if campaign.get("results_published"):
         when = campaign.get("results_published_at")
         text += f" · résultats publiés le {day_text(when)}" if when else " · résultats publiés"

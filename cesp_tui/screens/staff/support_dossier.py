@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,6 +22,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, Static
 
 from cesp_client.api.errors import ApiError, Offline
+from cesp_core.timefmt import file_stamp
 from cesp_tui.screens.staff.staff_dossier import (
     ServerVerdict,
     StaffDossierScreen,
@@ -52,7 +52,7 @@ __all__ = [
 
 def default_diagnostic_path(numero: str | None, base: Path | None = None) -> Path:
     """``diagnostic-CESP-2026-000012-20260312-1405.json`` in the current directory."""
-    stamp = datetime.now().strftime("%Y%m%d-%H%M")
+    stamp = file_stamp()
     name = f"diagnostic-{numero or 'dossier'}-{stamp}.json"
     return (base or Path.cwd()) / name
 

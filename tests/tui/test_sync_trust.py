@@ -1,0 +1,53 @@
+"""Sync you can see and trust, in the whole client against the real platform: Ctrl+Q
+with changes waiting says how many and that they leave at the next login."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input
+
+from cesp_client.config import ClientConfig
+from cesp_tui.app import CespApp
+from cesp_tui.screens.account.login import LoginScreen
+from tests.support.accounts import DEFAULT_PASSWORD, create_cesp_account
+from tests.support.dossiers import make_campaign
+from tests.support.server import ServerHandle, restart_server
+from tests.support.smtp import SmtpSink
+from tests.tui.apps.settle import settle_app, until
+
+SIZE = (100, 30)
+EMAIL = "lea.moreau@example.org"
+
+
+async def test_quit_with_changes_waiting_says_how_many(
+    server: ServerHandle, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    create_cesp_account(server, smtp, EMAIL)
+    campaign = make_campaign(server)
+    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle_app(app, pilot)
+        login = app.screen
+        assert isinstance(login, LoginScreen)
+        login.query_one("#identifier", Input).value = EMAIL
+        login.query_one("#password", Input).focus()
+        await pilot.press(*DEFAULT_PASSWORD, "enter")
+        await settle_app(app, pilot)
+        await until(pilot, lambda: app.session is not None and app.sync_engine is not None)
+        session = app.session
+        assert session is not None
+        server.stop()  # the platform goes away: what is saved now waits
+        try:
+            for _ in range(2):
+                dossier = app.drafts.create_local(
+                    session.server_key, session.username, "cesp", campaign
+                )
+            assert dossier is not None
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+            assert app.quit_message == (
+                "2 modifications en attente seront envoyées à votre prochaine connexion."
+            )
+        finally:
+            restart_server(server).stop()
