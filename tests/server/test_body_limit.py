@@ -79,7 +79,7 @@ def test_uploads_keep_their_own_streaming_caps(server: ServerHandle, smtp: SmtpS
     cap = server.settings.max_body_bytes
     campaign = make_campaign(server, "cesp")
     token = create_cesp_account(server, smtp, "gros.fichier@exemple.fr")
-    big = tiny_pdf("gros") + b"%" + b"x" * (2 * cap) + b"\n"
+    big = tiny_pdf("gros", padding=2 * cap)
     assert len(big) < server.settings.max_file_bytes
     with server.client(token) as client:
         dossier = create_dossier(client, campaign)

@@ -161,8 +161,9 @@ def tiny_png(width: int = 1, height: int = 1) -> bytes:
     )
 
 
-def tiny_pdf(text: str = "Piece") -> bytes:
-    """A valid one-page PDF (correct cross-reference table)."""
+def tiny_pdf(text: str = "Piece", padding: int = 0) -> bytes:
+    """A valid one-page PDF (correct cross-reference table); ``padding`` bytes of comment
+    after the header make it as large as a test needs while it stays a valid PDF."""
     stream = f"BT /F1 12 Tf 10 10 Td ({text}) Tj ET".encode("latin-1")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -173,6 +174,8 @@ def tiny_pdf(text: str = "Piece") -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     out = bytearray(b"%PDF-1.4\n")
+    if padding:
+        out += b"%" + b"x" * padding + b"\n"
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
