@@ -84,15 +84,15 @@ KEY_BYTES: dict[str, bytes] = {
     "down": b"\x1b[B",
     "ctrl+s": b"\x13",
     "ctrl+n": b"\x0e",
-    "f2": b"\x1bOQ",
-    "f3": b"\x1bOR",
-    "f4": b"\x1bOS",
-    "f5": b"\x1b[15~",
-    "f6": b"\x1b[17~",
-    "f7": b"\x1b[18~",
-    "f8": b"\x1b[19~",
+    "alt+1": b"\x1b1",
+    "alt+2": b"\x1b2",
+    "alt+3": b"\x1b3",
+    "alt+4": b"\x1b4",
+    "alt+5": b"\x1b5",
+    "alt+6": b"\x1b6",
+    "alt+7": b"\x1b7",
 }
-TAB_KEYS = frozenset({"ctrl+n", "f2", "f3", "f4", "f5", "f6", "f7", "f8"})
+TAB_KEYS = frozenset({"ctrl+n", *(f"alt+{n}" for n in range(1, 8))})
 #: Keys that move the focus (to another field or tab) when they do anything.
 MOVES_FOCUS = TAB_KEYS | {"enter", "tab"}
 
@@ -136,8 +136,8 @@ SCRIPT: list[tuple[list[str] | str, str]] = [
     (CESP_IBAN.lower(), DATA),
     (["ctrl+n"], NAV),
     # Back and forth between the tabs, arrows in the first one.
-    (["f2", "down", "down", "up", "f3", "f7"], NAV),
-    (["f8", "f4", "f2", "f6", "f3", "f2"], NAV),
+    (["alt+1", "down", "down", "up", "alt+2", "alt+6"], NAV),
+    (["alt+7", "alt+3", "alt+1", "alt+5", "alt+2", "alt+1"], NAV),
 ]
 
 DRIVER = r"""

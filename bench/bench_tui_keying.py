@@ -83,7 +83,7 @@ DATA = "data"
 NAV = "non-data"
 #: The kinds of non-data keys (see the docstring).
 MOVE, SAVE, TAB = "move", "save", "tab"
-TAB_KEYS = frozenset({"ctrl+n", *(f"f{n}" for n in range(2, 9))})
+TAB_KEYS = frozenset({"ctrl+n", *(f"alt+{n}" for n in range(1, 8))})
 
 
 def key_kind(key: str, kind: str) -> str:
@@ -135,7 +135,7 @@ SCRIPT: list[Step] = [
     (CESP_IBAN.lower(), DATA),
     (["ctrl+n"], NAV),
     # Back and forth between the tabs, and the arrows in the first one.
-    (["f2", "down", "down", "up", "f3", "f6"], NAV),
+    (["alt+1", "down", "down", "up", "alt+2", "alt+5"], NAV),
 ]
 
 

@@ -32,9 +32,12 @@ if TYPE_CHECKING:  # imported on first use: the first screen shows sooner
 HEALTH_PATH = "/api/v1/health"
 
 
-class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
+class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None], inherit_bindings=False):
     """Holds the configuration, the platform connection state and the local store;
-    sessions and the sync engine come from `SessionMixin` (``app_session.py``)."""
+    sessions and the sync engine come from `SessionMixin` (``app_session.py``).
+
+    Textual's own app bindings (English "Quit", Ctrl+C's hint) are not inherited: the
+    same keys are declared here in French."""
 
     CSS_PATH = "app.tcss"
     TITLE = "CESP"
@@ -42,6 +45,7 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quitter", id="app.quit", priority=True),
+        Binding("ctrl+c", "help_quit", "Quitter ?", show=False, system=True, id="app.help_quit"),
         Binding("f1", "help", "Aide", id="app.help"),
         Binding(
             "ctrl+p",
@@ -200,6 +204,10 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None]):
         self.platform_error = message.reason
         self.online = False
         self.notify(message.reason, title="Plateforme locale", severity="error", timeout=15)
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C copies in a text field; elsewhere, say in French how to quit."""
+        self.notify("Ctrl+Q pour quitter le client (les brouillons restent).", title="Quitter ?")
 
     def on_worker_failed(self, message: WorkerFailed) -> None:
         """Any worker's unexpected failure (`cesp_tui.workers`): said once, in French; the

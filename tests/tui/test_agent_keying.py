@@ -98,8 +98,8 @@ async def log_in(app: CespApp, pilot: Pilot[Any], identifier: str) -> None:
 
 
 async def key_identity(app: CespApp, pilot: Pilot[Any], who: dict[str, str]) -> DossierScreen:
-    """The "Nouveau dossier papier" form, keyed: Enter moves on, the civilité is one
-    letter, the date moves on when full, Enter at the end creates the dossier."""
+    """The "Nouveau dossier papier" form, keyed: Enter moves on, the civilité is picked
+    with the arrows and Space, the date moves on when full, Enter at the end creates the dossier."""
     await until(
         pilot,
         lambda: isinstance(app.screen, OnBehalfScreen) and app.screen.campaign_id is not None,
@@ -108,7 +108,9 @@ async def key_identity(app: CespApp, pilot: Pilot[Any], who: dict[str, str]) -> 
     assert focused_field(app) == "email"
     await pilot.press(*who["email"], "enter")
     assert focused_field(app) == "civilite"
-    await pilot.press(who["civilite"])  # picks and moves on
+    # Arrows move, Space picks (and moves on in keying mode); a letter jumps only by the
+    # visible label, and "M." and "Mme" both start with m.
+    await pilot.press(*({"m": ["space"], "f": ["right", "space"]}[who["civilite"]]))
     await until(pilot, lambda: focused_field(app) == "nom", what="civilité moved on")
     await pilot.press(*who["nom"], "enter", *who["prenom"], "enter", *who["date"])
     await pilot.press("enter")  # the end of the form: create

@@ -38,9 +38,6 @@ async def _opened(app: DossierHostApp, pilot: Any) -> None:
 # --- a digit on a radio row -------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13: a digit on a radio row switches tab and selects a field"
-)
 async def test_a_digit_on_a_radio_row_changes_nothing(tmp_path: Path) -> None:
     app = new_dossier_app(tmp_path, "cesp", "etat_civil", field="civilite")
     async with app.run_test(size=SIZE) as pilot:
@@ -119,10 +116,6 @@ async def test_spaces_on_a_saved_situation_familiale_keep_it(
             assert _situation(app) == "veuf"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13: a letter on a radio row jumps by the options' hidden values ('couple')",
-)
 async def test_a_letter_jumps_only_to_an_option_whose_label_starts_with_it(
     tmp_path: Path,
 ) -> None:
@@ -251,7 +244,6 @@ LEVELS = {
 
 
 @pytest.mark.parametrize("filiere", sorted(LEVELS))
-@pytest.mark.xfail(strict=True, reason="issue 13: 'Niveau' offers the other filière's levels")
 async def test_niveau_offers_only_the_levels_of_the_filiere(filiere: str, tmp_path: Path) -> None:
     data = {"etudes": {"filiere": filiere}}
     app = new_dossier_app(tmp_path, "cesp", "etudes", data=data, field="niveau")

@@ -113,7 +113,6 @@ BROKEN: dict[tuple[str, str, str], str] = {
     ("etat_civil", "ne-en-france", "60x20"): FOCUS_HIDDEN,
     ("etat_civil", "ne-a-l-etranger", "60x20"): FOCUS_HIDDEN,
     ("identification", "rempli", "60x20"): FOCUS_HIDDEN,
-    ("profil_poste", "rempli", "60x20"): FOCUS_HIDDEN,
 }
 
 

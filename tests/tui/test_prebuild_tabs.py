@@ -10,8 +10,8 @@ import pytest
 from textual.widgets import ContentSwitcher
 
 from cesp_core.demarches import CESP
+from cesp_tui.screens.dossier import dossier as dossier_module
 from cesp_tui.screens.dossier.dossier import DossierScreen
-from cesp_tui.screens.dossier.dossier import dossier as dossier_module
 from tests.tui.apps.dossier_host import DossierHostApp
 from tests.tui.test_dossier_keying import SIZE, new_dossier, settle
 
@@ -54,7 +54,7 @@ async def test_idle_builds_every_tab_hidden_and_keeps_the_cursor(
         assert switcher.current == screen.view(first).id
         assert app.focused is focused
         built = screen.view("adresse")
-        await pilot.press("f3")  # first visit: the view built ahead, now shown
+        await pilot.press("alt+2")  # first visit: the view built ahead, now shown
         await pilot.pause()
         assert screen.current_tab == "adresse"
         assert screen.view("adresse") is built and built.display
@@ -112,7 +112,7 @@ async def test_a_tab_asked_for_while_it_is_built_ahead_is_shown_once_built(
             await asyncio.sleep(0)
         screen = app.dossier_screen
         assert screen._building is not None and screen._building[0] == "adresse"
-        await pilot.press("f3")
+        await pilot.press("alt+2")
         await pilot.pause()
         assert screen.current_tab == "adresse"
         views = screen.query_one(ContentSwitcher).children

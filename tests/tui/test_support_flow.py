@@ -155,14 +155,14 @@ async def test_support_finds_reads_and_changes_nothing(
         assert any(p.field == "telephone" for p in screen.synthesis())
         assert not any("*" in p.message for p in screen.synthesis())
         # The synthesis tab shows that list.
-        await pilot.press("7")
+        await pilot.press("alt+7")
         await until(pilot, lambda: screen.current_tab == "synthese")
         shown = screen.current_view
         assert shown is not None
         assert [p.message for p in shown.problems()] == [p.message for p in owner_problems]
 
         # Keys change nothing: typing, Ctrl+S, on a form tab.
-        await pilot.press("2")
+        await pilot.press("alt+2")
         await until(pilot, lambda: screen.current_tab == "adresse")
         view = screen.current_view
         assert isinstance(view, TabScreen)

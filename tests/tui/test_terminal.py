@@ -28,7 +28,7 @@ ETAT_CIVIL = [
     *["enter", "tab", *"Durand", "enter", "enter", *"Jean", "enter", *"15031999"],
     *["enter", "tab", *"87", "enter", *"lim", "enter", "tab", *CESP_NIR],
 ]
-ETUDES = ["f4", "enter", "tab", *"dfasm2", "enter", *"Limoges", "enter", "shift+tab", "tab"]
+ETUDES = ["alt+3", "enter", "tab", *"dfasm2", "enter", *"Limoges", "enter", "shift+tab", "tab"]
 
 
 def misplaced(app: DossierHostApp) -> list[str]:
