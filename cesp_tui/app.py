@@ -5,11 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.command import CommandPalette
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.signal import Signal
@@ -22,6 +21,7 @@ from cesp_tui.app_session import SessionMixin
 from cesp_tui.heap import CollectsWhenIdle
 from cesp_tui.key_order import OrderedKeys
 from cesp_tui.messages import DraftWriteFailed, PlatformFailed, PlatformReady, WorkerFailed
+from cesp_tui.palette import SinglePalette
 from cesp_tui.screens.account.login import LoginScreen
 from cesp_tui.workers import work
 
@@ -32,7 +32,9 @@ if TYPE_CHECKING:  # imported on first use: the first screen shows sooner
 HEALTH_PATH = "/api/v1/health"
 
 
-class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None], inherit_bindings=False):
+class CespApp(
+    SinglePalette, OrderedKeys, CollectsWhenIdle, SessionMixin, App[None], inherit_bindings=False
+):
     """Holds the configuration, the platform connection state and the local store;
     sessions and the sync engine come from `SessionMixin` (``app_session.py``).
 
@@ -231,34 +233,6 @@ class CespApp(OrderedKeys, CollectsWhenIdle, SessionMixin, App[None], inherit_bi
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
-
-    def action_command_palette(self) -> None:
-        """Ctrl+P: one palette at most, on top (ADR 0026)."""
-        if not self.use_command_palette or CommandPalette.is_open(self):
-            return
-        if any(isinstance(screen, CommandPalette) for screen in self.screen_stack):
-            return  # one left under another screen (see `push_screen`): never a second
-        self.push_screen(
-            CommandPalette(placeholder="Rechercher une commande…", id="--command-palette")
-        )
-
-    def _close_palette(self) -> None:
-        """A screen comes while the palette is open (a login opening its dossier, a
-        worker's answer): the palette goes first, so it is never left under the new
-        screen (where the keys typed into it went to a field, and the next Ctrl+P ended
-        the client with ``DuplicateIds``)."""
-        while isinstance(self.screen, CommandPalette) and len(self.screen_stack) > 1:
-            self.pop_screen()
-
-    def push_screen(self, screen: Any, *args: Any, **kwargs: Any) -> Any:
-        if not isinstance(screen, CommandPalette):
-            self._close_palette()
-        return super().push_screen(screen, *args, **kwargs)
-
-    def switch_screen(self, screen: Any) -> Any:
-        if not isinstance(screen, CommandPalette):
-            self._close_palette()
-        return super().switch_screen(screen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "mailbox":

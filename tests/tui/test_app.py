@@ -171,8 +171,11 @@ async def test_global_keys_have_ids_and_french_descriptions(tmp_path: Path) -> N
             "app.command_palette",
             "app.logout",
             "app.mailbox",
+            "app.help_quit",
         }
         assert bindings["app.quit"].description == "Quitter"
+        # Textual's own app keys (English "Quit") are not inherited.
+        assert all(b.description != "Quit" for _, b, _, _ in app.screen.active_bindings.values())
         await pilot.press("f1")
         await pilot.pause()
         assert app.screen.query("HelpPanel")

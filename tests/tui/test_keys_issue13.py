@@ -258,9 +258,6 @@ async def test_niveau_offers_only_the_levels_of_the_filiere(filiere: str, tmp_pa
 # --- Ctrl+P while the first dossier opens -------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13: DuplicateIds '--command-palette' (Ctrl+P while a dossier opens)"
-)
 async def test_ctrl_p_while_the_first_dossier_opens_then_again(tmp_path: Path) -> None:
     """A first login opens its dossier from "Mes demandes" at once
     (`HomeScreen.open_dossier`): Ctrl+P pressed on "Mes demandes" just before, then

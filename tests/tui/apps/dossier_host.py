@@ -14,6 +14,7 @@ from cesp_client.store import DraftStore, DraftWriter
 from cesp_client.workspace import Workspace
 from cesp_tui.heap import CollectsWhenIdle
 from cesp_tui.key_order import OrderedKeys
+from cesp_tui.palette import SinglePalette
 from cesp_tui.screens.dossier.dossier import DossierScreen
 from cesp_tui.screens.dossier.home import HomeScreen
 
@@ -28,7 +29,7 @@ def freeze_cursors(app: App[Any]) -> None:
             widget.cursor_blink = False
 
 
-class DossierHostApp(OrderedKeys, CollectsWhenIdle, App[None]):
+class DossierHostApp(SinglePalette, OrderedKeys, CollectsWhenIdle, App[None]):
     """Starts on "Mes demandes" (``open_id``: then opens that dossier on ``tab``)."""
 
     CSS = "Screen { layout: vertical; }"
