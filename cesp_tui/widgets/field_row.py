@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from textual import events, on
 from textual.app import ComposeResult
+from textual.geometry import Size
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
@@ -26,7 +27,13 @@ from .filter_select import FilterSelect
 from .iban_input import IbanInput
 from .nir_input import NirInput
 
-__all__ = ["FIXED_LENGTH_TYPES", "MAX_RADIO_CHOICES", "FieldRow", "choice_for_letter"]
+__all__ = [
+    "FIXED_LENGTH_TYPES",
+    "ChoiceButton",
+    "MAX_RADIO_CHOICES",
+    "FieldRow",
+    "choice_for_letter",
+]
 
 #: A CHOICE field with at most this many choices is a row of radio buttons; more: a
 #: filtered list.
@@ -116,6 +123,19 @@ def _int_length(field: Field) -> int:
 #: The class every control of a row carries (the row's CSS targets it).
 CONTROL = "field-control"
 
+#: Columns between two options of a horizontal radio row (their right margin).
+_OPTION_GAP = 2
+
+
+class ChoiceButton(RadioButton):
+    """A radio button whose label wraps over several lines when its row lays the options
+    out vertically (`text-wrap: wrap`): a long option is never cut at the screen's edge."""
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self.styles.text_wrap == "nowrap":
+            return 1
+        return max(1, self.render().get_height(self.styles, width))
+
 
 class FieldRow(Widget):
     """Label, control and error line of one field (its help line is the form's: `TabForm`)."""
@@ -150,6 +170,18 @@ class FieldRow(Widget):
             & > RadioButton {
                 width: auto;
                 margin: 0 2 0 0;
+            }
+            /* Options too wide for one line: one under the other, long labels wrapped
+               (`FieldRow.fit_choices`). */
+            &.-vertical {
+                layout: vertical;
+                width: 1fr;
+                & > RadioButton {
+                    width: 1fr;
+                    height: auto;
+                    margin: 0;
+                    text-wrap: wrap;
+                }
             }
         }
         & Checkbox.field-control {
@@ -232,7 +264,7 @@ class FieldRow(Widget):
             control = Checkbox(_yes_no(value is True), value is True, compact=True, classes=CONTROL)
         elif kind is FieldType.CHOICE and len(field.choices) <= MAX_RADIO_CHOICES:
             control = RadioSet(
-                *(RadioButton(c.label, value=(c.value == value)) for c in field.choices),
+                *(ChoiceButton(c.label, value=(c.value == value)) for c in field.choices),
                 compact=True,
                 classes=CONTROL,
             )
@@ -269,6 +301,30 @@ class FieldRow(Widget):
             yield Label(self.label_text, classes="field-label")
             yield self._control
         yield Static("", classes="field-error", markup=False)
+
+    # --- layout ----------------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self.fit_choices()
+
+    def fit_choices(self) -> None:
+        """A radio row whose options do not fit on one line beside the label lays them out
+        one under the other (class ``-vertical``), decided from the options' widths and
+        the width the row has now (again on every resize)."""
+        control = self._control
+        if not isinstance(control, RadioSet) or not self.size.width:
+            return
+        line = self.query_one(".field-line")
+        label = self.query_one(".field-label", Label)
+        available = line.content_size.width - label.outer_size.width
+        big = Size(10_000, 1)
+        needed = control.styles.gutter.width + sum(
+            button.get_content_width(big, big) + button.styles.gutter.width + _OPTION_GAP
+            for button in control.query(RadioButton)
+        )
+        vertical = needed > available
+        if control.has_class("-vertical") != vertical:
+            control.set_class(vertical, "-vertical")
 
     # --- focus -----------------------------------------------------------------------------
 

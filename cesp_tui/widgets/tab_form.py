@@ -181,6 +181,15 @@ class TabForm(VerticalScroll):
         if new_row is not None:
             new_row.mark_focus(True)
             self._show_help_of(new_row)
+            self.call_after_refresh(self.reveal, new_row)
+
+    def reveal(self, row: FieldRow) -> None:
+        """Scroll ``row`` whole (its label, control and problem line) into the part of
+        the form the help band docked at its foot leaves visible. The screen's own scroll
+        on focus looks at the focused control only and counts the band's lines as
+        visible: a field reached by Tab at the foot of the form stayed under the band."""
+        if row.display and row.is_attached:
+            self.scroll_to_widget(row, animate=False, immediate=True)
 
     def on_mount(self) -> None:
         for row in self._rows.values():
@@ -408,6 +417,7 @@ class TabForm(VerticalScroll):
             first = next((row for row in self.visible_rows() if row.key in by_field), None)
             if first is not None:
                 first.focus_control()
+                self.call_after_refresh(self.reveal, first)
             elif general:
                 self.scroll_home(animate=False)
         return len(by_field) + len(general)
