@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.geometry import Size
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Static, TextArea
@@ -29,8 +29,8 @@ from .nir_input import NirInput
 
 __all__ = [
     "FIXED_LENGTH_TYPES",
-    "ChoiceButton",
     "MAX_RADIO_CHOICES",
+    "ChoiceButton",
     "FieldRow",
     "choice_for_letter",
 ]
