@@ -1,7 +1,8 @@
 """Account creation, step 1/4 "Informations générales" (CESP guide).
 
 Civilité, nom, prénom, date de naissance, e-mail and its confirmation, and the
-validation box: "Continuer" stays disabled until everything is filled and the box ticked.
+validation box: "Continuer" is dimmed until everything is filled and the box ticked;
+pressed before, it shows the banner and moves to the first field to correct.
 The same validators as the server's check the values first; the server's problems are
 shown under their fields. Then step 2 (the code sent by e-mail) opens over this screen,
 so that "retour" there comes back here to fix the address.
@@ -96,7 +97,11 @@ class SignupScreen(AccountScreen):
             yield self.error_line("accepte_conditions")
             with Horizontal(id="actions"):
                 yield Button(
-                    "Continuer", id="signup-submit", variant="primary", compact=True, disabled=True
+                    "Continuer",
+                    id="signup-submit",
+                    variant="primary",
+                    compact=True,
+                    classes="-incomplete",
                 )
         yield StableFooter()
 
@@ -125,11 +130,15 @@ class SignupScreen(AccountScreen):
         }
 
     def complete(self) -> bool:
-        """Every field filled and the box ticked (what enables "Continuer")."""
+        """Every field filled and the box ticked (what undims "Continuer")."""
         return all(bool(v) for v in self.values().values())
 
     def _update_submit(self) -> None:
-        self.query_one("#signup-submit", Button).disabled = self.busy or not self.complete()
+        """Dimmed while something is missing, yet pressable: pressed then, it says what
+        is missing and where (`refuse`); disabled only while a call is under way."""
+        button = self.query_one("#signup-submit", Button)
+        button.disabled = self.busy
+        button.set_class(not self.complete(), "-incomplete")
 
     @on(Input.Changed)
     @on(DateInput.Changed)

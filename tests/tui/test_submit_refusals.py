@@ -1,0 +1,59 @@
+"""Issue 13, property 3: a sign-up button pressed with fields missing or wrong says what
+and where: the banner, each problem under its field, the cursor on the first one (it
+used to be disabled, so that pressing it did nothing at all)."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Input, RadioSet, Static
+
+from cesp_tui.screens.account.signup import SignupScreen
+from cesp_tui.screens.etablissement.signup_etablissement import EtablissementSignupScreen
+from tests.support.accounts import DEFAULT_PASSWORD
+from tests.tui.apps.account_app import AccountScreenApp
+
+SIZE = (80, 24)
+BANNER = "Certains champs sont à corriger"
+
+
+def _text(app: AccountScreenApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+async def test_continuer_on_an_empty_sign_up_shows_the_banner_and_the_first_field() -> None:
+    app = AccountScreenApp(SignupScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        button = app.screen.query_one("#signup-submit", Button)
+        button.focus()
+        await pilot.pause()
+        assert app.focused is button
+        await pilot.press("enter")
+        await pilot.pause()
+        assert BANNER in _text(app, "#banner")
+        assert app.screen.query_one("#banner").region.area
+        assert "civilité" in _text(app, "#civilite-error")
+        assert "nom" in _text(app, "#nom-error")
+        assert app.focused is app.screen.query_one("#civilite", RadioSet)
+        assert button.has_class("-incomplete")  # dimmed, yet it answers
+
+
+async def test_creer_le_compte_with_an_8_digit_finess_moves_to_the_finess() -> None:
+    app = AccountScreenApp(EtablissementSignupScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#etablissement_nom", Input).value = "Centre hospitalier de Meaux"
+        screen.query_one("#finess", Input).value = "75071218"
+        screen.query_one("#email", Input).value = "bam@ch-meaux.fr"
+        screen.query_one("#password", Input).value = DEFAULT_PASSWORD
+        screen.query_one("#password_confirmation", Input).value = DEFAULT_PASSWORD
+        await pilot.pause()
+        button = screen.query_one("#etab-submit", Button)
+        button.focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert BANNER in _text(app, "#banner")
+        assert "FINESS" in _text(app, "#finess-error")
+        assert app.focused is screen.query_one("#finess", Input)
+        assert button.has_class("-incomplete")
