@@ -339,15 +339,18 @@ class FieldRow(Widget):
         self.mark_focus(False)
 
     def mark_focus(self, focused: bool) -> None:
-        """The label in bold accent while the cursor is in the row. Drawn by the label's
-        content, not by a class: a class change restyles nodes through the whole
-        stylesheet (~1.5 ms each), 13 ms of each focus move (ADR 0011)."""
+        """The label in bold accent (reverse video without colour) while the cursor is in
+        the row. Drawn by the label's content, not by a class: a class change restyles
+        nodes through the whole stylesheet (~1.5 ms each), 13 ms of each focus move
+        (ADR 0011)."""
         if focused == self._focused:
             return
         self._focused = focused
         label = self.query_one(".field-label", Label)
         text = self.label_text
-        label.update(Content.styled(text, "bold $accent") if focused else text, layout=False)
+        # Without colour (NO_COLOR) the accent is lost: reverse video marks the row.
+        style = "bold reverse" if self.app.no_color else "bold $accent"
+        label.update(Content.styled(text, style) if focused else text, layout=False)
 
     # --- value -----------------------------------------------------------------------------
 
