@@ -4,10 +4,11 @@ used to be disabled, so that pressing it did nothing at all)."""
 
 from __future__ import annotations
 
-from textual.widgets import Button, Input, RadioSet, Static
+from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from cesp_tui.screens.account.signup import SignupScreen
 from cesp_tui.screens.etablissement.signup_etablissement import EtablissementSignupScreen
+from cesp_tui.widgets.date_input import DateInput
 from tests.support.accounts import DEFAULT_PASSWORD
 from tests.tui.apps.account_app import AccountScreenApp
 
@@ -57,3 +58,30 @@ async def test_creer_le_compte_with_an_8_digit_finess_moves_to_the_finess() -> N
         assert "FINESS" in _text(app, "#finess-error")
         assert app.focused is screen.query_one("#finess", Input)
         assert button.has_class("-incomplete")
+
+
+async def test_an_email_mismatch_message_goes_as_soon_as_the_confirmation_is_fixed() -> None:
+    app = AccountScreenApp(SignupScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#civilite-f", RadioButton).value = True
+        screen.query_one("#nom", Input).value = "Durand"
+        screen.query_one("#prenom", Input).value = "Claire"
+        screen.query_one("#date_naissance", DateInput).value = "1999-03-14"
+        screen.query_one("#email", Input).value = "claire.durand@exemple.fr"
+        screen.query_one("#email_confirmation", Input).value = "claire.durant@exemple.fr"
+        screen.query_one("#accepte_conditions", Checkbox).value = True
+        await pilot.pause()
+        button = screen.query_one("#signup-submit", Button)
+        button.focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "identiques" in _text(app, "#email_confirmation-error")
+        assert app.focused is screen.query_one("#email_confirmation", Input)
+        await pilot.press("ctrl+u", *"claire.durand@exemple.fr")
+        await pilot.pause()
+        assert screen.query_one("#email_confirmation", Input).value == "claire.durand@exemple.fr"
+        assert _text(app, "#email_confirmation-error") == ""
+        assert not screen.query_one("#email_confirmation-error").has_class("-visible")

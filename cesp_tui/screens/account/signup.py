@@ -147,6 +147,23 @@ class SignupScreen(AccountScreen):
     def _changed(self) -> None:
         self._update_submit()
 
+    @on(Input.Changed)
+    def _input_fixed(self, event: Input.Changed) -> None:
+        """The user is fixing the field: its old message goes at once (an e-mail
+        mismatch is said again only if it still is at the next "Continuer")."""
+        if event.input.id in ("nom", "prenom", "email", "email_confirmation"):
+            self.set_field_error(event.input.id, None)
+        if event.input.id == "email":
+            self.set_field_error("email_confirmation", None)
+
+    @on(DateInput.Changed)
+    def _date_fixed(self) -> None:
+        self.set_field_error("date_naissance", None)
+
+    @on(Checkbox.Changed)
+    def _box_ticked(self) -> None:
+        self.set_field_error("accepte_conditions", None)
+
     @on(RadioSet.Changed)
     def _civilite_chosen(self) -> None:
         self.set_field_error("civilite", None)
