@@ -85,3 +85,25 @@ async def test_an_email_mismatch_message_goes_as_soon_as_the_confirmation_is_fix
         assert screen.query_one("#email_confirmation", Input).value == "claire.durand@exemple.fr"
         assert _text(app, "#email_confirmation-error") == ""
         assert not screen.query_one("#email_confirmation-error").has_class("-visible")
+
+
+async def test_a_refused_password_message_goes_as_soon_as_the_password_changes() -> None:
+    app = AccountScreenApp(EtablissementSignupScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#etablissement_nom", Input).value = "Centre hospitalier de Meaux"
+        screen.query_one("#finess", Input).value = "750712184"
+        screen.query_one("#email", Input).value = "bam@ch-meaux.fr"
+        screen.query_one("#password", Input).value = "court"
+        screen.query_one("#password_confirmation", Input).value = "court"
+        await pilot.pause()
+        screen.query_one("#etab-submit", Button).focus()
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "règles" in _text(app, "#password-error")
+        assert app.focused is screen.query_one("#password", Input)
+        await pilot.press("end", *"Motdepasse1!")
+        await pilot.pause()
+        assert _text(app, "#password-error") == ""

@@ -165,6 +165,8 @@ class EtablissementSignupScreen(AccountScreen):
             self.set_field_error("finess", None)
         if event.input.id in ("password", "password_confirmation"):
             self.check_new_password()
+        if event.input.id in FIELDS:  # being fixed: its old message goes at once
+            self.set_field_error(event.input.id, None)
         self._update_submit()
 
     @on(Input.Submitted, "#password_confirmation")
