@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
+from cesp_client.api.errors import ApiError
+from cesp_core.problems import Problem
+from cesp_tui.screens.account.account_base import Answer
 from cesp_tui.screens.account.signup import SignupScreen
+from cesp_tui.screens.account.signup_code import SignupCodeScreen
 from cesp_tui.screens.etablissement.signup_etablissement import EtablissementSignupScreen
 from cesp_tui.widgets.date_input import DateInput
 from tests.support.accounts import DEFAULT_PASSWORD
@@ -107,3 +111,29 @@ async def test_a_refused_password_message_goes_as_soon_as_the_password_changes()
         await pilot.press("end", *"Motdepasse1!")
         await pilot.pause()
         assert _text(app, "#password-error") == ""
+
+
+async def test_a_wrong_code_is_reported_once() -> None:
+    """The platform's answer to a wrong code (as `cesp_server.crud.accounts` words it):
+    under the code field, not repeated in the banner above it."""
+    detail = "Code incorrect ou expiré : il vous reste 4 essais."
+    error = ApiError(
+        400,
+        "code_invalid",
+        detail,
+        problems=[Problem("compte", "code", detail)],
+        body={"tries_left": 4},
+    )
+    app = AccountScreenApp(lambda: SignupCodeScreen("claire.durand@exemple.fr"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        app.screen.post_message(Answer("verify", error=error))
+        await pilot.pause()
+        await pilot.pause()
+        said = [
+            w
+            for w in app.screen.query(Static)
+            if "Code incorrect" in str(w.render()) and w.display and w.region.area
+        ]
+        assert [w.id for w in said] == ["code-error"]
+        assert app.focused is app.screen.query_one("#code", Input)
