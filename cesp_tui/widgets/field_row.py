@@ -14,6 +14,7 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Static, TextArea
@@ -26,7 +27,13 @@ from .filter_select import FilterSelect
 from .iban_input import IbanInput
 from .nir_input import NirInput
 
-__all__ = ["FIXED_LENGTH_TYPES", "MAX_RADIO_CHOICES", "FieldRow", "choice_for_letter"]
+__all__ = [
+    "FIXED_LENGTH_TYPES",
+    "MAX_RADIO_CHOICES",
+    "ChoiceButton",
+    "FieldRow",
+    "choice_for_letter",
+]
 
 #: A CHOICE field with at most this many choices is a row of radio buttons; more: a
 #: filtered list.
@@ -113,6 +120,19 @@ def _int_length(field: Field) -> int:
 #: The class every control of a row carries (the row's CSS targets it).
 CONTROL = "field-control"
 
+#: Columns between two options of a horizontal radio row (their right margin).
+_OPTION_GAP = 2
+
+
+class ChoiceButton(RadioButton):
+    """A radio button whose label wraps over several lines when its row lays the options
+    out vertically (`text-wrap: wrap`): a long option is never cut at the screen's edge."""
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self.styles.text_wrap == "nowrap":
+            return 1
+        return max(1, self.render().get_height(self.styles, width))
+
 
 class FieldRow(Widget):
     """Label, control and error line of one field (its help line is the form's: `TabForm`)."""
@@ -147,6 +167,18 @@ class FieldRow(Widget):
             & > RadioButton {
                 width: auto;
                 margin: 0 2 0 0;
+            }
+            /* Options too wide for one line: one under the other, long labels wrapped
+               (`FieldRow.fit_choices`). */
+            &.-vertical {
+                layout: vertical;
+                width: 1fr;
+                & > RadioButton {
+                    width: 1fr;
+                    height: auto;
+                    margin: 0;
+                    text-wrap: wrap;
+                }
             }
         }
         & Checkbox.field-control {
@@ -231,7 +263,7 @@ class FieldRow(Widget):
             control = Checkbox(_yes_no(value is True), value is True, compact=True, classes=CONTROL)
         elif kind is FieldType.CHOICE and self._radio:
             control = RadioSet(
-                *(RadioButton(c.label, value=(c.value == value)) for c in field.choices),
+                *(ChoiceButton(c.label, value=(c.value == value)) for c in field.choices),
                 compact=True,
                 classes=CONTROL,
             )
@@ -292,6 +324,30 @@ class FieldRow(Widget):
             yield self._control
         yield Static("", classes="field-error", markup=False)
 
+    # --- layout ----------------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self.fit_choices()
+
+    def fit_choices(self) -> None:
+        """A radio row whose options do not fit on one line beside the label lays them out
+        one under the other (class ``-vertical``), decided from the options' widths and
+        the width the row has now (again on every resize)."""
+        control = self._control
+        if not isinstance(control, RadioSet) or not self.size.width:
+            return
+        line = self.query_one(".field-line")
+        label = self.query_one(".field-label", Label)
+        available = line.content_size.width - label.outer_size.width
+        big = Size(10_000, 1)
+        needed = control.styles.gutter.width + sum(
+            button.get_content_width(big, big) + button.styles.gutter.width + _OPTION_GAP
+            for button in control.query(RadioButton)
+        )
+        vertical = needed > available
+        if control.has_class("-vertical") != vertical:
+            control.set_class(vertical, "-vertical")
+
     # --- focus -----------------------------------------------------------------------------
 
     @on(events.DescendantFocus)
@@ -305,15 +361,18 @@ class FieldRow(Widget):
         self.mark_focus(False)
 
     def mark_focus(self, focused: bool) -> None:
-        """The label in bold accent while the cursor is in the row. Drawn by the label's
-        content, not by a class: a class change restyles nodes through the whole
-        stylesheet (~1.5 ms each), 13 ms of each focus move (ADR 0011)."""
+        """The label in bold accent (reverse video without colour) while the cursor is in
+        the row. Drawn by the label's content, not by a class: a class change restyles
+        nodes through the whole stylesheet (~1.5 ms each), 13 ms of each focus move
+        (ADR 0011)."""
         if focused == self._focused:
             return
         self._focused = focused
         label = self.query_one(".field-label", Label)
         text = self.label_text
-        label.update(Content.styled(text, "bold $accent") if focused else text, layout=False)
+        # Without colour (NO_COLOR) the accent is lost: reverse video marks the row.
+        style = "bold reverse" if self.app.no_color else "bold $accent"
+        label.update(Content.styled(text, style) if focused else text, layout=False)
 
     # --- value -----------------------------------------------------------------------------
 

@@ -41,6 +41,9 @@ from .iban_input import IbanInput
 
 __all__ = ["TabForm"]
 
+#: Field types checked as soon as the cursor leaves them (`TabForm._check_on_leaving`).
+_CHECKED_ON_LEAVING = frozenset({FieldType.POSTAL_CODE, FieldType.PHONE})
+
 
 class TabForm(VerticalScroll):
     """Fields of ``demarche.tab(tab_key)`` with ``values``; ``dossier`` gives the other
@@ -178,9 +181,32 @@ class TabForm(VerticalScroll):
             return
         if old_row is not None:
             old_row.mark_focus(False)
+            self._check_on_leaving(old_row)
         if new_row is not None:
             new_row.mark_focus(True)
             self._show_help_of(new_row)
+            self.call_after_refresh(self.reveal, new_row)
+
+    def _check_on_leaving(self, row: FieldRow) -> None:
+        """A postal code or a phone number is checked when the cursor leaves it (the
+        validators of `cesp_core`): the problem shows under the field at once rather
+        than at the next save. An empty field is left for the save to report."""
+        if row.field.type not in _CHECKED_ON_LEAVING or not row.display:
+            return
+        value = self._values.get(row.key, row.value)
+        if rules.is_blank(value):
+            return
+        message = rules.field_problem(row.field, value)
+        if message is not None and message != row.problem:
+            row.set_problem(message)
+
+    def reveal(self, row: FieldRow) -> None:
+        """Scroll ``row`` whole (its label, control and problem line) into the part of
+        the form the help band docked at its foot leaves visible. The screen's own scroll
+        on focus looks at the focused control only and counts the band's lines as
+        visible: a field reached by Tab at the foot of the form stayed under the band."""
+        if row.display and row.is_attached:
+            self.scroll_to_widget(row, animate=False, immediate=True)
 
     def on_mount(self) -> None:
         for row in self._rows.values():
@@ -411,6 +437,7 @@ class TabForm(VerticalScroll):
             first = next((row for row in self.visible_rows() if row.key in by_field), None)
             if first is not None:
                 first.focus_control()
+                self.call_after_refresh(self.reveal, first)
             elif general:
                 self.scroll_home(animate=False)
         return len(by_field) + len(general)

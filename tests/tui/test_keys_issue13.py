@@ -158,7 +158,6 @@ RADIO_ROWS = [
     ("demarche", "tab", "field", "data"),
     [pytest.param(*row, id=f"{row[0]}.{row[2]}") for row in RADIO_ROWS],
 )
-@pytest.mark.xfail(strict=True, reason="issue 13: a horizontal radio row is cut at 80 columns")
 async def test_every_option_of_a_radio_row_is_on_screen_at_80_columns(
     demarche: str, tab: str, field: str, data: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -189,9 +188,6 @@ def _asp_candidat(tmp_path: Path, candidat: dict[str, Any], field: str) -> Dossi
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13: after ticking 'Inscrit(e) au tableau', Tab hides the RPPS"
-)
 async def test_after_ticking_the_ordre_box_tab_shows_the_rpps(tmp_path: Path) -> None:
     candidat = {k: v for k, v in complete_asp_values()["candidat"].items() if k != "inscrit_ordre"}
     candidat.pop("rpps", None)
@@ -211,9 +207,6 @@ async def test_after_ticking_the_ordre_box_tab_shows_the_rpps(tmp_path: Path) ->
 RPPS_MESSAGE = "Le dernier chiffre du n° RPPS (la clé)"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13: the invalid-RPPS message is below the visible area at 80x24"
-)
 async def test_the_rpps_message_is_on_screen_after_ctrl_s(tmp_path: Path) -> None:
     candidat = dict(complete_asp_values()["candidat"])
     candidat.update(inscrit_ordre=True, rpps="10000001016")

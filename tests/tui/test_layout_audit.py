@@ -8,8 +8,7 @@ its text uncut (`keywalk.layout_problems`); and after every Tab the focused widg
 inside the visible area of its scroll container (`keywalk.focus_problem`).
 
 One app per démarche and size goes through the states in turn (the values put in the
-fields as if typed); each (state, size) is then a test of its own, so that only the
-states broken today carry a strict xfail.
+fields as if typed); each (state, size) is then a test of its own.
 """
 
 from __future__ import annotations
@@ -86,33 +85,6 @@ STATES: dict[tuple[str, str, str], dict[str, Value]] = {
         "date_previsionnelle_inscription": "2027-01-15",
     },
     ("asp", "pieces", "vide"): {},
-}
-
-#: (tab, state, size) broken today, and how (issue 13).
-RADIO_CUT = "issue 13: a horizontal radio row is cut at the screen's right edge"
-FOCUS_HIDDEN = "issue 13: after Tab the focused field lies under the form's help band"
-BROKEN: dict[tuple[str, str, str], str] = {
-    ("etudes", "medecine-PADHUE", "80x24"): RADIO_CUT + ' (PADHUE "Statut")',
-    ("volet_social", "non-boursier", "80x24"): RADIO_CUT + ' ("Situation familiale")',
-    ("volet_social", "boursier", "80x24"): RADIO_CUT + ' ("Situation familiale")',
-    ("perspectives", "rempli", "80x24"): RADIO_CUT + ' ("Poste pérenne", "Établissement")',
-    # At 60 columns the "Filière" row (Médecine, Odontologie) is cut too.
-    **{
-        ("etudes", state, "60x20"): RADIO_CUT + ' ("Filière" at 60 columns)'
-        for (_d, tab, state) in STATES
-        if tab == "etudes"
-    },
-    ("volet_social", "non-boursier", "60x20"): RADIO_CUT + ' ("Situation familiale")',
-    ("volet_social", "boursier", "60x20"): RADIO_CUT + ' ("Situation familiale")',
-    ("perspectives", "rempli", "60x20"): RADIO_CUT + ' ("Poste pérenne", "Établissement")',
-    # Tab scrolls the field just to the foot of the form, under its help band.
-    ("candidat", "inscrit", "80x24"): FOCUS_HIDDEN + ' ("N° RPPS")',
-    ("candidat", "non-inscrit", "80x24"): FOCUS_HIDDEN + ' ("Date prévisionnelle")',
-    ("candidat", "inscrit", "60x20"): FOCUS_HIDDEN,
-    ("candidat", "non-inscrit", "60x20"): FOCUS_HIDDEN,
-    ("etat_civil", "ne-en-france", "60x20"): FOCUS_HIDDEN,
-    ("etat_civil", "ne-a-l-etranger", "60x20"): FOCUS_HIDDEN,
-    ("identification", "rempli", "60x20"): FOCUS_HIDDEN,
 }
 
 
@@ -192,13 +164,9 @@ def _cases() -> list[object]:
     cases = []
     for demarche, tab, state in STATES:
         for size in SIZES:
-            reason = BROKEN.get((tab, state, size))
-            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
             cases.append(
                 pytest.param(
-                    _case_id(demarche, tab, state, size),
-                    id=_case_id(demarche, tab, state, size),
-                    marks=marks,
+                    _case_id(demarche, tab, state, size), id=_case_id(demarche, tab, state, size)
                 )
             )
     return cases

@@ -142,6 +142,7 @@ def test_signup_with_problems_at_80x24(snap_compare: Any) -> None:
         screen.query_one("#nom").value = "Martin"
         screen.query_one("#email").value = "jeanne.martin@exemple"
         screen.query_one("#email_confirmation").value = "jeanne@example.org"
+        await pilot.pause()  # the inputs' changes handled, as when typed
         screen.action_submit()
         await pilot.pause()
 

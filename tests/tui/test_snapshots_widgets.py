@@ -27,3 +27,12 @@ def test_departement_hits_at_80x24(snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(APP, terminal_size=(80, 24), run_before=open_hits)
+
+
+def test_etat_civil_form_without_colour_marks_the_focused_row(snap_compare, monkeypatch) -> None:
+    """NO_COLOR (issue 13): the focused field's label in reverse video, not only in the
+    accent colour that the terminal does not show."""
+    monkeypatch.setenv("NO_COLOR", "1")
+    from tests.tui.apps.tab_form_app import TabFormApp
+
+    assert snap_compare(TabFormApp(), terminal_size=(80, 24))

@@ -293,15 +293,20 @@ class AccountScreen(Screen[None]):
     def show_failure(self, error: ApiError | Offline, *, fields: tuple[str, ...] = ()) -> None:
         """The banner, and each problem of a known field under it (the first one focused)."""
         self.clear_field_errors()
-        self.show_banner(failure_text(error), "error")
+        banner = failure_text(error)
+        said_under_fields: set[str] = set()
         if isinstance(error, ApiError):
             first: str | None = None
             for field, text in error.field_problems().items():
                 if field in fields:
                     self.set_field_error(field, text)
+                    said_under_fields.add(text)
                     first = first or field
             if first is not None:
                 self.focus_field(first)
+        # Said once: a message shown under its field is not repeated in the banner
+        # (a wrong code used to be told twice, one above the other).
+        self.show_banner("" if banner in said_under_fields else banner, "error")
 
     def refuse(self, found: Mapping[str, str]) -> bool:
         """Each problem under its field, the banner, the first one focused; False when

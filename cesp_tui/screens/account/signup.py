@@ -1,7 +1,8 @@
 """Account creation, step 1/4 "Informations générales" (CESP guide).
 
 Civilité, nom, prénom, date de naissance, e-mail and its confirmation, and the
-validation box: "Continuer" stays disabled until everything is filled and the box ticked.
+validation box: "Continuer" is dimmed until everything is filled and the box ticked;
+pressed before, it shows the banner and moves to the first field to correct.
 The same validators as the server's check the values first; the server's problems are
 shown under their fields. Then step 2 (the code sent by e-mail) opens over this screen,
 so that "retour" there comes back here to fix the address.
@@ -96,7 +97,11 @@ class SignupScreen(AccountScreen):
             yield self.error_line("accepte_conditions")
             with Horizontal(id="actions"):
                 yield Button(
-                    "Continuer", id="signup-submit", variant="primary", compact=True, disabled=True
+                    "Continuer",
+                    id="signup-submit",
+                    variant="primary",
+                    compact=True,
+                    classes="-incomplete",
                 )
         yield StableFooter()
 
@@ -125,11 +130,15 @@ class SignupScreen(AccountScreen):
         }
 
     def complete(self) -> bool:
-        """Every field filled and the box ticked (what enables "Continuer")."""
+        """Every field filled and the box ticked (what undims "Continuer")."""
         return all(bool(v) for v in self.values().values())
 
     def _update_submit(self) -> None:
-        self.query_one("#signup-submit", Button).disabled = self.busy or not self.complete()
+        """Dimmed while something is missing, yet pressable: pressed then, it says what
+        is missing and where (`refuse`); disabled only while a call is under way."""
+        button = self.query_one("#signup-submit", Button)
+        button.disabled = self.busy
+        button.set_class(not self.complete(), "-incomplete")
 
     @on(Input.Changed)
     @on(DateInput.Changed)
@@ -137,6 +146,23 @@ class SignupScreen(AccountScreen):
     @on(RadioSet.Changed)
     def _changed(self) -> None:
         self._update_submit()
+
+    @on(Input.Changed)
+    def _input_fixed(self, event: Input.Changed) -> None:
+        """The user is fixing the field: its old message goes at once (an e-mail
+        mismatch is said again only if it still is at the next "Continuer")."""
+        if event.input.id in ("nom", "prenom", "email", "email_confirmation"):
+            self.set_field_error(event.input.id, None)
+        if event.input.id == "email":
+            self.set_field_error("email_confirmation", None)
+
+    @on(DateInput.Changed)
+    def _date_fixed(self) -> None:
+        self.set_field_error("date_naissance", None)
+
+    @on(Checkbox.Changed)
+    def _box_ticked(self) -> None:
+        self.set_field_error("accepte_conditions", None)
 
     @on(RadioSet.Changed)
     def _civilite_chosen(self) -> None:

@@ -5,7 +5,8 @@ Nom de l'établissement recruteur, n° FINESS (9 characters, checked as it is ty
 `cesp_core.validators.finess`: without it the pieces are not considered), the e-mail of
 the Bureau des Affaires Médicales (it is the identifiant), the password and its
 confirmation with the live checklist of the other account screens. "Créer le compte"
-stays disabled until everything is filled, the checklist met and the FINESS valid. The
+is dimmed until everything is filled, the checklist met and the FINESS valid; pressed
+before, it shows the banner and moves to the first field to correct. The
 platform (``POST /accounts/etablissement``) mails a 4-digit code, as for a CESP sign-up:
 the code screen (`SignupCodeScreen`) asks for it, and once the address is proved the
 account is active, a confirmation giving the identifiant is mailed, and the client goes
@@ -107,7 +108,7 @@ class EtablissementSignupScreen(AccountScreen):
                     id="etab-submit",
                     variant="primary",
                     compact=True,
-                    disabled=True,
+                    classes="-incomplete",
                 )
             yield Static(
                 "L'identifiant (l'adresse e-mail) est confirmé par e-mail ; pensez à "
@@ -147,7 +148,11 @@ class EtablissementSignupScreen(AccountScreen):
         )
 
     def _update_submit(self) -> None:
-        self.query_one("#etab-submit", Button).disabled = self.busy or not self.complete()
+        """Dimmed while something is missing or wrong, yet pressable: pressed then, it
+        says what and where (`refuse`); disabled only while a call is under way."""
+        button = self.query_one("#etab-submit", Button)
+        button.disabled = self.busy
+        button.set_class(not self.complete(), "-incomplete")
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
@@ -160,6 +165,8 @@ class EtablissementSignupScreen(AccountScreen):
             self.set_field_error("finess", None)
         if event.input.id in ("password", "password_confirmation"):
             self.check_new_password()
+        if event.input.id in FIELDS:  # being fixed: its old message goes at once
+            self.set_field_error(event.input.id, None)
         self._update_submit()
 
     @on(Input.Submitted, "#password_confirmation")
