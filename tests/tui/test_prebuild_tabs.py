@@ -10,8 +10,8 @@ import pytest
 from textual.widgets import ContentSwitcher
 
 from cesp_core.demarches import CESP
-from cesp_tui.screens.dossier.dossier import DossierScreen
 from cesp_tui.screens.dossier import dossier as dossier_module
+from cesp_tui.screens.dossier.dossier import DossierScreen
 from tests.tui.apps.dossier_host import DossierHostApp
 from tests.tui.test_dossier_keying import SIZE, new_dossier, settle
 

@@ -31,13 +31,13 @@ from textual.widgets import Input
 from cesp_client.remote import snapshot_from_server
 from cesp_client.store import DraftStore, DraftWriter, PieceState
 from cesp_client.workspace import Workspace
+from cesp_core import timefmt
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.demarches.model import TabKind
 from cesp_core.masking import mask_dossier_data
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.home import CampaignPicker
 from cesp_tui.screens.dossier.pieces import AddPieceModal
-from cesp_tui.screens.etablissement import recap
 from cesp_tui.screens.etablissement.recap import ExportPathModal
 from cesp_tui.screens.staff import export_dossiers, support_dossier
 from cesp_tui.screens.staff.campaign_files import CampaignsLoaded
@@ -489,7 +489,7 @@ def test_support_dossier(
 def test_diagnostic_modal(
     snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
 ) -> None:
-    monkeypatch.setattr(support_dossier, "datetime", FrozenDatetime)
+    monkeypatch.setattr(timefmt, "datetime", FrozenDatetime)  # file names: Paris time
     default = support_dossier.default_diagnostic_path
     # The default is in the current directory: a fixed one rather than the test's.
     monkeypatch.setattr(
@@ -661,7 +661,7 @@ def test_jury_campaign_picker(snap_compare: Any, size: tuple[int, int]) -> None:
 def test_export_path_modal(
     snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
 ) -> None:
-    monkeypatch.setattr(recap, "datetime", FrozenDatetime)
+    monkeypatch.setattr(timefmt, "datetime", FrozenDatetime)  # file names: Paris time
     monkeypatch.setenv("HOME", "/home/bam")  # the default folder: ~/Documents
 
     async def run_before(pilot: Pilot[Any]) -> None:
