@@ -202,6 +202,10 @@ class _RankedIndex(Generic[T]):
                 if len(found) >= limit:
                     return found
 
+        if len(query) == 1:
+            # One typed letter lists the names that begin with it, as the CESP guide shows
+            # for "L"; word starts and inner matches count from the second letter on.
+            return found
         seen = {ordinal for _rank, ordinal in found}
         word_lo = bisect_left(self._word_keys, query)
         word_hi = bisect_left(self._word_keys, upper, word_lo)

@@ -4,8 +4,6 @@ second letter typed."""
 
 from __future__ import annotations
 
-import pytest
-
 from cesp_core import referentials
 from cesp_core.filtering import commune_index
 from cesp_core.text import normalize
@@ -18,10 +16,6 @@ def _starts(name: str, letters: str) -> bool:
     return normalize(name).startswith(normalize(letters))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13: one letter also lists the communes with a word starting with it",
-)
 def test_one_letter_lists_only_the_communes_beginning_with_it() -> None:
     hits = commune_index().search("L", departement="87", limit=ALL)
     assert hits, "no commune of the Haute-Vienne begins with L?"

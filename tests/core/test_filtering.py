@@ -120,6 +120,12 @@ def oracle(query: str, entries: list[Commune], limit: int) -> list[str]:
     for position, commune in enumerate(entries):
         key = _KEYS[commune.nom]
         ranks = [3 if not variant else rank_of(key, variant) for variant in variants]
+        # One letter: only the names that begin with it (word starts and inner matches
+        # count from the second letter on).
+        ranks = [
+            None if rank is not None and len(variant) == 1 and rank > 1 else rank
+            for rank, variant in zip(ranks, variants, strict=True)
+        ]
         found = [rank for rank in ranks if rank is not None]
         if found:
             group = 0 if commune.type == "commune-actuelle" else 1
@@ -223,12 +229,11 @@ def test_department_restriction_letter_l(communes: CommuneIndex) -> None:
     starting_with_l = {c.code for c in in_87 if normalize(c.nom).startswith("l")}
     assert 5 < len(starting_with_l) < 30
     results = communes.search("L", departement="87")
-    assert len(results) == 30
-    assert {c.departement for c in results} == {"87"}
-    head = results[: len(starting_with_l)]
-    assert {c.code for c in head} == starting_with_l
-    assert "87085" in {c.code for c in head}  # Limoges
-    assert all(not normalize(c.nom).startswith("l") for c in results[len(starting_with_l) :])
+    # One letter lists only the communes beginning with it (the CESP guide's "L").
+    assert {c.code for c in results} == starting_with_l
+    assert "87085" in {c.code for c in results}  # Limoges
+    two = communes.search("li", departement="87")
+    assert any(not normalize(c.nom).startswith("li") for c in two)  # word starts from 2
 
 
 def test_department_restriction_accepts_any_case(communes: CommuneIndex) -> None:
