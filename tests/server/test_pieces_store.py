@@ -21,7 +21,14 @@ from sqlmodel import Session, create_engine, select
 from cesp_server.cli import main as cli_main
 from cesp_server.models import Piece
 from tests.support.accounts import create_cesp_account
-from tests.support.dossiers import TINY_JPEG, TINY_PNG, create_dossier, make_campaign, tiny_pdf
+from tests.support.dossiers import (
+    TINY_JPEG,
+    TINY_PNG,
+    create_dossier,
+    make_campaign,
+    pdf_from_objects,
+    tiny_pdf,
+)
 from tests.support.postgres import free_port
 from tests.support.s3 import S3Endpoint, start_s3
 from tests.support.server import ServerHandle, start_server
@@ -105,19 +112,7 @@ def _pdf_with(extra_object: bytes, catalog_extra: bytes = b"") -> bytes:
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 40] >>",
         extra_object,
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    for offset in offsets:
-        out += f"{offset:010d} 00000 n \n".encode()
-    out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
-    ).encode()
-    return bytes(out)
+    return pdf_from_objects(objects)
 
 
 def test_polyglots_and_scripts_are_refused(server: ServerHandle, smtp: SmtpSink) -> None:

@@ -161,18 +161,9 @@ def tiny_png(width: int = 1, height: int = 1) -> bytes:
     )
 
 
-def tiny_pdf(text: str = "Piece", padding: int = 0) -> bytes:
-    """A valid one-page PDF (correct cross-reference table); ``padding`` bytes of comment
-    after the header make it as large as a test needs while it stays a valid PDF."""
-    stream = f"BT /F1 12 Tf 10 10 Td ({text}) Tj ET".encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 40] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+def pdf_from_objects(objects: list[bytes], padding: int = 0) -> bytes:
+    """A PDF of ``objects`` (numbered from 1, the first one the catalog) with a correct
+    cross-reference table; ``padding`` bytes of comment after the header."""
     out = bytearray(b"%PDF-1.4\n")
     if padding:
         out += b"%" + b"x" * padding + b"\n"
@@ -188,6 +179,21 @@ def tiny_pdf(text: str = "Piece", padding: int = 0) -> bytes:
         f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
     ).encode()
     return bytes(out)
+
+
+def tiny_pdf(text: str = "Piece", padding: int = 0) -> bytes:
+    """A valid one-page PDF (correct cross-reference table); ``padding`` bytes of comment
+    after the header make it as large as a test needs while it stays a valid PDF."""
+    stream = f"BT /F1 12 Tf 10 10 Td ({text}) Tj ET".encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 40] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    return pdf_from_objects(objects, padding=padding)
 
 
 #: A 1x1 baseline JPEG (the smallest commonly cited valid one).
