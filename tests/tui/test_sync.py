@@ -464,8 +464,11 @@ async def test_refresh_pulls_another_workstations_change_at_once(
             mine = drafts.get(dossier_id)
             return mine is not None and mine.data["etat_civil"]["prenoms"] == "Paul"
 
-        await until(pulled)
-        assert recorder_of(engine).of(DossiersPulled)[-1].updated == [dossier_id]
+        # The draft is written during the pull, the event is posted once the pull ends:
+        # wait for both rather than asserting between the two.
+        recorder = recorder_of(engine)
+        await until(lambda: pulled() and bool(recorder.of(DossiersPulled)))
+        assert recorder.of(DossiersPulled)[-1].updated == [dossier_id]
     finally:
         engine.stop()
         await task
