@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cesp_client.events import SyncConflict
-from cesp_client.store import LocalDossier, LocalPiece, OpKind, PendingOp
+from cesp_client.store.kinds import OpKind
 from cesp_core.lifecycle import READ_ONLY_ROLES, Role
 from cesp_core.timefmt import format_moment, paris
 
 if TYPE_CHECKING:
     from cesp_client.api import ApiClient
-    from cesp_client.store import DraftStore, DraftWriter
+    from cesp_client.store import DraftStore, DraftWriter, LocalDossier, LocalPiece, PendingOp
 
 __all__ = [
     "CONFLICT_PREFIX",
