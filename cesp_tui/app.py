@@ -85,6 +85,7 @@ class CespApp(
         #: taken what it keeps (`SessionMixin.receive_sync_event`); screens subscribe.
         self.sync_news: Signal[SyncEvent] = Signal(self, "sync-news")
         self.init_sessions()
+        self._indexes_warming = False
         self.config = config
         self.platform = platform or (EmbeddedPlatform() if config.embedded else None)
         if tokens is not None:
@@ -97,9 +98,15 @@ class CespApp(
         # Pushed rather than the default screen: Textual reads a screen's CSS_PATH on push.
         self.push_screen(LoginScreen())
         self.start_idle_collection()  # full GC in the user's pauses (cesp_tui.heap)
-        self.warm_indexes()
+        # The first screen first: the platform's start (about 1.5 s of imports) and the
+        # lists' indexes (0.4 s) would share the interpreter with its first paint; they
+        # start once it is painted, the indexes after the platform (bench_tui_startup.py).
+        self.call_after_refresh(self.start_background)
+
+    def start_background(self) -> None:
+        """What the client needs soon but not for its first paint."""
         if self.platform is not None:
-            self.start_platform()
+            self.start_platform()  # then the indexes (`on_platform_ready` / `_failed`)
         else:
             assert self.config.server_url is not None
             self.post_message(PlatformReady(self.config.server_url, embedded=False))
@@ -200,12 +207,19 @@ class CespApp(
         self.platform_error = None
         self.check_platform(message.url)
         self.sessions_platform_ready(message)
+        self._warm_indexes_once()
 
     def on_platform_failed(self, message: PlatformFailed) -> None:
         self.platform_state = "failed"
         self.platform_error = message.reason
         self.online = False
         self.notify(message.reason, title="Plateforme locale", severity="error", timeout=15)
+        self._warm_indexes_once()
+
+    def _warm_indexes_once(self) -> None:
+        if not self._indexes_warming:
+            self._indexes_warming = True
+            self.warm_indexes()
 
     def action_help_quit(self) -> None:
         """Ctrl+C copies in a text field; elsewhere, say in French how to quit."""

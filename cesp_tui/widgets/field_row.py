@@ -21,6 +21,7 @@ from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Stati
 
 from cesp_core.demarches.model import Choice, Field, FieldType, Value
 from cesp_core.text import normalize
+from cesp_tui.widgets.text_input import TextInput
 
 from .date_input import DateInput
 from .filter_select import FilterSelect
@@ -283,7 +284,7 @@ class FieldRow(Widget):
             max_length = field.max_length or _DEFAULT_LENGTHS.get(kind, 0)
             if kind in (FieldType.INT, FieldType.YEAR) and not field.max_length:
                 max_length = _int_length(field) + (1 if (field.min_value or 0) < 0 else 0)
-            control = Input(
+            control = TextInput(
                 text,
                 placeholder=_PLACEHOLDERS.get(kind, ""),
                 max_length=max_length,

@@ -34,6 +34,7 @@ from cesp_core.filtering import CommuneIndex, DepartementIndex, PaysIndex
 from cesp_core.referentials import Commune
 from cesp_core.text import normalize
 from cesp_core.validators.iban import iban_info
+from cesp_tui.widgets.text_input import TextInput
 
 __all__ = [
     "FilterKind",
@@ -213,7 +214,7 @@ class _Choices:
         return next((c.label for c in self.choices if c.value == value), None)
 
 
-class _FilterInput(Input):
+class _FilterInput(TextInput):
     """The text part of a `FilterSelect` (its own class: the `FilterSelect` listens to
     its messages only, not to those of an input a subclass might put beside it)."""
 

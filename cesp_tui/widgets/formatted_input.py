@@ -9,12 +9,12 @@ deletes the character beyond it, so Backspace never sticks on a space.
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from cesp_tui.widgets.text_input import TextInput
 
 __all__ = ["GroupedInput"]
 
 
-class GroupedInput(Input):
+class GroupedInput(TextInput):
     """Subclasses define `clean` (significant characters) and `group` (display)."""
 
     #: Characters the display adds between groups.
