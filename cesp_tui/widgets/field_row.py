@@ -140,16 +140,18 @@ REQUIRED_MARK = " *"
 
 
 def label_lines(label: str, width: int, *, required: bool) -> str:
-    """``label`` (with the required mark) broken into lines of at most ``width`` cells
-    the way Textual wraps it, except that the mark never stands alone on the last line:
-    it goes with the label's last word. (Textual breaks at a no-break space too.)"""
+    """``label`` with its required mark, as shown in ``width`` cells: as it is (Textual
+    wraps it), unless the mark would stand alone on the last line; then broken into
+    lines here so that the mark goes with the label's last word. (Textual breaks at a
+    no-break space too: "\u00a0*" is no help.)"""
     text = f"{label}{REQUIRED_MARK}" if required else label
-    if width <= 0:
+    if not required or width <= 0:
         return text
     lines = [line.plain.rstrip() for line in Content(text).wrap(width)]
-    if required and len(lines) > 1 and lines[-1] == REQUIRED_MARK.strip():
-        lines = [line.plain.rstrip() for line in Content(label).wrap(max(1, width - 2))]
-        lines[-1] += REQUIRED_MARK
+    if len(lines) < 2 or lines[-1] != REQUIRED_MARK.strip():
+        return text
+    lines = [line.plain.rstrip() for line in Content(label).wrap(max(1, width - 2))]
+    lines[-1] += REQUIRED_MARK
     return "\n".join(lines)
 
 

@@ -340,3 +340,16 @@ async def test_an_open_list_never_covers_the_status_line(size: str, tmp_path: Pa
         assert hits.bottom <= form.region.bottom
         assert not hits.overlaps(select.input.region)
         assert focus_problem(app) is None
+
+
+def test_the_required_mark_goes_with_the_last_word() -> None:
+    from cesp_tui.widgets.field_row import label_lines
+
+    # 27 columns beside the field: Textual alone left "*" on a line of its own.
+    assert label_lines("Pays d'obtention du diplôme", 27, required=True) == (
+        "Pays d'obtention du\ndiplôme *"
+    )
+    assert label_lines("Date prévisionnelle d'inscription", 27, required=True) == (
+        "Date prévisionnelle d'inscription *"  # Textual's own wrapping is fine here
+    )
+    assert label_lines("Nom d'usage", 27, required=False) == "Nom d'usage"
