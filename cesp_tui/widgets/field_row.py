@@ -368,6 +368,9 @@ class FieldRow(Widget):
         self._focus_target = None
         old.parent.mount(self._control, after=old)  # type: ignore[union-attr]
         old.remove()
+        # The new radio row is laid out as the old one was only if the row's size
+        # changes: decide it once it is mounted (under load the audit saw it cut).
+        self.call_after_refresh(self.fit_choices)
         if had_focus:
             self.call_after_refresh(self.focus_control)
 
