@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.message import Message
@@ -209,6 +210,14 @@ def _prefill(demarche: str, account: dict[str, Any]) -> dict[str, dict[str, Any]
     return {}
 
 
+#: The "no keyring" notice as the status line says it (issue 13: once, in plain words,
+#: in the status line, not a toast over the field being keyed).
+KEYRING_NOTICE = "Session non mémorisée (pas de trousseau système)"
+#: How long the status lines say it: the status line of each screen opened meanwhile
+#: (the home screen, the first dossier opening on its own) takes it up for what is left.
+KEYRING_NOTICE_SECONDS = 30.0
+
+
 class SessionMixin:
     """Sessions and sync for `CespApp` (see the module's docstring)."""
 
@@ -230,6 +239,7 @@ class SessionMixin:
         self.sync_engine = None
         self.conflicts = {}
         self._restore_done = False
+        self._notice: tuple[str, float] | None = None
 
     @property
     def _app(self) -> Any:
@@ -338,7 +348,24 @@ class SessionMixin:
                 screen.show_banner(message.message, "info")
 
     def on_credentials_fallback(self, message: CredentialsFallback) -> None:
-        self._app.notify(message.reason, title="Trousseau", severity="warning", timeout=15)
+        """No keyring: said in the status line (`standing_notice`), not in a toast."""
+        from cesp_tui.widgets.status_line import StatusLine
+
+        self._notice = (KEYRING_NOTICE, time.monotonic() + KEYRING_NOTICE_SECONDS)
+        for line in self._app.screen.query(StatusLine):
+            line.show_standing_notice()
+
+    def standing_notice(self) -> tuple[str, float] | None:
+        """A notice the status lines say while it lasts: its text and the seconds left
+        (None: nothing to say). It is said once: no screen opened after it ends says it."""
+        if self._notice is None:
+            return None
+        text, until = self._notice
+        left = until - time.monotonic()
+        if left <= 0:
+            self._notice = None
+            return None
+        return text, left
 
     # --- logging in and out ------------------------------------------------------------
 

@@ -30,10 +30,13 @@ from .nir_input import NirInput
 
 __all__ = [
     "FIXED_LENGTH_TYPES",
+    "LABEL_COLUMNS",
     "MAX_RADIO_CHOICES",
+    "NARROW_ROW",
     "ChoiceButton",
     "FieldRow",
     "choice_for_letter",
+    "label_lines",
 ]
 
 #: A CHOICE field with at most this many choices is a row of radio buttons; more: a
@@ -124,6 +127,34 @@ CONTROL = "field-control"
 #: Columns between two options of a horizontal radio row (their right margin).
 _OPTION_GAP = 2
 
+#: The label column beside the fields (its last column is a gap).
+LABEL_COLUMNS = 28
+
+#: A row narrower than this (its content, in columns) puts its label on a line of its
+#: own above the field, the field and its message then taking the row's whole width: at
+#: 60 columns a field beside its label would get 29 columns, and its message would wrap
+#: in a thin column at the right edge (issue 13).
+NARROW_ROW = 64
+
+#: The required mark, after the label.
+REQUIRED_MARK = " *"
+
+
+def label_lines(label: str, width: int, *, required: bool) -> str:
+    """``label`` with its required mark, as shown in ``width`` cells: as it is (Textual
+    wraps it), unless the mark would stand alone on the last line; then broken into
+    lines here so that the mark goes with the label's last word. (Textual breaks at a
+    no-break space too: "\u00a0*" is no help.)"""
+    text = f"{label}{REQUIRED_MARK}" if required else label
+    if not required or width <= 0:
+        return text
+    lines = [line.plain.rstrip() for line in Content(text).wrap(width)]
+    if len(lines) < 2 or lines[-1] != REQUIRED_MARK.strip():
+        return text
+    lines = [line.plain.rstrip() for line in Content(label).wrap(max(1, width - 2))]
+    lines[-1] += REQUIRED_MARK
+    return "\n".join(lines)
+
 
 class ChoiceButton(RadioButton):
     """A radio button whose label wraps over several lines when its row lays the options
@@ -152,6 +183,21 @@ class FieldRow(Widget):
             min-width: 28;
             padding: 0 1 0 0;
             color: $text-muted;
+        }
+        /* Narrow (`NARROW_ROW`): the label on its own line, the field under it and its
+           message under the field, all from the row's left edge. */
+        &.-narrow {
+            & > .field-line {
+                layout: vertical;
+            }
+            & .field-label {
+                width: 1fr;
+                min-width: 0;
+                padding: 0;
+            }
+            & > .field-error {
+                margin: 0;
+            }
         }
         &.-required .field-label {
             color: $text;
@@ -236,6 +282,8 @@ class FieldRow(Widget):
         self._focus_target: Widget | None = None
         self._problem: str | None = None
         self._focused = False
+        #: The label as shown: broken into lines so that the mark keeps its last word.
+        self._label_shown = self.label_text
 
     # --- building --------------------------------------------------------------------------
 
@@ -245,7 +293,12 @@ class FieldRow(Widget):
 
     @property
     def label_text(self) -> str:
-        return f"{self.field.label} *" if self.field.required else self.field.label
+        return f"{self.field.label}{REQUIRED_MARK}" if self.field.required else self.field.label
+
+    @property
+    def narrow(self) -> bool:
+        """The label stands above the field (class ``-narrow``, see `NARROW_ROW`)."""
+        return self.has_class("-narrow")
 
     @property
     def control_widget(self) -> Widget:
@@ -316,19 +369,39 @@ class FieldRow(Widget):
         self._focus_target = None
         old.parent.mount(self._control, after=old)  # type: ignore[union-attr]
         old.remove()
+        # The new radio row is laid out as the old one was only if the row's size
+        # changes: decide it once it is mounted (under load the audit saw it cut).
+        self.call_after_refresh(self.fit_choices)
         if had_focus:
             self.call_after_refresh(self.focus_control)
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-line"):
-            yield Label(self.label_text, classes="field-label")
+            yield Label(self._label_shown, classes="field-label")
             yield self._control
         yield Static("", classes="field-error", markup=False)
 
     # --- layout ----------------------------------------------------------------------------
 
     def on_resize(self) -> None:
+        self.fit_width()
         self.fit_choices()
+
+    def fit_width(self) -> None:
+        """Label beside the field, or above it when the row is narrow (`NARROW_ROW`); the
+        label broken into lines so that its required mark stays with its last word.
+        On resize only: a class change restyles the row."""
+        width = self.content_size.width
+        if not width:
+            return
+        narrow = width < NARROW_ROW
+        if narrow != self.narrow:
+            self.set_class(narrow, "-narrow")
+        label_width = width if narrow else LABEL_COLUMNS - 1
+        shown = label_lines(self.field.label, label_width, required=self.field.required)
+        if shown != self._label_shown:
+            self._label_shown = shown
+            self._paint_label()
 
     def fit_choices(self) -> None:
         """A radio row whose options do not fit on one line beside the label lays them out
@@ -338,8 +411,8 @@ class FieldRow(Widget):
         if not isinstance(control, RadioSet) or not self.size.width:
             return
         line = self.query_one(".field-line")
-        label = self.query_one(".field-label", Label)
-        available = line.content_size.width - label.outer_size.width
+        # Above the field when narrow: the options have the row's whole width.
+        available = line.content_size.width - (0 if self.narrow else LABEL_COLUMNS)
         big = Size(10_000, 1)
         needed = control.styles.gutter.width + sum(
             button.get_content_width(big, big) + button.styles.gutter.width + _OPTION_GAP
@@ -369,11 +442,14 @@ class FieldRow(Widget):
         if focused == self._focused:
             return
         self._focused = focused
+        self._paint_label(layout=False)
+
+    def _paint_label(self, *, layout: bool = True) -> None:
         label = self.query_one(".field-label", Label)
-        text = self.label_text
+        text = self._label_shown
         # Without colour (NO_COLOR) the accent is lost: reverse video marks the row.
         style = "bold reverse" if self.app.no_color else "bold $accent"
-        label.update(Content.styled(text, style) if focused else text, layout=False)
+        label.update(Content.styled(text, style) if self._focused else text, layout=layout)
 
     # --- value -----------------------------------------------------------------------------
 

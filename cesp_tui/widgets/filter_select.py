@@ -21,6 +21,7 @@ from textual import events, on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import ScrollableContainer
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
@@ -425,7 +426,35 @@ class FilterSelect(Widget):
             self._list.set_options([Option(_NO_HIT, disabled=True)])
 
     def _open(self) -> None:
-        self._list.display = True
+        if not self.is_open:
+            self._list.display = True
+            self.call_after_refresh(self._place_list)
+
+    def _place_list(self) -> None:
+        """Keep the open list inside the part of the screen that holds the field (its
+        form; without one, the screen): it floats over the screen (``overlay``) and
+        under a field at the foot of a form it covered the status line and the footer
+        (issue 13). Not enough room below the field: the form scrolls up to make it;
+        the form at its end: the list opens above the field."""
+        if not self.is_open or not self.is_attached:
+            return
+        lines = self.list_height
+        container = next(
+            (a for a in self.ancestors if isinstance(a, ScrollableContainer)), self.screen
+        )
+        bottom = container.region.bottom if container.region else self.screen.size.height
+        below = bottom - self._input.region.bottom
+        offset = 0
+        if below < lines:
+            need = lines - below
+            if isinstance(container, ScrollableContainer) and (
+                container.max_scroll_y - container.scroll_y >= need
+            ):
+                container.scroll_relative(y=need, animate=False, immediate=True)
+            else:
+                offset = -(lines + self._input.region.height)
+        if self._list.styles.offset.y.value != offset:
+            self._list.styles.offset = (0, offset)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self.arrive()

@@ -91,6 +91,15 @@ class StatusLine(FollowsSyncNews, Widget):
             self.online, self.pending = state
         self.watch_online(self.online)
         self.watch_pending(self.pending)
+        self.show_standing_notice()
+
+    def show_standing_notice(self) -> None:
+        """The app's standing notice (no keyring), for the time it has left."""
+        standing = getattr(self.app, "standing_notice", None)
+        said = standing() if callable(standing) else None
+        if said is not None and not self.message_is_error:
+            text, seconds = said
+            self.show_message(text, timeout=seconds)
 
     def news_pending_count_changed(self, event: PendingCountChanged) -> None:
         self.pending = event.count

@@ -87,8 +87,23 @@ class TabForm(VerticalScroll):
             color: $text-muted;
             text-style: italic;
         }
+        /* A wide terminal (`COLUMNS_WIDTH`): the fields in two columns, each as wide as
+           an 80-column form, read left to right then down (the order of Tab). */
+        &.-columns {
+            layout: grid;
+            grid-size: 2;
+            grid-columns: 1fr 1fr;
+            grid-rows: auto;
+            grid-gutter: 0 1;
+            & > .tab-help, & > .tab-problems {
+                column-span: 2;
+            }
+        }
     }
     """
+
+    #: From this width on (the form's, in columns) the fields stand in two columns.
+    COLUMNS_WIDTH = 150
 
     @dataclass
     class FieldChanged(Message):
@@ -207,6 +222,12 @@ class TabForm(VerticalScroll):
         visible: a field reached by Tab at the foot of the form stayed under the band."""
         if row.display and row.is_attached:
             self.scroll_to_widget(row, animate=False, immediate=True)
+
+    def on_resize(self) -> None:
+        """Two columns of fields on a wide terminal (on resize only: a relayout)."""
+        columns = self.size.width >= self.COLUMNS_WIDTH
+        if columns != self.has_class("-columns"):
+            self.set_class(columns, "-columns")
 
     def on_mount(self) -> None:
         for row in self._rows.values():

@@ -161,3 +161,19 @@ async def test_a_link_opens_mon_compte_and_new_mail_shows_up(tmp_path: Path) -> 
         await settle(app, pilot)
         assert isinstance(app.screen, PasswordResetScreen)
         assert app.screen.token == RESET_TOKEN
+
+
+async def test_the_recipient_column_is_seen_at_80_columns(tmp_path: Path) -> None:
+    """Issue 13: a long subject pushed the "Destinataire" column off the right edge."""
+    from tests.tui.terminal import full_render
+
+    box = tmp_path / "maildir"
+    deliver(box, "Initialisation de votre mot de passe via un lien éphémère", "Bonjour", 0)
+    app = AccountScreenApp(lambda: MailboxScreen(box))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        shown = ["".join(c for c, _ in row) for row in full_render(app).cells]
+        table = app.screen.query_one("#mails")
+        rows = shown[table.region.y : table.region.bottom]
+        assert any("Destinataire" in line for line in rows), rows
+        assert any(TO in line for line in rows), rows

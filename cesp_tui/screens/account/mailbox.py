@@ -40,7 +40,9 @@ REFRESH_SECONDS = 2.0
 _CODE = re.compile(r"code de vérification\s*:\s*(\d{4})", re.IGNORECASE)
 _TOKEN = re.compile(r"coller ce jeton\s*:\s*\n\s*(\S+)")
 _LINK = re.compile(r"https?://\S+jeton=\S+")
-_COLUMNS = [("date", cell("Date")), ("subject", cell("Objet")), ("to", cell("Destinataire"))]
+#: The recipient before the subject: at 80 columns a long subject pushed it off the right
+#: edge (issue 13); the subject, last, is read whole in the mail below the table.
+_COLUMNS = [("date", cell("Date")), ("to", cell("Destinataire")), ("subject", cell("Objet"))]
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,7 @@ class MailboxScreen(AccountScreen):
         self.mails = message.mails
         table = self.query_one("#mails", PaddedTable)
         table.fill(
-            _COLUMNS, [(m.key, [cell(m.when), cell(m.subject), cell(m.to)]) for m in self.mails]
+            _COLUMNS, [(m.key, [cell(m.when), cell(m.to), cell(m.subject)]) for m in self.mails]
         )
         if selected is not None and any(m.key == selected for m in self.mails):
             table.move_cursor(row=table.get_row_index(selected))
