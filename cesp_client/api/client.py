@@ -12,7 +12,7 @@ import asyncio
 import mimetypes
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypedDict, cast
@@ -578,11 +578,18 @@ class ApiClient:
         *,
         params: Mapping[str, Any] | None = None,
         progress: Progress | None = None,
+        sent_all: Callable[[], None] | None = None,
     ) -> httpx.Response:
         """POST ``content`` as the ``file`` part of a multipart body, streamed at
-        `pace` with ``progress(sent, total)`` (imports). Refusals raise `ApiError`."""
+        `pace` with ``progress(sent, total)`` and ``sent_all()`` once the platform may
+        have it whole (imports; see `multipart_body`). Refusals raise `ApiError`."""
         headers, body = multipart_body(
-            content, filename, content_type, pace=self.pace, progress=progress
+            content,
+            filename,
+            content_type,
+            pace=self.pace,
+            progress=progress,
+            sent_all=sent_all,
         )
         return await self._send("POST", path, params=params, content=body, headers=headers)
 

@@ -17,7 +17,6 @@ messages.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import tempfile
 from collections.abc import AsyncIterator, Callable
@@ -66,9 +65,13 @@ def multipart_body(
     field: str = "file",
     pace: Pace | None = None,
     progress: Progress | None = None,
+    sent_all: Callable[[], None] | None = None,
 ) -> tuple[dict[str, str], AsyncIterator[bytes]]:
     """(headers, body) of a one-file multipart request; see the module's docstring.
-    ``source`` is a file on disk (read in chunks) or bytes already in memory."""
+    ``source`` is a file on disk (read in chunks) or bytes already in memory.
+    ``sent_all()`` is called once httpx has taken the body's last bytes (it asks for
+    more only after writing what it had): from then on the platform may have it whole,
+    and stopping the request no longer guarantees it was not acted on."""
     pace = pace or Pace()
     boundary = secrets.token_hex(16)
     head = (
@@ -115,6 +118,8 @@ def multipart_body(
         if sent != total:  # the file changed while it was sent: let the server refuse it
             raise OSError(f"{filename}: {sent} octets lus au lieu de {total}")
         yield tail
+        if sent_all is not None:
+            sent_all()
 
     return headers, body()
 
@@ -128,7 +133,4 @@ def partial_path_for(path: Path) -> tuple[int, Path]:
 
 
 def remove_quietly(path: Path) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
+    path.unlink(missing_ok=True)

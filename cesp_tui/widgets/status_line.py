@@ -112,9 +112,7 @@ class StatusLine(FollowsSyncNews, Widget):
         self.syncing = event.active
         self.set_class(event.active, "-syncing")
         if event.active:
-            self.query_one(".status-pending", Static).update(
-                f"envoi {event.sent}/{event.total}"
-            )
+            self.query_one(".status-pending", Static).update(f"envoi {event.sent}/{event.total}")
             self.query_one(".status-sync-bar", ProgressBar).update(
                 total=max(event.total, 1), progress=event.sent
             )

@@ -49,6 +49,7 @@ from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.tab_form import TabForm
+from cesp_tui.widgets.work_progress import human_size
 from cesp_tui.workers import work
 
 if TYPE_CHECKING:
@@ -86,19 +87,6 @@ _STATE_STYLE = {
     PieceState.UPLOADED: "green",
     PieceState.REFUSED: "bold red",
 }
-
-
-def human_size(size: int) -> str:
-    """``812 o``, ``12,5 Ko``, ``3,2 Mo`` (French decimal comma)."""
-    if size < 1024:
-        return f"{size} o"
-    for unit in ("Ko", "Mo", "Go"):
-        size_f = size / 1024
-        if size_f < 1024 or unit == "Go":
-            text = f"{size_f:.1f}".rstrip("0").rstrip(".")
-            return f"{text.replace('.', ',')} {unit}"
-        size = int(size_f)
-    raise AssertionError("unreachable")
 
 
 def formats_phrase(formats: Sequence[str]) -> str:
