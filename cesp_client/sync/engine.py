@@ -324,7 +324,10 @@ class SyncEngine:
                 ops = await self._db(local.due_ops, self.store, self.server_key, self.username)
                 if not ops:
                     break
-                total = max(total, handled + len(ops))
+                waiting = await self._db(
+                    local.sendable_count, self.store, self.server_key, self.username
+                )
+                total = max(total, handled + max(waiting, len(ops)))
                 shown = shown or total >= PROGRESS_MIN_OPS
                 for op in ops:
                     if shown:

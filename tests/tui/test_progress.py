@@ -11,10 +11,13 @@ throttled server. Nothing here is timed: every wait is on a condition.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Input, ProgressBar
 
 from cesp_client.api import ApiClient
@@ -27,9 +30,20 @@ from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
 from cesp_tui.screens.dossier.dossier import DossierScreen
 from cesp_tui.screens.dossier.pieces import AddPieceModal, PiecesScreen
+from cesp_tui.screens.staff.export_dossiers import ExportScreen
+from cesp_tui.screens.staff.import_dossiers import ImportScreen
 from cesp_tui.widgets.file_picker import FilePicker
-from tests.support.accounts import DEFAULT_PASSWORD, create_cesp_account
-from tests.support.dossiers import complete_cesp_values, make_campaign, tiny_pdf
+from cesp_tui.widgets.status_line import StatusLine
+from cesp_tui.widgets.work_progress import WorkProgressLine
+from tests.support.accounts import DEFAULT_PASSWORD, create_cesp_account, create_staff_account
+from tests.support.dossiers import (
+    complete_cesp_values,
+    import_csv,
+    import_row,
+    make_campaign,
+    post_import,
+    tiny_pdf,
+)
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
 from tests.tui.apps.settle import until
@@ -48,6 +62,10 @@ async def log_in(app: CespApp, pilot: Pilot[Any], identifier: str) -> None:
     await until(pilot, lambda: app.session is not None, what="logged in")
 
 
+def status_pending(status: StatusLine) -> str:
+    return str(status.query_one(".status-pending").render())
+
+
 def server_pieces(server: ServerHandle, token: str, dossier_id: str) -> list[dict[str, Any]]:
     with server.client(token) as client:
         response = client.get(f"/dossiers/{dossier_id}/pieces")
@@ -64,7 +82,7 @@ def half_files(server: ServerHandle) -> list[Path]:
 
 
 async def add_file(app: CespApp, pilot: Pilot[Any], path: Path) -> None:
-    """"a" on the pieces tab, the file's path, Entrée."""
+    """ "a" on the pieces tab, the file's path, Entrée."""
     await pilot.press("a")
     await until(pilot, lambda: isinstance(app.screen, AddPieceModal), what="file box")
     app.screen.query_one(FilePicker).input.value = str(path)
@@ -197,3 +215,196 @@ async def test_the_engine_reports_bytes_sent_and_a_cancel_drops_the_upload(
         engine.stop()
         await client.aclose()
         drafts.close()
+
+
+# --- the import and the export of the back office -----------------------------------------------
+
+
+class ScreenHost(App[None]):
+    """One staff screen with a real `ApiClient` logged in (no login screen)."""
+
+    def __init__(self, url: str, token: str, make_screen: Callable[[], Screen[None]]) -> None:
+        super().__init__()
+        self.api = ApiClient(url, token)
+        self._make_screen = make_screen
+
+    async def on_mount(self) -> None:
+        await self.push_screen(self._make_screen())
+
+    async def on_unmount(self) -> None:
+        await self.api.aclose()
+
+
+def server_dossiers(server: ServerHandle, token: str) -> list[dict[str, Any]]:
+    with server.client(token) as client:
+        response = client.get("/dossiers", params={"limit": 200})
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+def binding_descriptions(app: App[Any]) -> list[str]:
+    return [b.binding.description for b in app.screen.active_bindings.values()]
+
+
+async def test_an_import_shows_what_is_sent_and_a_cancel_before_the_end_imports_nothing(
+    tmp_path: Path, server: ServerHandle
+) -> None:
+    make_campaign(server, label="CESP de test")
+    agent = create_staff_account(server, "agent", "paul.agent@example.org")
+    rows = [import_row(f"candidat{n}@example.org") for n in range(3)]
+    path = tmp_path / "papier.csv"
+    path.write_bytes(import_csv(rows))
+    app = ScreenHost(server.url, agent, lambda: ImportScreen(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ImportScreen)
+        app.api.pace = Pace(chunk_bytes=64, pause=0.05)
+        await until(pilot, lambda: screen.campaign_id is not None, what="campaigns")
+        picker = screen.query_one(FilePicker)
+        picker.input.value = str(path)
+        picker.input.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: screen.path == path, what="file picked")
+        assert "Annuler l'envoi" not in binding_descriptions(app)
+        line = screen.query_one(WorkProgressLine)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: (line.bar.progress or 0) > 0, what="file on its way")
+        assert line.region and line.bar.total == path.stat().st_size
+        assert "papier.csv (3 lignes)" in line.text
+        # The screen answers meanwhile: a key typed in the path is taken at once.
+        typed = picker.input.value
+        await pilot.press("x")
+        assert len(picker.input.value) == len(typed) + 1 and "x" in picker.input.value
+        assert (line.bar.progress or 0) < path.stat().st_size  # still on its way
+        assert "Annuler l'envoi" in binding_descriptions(app)
+        await pilot.press("escape")
+        assert not screen.busy and not line.region
+        assert "Envoi annulé : rien n'a été importé." in str(
+            screen.query_one("#import-status").render()
+        )
+        await until(pilot, lambda: not half_files(server), what="the platform dropped it")
+        assert server_dossiers(server, agent) == []
+
+        # To the end: the bar follows the bytes, then the platform's report.
+        app.api.pace = Pace(chunk_bytes=256, pause=0.0)
+        picker.input.value = str(path)
+        await pilot.press("ctrl+b")  # a dry run: checked, nothing created
+        await until(pilot, lambda: screen.outcome is not None, what="report")
+        assert not line.region and not screen.busy
+        assert screen.outcome is not None and screen.outcome.report["total"] == 3
+    assert server_dossiers(server, agent) == []
+
+
+async def test_an_export_is_written_as_it_arrives_and_a_cancel_leaves_no_file(
+    tmp_path: Path, server: ServerHandle
+) -> None:
+    campaign_id = make_campaign(server, label="CESP de test")
+    agent = create_staff_account(server, "agent", "paul.agent@example.org")
+    with server.client(agent) as client:
+        rows = [import_row(f"candidat{n}@example.org") for n in range(3)]
+        assert post_import(client, campaign_id, import_csv(rows[:1])).status_code == 200
+    out = tmp_path / "sortie"
+    app = ScreenHost(server.url, agent, lambda: ExportScreen(base=out))
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, ExportScreen)
+        app.api.pace = Pace(chunk_bytes=32, pause=0.05)
+        await until(pilot, lambda: bool(screen.campaigns), what="campaigns")
+        path_input = screen.query_one("#export-path", Input)
+        target = Path(path_input.value)
+        line = screen.query_one(WorkProgressLine)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: (line.bar.progress or 0) > 0, what="export arriving")
+        assert line.region and "Réception de l'export" in line.text
+        assert (line.bar.progress or 0) < (line.bar.total or 0)  # Content-Length known
+        assert "Annuler l'export" in binding_descriptions(app)
+        await pilot.press("escape")
+        assert not screen.busy and not line.region
+        assert "Export annulé" in str(screen.query_one("#export-status").render())
+        await until(pilot, lambda: not list(out.glob(".*.part")), what="temporary file removed")
+        assert not target.exists() and list(out.iterdir()) == []
+
+        app.api.pace = Pace()
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: screen.written is not None, what="written")
+        assert target.is_file() and not line.region
+        assert "1 dossier exporté" in str(screen.query_one("#export-status").render())
+        assert [p.name for p in out.iterdir()] == [target.name]
+
+
+# --- the first sync of many drafts --------------------------------------------------------------
+
+
+async def test_the_engine_reports_a_pass_of_many_changes(
+    tmp_path: Path, server: ServerHandle, smtp: SmtpSink
+) -> None:
+    token = create_cesp_account(server, smtp, EMAIL)
+    campaign = make_campaign(server)
+    events: list[SyncEvent] = []
+    drafts = DraftStore(tmp_path / "drafts.db")
+    client = ApiClient(server.url, token)
+    engine = SyncEngine(drafts, client, server_key="k", username="me", post=events.append)
+    try:
+        dossier_id = drafts.create_local("k", "me", "cesp", campaign).id
+        values = complete_cesp_values()
+        for tab in ("etat_civil", "adresse", "etudes", "volet_social"):
+            for field, value in values[tab].items():
+                drafts.set_field(dossier_id, tab, field, value)
+            drafts.mark_tab_saved(dossier_id, tab)
+        assert await engine.run_once() == 5  # the creation and four saves
+        progress = [(e.sent, e.total, e.active) for e in events if isinstance(e, SyncProgress)]
+        assert progress == [(n, 5, True) for n in range(5)] + [(5, 5, False)]
+        with server.client(token) as http:
+            assert http.get(f"/dossiers/{dossier_id}").json()["version"] == 5
+        # One change alone: no bar for it.
+        events.clear()
+        drafts.set_field(dossier_id, "adresse", "telephone", "0601020304")
+        drafts.mark_tab_saved(dossier_id, "adresse")
+        assert await engine.run_once() == 1
+        assert not [e for e in events if isinstance(e, SyncProgress)]
+    finally:
+        engine.stop()
+        await client.aclose()
+        drafts.close()
+
+
+async def test_the_first_sync_of_many_drafts_shows_on_the_status_line_and_typing_goes_on(
+    tmp_path: Path, server: ServerHandle, smtp: SmtpSink
+) -> None:
+    create_cesp_account(server, smtp, EMAIL)
+    make_campaign(server)
+    scan = tmp_path / "scan.pdf"
+    scan.write_bytes(tiny_pdf("Scan", padding=160 * 1024))  # 10 chunks on the slow link
+    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(app, pilot, EMAIL)
+        await until(pilot, lambda: isinstance(app.screen, DossierScreen), what="first dossier")
+        await until(pilot, lambda: app.sync_engine is not None, what="sync engine")
+        await until(pilot, lambda: app.drafts.pending_count() == 0, what="first dossier sent")
+        assert app.sync_engine is not None and app.session is not None
+        app.sync_engine.client.pace = SLOW
+        screen = app.screen
+        assert isinstance(screen, DossierScreen)
+        # Scans queued on this computer (as after a day offline): four uploads to send.
+        for _ in range(4):
+            app.drafts.add_piece(screen.dossier_id, "cv", scan)
+        status = app.screen.query_one(StatusLine)
+        view = screen.current_view
+        assert view is not None
+        field = view.query(Input).first()
+        field.focus()
+        await pilot.pause()
+        app.request_sync()
+        await until(pilot, lambda: status.syncing, what="pass under way")
+        await until(pilot, lambda: "envoi " in status_pending(status), what="envoi n/N")
+        assert status_pending(status).endswith("/4")
+        assert status.query_one(".status-sync-bar").region
+        # Typing is not held up by the pass.
+        before = field.value
+        await pilot.press("Z")
+        assert field.value != before and "Z" in field.value
+        assert status.syncing
+        await until(pilot, lambda: not status.syncing, what="pass ended", timeout=60)
+        assert not status.query_one(".status-sync-bar").region
+        await until(pilot, lambda: app.drafts.pending_count() == 0, what="all sent")
+        await until(pilot, lambda: status_pending(status) == "tout est envoyé")
