@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -24,12 +25,14 @@ from cesp_client.api import ApiClient
 from cesp_client.api.transfer import Pace
 from cesp_client.config import ClientConfig
 from cesp_client.events import SyncEvent, SyncProgress, UploadCancelled, UploadProgress
+from cesp_client.exports import Column, WriteCancelled, write_csv, write_pdf
 from cesp_client.store import DraftStore, PieceState
 from cesp_client.sync import SyncEngine
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
 from cesp_tui.screens.dossier.dossier import DossierScreen
 from cesp_tui.screens.dossier.pieces import AddPieceModal, PiecesScreen
+from cesp_tui.screens.etablissement.recap import ExportPathModal
 from cesp_tui.screens.staff.export_dossiers import ExportScreen
 from cesp_tui.screens.staff.import_dossiers import ImportScreen
 from cesp_tui.widgets.file_picker import FilePicker
@@ -408,3 +411,60 @@ async def test_the_first_sync_of_many_drafts_shows_on_the_status_line_and_typing
         assert not status.query_one(".status-sync-bar").region
         await until(pilot, lambda: app.drafts.pending_count() == 0, what="all sent")
         await until(pilot, lambda: status_pending(status) == "tout est envoyé")
+
+
+# --- the Récap's CSV and PDF --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["csv", "pdf"])
+def test_list_writers_count_rows_and_stop_without_leaving_a_file(tmp_path: Path, kind: str) -> None:
+    columns = [Column("numero", "N°"), Column("nom", "Candidat")]
+    rows = [{"numero": f"ASP-2026-{n:06d}", "nom": f"Candidat {n}"} for n in range(250)]
+    seen: list[tuple[int, int]] = []
+
+    def write(target: Path, **kwargs: Any) -> Path:
+        if kind == "csv":
+            return write_csv(target, columns, rows, **kwargs)
+        return write_pdf(target, "Récapitulatif", columns, rows, unicode_font=False, **kwargs)
+
+    done = write(tmp_path / f"liste.{kind}", progress=lambda d, t: seen.append((d, t)))
+    assert done.is_file()
+    assert seen[0] == (0, 250) and seen[-1] == (250, 250)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen) and 3 < len(seen) <= 130
+
+    stop_at = 100
+    counted: list[int] = []
+
+    def cancelled() -> bool:
+        return bool(counted) and counted[-1] >= stop_at
+
+    target = tmp_path / "annule" / f"liste.{kind}"
+    target.parent.mkdir()
+    with pytest.raises(WriteCancelled):
+        write(target, progress=lambda d, t: counted.append(d), cancelled=cancelled)
+    assert counted[-1] < 250
+    assert list(target.parent.iterdir()) == []  # no file, no temporary file
+
+
+async def test_the_recap_print_counts_its_rows(
+    server: ServerHandle, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    from tests.support.accounts import create_etablissement_account
+    from tests.tui.test_asp_recap import EMAIL as ETAB_EMAIL
+    from tests.tui.test_asp_recap import NOM, open_recap, seed
+
+    token = create_etablissement_account(server, smtp, ETAB_EMAIL, etablissement_nom=NOM)
+    seed(server, token, make_campaign(server, "asp", label="ASP 2026"))
+    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    async with app.run_test(size=SIZE) as pilot:
+        recap = await open_recap(app, pilot)
+        line = recap.query_one(WorkProgressLine)
+        assert "Annuler l'écriture" not in binding_descriptions(app)
+        await pilot.press("i")
+        await until(pilot, lambda: isinstance(app.screen, ExportPathModal), what="file box")
+        app.screen.query_one(Input).value = str(tmp_path / "recap.pdf")
+        await pilot.press("enter")
+        await until(pilot, lambda: (tmp_path / "recap.pdf").is_file(), what="printed")
+        await until(pilot, lambda: recap.writing is None, what="done")
+        assert (line.bar.progress, line.bar.total) == (3, 3)  # the three rows, counted
+        assert "mise en page" in line.text and not line.region
