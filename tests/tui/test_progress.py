@@ -69,6 +69,16 @@ def status_pending(status: StatusLine) -> str:
     return str(status.query_one(".status-pending").render())
 
 
+def in_sight(app: App[Any], bar: Any) -> None:
+    """At 80x24 the progress line is on screen and hides neither the focused widget
+    nor the footer's last line."""
+    focused = app.focused
+    assert focused is not None and bar.region
+    assert app.screen.region.contains_region(bar.region)
+    assert focused.region and not focused.region.overlaps(bar.region)
+    assert bar.region.bottom < app.screen.region.bottom  # the footer keeps its line
+
+
 def server_pieces(server: ServerHandle, token: str, dossier_id: str) -> list[dict[str, Any]]:
     with server.client(token) as client:
         response = client.get(f"/dossiers/{dossier_id}/pieces")
@@ -132,10 +142,11 @@ async def test_an_upload_shows_its_bytes_can_be_cancelled_and_leaves_nothing_on_
             what="upload under way",
         )
         assert bar.total == size and bar.region  # shown, in bytes of the file
+        in_sight(app, view.query_one("#pieces-upload"))
         assert "Envoi de « releve_de_notes.pdf »" in str(
             view.query_one("#pieces-upload-text").render()
         )
-        assert half_files(server)  # the platform is receiving it
+        await until(pilot, lambda: bool(half_files(server)), what="the platform receives it")
         # The screen does not freeze: a key typed during the upload is handled at once.
         before = view.table.cursor_row
         await pilot.press("down")
@@ -274,6 +285,7 @@ async def test_an_import_shows_what_is_sent_and_a_cancel_before_the_end_imports_
         await until(pilot, lambda: (line.bar.progress or 0) > 0, what="file on its way")
         assert line.region and line.bar.total == path.stat().st_size
         assert "papier.csv (3 lignes)" in line.text
+        in_sight(app, line)
         # The screen answers meanwhile: a key typed in the path is taken at once.
         typed = picker.input.value
         await pilot.press("x")
@@ -319,6 +331,7 @@ async def test_an_export_is_written_as_it_arrives_and_a_cancel_leaves_no_file(
         await pilot.press("ctrl+s")
         await until(pilot, lambda: (line.bar.progress or 0) > 0, what="export arriving")
         assert line.region and "Réception de l'export" in line.text
+        in_sight(app, line)
         assert (line.bar.progress or 0) < (line.bar.total or 0)  # Content-Length known
         assert "Annuler l'export" in binding_descriptions(app)
         await pilot.press("escape")
@@ -402,6 +415,7 @@ async def test_the_first_sync_of_many_drafts_shows_on_the_status_line_and_typing
         await until(pilot, lambda: "envoi " in status_pending(status), what="envoi n/N")
         assert status_pending(status).endswith("/4")
         assert status.query_one(".status-sync-bar").region
+        in_sight(app, status.query_one(".status-sync-bar"))
         # Typing is not held up by the pass.
         before = field.value
         await pilot.press("Z")
