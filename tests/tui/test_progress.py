@@ -49,7 +49,7 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import until
+from tests.tui.apps.settle import settle_app, until
 
 SIZE = (80, 24)
 EMAIL = "lente.connexion@example.fr"
@@ -131,12 +131,12 @@ async def test_an_upload_shows_its_bytes_can_be_cancelled_and_leaves_nothing_on_
         screen = app.screen
         assert isinstance(screen, DossierScreen)
         dossier_id = screen.dossier_id
+        await settle_app(app, pilot)  # the dossier's own start-up (focus, campaign...)
         await screen.show_tab("pieces")
         view = screen.current_view
         assert isinstance(view, PiecesScreen)
         view.focus_default()
-        await pilot.pause()
-        assert app.focused is view.table
+        await until(pilot, lambda: app.focused is view.table, what="cursor on the pieces")
         bar = view.query_one("#pieces-upload-bar", ProgressBar)
         assert not bar.region  # nothing is sent: no bar
 
