@@ -40,6 +40,7 @@ from cesp_tui.messages import (
     OpenFirstDossier,
     PlatformReady,
     SyncRequested,
+    UploadCancelRequested,
 )
 from cesp_tui.workers import run_guarded
 
@@ -616,6 +617,11 @@ class SessionMixin:
         """Send what waits now (after a save, or to retry at once)."""
         if self.sync_engine is not None:
             self.sync_engine.wake()
+
+    def on_upload_cancel_requested(self, message: UploadCancelRequested) -> None:
+        """Échap on the pieces tab: the engine stops that upload (its news follows)."""
+        if self.sync_engine is not None:
+            self.sync_engine.cancel_upload(message.piece_id)
 
     def on_sync_requested(self, message: SyncRequested) -> None:
         if message.pull and self.sync_engine is not None:

@@ -30,6 +30,8 @@ __all__ = [
     "ShowTab",
     "SyncRequested",
     "TransmitRequested",
+    "UploadCancelRequested",
+    "WorkProgress",
     "WorkerFailed",
 ]
 
@@ -111,6 +113,26 @@ class SyncRequested(Message):
     ("Actualiser"): also fetch the platform's copies (another workstation's changes)."""
 
     pull: bool = False
+
+
+@dataclass
+class UploadCancelRequested(Message):
+    """The user stops the upload of ``piece_id`` (Échap on the pieces tab): it bubbles up
+    to the app, which asks the sync engine (`SyncEngine.cancel_upload`)."""
+
+    piece_id: str
+
+
+@dataclass
+class WorkProgress(Message):
+    """A long task of a worker moved on (an import sent, an export or a PDF written):
+    ``done`` of ``total`` (None: not known), ``text`` says what, in French. Posted from
+    the worker; the screen's handler updates its `ProgressBar`."""
+
+    job: str
+    done: int
+    total: int | None
+    text: str = ""
 
 
 @dataclass

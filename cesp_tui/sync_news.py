@@ -26,6 +26,9 @@ from cesp_client.events import (
     SyncConflict,
     SyncEvent,
     SyncFailed,
+    SyncProgress,
+    UploadCancelled,
+    UploadProgress,
 )
 
 __all__ = [
@@ -47,6 +50,9 @@ NEWS_METHODS: dict[type[SyncEvent], str] = {
     DossierSynced: "news_dossier_synced",
     DossierTransmitted: "news_dossier_transmitted",
     DossiersPulled: "news_dossiers_pulled",
+    SyncProgress: "news_sync_progress",
+    UploadProgress: "news_upload_progress",
+    UploadCancelled: "news_upload_cancelled",
 }
 
 

@@ -6,9 +6,9 @@ from textual.app import ComposeResult
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import ProgressBar, Static
 
-from cesp_client.events import ConnectionChanged, PendingCountChanged, SyncFailed
+from cesp_client.events import ConnectionChanged, PendingCountChanged, SyncFailed, SyncProgress
 from cesp_tui.sync_news import FollowsSyncNews, app_sync_state
 
 __all__ = ["StatusLine", "pending_text"]
@@ -49,6 +49,14 @@ class StatusLine(FollowsSyncNews, Widget):
             margin: 0 0 0 2;
             &.-waiting { color: $text-warning; }
         }
+        & > .status-sync-bar {
+            display: none;
+            width: auto;
+            height: 1;
+            margin: 0 0 0 1;
+            & > Bar { width: 12; }
+        }
+        &.-syncing > .status-sync-bar { display: block; }
         & > .status-message {
             width: 1fr;
             margin: 0 0 0 2;
@@ -79,10 +87,13 @@ class StatusLine(FollowsSyncNews, Widget):
         self._timer: Timer | None = None
         self.message: str = ""
         self.message_is_error = False
+        #: A pass with many changes is being sent (`SyncProgress`).
+        self.syncing = False
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="status-connection", markup=False)
         yield Static("", classes="status-pending", markup=False)
+        yield ProgressBar(classes="status-sync-bar", show_eta=False, show_percentage=False)
         yield Static("", classes="status-message", markup=False)
 
     def on_mount(self) -> None:
@@ -104,6 +115,19 @@ class StatusLine(FollowsSyncNews, Widget):
     def news_pending_count_changed(self, event: PendingCountChanged) -> None:
         self.pending = event.count
 
+    def news_sync_progress(self, event: SyncProgress) -> None:
+        """A pass with many changes (the first sync of many drafts): ``envoi 3/40`` and
+        a small bar, until the pass ends."""
+        self.syncing = event.active
+        self.set_class(event.active, "-syncing")
+        if event.active:
+            self.query_one(".status-pending", Static).update(f"envoi {event.sent}/{event.total}")
+            self.query_one(".status-sync-bar", ProgressBar).update(
+                total=max(event.total, 1), progress=event.sent
+            )
+        else:
+            self.watch_pending(self.pending)
+
     def news_connection_changed(self, event: ConnectionChanged) -> None:
         self.online = event.online
 
@@ -119,6 +143,8 @@ class StatusLine(FollowsSyncNews, Widget):
         label.set_class(online is False, "-offline")
 
     def watch_pending(self, pending: int) -> None:
+        if self.syncing:
+            return  # "envoi 3/40" until the pass ends
         label = self.query_one(".status-pending", Static)
         label.update(pending_text(pending))
         label.set_class(pending > 0, "-waiting")

@@ -23,23 +23,33 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, ProgressBar, Static
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
+from cesp_client.events import (
+    ConnectionChanged,
+    DossierSynced,
+    SaveRefused,
+    SyncFailed,
+    UploadCancelled,
+    UploadProgress,
+)
 from cesp_client.store import LocalPiece, PieceState
 from cesp_core.demarches import rules
 from cesp_core.demarches.model import Demarche, PieceType, Tab
 from cesp_core.problems import Problem
-from cesp_tui.messages import PiecesChanged, SyncRequested
+from cesp_tui.messages import PiecesChanged, SyncRequested, UploadCancelRequested
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.tab import DossierView
+from cesp_tui.sync_news import FollowsSyncNews
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.tab_form import TabForm
+from cesp_tui.widgets.work_progress import human_size
 from cesp_tui.workers import work
 
 if TYPE_CHECKING:
@@ -77,19 +87,6 @@ _STATE_STYLE = {
     PieceState.UPLOADED: "green",
     PieceState.REFUSED: "bold red",
 }
-
-
-def human_size(size: int) -> str:
-    """``812 o``, ``12,5 Ko``, ``3,2 Mo`` (French decimal comma)."""
-    if size < 1024:
-        return f"{size} o"
-    for unit in ("Ko", "Mo", "Go"):
-        size_f = size / 1024
-        if size_f < 1024 or unit == "Go":
-            text = f"{size_f:.1f}".rstrip("0").rstrip(".")
-            return f"{text.replace('.', ',')} {unit}"
-        size = int(size_f)
-    raise AssertionError("unreachable")
 
 
 def formats_phrase(formats: Sequence[str]) -> str:
@@ -271,12 +268,23 @@ class _PieceTable(PaddedTable):
     ]
 
 
-class PiecesScreen(DossierView):
-    """Piece types, their files and upload states; add and remove files."""
+def upload_text(event: UploadProgress) -> str:
+    """``Envoi de « cv.pdf » : 1,2 Mo / 3,4 Mo`` (then: the platform checks it)."""
+    name = fit(event.filename, 28)
+    if event.sent >= event.total:
+        return f"« {name} » envoyé ({human_size(event.total)}) : vérification…"
+    return f"Envoi de « {name} » : {human_size(event.sent)} / {human_size(event.total)}"
+
+
+class PiecesScreen(FollowsSyncNews, DossierView):
+    """Piece types, their files and upload states; add and remove files. While a file of
+    this dossier is sent, a progress bar shows the bytes sent, and Échap stops it (the
+    file is then withdrawn: nothing of it stays on the platform)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add", "Ajouter un fichier", id="pieces.add"),
         Binding("x", "remove", "Retirer le fichier", id="pieces.remove"),
+        Binding("escape", "cancel_upload", "Annuler l'envoi", id="pieces.cancel_upload"),
     ]
 
     def __init__(self, tab: Tab, model: DossierModel, *, readonly: bool = False) -> None:
@@ -284,6 +292,8 @@ class PiecesScreen(DossierView):
         self._widths: tuple[int, int] | None = None
         self._refused: list[str] = []
         self._problem_messages: list[str] = []
+        #: The piece of this dossier being sent now (None: none).
+        self.uploading: str | None = None
 
     def compose(self) -> ComposeResult:
         screen = self.model
@@ -292,6 +302,9 @@ class PiecesScreen(DossierView):
         limit = f"{human_size(demarche.max_file_bytes)} au plus par fichier."
         yield Static(f"{help_text} {limit}".strip(), classes="pieces-help", markup=False)
         yield _PieceTable(id="pieces-table")
+        with Horizontal(id="pieces-upload"):
+            yield Static("", id="pieces-upload-text", markup=False)
+            yield ProgressBar(id="pieces-upload-bar", show_eta=False)
         yield Static("", id="pieces-problems", markup=False)
         if self.tab.fields:
             yield TabForm(
@@ -482,7 +495,61 @@ class PiecesScreen(DossierView):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("add", "remove") and self.readonly:
             return None
+        if action == "cancel_upload":  # shown only while a file of this dossier is sent
+            return self.uploading is not None
         return True
+
+    # --- the upload in flight (the sync engine's news) ---------------------------------
+
+    def news_upload_progress(self, event: UploadProgress) -> None:
+        if event.dossier_id != self.model.dossier_id:
+            return
+        started = self.uploading != event.piece_id
+        self.uploading = event.piece_id
+        self.query_one("#pieces-upload-text", Static).update(upload_text(event))
+        self.query_one("#pieces-upload-bar", ProgressBar).update(
+            total=max(event.total, 1), progress=event.sent
+        )
+        if started:
+            self.add_class("-uploading")
+            if self.is_attached:
+                self.screen.refresh_bindings()
+
+    def news_upload_cancelled(self, event: UploadCancelled) -> None:
+        if event.dossier_id != self.model.dossier_id:
+            return
+        self._upload_ended()
+        self.notify(f"Envoi de « {event.filename} » annulé : le fichier est retiré du dossier.")
+        self.post_message(PiecesChanged())
+
+    def news_dossier_synced(self, event: DossierSynced) -> None:
+        if event.dossier_id == self.model.dossier_id and event.kind == "upload":
+            self._upload_ended()
+
+    def news_save_refused(self, event: SaveRefused) -> None:
+        if event.dossier_id == self.model.dossier_id:
+            self._upload_ended()
+
+    def news_sync_failed(self, event: SyncFailed) -> None:
+        if event.dossier_id == self.model.dossier_id:
+            self._upload_ended()
+
+    def news_connection_changed(self, event: ConnectionChanged) -> None:
+        if not event.online:  # the upload waits for the platform: sent again later
+            self._upload_ended()
+
+    def _upload_ended(self) -> None:
+        if self.uploading is None:
+            return
+        self.uploading = None
+        self.remove_class("-uploading")
+        if self.is_attached:
+            self.screen.refresh_bindings()
+
+    def action_cancel_upload(self) -> None:
+        if self.uploading is not None:
+            self.query_one("#pieces-upload-text", Static).update("Annulation de l'envoi…")
+            self.post_message(UploadCancelRequested(self.uploading))
 
     def action_add(self) -> None:
         piece_type = self.current_piece_type()

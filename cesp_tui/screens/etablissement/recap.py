@@ -12,7 +12,8 @@ computer's copy, else the platform's, read-only); ``s`` deletes it after a yes/n
 question — only a draft, only until the closing date (the platform says the same);
 ``e`` exports the table to CSV (French spreadsheets) and ``i`` prints it to a PDF file,
 asking for the file name (default in the client's data directory) and saying where it
-was written.
+was written. While the file is written a progress bar counts the rows; Échap stops it and
+no file is left (the writers go through a temporary file).
 
 Workers read the store, call the platform and write the files; handlers change the screen.
 """
@@ -40,16 +41,18 @@ from textual.worker import get_current_worker
 from cesp_client.api.etablissement import CLOSED_MESSAGE, CampaignWindow, list_candidatures
 from cesp_client.dossier_model import delete_dossier
 from cesp_client.events import DossiersPulled, DossierSynced, DossierTransmitted
-from cesp_client.exports import Column, write_csv, write_pdf
+from cesp_client.exports import Column, WriteCancelled, write_csv, write_pdf
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.lifecycle import STATE_LABELS, DossierState
 from cesp_core.text import printable
 from cesp_core.timefmt import file_stamp, format_moment, paris, paris_now
+from cesp_tui.messages import WorkProgress
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.sync_news import FollowsSyncNews
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
+from cesp_tui.widgets.work_progress import WorkProgressLine
 from cesp_tui.workers import work
 
 if TYPE_CHECKING:
@@ -392,6 +395,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
         Binding("i", "print", "Imprimer (PDF)", id="recap.print"),
         Binding("r", "refresh", "Actualiser", id="recap.refresh"),
         Binding("f9", "back", "Retour", id="recap.back"),
+        Binding("escape", "stop_writing", "Annuler l'écriture", id="recap.stop_writing"),
     ]
 
     def __init__(self, workspace: Workspace) -> None:
@@ -403,6 +407,8 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
         self._reload_timer: Timer | None = None
         self._wide: bool | None = None
         self._title = "Récap. candidatures"
+        #: "csv" or "pdf" while a file is written.
+        self.writing: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="recap-body"):
@@ -410,6 +416,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             yield Static("", id="recap-campaigns", markup=False)
             yield PaddedTable(id="recap-table", zebra_stripes=True)
             yield Static("", id="recap-empty", markup=False)
+            yield WorkProgressLine(id="recap-progress")
         yield StatusLine()
         yield StableFooter()
 
@@ -573,7 +580,9 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
         if action in ("show", "delete"):
             return self.selected is not None
         if action in ("export", "print"):
-            return bool(self.rows)
+            return bool(self.rows) and self.writing is None
+        if action == "stop_writing":  # while a file is written only
+            return self.writing is not None
         return True
 
     def action_back(self) -> None:
@@ -720,6 +729,8 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
 
         def chosen(path: Path | None) -> None:
             if path is not None:
+                self.writing = kind
+                self.refresh_bindings()
                 self._write(path, kind, rows, self._subtitle())
 
         self.app.push_screen(ExportPathModal(title, default_export_path(self.app, kind)), chosen)
@@ -733,9 +744,24 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
     @work(thread=True, group="recap-write", description="l'écriture du fichier")
     def _write(self, path: Path, kind: str, rows: list[RecapRow], subtitle: str) -> None:
         values = [row.values() for row in rows]
+        worker = get_current_worker()
+        what = "Export CSV" if kind == "csv" else "Impression PDF"
+
+        def progress(done: int, total: int) -> None:
+            text = f"{what} : {done} / {total} ligne{'s' if total > 1 else ''}"
+            if kind == "pdf" and done == total:
+                text += " — mise en page…"
+            self.post_message(WorkProgress("recap", done, total, text))
+
         try:
             if kind == "csv":
-                written = write_csv(path, EXPORT_COLUMNS, values)
+                written = write_csv(
+                    path,
+                    EXPORT_COLUMNS,
+                    values,
+                    progress=progress,
+                    cancelled=lambda: worker.is_cancelled,
+                )
             else:
                 written = write_pdf(
                     path,
@@ -743,13 +769,39 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
                     EXPORT_COLUMNS,
                     values,
                     subtitle=subtitle,
+                    progress=progress,
+                    cancelled=lambda: worker.is_cancelled,
                 )
+        except WriteCancelled:
+            return  # the handler of Échap said so already
         except OSError as error:
             self.post_message(_Written(None, kind, f"{error.strerror or error} ({path})"))
             return
         self.post_message(_Written(written, kind))
 
+    def on_work_progress(self, message: WorkProgress) -> None:
+        if message.job != "recap" or self.writing is None:
+            return
+        message.stop()
+        self.query_one(WorkProgressLine).show(message.done, message.total, message.text)
+
+    def action_stop_writing(self) -> None:
+        """Échap while a file is written: stop; the temporary file goes, no file."""
+        kind = self.writing
+        if kind is None:
+            return
+        self.workers.cancel_group(self, "recap-write")
+        self._written_done()
+        what = "Export CSV" if kind == "csv" else "Impression PDF"
+        self.query_one(StatusLine).show_message(f"{what} annulé : aucun fichier écrit.")
+
+    def _written_done(self) -> None:
+        self.writing = None
+        self.query_one(WorkProgressLine).hide()
+        self.refresh_bindings()
+
     def on__written(self, message: _Written) -> None:
+        self._written_done()
         what = "Export CSV" if message.kind == "csv" else "Impression PDF"
         if message.path is None:
             text = f"{what} impossible : {message.error}"
