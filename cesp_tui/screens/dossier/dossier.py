@@ -73,7 +73,7 @@ from cesp_tui.screens.etablissement.confirmer import (
     ConfirmerResult,
     first_tab_hint,
 )
-from cesp_tui.sync_news import FollowsSyncNews
+from cesp_tui.sync_news import FollowsSyncNews, report_pending
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.readonly_banner import ReadonlyBanner
 from cesp_tui.widgets.status_line import StatusLine
@@ -683,7 +683,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
                 await self.show_tab(keys[index + 1])
 
     def on__pending_counted(self, message: _PendingCounted) -> None:
-        self.status.pending = message.count
+        report_pending(self, message.count)  # the account's count, as every screen shows
 
     @work(thread=True, group="dossier-io", description="le décompte des modifications en attente")
     def _count_pending(self, model: DossierModel) -> None:

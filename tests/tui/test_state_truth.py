@@ -1,0 +1,86 @@
+"""Issue 13, item 4 ("state shown truthfully") and item 7 (the merge opens uncovered), in
+the whole client against the real platform on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from cesp_client.config import ClientConfig
+from cesp_tui.app import CespApp
+from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.screens.dossier.dossier import DossierScreen
+from cesp_tui.screens.dossier.tab import TabScreen
+from cesp_tui.widgets.status_line import StatusLine
+from tests.support.accounts import DEFAULT_PASSWORD, create_cesp_account
+from tests.support.dossiers import complete_cesp_values, make_campaign
+from tests.support.server import ServerHandle
+from tests.support.smtp import SmtpSink
+from tests.tui.apps.settle import settle_app, until
+
+SIZE = (100, 30)
+EMAIL = "lea.moreau@example.org"
+
+
+def status_text(app: CespApp) -> str:
+    line = app.screen.query_one(StatusLine)
+    return " ".join(str(w.render()) for w in line.query(Static))
+
+
+async def log_in(app: CespApp, pilot: Pilot[Any], email: str = EMAIL) -> None:
+    await settle_app(app, pilot)
+    login = app.screen
+    assert isinstance(login, LoginScreen)
+    login.query_one("#identifier", Input).value = email
+    login.query_one("#password", Input).focus()
+    await pilot.press(*DEFAULT_PASSWORD, "enter")
+    await settle_app(app, pilot)
+    await until(pilot, lambda: app.session is not None and app.sync_engine is not None)
+
+
+async def first_dossier(app: CespApp, pilot: Pilot[Any]) -> DossierScreen:
+    """An applicant's first login opens a dossier in the open campaign."""
+    await until(pilot, lambda: isinstance(app.screen, DossierScreen), what="dossier open")
+    await settle_app(app, pilot)
+    screen = app.screen
+    assert isinstance(screen, DossierScreen)
+    return screen
+
+
+async def fill_tab(app: CespApp, pilot: Pilot[Any], screen: DossierScreen, tab: str) -> None:
+    await screen.show_tab(tab)
+    await settle_app(app, pilot)
+    view = screen.current_view
+    assert isinstance(view, TabScreen)
+    for key, value in complete_cesp_values()[tab].items():
+        view.form.set_value(key, value)
+    await settle_app(app, pilot)
+
+
+# --- the pending count is the store's --------------------------------------------------------
+
+
+async def test_after_a_save_the_status_line_says_all_sent_when_the_store_does(
+    server: ServerHandle, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    create_cesp_account(server, smtp, EMAIL)
+    make_campaign(server)
+    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(app, pilot)
+        screen = await first_dossier(app, pilot)
+        await until(pilot, lambda: app.drafts.pending_count() == 0, what="dossier created")
+        for tab in ("etat_civil", "adresse"):
+            await fill_tab(app, pilot, screen, tab)
+            await pilot.press("ctrl+s")
+            await settle_app(app, pilot)
+            await until(pilot, lambda: app.drafts.pending_count() == 0, what="save sent")
+            await settle_app(app, pilot)
+            await until(pilot, lambda: "tout est envoyé" in status_text(app), what=status_text(app))
+            assert "en attente" not in status_text(app)
+        await pilot.press("f9")  # "Mes demandes" says the same
+        await settle_app(app, pilot)
+        assert "tout est envoyé" in status_text(app)
