@@ -12,12 +12,13 @@ from textual.widgets import Input, Static
 from cesp_client.config import ClientConfig
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.dossier import DossierScreen
 from cesp_tui.screens.dossier.tab import TabScreen
 from cesp_tui.widgets.status_line import StatusLine
 from tests.support.accounts import DEFAULT_PASSWORD, create_cesp_account
 from tests.support.dossiers import complete_cesp_values, make_campaign
-from tests.support.server import ServerHandle
+from tests.support.server import ServerHandle, restart_server
 from tests.support.smtp import SmtpSink
 from tests.tui.apps.settle import settle_app, until
 
@@ -84,3 +85,42 @@ async def test_after_a_save_the_status_line_says_all_sent_when_the_store_does(
         await pilot.press("f9")  # "Mes demandes" says the same
         await settle_app(app, pilot)
         assert "tout est envoyé" in status_text(app)
+
+
+# --- Ctrl+L with changes not sent yet asks first ---------------------------------------------
+
+
+async def test_logout_with_changes_waiting_asks_first(
+    server: ServerHandle, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    create_cesp_account(server, smtp, EMAIL)
+    campaign = make_campaign(server)
+    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(app, pilot)
+        await first_dossier(app, pilot)
+        await until(pilot, lambda: app.drafts.pending_count() == 0, what="dossier created")
+        session = app.session
+        assert session is not None
+        server.stop()  # the platform goes away: what is saved now waits
+        try:
+            for _ in range(2):
+                app.drafts.create_local(session.server_key, session.username, "cesp", campaign)
+            await pilot.press("ctrl+l")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="question")
+            modal = app.screen
+            text = " ".join(str(w.render()) for w in modal.query(Static))
+            assert "2 modifications ne sont pas encore envoyées" in text
+            assert "envoyées à votre prochaine connexion" in text
+            await pilot.press("escape")  # stays logged in
+            await settle_app(app, pilot)
+            assert app.session is session
+            assert isinstance(app.screen, DossierScreen)
+            await pilot.press("ctrl+l")
+            await until(pilot, lambda: isinstance(app.screen, ConfirmModal), what="question")
+            await pilot.press("enter")  # the focus is on "Se déconnecter"
+            await until(pilot, lambda: isinstance(app.screen, LoginScreen), what="logged out")
+            assert app.session is None
+            assert app.drafts.unsent_count((session.server_key, session.username)) == 2
+        finally:
+            restart_server(server).stop()
