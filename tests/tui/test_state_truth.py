@@ -10,17 +10,20 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from cesp_client.config import ClientConfig
+from cesp_client.store import DraftStore
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.dossier import DossierScreen
+from cesp_tui.screens.dossier.merge import MergeScreen
 from cesp_tui.screens.dossier.tab import TabScreen
 from cesp_tui.widgets.status_line import StatusLine
 from tests.support.accounts import DEFAULT_PASSWORD, create_cesp_account
-from tests.support.dossiers import complete_cesp_values, make_campaign
+from tests.support.dossiers import complete_cesp_values, make_campaign, save_tab
 from tests.support.server import ServerHandle, restart_server
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import settle_app, until
+from tests.tui.apps.dossier_host import SERVER_KEY, SyncedHostApp
+from tests.tui.apps.settle import settle_app, settle_workers, until
 
 SIZE = (100, 30)
 EMAIL = "lea.moreau@example.org"
@@ -124,3 +127,57 @@ async def test_logout_with_changes_waiting_asks_first(
             assert app.drafts.unsent_count((session.server_key, session.username)) == 2
         finally:
             restart_server(server).stop()
+
+
+# --- the merge opens uncovered ------------------------------------------------------------------
+
+
+def shown_toasts(app: Any) -> list[str]:
+    return [
+        str(toast.render())
+        for toast in app.screen.query("Toast")
+        if toast.display and toast.region.area
+    ]
+
+
+async def test_the_merge_opens_uncovered_by_the_save_notice(
+    tmp_path: Path, server: ServerHandle, smtp: SmtpSink
+) -> None:
+    """A save that meets a change made elsewhere: "« Adresse » enregistré." was still
+    shown over the merge box that it led to."""
+    campaign_id = make_campaign(server)
+    token = create_cesp_account(server, smtp, "jeanne.dupont@example.org")
+    with server.client(token) as client:
+        username = client.get("/auth/me").json()["username"]
+    values = complete_cesp_values()
+    store = DraftStore(tmp_path / "drafts.db")
+    dossier = store.create_local(SERVER_KEY, username, "cesp", campaign_id, data=values)
+    store.mark_tab_saved(dossier.id, "adresse")
+    store.close()
+
+    app = SyncedHostApp(tmp_path, server.url, token, username, open_id=dossier.id, tab="adresse")
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await until(pilot, lambda: app.store.pending_count(dossier.id) == 0, what="synced")
+        synced = app.store.get(dossier.id)
+        assert synced is not None and synced.server_version is not None
+        with server.client(token) as other:  # another workstation of the same account
+            save_tab(
+                other,
+                dossier.id,
+                "adresse",
+                {**values["adresse"], "telephone": "05 55 00 00 00"},
+                synced.server_version,
+            )
+        await settle_workers(app, pilot)
+        view = app.dossier_screen.current_view
+        assert isinstance(view, TabScreen)
+        view.form.set_value("telephone", "06 12 12 12 12")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, MergeScreen), what="merge")
+        await pilot.pause()
+        await pilot.pause()
+        assert shown_toasts(app) == []
+        app.notify("« Adresse » enregistré.")  # anything said while it is open waits
+        await pilot.pause()
+        await pilot.pause()
+        assert shown_toasts(app) == []
