@@ -3,8 +3,9 @@
 The embedded platform does not send mail: it writes each message to a Maildir in its data
 directory. This screen lists them (date, subject, recipient), newest first, shows the
 selected one, and saves copying by hand: ``l`` uses the message's link (opens "Mon
-compte" or the reset screen with the token filled in), ``c`` copies the 4-digit code and
-puts it in the code screen underneath, if any; the mailbox stays open (F9 closes it). The Maildir is read in a thread worker, again every two seconds.
+compte" or the reset screen with the token filled in), ``c`` copies the 4-digit code
+and puts it in the code screen underneath, if any; the mailbox stays open (F9 closes
+it). The Maildir is read in a thread worker, again every two seconds.
 """
 
 from __future__ import annotations

@@ -481,7 +481,7 @@ class PiecesScreen(DossierView):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("add", "remove") and self.readonly:
-            return None
+            return False  # never possible here (jury, support, transmitted): not shown
         return True
 
     def action_add(self) -> None:
