@@ -10,8 +10,8 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from cesp_client.config import ClientConfig
 from cesp_client.api.etablissement import CampaignWindow
+from cesp_client.config import ClientConfig
 from cesp_client.store import DraftStore, OpKind
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen

@@ -2,8 +2,9 @@
 
 With the guide's hints when no mail arrives: look in the "indésirables" (spam) folder,
 go back to fix the address (F9), or have a new code sent (F8; F2 is "Créer un compte"
-on the login screen). The number of tries left comes from the server's answer. Once the code is right, the three mails of step 3 are on
-their way and "Mon compte" (the password) opens.
+on the login screen). The number of tries left comes from the server's answer. Once the
+code is right, the three mails of step 3 are on their way and "Mon compte" (the password)
+opens.
 
 An établissement account (``etablissement=True``) proves its address the same way; its
 password was chosen already, so a right code leads back to the login screen.

@@ -480,9 +480,8 @@ class PiecesScreen(DossierView):
     # --- actions -------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("add", "remove") and self.readonly:
-            return False  # never possible here (jury, support, transmitted): not shown
-        return True
+        # Never possible on a read-only dossier (jury, support, transmitted): not shown.
+        return not (action in ("add", "remove") and self.readonly)
 
     def action_add(self) -> None:
         piece_type = self.current_piece_type()
