@@ -228,11 +228,18 @@ class CespApp(
     # --- actions -------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        """F1: show or hide the keys and the focused field's help."""
+        """F1: show or hide the keys (in French: `cesp_tui.widgets.keys_help`)."""
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+    def action_show_help_panel(self) -> None:
+        """Textual's help panel, its key table in French (`CespHelpPanel`)."""
+        from cesp_tui.widgets.keys_help import CespHelpPanel
+
+        if not self.screen.query("HelpPanel"):
+            self.screen.mount(CespHelpPanel())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "mailbox":

@@ -1,0 +1,167 @@
+"""Issue 13, item 1: F1's key panel and the footer speak French on every main screen
+(Textual's own widgets describe their keys in English: "Focus Next", "Move cursor left",
+"Scroll Down", "Toggle"...)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.table import Table
+from textual.screen import Screen
+from textual.widgets import Static
+from textual.widgets._footer import FooterKey
+
+from cesp_client.config import ClientConfig
+from cesp_client.store import DraftStore, DraftWriter
+from cesp_client.workspace import Workspace, load_snapshot
+from cesp_tui.app import CespApp
+from tests.support.dossiers import complete_cesp_values
+from tests.tui.apps.settle import settle_app
+
+SIZE = (120, 40)
+
+#: Words of Textual's English descriptions that no French description of ours uses.
+ENGLISH = {
+    "focus", "next", "previous", "cursor", "delete", "select", "scroll", "toggle", "quit",
+    "submit", "copy", "paste", "cut", "move", "left", "right", "word", "dismiss", "undo",
+    "redo", "open", "close", "press", "button", "command", "show", "bottom", "top", "up",
+    "down", "go", "to", "the", "and", "all", "menu", "exit", "collapsible", "end", "home",
+    "first", "last", "clipboard", "selected", "text", "line", "start",
+}  # fmt: skip
+
+
+def english_words(texts: list[str]) -> list[str]:
+    found = []
+    for text in texts:
+        words = {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
+        if words & ENGLISH:
+            found.append(text)
+    return found
+
+
+def panel_descriptions(app: CespApp) -> list[str]:
+    """The descriptions column of F1's key table (whatever widget draws it)."""
+    [panel] = app.screen.query("HelpPanel")
+    tables = [w.render() for w in panel.query(Static)]
+    tables = [t for t in tables if isinstance(t, Table)]
+    assert tables, "no key table in F1's panel"
+    return [str(cell) for table in tables for cell in table.columns[-1].cells if str(cell)]
+
+
+def footer_descriptions(app: CespApp) -> list[str]:
+    return [key.description for key in app.screen.query(FooterKey)]
+
+
+def _workspace(tmp_path: Path, role: str, demarche: str | None) -> tuple[Workspace, str]:
+    store = DraftStore(tmp_path / "drafts.db")
+    dossier = store.create_local("local", "jdurand", "cesp", 1, data=complete_cesp_values())
+    workspace = Workspace(
+        store=store,
+        writer=DraftWriter(store),
+        server_key="local",
+        username="jdurand",
+        role=role,
+        applicant_demarche=demarche,
+    )
+    return workspace, dossier.id
+
+
+def _login(_ws: Workspace, _id: str) -> Screen[Any] | None:
+    return None  # the first screen
+
+
+def _signup(_ws: Workspace, _id: str) -> Screen[Any]:
+    from cesp_tui.screens.account.signup import SignupScreen
+
+    return SignupScreen()
+
+
+def _signup_code(_ws: Workspace, _id: str) -> Screen[Any]:
+    from cesp_tui.screens.account.signup_code import SignupCodeScreen
+
+    return SignupCodeScreen("lea@example.org")
+
+
+def _home(ws: Workspace, _id: str) -> Screen[Any]:
+    from cesp_tui.screens.dossier.home import HomeScreen
+
+    return HomeScreen(ws)
+
+
+def _dossier(tab: str) -> Callable[[Workspace, str], Screen[Any]]:
+    def make(ws: Workspace, dossier_id: str) -> Screen[Any]:
+        from cesp_tui.screens.dossier.dossier import DossierScreen
+
+        snapshot = load_snapshot(ws.store, dossier_id)
+        assert snapshot is not None
+        return DossierScreen(ws, snapshot, tab=tab)
+
+    return make
+
+
+def _agent_home(ws: Workspace, _id: str) -> Screen[Any]:
+    from cesp_tui.screens.staff.agent_home import AgentHomeScreen
+
+    return AgentHomeScreen(ws)
+
+
+def _support_home(_ws: Workspace, _id: str) -> Screen[Any]:
+    from cesp_tui.screens.staff.support_home import SupportHomeScreen
+
+    return SupportHomeScreen()
+
+
+def _jury_home(_ws: Workspace, _id: str) -> Screen[Any]:
+    from cesp_tui.screens.staff.jury_home import JuryHomeScreen
+
+    return JuryHomeScreen(campaigns=[], dossiers=[])
+
+
+SCREENS: dict[str, tuple[str, Callable[[Workspace, str], Screen[Any] | None]]] = {
+    "login": ("candidat", _login),
+    "signup": ("candidat", _signup),
+    "signup-code": ("candidat", _signup_code),
+    "mes-demandes": ("candidat", _home),
+    "dossier-form": ("candidat", _dossier("etat_civil")),
+    "dossier-text-area": ("candidat", _dossier("projet")),
+    "dossier-pieces": ("candidat", _dossier("pieces")),
+    "dossier-synthese": ("candidat", _dossier("synthese")),
+    "agent-queue": ("agent", _agent_home),
+    "support-home": ("support", _support_home),
+    "jury-home": ("instructeur", _jury_home),
+}
+
+
+@pytest.mark.parametrize("name", list(SCREENS))
+async def test_f1_and_the_footer_speak_french(name: str, tmp_path: Path) -> None:
+    role, make = SCREENS[name]
+    workspace, dossier_id = _workspace(tmp_path, role, "cesp" if role == "candidat" else None)
+    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path / "client"))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle_app(app, pilot)
+            screen = make(workspace, dossier_id)
+            if screen is not None:
+                await app.push_screen(screen)
+                await settle_app(app, pilot)
+            await pilot.press("f1")
+            await pilot.pause()
+            await pilot.pause()
+            seen = panel_descriptions(app)
+            assert len(seen) >= 3, seen
+            assert english_words(seen) == [], (name, english_words(seen))
+            assert english_words(footer_descriptions(app)) == []
+            # Tab through the screen: every focused widget's keys, in French.
+            for _ in range(8):
+                await pilot.press("tab")
+                await pilot.pause()
+                seen = panel_descriptions(app)
+                assert english_words(seen) == [], (name, app.focused, english_words(seen))
+                assert english_words(footer_descriptions(app)) == [], (name, app.focused)
+    finally:
+        workspace.writer.close()
+        workspace.store.close()
