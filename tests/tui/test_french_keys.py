@@ -165,3 +165,39 @@ async def test_f1_and_the_footer_speak_french(name: str, tmp_path: Path) -> None
     finally:
         workspace.writer.close()
         workspace.store.close()
+
+
+# --- every action in the palette, in French ----------------------------------------------------
+
+
+async def test_the_palette_offers_every_action_of_the_screen(tmp_path: Path) -> None:
+    from cesp_tui.screens.dossier.dossier import DossierScreen
+
+    workspace, dossier_id = _workspace(tmp_path, "candidat", "cesp")
+    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path / "client"))
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle_app(app, pilot)
+            screen = _dossier("etat_civil")(workspace, dossier_id)
+            await app.push_screen(screen)
+            await settle_app(app, pilot)
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            for wanted in ("Mes demandes", "Enregistrer", "Enregistrer et suivant", "Aide"):
+                assert any(t.split(" (")[0] == wanted for t in titles), (wanted, titles)
+            assert english_words([t.split(" (")[0] for t in titles]) == [], titles
+            assert isinstance(screen, DossierScreen)
+            await screen.show_tab("synthese")
+            await settle_app(app, pilot)
+            titles = [c.title for c in app.get_system_commands(app.screen)]
+            assert any(t.startswith("Transmettre ma demande") for t in titles), titles
+            # Chosen in the palette, it runs: "Mes demandes" leaves the dossier.
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"mes demandes")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await settle_app(app, pilot)
+            assert not any(isinstance(s, DossierScreen) for s in app.screen_stack)
+    finally:
+        workspace.writer.close()
+        workspace.store.close()
