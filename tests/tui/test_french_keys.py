@@ -201,3 +201,32 @@ async def test_the_palette_offers_every_action_of_the_screen(tmp_path: Path) -> 
     finally:
         workspace.writer.close()
         workspace.store.close()
+
+
+# --- one key, one meaning on the account screens ----------------------------------------------
+
+
+def test_an_f_key_means_one_thing_on_the_account_screens() -> None:
+    """F2 was "Créer un compte" on the login screen and "Renvoyer un code" on the next."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import cesp_tui.screens.account as account
+    import cesp_tui.screens.etablissement as etablissement
+    from cesp_tui.screens.account.account_base import AccountScreen
+
+    meanings: dict[str, set[str]] = {}
+    for package in (account, etablissement):
+        for info in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+            module = importlib.import_module(info.name)
+            for _, cls in inspect.getmembers(module, inspect.isclass):
+                if not issubclass(cls, AccountScreen):
+                    continue
+                for binding in cls.__dict__.get("BINDINGS", []):
+                    for key in binding.key.split(","):
+                        if key.startswith("f") and key[1:].isdigit() and key != "f9":
+                            meanings.setdefault(key, set()).add(binding.description)
+    assert meanings["f2"] == {"Créer un compte"}, meanings
+    clashes = {key: found for key, found in meanings.items() if len(found) > 1}
+    assert clashes == {}
