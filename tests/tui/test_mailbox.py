@@ -92,6 +92,7 @@ async def test_the_code_goes_into_the_code_screen_below(tmp_path: Path) -> None:
     box = tmp_path / "maildir"
     fill(box)
     app = AccountScreenApp(lambda: SignupCodeScreen(TO))
+    app.NOTIFICATION_TIMEOUT = 600  # read after the fact, on a loaded machine
     async with app.run_test(size=(80, 24)) as pilot:
         code_screen = app.screen
         await app.push_screen(MailboxScreen(box))
@@ -131,6 +132,7 @@ async def test_the_code_is_copied_and_the_mailbox_stays_without_a_code_screen(
     box = tmp_path / "maildir"
     fill(box)
     app = AccountScreenApp(LoginScreen)
+    app.NOTIFICATION_TIMEOUT = 600  # read after the fact, on a loaded machine
     async with app.run_test(size=(80, 24)) as pilot:
         login = app.screen
         await app.push_screen(MailboxScreen(box))

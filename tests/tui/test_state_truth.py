@@ -217,6 +217,7 @@ async def test_a_save_after_the_closing_instant_is_refused_without_enregistre(
     """The campaign closed while the dossier was open (the client's clock says so):
     Ctrl+S said "« État civil » enregistré." and only then the platform's refusal."""
     app = new_dossier_app(tmp_path, "cesp", "etat_civil", field="nom_naissance")
+    app.NOTIFICATION_TIMEOUT = 600  # read after the fact, on a loaded machine
     app.workspace.campaign_info[1] = _window(datetime.now(UTC) + timedelta(days=1))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -263,6 +264,7 @@ async def test_a_save_says_enregistre_sur_ce_poste_then_the_platforms_verdict(
     create_cesp_account(server, smtp, EMAIL)
     make_campaign(server)
     app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app.NOTIFICATION_TIMEOUT = 600  # read after the fact, on a loaded machine
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot)
         screen = await first_dossier(app, pilot)
