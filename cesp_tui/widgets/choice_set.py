@@ -3,8 +3,8 @@ keys described in French.
 
 Textual's `RadioSet` highlights its first option when mounted, whatever option is
 pressed: Space (or Enter) on a row that says "Veuf ou veuve" then chose "Célibataire"
-(issue 13). Here the highlight goes to the pressed option once mounted and whenever the
-row takes the focus, so Space and Enter select only the option under the highlight.
+(issue 13). Here the highlight goes to the pressed option whenever the row takes the
+focus, so Space and Enter select only the option under the highlight.
 """
 
 from __future__ import annotations
@@ -31,11 +31,9 @@ class ChoiceSet(RadioSet):
         ),
     ]
 
-    def on_mount(self) -> None:
-        # After `RadioSet`'s own mount (it highlights the first option and learns which
-        # one is pressed).
-        self.call_after_refresh(self.highlight_pressed)
-
+    # Not at mount: moving the highlight scrolls to it, and a row laid out on one line
+    # for a moment (before `FieldRow.fit_choices` stacks it) would scroll the form
+    # sideways. On focus, the row has its layout.
     def on_focus(self) -> None:
         self.highlight_pressed()
 
