@@ -55,6 +55,13 @@ class Workspace:
     #: Campaign id -> the platform's campaign (closes_at, days_left, is_closed).
     campaign_info: dict[int, dict[str, Any]] = dataclass_field(default_factory=dict)
 
+    def pending_count(self) -> int:
+        """The account's changes that the server does not have yet, as the sync engine
+        counts them (blocking: call from a thread)."""
+        from cesp_client.sync.local import pending_count
+
+        return pending_count(self.store, self.server_key, self.username)
+
     @property
     def read_only_role(self) -> bool:
         try:

@@ -242,11 +242,18 @@ class CespApp(
     # --- actions -------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        """F1: show or hide the keys and the focused field's help."""
+        """F1: show or hide the keys (in French: `cesp_tui.widgets.keys_help`)."""
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+    def action_show_help_panel(self) -> None:
+        """Textual's help panel, its key table in French (`CespHelpPanel`)."""
+        from cesp_tui.widgets.keys_help import CespHelpPanel
+
+        if not self.screen.query("HelpPanel"):
+            self.screen.mount(CespHelpPanel())
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "mailbox":
@@ -290,3 +297,30 @@ class CespApp(
         yield SystemCommand(
             "Quitter", "Fermer le client (les brouillons restent)", self.action_quit
         )
+        yield from self.screen_key_commands(screen)
+
+    def screen_key_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action the screen's footer offers now (Mes demandes, Enregistrer,
+        Transmettre, Nouvelle demande…), in French with its key: the palette lists every
+        action, not only the app's (issue 13). The app's own keys are listed above, the
+        tabs by the dossier's provider (`cesp_tui.commands`)."""
+        from functools import partial
+
+        from cesp_tui.widgets.keys_help import french_description
+
+        seen: set[str] = set()
+        for node, binding, enabled, _tooltip in screen.active_bindings.values():
+            if node is self or binding.system or not binding.show or not enabled:
+                continue
+            if binding.action.startswith("goto("):
+                continue  # "Onglet N : …" (DossierCommands)
+            description = french_description(node, binding)
+            if not description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            key = self.get_key_display(binding)
+            yield SystemCommand(
+                f"{description} ({key})",
+                "Action de l'écran",
+                partial(self.run_action, binding.action, node),
+            )

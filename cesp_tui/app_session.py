@@ -485,12 +485,57 @@ class SessionMixin:
         app.exit()
 
     def action_logout(self) -> None:
-        """Ctrl+L: revoke the session on the server, forget its token here."""
+        """Ctrl+L: revoke the session on the server, forget its token here. With changes
+        not sent yet, a question first (how many; they leave at the next login)."""
         if self.session is None:
             return
         run_guarded(
             self._app,
-            self._logout(self.session),
+            self._ask_logout(self.session),
+            "la déconnexion",
+            group="session-logout-ask",
+            exclusive=True,
+        )
+
+    async def _ask_logout(self, session: Session) -> None:
+        from cesp_tui.screens.common.confirm import ConfirmModal
+
+        app = self._app
+        waiting = 0
+        if "drafts" in app.__dict__:
+            owner = (session.server_key, session.username)
+            waiting = await asyncio.to_thread(app.drafts.unsent_count, owner)
+        if not waiting:
+            self._start_logout(session)
+            return
+        if waiting == 1:
+            question = "1 modification n'est pas encore envoyée à la plateforme."
+            detail = "Elle reste sur ce poste et sera envoyée à votre prochaine connexion."
+        else:
+            question = f"{waiting} modifications ne sont pas encore envoyées à la plateforme."
+            detail = "Elles restent sur ce poste et seront envoyées à votre prochaine connexion."
+        detail += "\nEntrée : se déconnecter · Échap : rester connecté."
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.session is session:
+                self._start_logout(session)
+
+        app.push_screen(
+            ConfirmModal(
+                question,
+                detail,
+                yes="Se déconnecter",
+                no="Rester connecté",
+                default_yes=True,
+                title="Se déconnecter ?",
+            ),
+            answered,
+        )
+
+    def _start_logout(self, session: Session) -> None:
+        run_guarded(
+            self._app,
+            self._logout(session),
             "la déconnexion",
             group="session-logout",
             exclusive=True,
@@ -551,8 +596,8 @@ class SessionMixin:
         session = self.session
         if session is None:
             return
-        if token is None:  # the user chose to log out
-            self.action_logout()
+        if token is None:  # the user chose to log out (in the modal: no second question)
+            self._start_logout(session)
             return
         session.token = token
         if self.api is not None:

@@ -153,6 +153,10 @@ class SyncEngine:
         ``pull`` ("Actualiser"): also fetch the platform's copies after sending."""
         if pull:
             self._pull_asked = True
+        # Something may have been queued meanwhile and a screen counted it: the next
+        # count is said even if it equals the last one said (the status line's number is
+        # the store's, ADR 0031).
+        self._pending = None
         self._wake.set()
 
     def resume(self, token: str) -> None:

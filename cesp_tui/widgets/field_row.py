@@ -23,6 +23,7 @@ from cesp_core.demarches.model import Choice, Field, FieldType, Value
 from cesp_core.text import normalize
 from cesp_tui.widgets.text_input import TextInput
 
+from .choice_set import ChoiceSet
 from .date_input import DateInput
 from .filter_select import FilterSelect
 from .iban_input import IbanInput
@@ -316,7 +317,7 @@ class FieldRow(Widget):
         elif kind is FieldType.BOOL:
             control = Checkbox(_yes_no(value is True), value is True, compact=True, classes=CONTROL)
         elif kind is FieldType.CHOICE and self._radio:
-            control = RadioSet(
+            control = ChoiceSet(
                 *(ChoiceButton(c.label, value=(c.value == value)) for c in field.choices),
                 compact=True,
                 classes=CONTROL,

@@ -150,7 +150,10 @@ async def test_sign_up_through_the_screens_and_the_local_mailbox(tmp_path: Path)
         assert isinstance(mailbox, MailboxScreen)
         assert [m.subject for m in mailbox.mails] == [f"Votre code de vérification : {code}"]
         assert code in str(mailbox.query_one("#mail-body").render())
-        await pilot.press("c")
+        await pilot.press("c")  # copied and put in the code screen; the mailbox stays
+        await pilot.pause()
+        assert app.screen is mailbox
+        await pilot.press("f9")
         await pilot.pause()
         assert isinstance(app.screen, SignupCodeScreen)
         assert app.screen.query_one("#code").value == code  # type: ignore[attr-defined]
@@ -236,9 +239,10 @@ async def test_a_wrong_code_is_said_with_the_tries_left_and_retour_fixes_the_add
         assert str(screen.query_one("#tries").render()) == "Essais restants pour ce code : 4"
         assert screen.query_one("#code").value == ""  # type: ignore[attr-defined]
         hints = str(screen.query_one("#hints").render())
-        assert "indésirables" in hints and "F9" in hints and "F2" in hints
+        assert "indésirables" in hints and "F9" in hints and "F8" in hints
+        assert "F2" not in hints  # F2 is "Créer un compte" on the login screen
 
-        await pilot.press("f2")  # a new code
+        await pilot.press("f8")  # a new code
         await settle(app, pilot)
         assert "nouveau code a été envoyé" in banner_text(app)
         smtp.wait_for(EMAIL, "code de vérification", count=2)

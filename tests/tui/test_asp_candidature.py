@@ -162,7 +162,10 @@ async def test_identification_first_any_order_pieces_then_confirmer_and_its_mail
         assert screen.data["identification"]["etab_partenaire_email"] == PARTNER_EMAIL
         await pilot.press("ctrl+s")
         await settle_app(app, pilot)
-        assert "« Identification » enregistré." in notifications(app)
+        assert (
+            "« Identification » enregistré sur ce poste ; envoi à la plateforme."
+            in notifications(app)
+        )
         assert screen.header.state_text("identification") == "✓ Complet"
 
         # The other form tabs, in a shuffled order (projet médical is already typed).

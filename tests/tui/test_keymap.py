@@ -39,6 +39,8 @@ LETTER_SCREENS = {
     "PiecesScreen",
     "DossierMailsScreen",
     "DossierHistoryScreen",
+    # A choice field: Space selects the highlighted option (the field's data).
+    "ChoiceSet",
 }
 
 

@@ -23,10 +23,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
@@ -73,7 +74,7 @@ from cesp_tui.screens.etablissement.confirmer import (
     ConfirmerResult,
     first_tab_hint,
 )
-from cesp_tui.sync_news import FollowsSyncNews
+from cesp_tui.sync_news import FollowsSyncNews, report_pending
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.readonly_banner import ReadonlyBanner
 from cesp_tui.widgets.status_line import StatusLine
@@ -295,6 +296,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self._server_problems: dict[str, list[Problem]] = {}
         self._receipt: dict[str, Any] = {}
         self._merging: set[str] = set()
+        #: Tabs saved here whose platform verdict is not known yet.
+        self._awaiting_verdict: set[str] = set()
         self._select_piece_type: str | None = None
         #: The widget that had the focus when each tab was left.
         self._last_focus: dict[str, Widget] = {}
@@ -303,6 +306,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             workspace.campaign_info, snapshot.dossier.campaign_id
         )
         self.model.campaign_closed = self.campaign_closed
+        #: Fires at the campaign's closing instant (the dossier turns read-only then).
+        self._closing_timer: Timer | None = None
 
     def _initial_tab(self, tab: str | None) -> str:
         keys = [t.key for t in self.demarche.tabs]
@@ -426,6 +431,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self.call_after_refresh(self.action_merge)
         if not self.remote:
             self._fetch_campaign()
+        self._watch_closing()
         if (hint := first_tab_hint(self.model, self.current_tab)) is not None:
             self.status.show_message(hint)
         self._user_active()  # the other tabs are built once the user pauses
@@ -538,6 +544,29 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             view.focus_default()
         self.refresh_bindings()
 
+    # --- typing where nothing can change ---------------------------------------------------
+
+    def readonly_text(self) -> str:
+        """Why a key typed in a form changes nothing (French, one line)."""
+        if self.workspace.read_only_role:
+            return "Lecture seule : le support consulte ce dossier, il ne le modifie pas."
+        if self.campaign is not None and self.campaign_closed:
+            return "Lecture seule : la campagne est close."
+        return "Lecture seule : ce dossier ne peut plus être modifié."
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key typed in a read-only form (support, a transmitted dossier, a
+        closed campaign) reached the screen: nothing took it. Say why (issue 13)."""
+        if not (event.is_printable and self.readonly):
+            return
+        view = self.current_view
+        focused = self.focused
+        if not isinstance(view, TabScreen) or focused is None:
+            return
+        if focused is not view and view not in focused.ancestors:
+            return
+        self.status.show_message(self.readonly_text())
+
     # --- changes -----------------------------------------------------------------------------
 
     def field_changed(self, tab: str, field_key: str, value: Value) -> None:
@@ -624,6 +653,14 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     def _save(self, *, go_next: bool) -> None:
         view = self.current_view
+        if self._closing_reached():  # closed since the screen last looked: said, not saved
+            label = self.demarche.tab(self.current_tab).label
+            self.notify(
+                f"« {label} » n'est pas enregistré : la campagne est close.",
+                title="Enregistrer",
+                severity="error",
+            )
+            return
         if view is None or not view.can_save:
             return
         tab = view.tab_key
@@ -662,10 +699,13 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self.refresh_states()
         self.post_message(SyncRequested())
         count = len(message.problems)
+        # What is true now: the tab is saved on this computer. The platform's verdict
+        # follows (`news_dossier_synced`: "reçu par la plateforme"; `news_save_refused`).
+        self._awaiting_verdict.add(tab)
         if count:
             self.notify(
-                f"« {label} » enregistré, mais {count} point{'s' if count > 1 else ''} à "
-                "corriger (en rouge sous les champs).",
+                f"« {label} » enregistré sur ce poste, mais {count} point"
+                f"{'s' if count > 1 else ''} à corriger (en rouge sous les champs).",
                 title="Enregistrer",
                 severity="warning",
             )
@@ -675,7 +715,9 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
                     "(Alt+1…7 ou Ctrl+PgDn : changer d'onglet)."
                 )
             return
-        self.notify(f"« {label} » enregistré.", title="Enregistrer")
+        self.notify(
+            f"« {label} » enregistré sur ce poste ; envoi à la plateforme.", title="Enregistrer"
+        )
         if message.go_next:
             keys = [t.key for t in self.demarche.tabs]
             index = keys.index(tab)
@@ -683,7 +725,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
                 await self.show_tab(keys[index + 1])
 
     def on__pending_counted(self, message: _PendingCounted) -> None:
-        self.status.pending = message.count
+        report_pending(self, message.count)  # the account's count, as every screen shows
 
     @work(thread=True, group="dossier-io", description="le décompte des modifications en attente")
     def _count_pending(self, model: DossierModel) -> None:
@@ -836,6 +878,33 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self._apply_readonly()
         else:
             self.query_one("#dossier-title", Static).update(self.title_text())
+        self._watch_closing()
+
+    #: Closings further away than this are not timed (the screen is reopened by then).
+    CLOSING_WATCH_SECONDS: ClassVar[float] = 2 * 24 * 3600.0
+
+    def _watch_closing(self) -> None:
+        """A timer at the campaign's closing instant: then the dossier turns read-only,
+        and the footer stops offering Ctrl+S / Ctrl+T (issue 13)."""
+        if self._closing_timer is not None:
+            self._closing_timer.stop()
+            self._closing_timer = None
+        campaign = self.campaign
+        if campaign is None or campaign.closes_at is None or self.model.campaign_closed:
+            return
+        delay = (campaign.closes_at - datetime.now(UTC)).total_seconds()
+        if delay <= self.CLOSING_WATCH_SECONDS:
+            self._closing_timer = self.set_timer(max(0.0, delay) + 0.05, self._closing_reached)
+
+    def _closing_reached(self) -> bool:
+        """The campaign closed by this computer's clock: read-only from now on (True when
+        that changed something)."""
+        self._closing_timer = None
+        if self.campaign is None or not self.campaign.closed() or self.model.campaign_closed:
+            return False
+        self.model.campaign_closed = True
+        self._apply_readonly()
+        return True
 
     def _apply_readonly(self) -> None:
         readonly = self.readonly
@@ -968,6 +1037,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             view = self._views.get(tab)
             if view is not None:
                 view.show_problems(problems)
+        if message.tab:
+            self._awaiting_verdict.discard(message.tab)
         if message.tab and message.tab not in self.model.dirty_tabs:
             self.model.dirty_tabs.append(message.tab)
         self.reload()
@@ -982,8 +1053,18 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self.action_merge()
 
     def news_dossier_synced(self, message: DossierSynced) -> None:
-        if self._mine(message):
-            self.reload()
+        if not self._mine(message):
+            return
+        tab = message.tab
+        if tab is not None and tab in self._awaiting_verdict:
+            self._awaiting_verdict.discard(tab)
+            try:
+                label = self.demarche.tab(tab).label
+            except KeyError:
+                label = tab
+            if not (self.banner.kind == "error" and self.banner.visible_text):
+                self.status.show_message(f"« {label} » enregistré sur la plateforme.")
+        self.reload()
 
     def news_dossier_transmitted(self, message: DossierTransmitted) -> None:
         if not self._mine(message):

@@ -45,7 +45,7 @@ from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.dossier import OpensDossiers
 from cesp_tui.screens.etablissement.recap import campaigns_line, closed_campaign_message
 from cesp_tui.services import workspace_of
-from cesp_tui.sync_news import FollowsSyncNews
+from cesp_tui.sync_news import FollowsSyncNews, report_pending
 from cesp_tui.widgets.dossier_table import DossierRow, DossierTable
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
@@ -337,7 +337,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             campaigns=dict(workspace.campaign_labels),
             refused=refused,
         )
-        pending = workspace.store.pending_count()
+        pending = workspace.pending_count()  # the account's, as the sync engine counts
         # A newer load replaced this one (exclusive): a thread cannot be stopped, but its
         # stale rows must not overwrite the newer ones.
         if not get_current_worker().is_cancelled:
@@ -346,7 +346,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     def on__rows_loaded(self, message: _RowsLoaded) -> None:
         self._loaded = True
         self.table.set_rows(message.rows)
-        self.query_one(StatusLine).pending = message.pending
+        report_pending(self, message.pending)
         empty = self.query_one("#home-empty", Static)
         if message.rows:
             empty.update("")

@@ -170,6 +170,10 @@ class MergeScreen(ModalScreen[dict[str, Value] | None]):
         return "\n".join(lines)
 
     def on_mount(self) -> None:
+        # The merge opens uncovered (issue 13): the notices that led here ("« … »
+        # enregistré.", "ouvrez-la…") are stale once it is in front; later ones wait
+        # until it closes (its toasts are hidden: merge.tcss).
+        self.app.clear_notifications()
         table = self.table
         rows = []
         for key in self.keys:

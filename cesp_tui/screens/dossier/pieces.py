@@ -493,8 +493,9 @@ class PiecesScreen(FollowsSyncNews, DossierView):
     # --- actions -------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Never possible on a read-only dossier (jury, support, transmitted): not shown.
         if action in ("add", "remove") and self.readonly:
-            return None
+            return False
         if action == "cancel_upload":  # shown only while a file of this dossier is sent
             return self.uploading is not None
         return True
