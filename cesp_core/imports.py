@@ -38,7 +38,16 @@ from typing import Any
 
 from cesp_core import referentials
 from cesp_core.demarches import rules
-from cesp_core.demarches.model import Demarche, Field, FieldType, Op, TabKind, Value, When
+from cesp_core.demarches.model import (
+    Demarche,
+    Field,
+    FieldType,
+    Op,
+    Tab,
+    TabKind,
+    Value,
+    When,
+)
 from cesp_core.masking import SENSITIVE_TYPES, is_masked, mask_value
 from cesp_core.problems import INVALID, MISSING, Problem
 from cesp_core.text import normalize
@@ -238,6 +247,7 @@ _TYPE_DOC = {
     "postal_code": "code postal",
     "finess": "n° FINESS (9 caractères)",
     "rpps": "n° RPPS (11 chiffres)",
+    "specialite": "spécialité (DES) de la liste officielle, par son nom",
 }
 
 
@@ -549,8 +559,33 @@ def validate_record(demarche: Demarche, line: int, raw: Mapping[str, object]) ->
         for problem in found:
             if (problem.tab, problem.field) in failed:
                 continue
+            problem = _import_problem(tab, problem, data)
             (result.problems if problem.code == INVALID else result.warnings).append(problem)
     return result
+
+
+_UNKNOWN_CODES = {
+    FieldType.COMMUNE: "Code INSEE inconnu",
+    FieldType.DEPARTEMENT: "Code de département inconnu",
+    FieldType.PAYS: "Pays inconnu",
+    FieldType.SPECIALITE: "Spécialité inconnue (hors de la liste officielle des DES)",
+}
+
+
+def _import_problem(tab: Tab, problem: Problem, data: Mapping[str, Mapping[str, Value]]) -> Problem:
+    """A file has no list to choose from: an unknown code is said as such, with the value
+    read (« code INSEE inconnu : 99999 »), not as "choisissez-la dans la liste"."""
+    if problem.code != INVALID or problem.field is None:
+        return problem
+    try:
+        f = tab.field(problem.field)
+    except KeyError:
+        return problem
+    label = _UNKNOWN_CODES.get(f.type)
+    value = (data.get(tab.key) or {}).get(f.key)
+    if label is None or not isinstance(value, str) or "liste" not in problem.message:
+        return problem
+    return Problem(problem.tab, problem.field, f"{label} : «\u00a0{value}\u00a0».", INVALID)
 
 
 # --- files --------------------------------------------------------------------------------
