@@ -178,7 +178,7 @@ def test_asp_confirmation_and_acknowledgement(server: ServerHandle, smtp: SmtpSi
     text = body_text(mail)
     assert "Hôpital Avicenne (FINESS 750000010)" in text
     assert "Établissement partenaire : Centre hospitalier de Saint-Denis (FINESS 930000013)" in text
-    assert "Spécialité : Cardiologie" in text
+    assert "Spécialité : Médecine cardiovasculaire" in text
     assert "Candidat : Mme Claire MARTIN, né(e) le 20/06/1994" in text
     assert not smtp.find(PARTNER_EMAIL)
 

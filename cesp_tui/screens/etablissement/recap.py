@@ -87,6 +87,21 @@ _WIDE = ("numero", "candidat", "partenaire", "specialite", "etat", "completude",
 _MAX_CELL = {"candidat": 22, "partenaire": 24, "specialite": 18, "numero": 20}
 
 
+#: What the number in "Incomplet (N)" counts (the platform's `problem_count`).
+INCOMPLETE_LEGEND = (
+    "Incomplet (N) : N champs obligatoires, valeurs à corriger, pièces ou cases à cocher "
+    "manquants."
+)
+
+
+def detail_text(row: RecapRow, legend: bool) -> str:
+    """The line under the Récap's table for the highlighted candidature."""
+    partenaire = row.partenaire or "à saisir"
+    specialite = row.specialite or "à saisir"
+    text = f"Partenaire : {partenaire} · Spécialité : {specialite}"
+    return f"{text}\n{INCOMPLETE_LEGEND}" if legend else text
+
+
 # --- campaign window helpers (also used by "Mes demandes") -----------------------------------
 
 
@@ -409,6 +424,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             yield Static("Récap. candidatures", id="recap-title", markup=False)
             yield Static("", id="recap-campaigns", markup=False)
             yield PaddedTable(id="recap-table", zebra_stripes=True)
+            yield Static("", id="recap-detail", markup=False)
             yield Static("", id="recap-empty", markup=False)
         yield StatusLine()
         yield StableFooter()
@@ -422,6 +438,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             self.query_one("#recap-title", Static).update(self._title)
         self.query_one("#recap-campaigns").display = False
         self.query_one("#recap-empty").display = False
+        self.query_one("#recap-detail").display = False
         self.query_one(StatusLine).online = getattr(self.app, "online", None)
         self.reload()
 
@@ -566,6 +583,23 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             index = next((i for i, r in enumerate(self.rows) if r.dossier_id == keep), None)
             if index is not None:
                 table.move_cursor(row=index, animate=False)
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted, "#recap-table")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """Under the table: the highlighted candidature's partner establishment and
+        specialty (the narrow table has no room for them), and what "Incomplet (N)"
+        counts."""
+        line = self.query_one("#recap-detail", Static)
+        row = self.selected
+        if row is None:
+            line.display = False
+            return
+        line.update(detail_text(row, any(not r.complete for r in self.rows)))
+        line.display = True
 
     # --- actions ------------------------------------------------------------------------------
 
