@@ -29,7 +29,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from cesp_core import imports
+from cesp_core import imports, timefmt
 from cesp_core.demarches import Demarche, get_demarche
 from cesp_core.imports import Applicant, ImportLine
 from cesp_core.lifecycle import READ_ANY_ROLES, STATE_LABELS, DossierState, Role
@@ -204,7 +204,7 @@ def _queue_claim_mail(
             "email": email,
             "link": _claim_url(settings, token),
             "token": token,
-            "expires_on": to_local(expires, settings.timezone).strftime("%d/%m/%Y"),
+            "expires_on": timefmt.format_day(expires),
         },
         dossier_id=dossier.id,
         settings=settings,

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import update
 from sqlmodel import Session
 
+from cesp_core import timefmt
 from cesp_core.demarches.rules import SPECIALITE_MESSAGE
 from cesp_core.timefmt import paris_now
 from cesp_server.models import Dossier
@@ -59,9 +60,7 @@ def test_the_specialty_is_one_of_the_des(server: ServerHandle, smtp: SmtpSink) -
     identification = complete_asp_values()["identification"]
     with server.client(etab) as c:
         dossier = create_dossier(c, asp)
-        r = _put(
-            c, dossier, "identification", {**identification, "specialite": "Cardiologie"}, 1
-        )
+        r = _put(c, dossier, "identification", {**identification, "specialite": "Cardiologie"}, 1)
         assert r.status_code == 422, r.text
         assert r.headers["content-type"].startswith("application/problem+json")
         assert [(p["field"], p["message"]) for p in r.json()["problems"]] == [
@@ -116,3 +115,27 @@ def test_a_planned_registration_date_in_the_past_is_refused(
         candidat["date_previsionnelle_inscription"] = later
         saved = save_tab(c, dossier["id"], "candidat", candidat, saved["version"])
         assert saved["problems"] == [] and saved["state"] == "complet"
+
+
+def test_mails_say_until_when_a_link_or_code_is_valid_in_paris_time(
+    server: ServerHandle, smtp: SmtpSink
+) -> None:
+    """The code and the link mails give their end as the client shows times
+    (`cesp_core.timefmt`, Europe/Paris): « valable ..., jusqu'à HH:MM »."""
+    from sqlmodel import col, select
+
+    from cesp_server.models import LinkToken, VerificationCode
+    from tests.support.accounts import signup_until_link, wait_mail
+
+    email = "horaire@exemple.fr"
+    signup_until_link(server, smtp, email)
+    code_mail = wait_mail(server, smtp, email, "code de vérification")
+    link_mail = wait_mail(server, smtp, email, "Initialisation mdp")
+    with Session(server.app.state.engine) as session:
+        code = session.exec(select(VerificationCode)).first()
+        link = session.exec(select(LinkToken).order_by(col(LinkToken.expires_at).desc())).first()
+        assert code is not None and link is not None
+        code_until, link_until = code.expires_at, link.expires_at
+    flat_code, flat_link = " ".join(code_mail.split()), " ".join(link_mail.split())
+    assert f"jusqu'à {timefmt.format_time(code_until)} (heure de Paris)" in flat_code
+    assert f"jusqu'à {timefmt.format_time(link_until)} (heure de Paris)" in flat_link

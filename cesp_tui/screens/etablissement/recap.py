@@ -89,8 +89,7 @@ _MAX_CELL = {"candidat": 22, "partenaire": 24, "specialite": 18, "numero": 20}
 
 #: What the number in "Incomplet (N)" counts (the platform's `problem_count`).
 INCOMPLETE_LEGEND = (
-    "Incomplet (N) : N champs obligatoires, valeurs à corriger, pièces ou cases à cocher "
-    "manquants."
+    "Incomplet (N) : N champs obligatoires, valeurs à corriger, pièces ou cases à cocher manquants."
 )
 
 
