@@ -176,7 +176,8 @@ def test_asp_confirmation_and_acknowledgement(server: ServerHandle, smtp: SmtpSi
         assert r.json()["numero"].startswith("ASP-")
     mail = smtp.wait_for(email, "Accusé de réception")[0]
     text = body_text(mail)
-    assert "Hôpital Avicenne (FINESS 750000010)" in text
+    # The recruiter is the établissement's account (ADR 0030), whatever was sent.
+    assert "Centre hospitalier de Test (FINESS 750712184)" in text
     assert "Établissement partenaire : Centre hospitalier de Saint-Denis (FINESS 930000013)" in text
     assert "Spécialité : Médecine cardiovasculaire" in text
     assert "Candidat : Mme Claire MARTIN, né(e) le 20/06/1994" in text

@@ -201,6 +201,8 @@ async def test_export_csv_and_print_pdf(
         await settle_app(app, pilot)
         printed = target.with_name("recap.pdf")
         assert printed.is_file()
+        status = recap.query_one("StatusLine").message  # type: ignore[attr-defined]
+        assert status.startswith("Impression PDF écrite dans ")  # feminine, like the toast
         reader = PdfReader(printed)
         page = reader.pages[0]
         assert float(page.mediabox.width) > float(page.mediabox.height)  # landscape

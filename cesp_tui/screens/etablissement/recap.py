@@ -789,6 +789,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             self.notify(text, title=what, severity="error", timeout=10)
             self.query_one(StatusLine).show_message(text, error=True)
             return
-        text = f"{what} écrit dans {message.path}"
+        written = "écrit" if message.kind == "csv" else "écrite"  # l'impression : féminin
+        text = f"{what} {written} dans {message.path}"
         self.notify(text, title=what, timeout=10)
         self.query_one(StatusLine).show_message(text, timeout=None)
