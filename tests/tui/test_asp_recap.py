@@ -266,3 +266,39 @@ async def test_narrow_recap_shows_partner_specialty_and_what_incomplet_counts(
         assert "Spécialité : Médecine cardiovasculaire" in detail
         assert "Incomplet (N) : N champs obligatoires" in detail
         assert recap.query_one("#recap-detail").region.height >= 2  # shown, not hidden
+
+
+async def test_the_etablissement_home_says_candidature(
+    server: ServerHandle, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    """ASP screens say "candidature", not "demande": the title, the footer's key."""
+    from textual.widgets import Static
+
+    from cesp_tui.screens.dossier.home import CandidaturesHomeScreen
+
+    create_etablissement_account(server, smtp, EMAIL, etablissement_nom=NOM)
+    make_campaign(server, "asp", label="ASP 2026")
+    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle_app(app, pilot)
+        login = app.screen
+        assert isinstance(login, LoginScreen)
+        login.query_one("#identifier", Input).value = EMAIL
+        login.query_one("#password", Input).focus()
+        await pilot.press(*DEFAULT_PASSWORD, "enter")
+        # (A first login with an open campaign opens a new candidature over the home.)
+        await until(
+            pilot, lambda: any(isinstance(s, CandidaturesHomeScreen) for s in app.screen_stack)
+        )
+        await settle_app(app, pilot)
+        while not isinstance(app.screen, CandidaturesHomeScreen):
+            await app.pop_screen()
+            await settle_app(app, pilot)
+        home = app.screen
+        title = str(home.query_one("#home-title", Static).content)
+        assert title.startswith("Mes candidatures") and "demande" not in title
+        descriptions = {b.binding.description for b in home.active_bindings.values()}
+        assert "Nouvelle candidature" in descriptions
+        assert "Nouvelle demande" not in descriptions
+        empty = str(home.query_one("#home-empty", Static).content)
+        assert "demande" not in empty

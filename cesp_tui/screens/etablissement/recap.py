@@ -542,7 +542,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             empty.display = False
         else:
             empty.update(
-                "Aucune candidature pour le moment : « n » dans « Mes demandes » (F9) pour "
+                "Aucune candidature pour le moment : « n » dans « Mes candidatures » (F9) pour "
                 "en commencer une."
             )
             empty.display = True
