@@ -34,6 +34,7 @@ from cesp_core.demarches import Demarche, get_demarche
 from cesp_core.imports import Applicant, ImportLine
 from cesp_core.lifecycle import READ_ANY_ROLES, STATE_LABELS, DossierState, Role
 from cesp_core.problems import Problem
+from cesp_core.text import plural
 
 from ..clock import to_local
 from ..errors import ApiProblem
@@ -630,7 +631,8 @@ def run_import(
         raise ApiProblem(
             422,
             "import_refused",
-            f"{refused} ligne(s) refusée(s) sur {len(outcomes)} : aucun dossier n'a été "
+            f"{plural(refused, 'ligne refusée', 'lignes refusées')} sur {len(outcomes)} : "
+            "aucun dossier n'a été "
             "importé. Corrigez les lignes signalées et importez à nouveau le fichier.",
             extra=_report(campaign, result.format, dry_run, outcomes),
         )

@@ -117,3 +117,13 @@ def test_the_import_report_says_the_insee_code_is_unknown() -> None:
     messages = [p.message for p in line.problems if p.field == "commune"]
     assert messages == ["Code INSEE inconnu : «\u00a099999\u00a0»."]
     assert not any("liste" in p.message for p in line.problems)
+
+
+def test_counts_agree_in_french() -> None:
+    from cesp_core.text import plural
+
+    assert plural(0, "erreur") == "0 erreur"
+    assert plural(1, "modification") == "1 modification"
+    assert plural(2, "modification") == "2 modifications"
+    assert plural(3, "dossier créé", "dossiers créés") == "3 dossiers créés"
+    assert plural(1, "dossier créé", "dossiers créés") == "1 dossier créé"

@@ -30,6 +30,7 @@ from textual.worker import get_current_worker
 
 from cesp_client.api.errors import ApiError, Offline
 from cesp_client.workspace import DossierSnapshot, Workspace
+from cesp_core.text import plural
 from cesp_tui.screens.staff.dossier_history import when_text
 from cesp_tui.screens.staff.support_dossier import SupportActions, SupportDossierScreen
 from cesp_tui.services import workspace_of
@@ -298,7 +299,7 @@ class SupportHomeScreen(SupportActions, Screen[None]):
             self.notify(message.error or "Dossier non ouvert.", severity="error")
             return
         self.status.update(
-            f"{len(self.results)} dossier(s) pour « {self.query_text} » : "
+            f"{plural(len(self.results), 'dossier')} pour « {self.query_text} » : "
             "Entrée ouvre le dossier (lecture seule)."
         )
         self.app.push_screen(
