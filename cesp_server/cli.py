@@ -79,7 +79,7 @@ def _parse_local(value: str, tz_name: str) -> datetime:
             continue
         return naive.replace(tzinfo=local_tz(tz_name))
     raise CliError(
-        f"Date et heure illisibles : « {value} » (format attendu : "
+        f"Date et heure illisibles : « {value} » (format attendu : "
         "AAAA-MM-JJ HH:MM, heure de Paris)."
     )
 
@@ -246,8 +246,8 @@ def cmd_campaign_create(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(
-        f"Campagne {campaign.id} créée : {campaign.demarche} {campaign.year} « "
-        f"{campaign.label} », du {format_local(campaign.opens_at, settings.timezone)} au "
+        f"Campagne {campaign.id} créée : {campaign.demarche} {campaign.year} « "
+        f"{campaign.label} », du {format_local(campaign.opens_at, settings.timezone)} au "
         f"{format_local(campaign.closes_at, settings.timezone)} (heure de Paris)."
     )
     return 0
@@ -459,10 +459,10 @@ def build_parser() -> argparse.ArgumentParser:
     ccreate.add_argument("--year", required=True, type=int, help="Année de la campagne")
     ccreate.add_argument("--label", required=True, help="Libellé affiché")
     ccreate.add_argument(
-        "--opens", required=True, help="Ouverture, « AAAA-MM-JJ HH:MM » (heure de Paris)"
+        "--opens", required=True, help="Ouverture, « AAAA-MM-JJ HH:MM » (heure de Paris)"
     )
     ccreate.add_argument(
-        "--closes", required=True, help="Clôture incluse, « AAAA-MM-JJ HH:MM » (heure de Paris)"
+        "--closes", required=True, help="Clôture incluse, « AAAA-MM-JJ HH:MM » (heure de Paris)"
     )
     ccreate.set_defaults(func=cmd_campaign_create)
     clist = campaign.add_parser("list", help="Lister les campagnes")

@@ -58,8 +58,8 @@ __all__ = [
 ]
 
 NO_CAMPAIGN = (
-    "Aucune campagne « {title} » n'est ouverte pour le moment : vous pourrez déposer votre "
-    "{noun} dès l'ouverture de la prochaine campagne (« Mes {noun}s », touche n)."
+    "Aucune campagne « {title} » n'est ouverte pour le moment : vous pourrez déposer votre "
+    "{noun} dès l'ouverture de la prochaine campagne (« Mes {noun}s », touche n)."
 )
 
 

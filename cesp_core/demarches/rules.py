@@ -545,7 +545,7 @@ def first_tab_problem(
     if first is None or tab_key == first or first in set(saved_tabs):
         return None
     label = demarche.tab(first).label
-    return Problem(tab_key, None, f"Enregistrez d'abord l'onglet « {label} ».", INVALID)
+    return Problem(tab_key, None, f"Enregistrez d'abord l'onglet « {label} ».", INVALID)
 
 
 def transmission_problems(
@@ -560,7 +560,7 @@ def transmission_problems(
     for cert in demarche.certifications:
         if cert.value not in ticked:
             problems.append(
-                Problem("synthese", cert.value, f"Cochez la case « {cert.label} ».", MISSING)
+                Problem("synthese", cert.value, f"Cochez la case « {cert.label} ».", MISSING)
             )
     return problems
 

@@ -475,7 +475,7 @@ def _code_invalid(tries_left: int) -> ApiProblem:
     if tries_left <= 0:
         detail = (
             "Code incorrect. Ce code n'est plus utilisable : demandez-en un nouveau "
-            "(« Renvoyer un code »)."
+            "(« Renvoyer un code »)."
         )
     else:
         detail = (
@@ -493,7 +493,7 @@ def _code_invalid(tries_left: int) -> ApiProblem:
 
 _CODE_EXHAUSTED = (
     "Trop d'essais pour ce code : il n'est plus utilisable. Demandez un nouveau "
-    "code (« Renvoyer un code »)."
+    "code (« Renvoyer un code »)."
 )
 
 
@@ -597,7 +597,7 @@ def _find_link(session: Session, token: str, purpose: LinkPurpose) -> tuple[Link
             410,
             "link_exhausted",
             "Trop de réponses erronées avec ce lien : il n'est plus utilisable. "
-            "Demandez-en un nouveau (« Mot de passe oublié »).",
+            "Demandez-en un nouveau (« Mot de passe oublié »).",
         )
     if link.used_at is not None:
         raise ApiProblem(
@@ -981,7 +981,7 @@ def login(
             403,
             "account_unverified",
             "Adresse e-mail pas encore vérifiée : saisissez le code à 4 chiffres reçu par "
-            "e-mail (écran d'inscription, « Renvoyer un code » pour en recevoir un nouveau).",
+            "e-mail (écran d'inscription, « Renvoyer un code » pour en recevoir un nouveau).",
         )
     if account.status != AccountStatus.ACTIVE:
         raise ApiProblem(403, "account_disabled", "Ce compte est désactivé : contactez le support.")

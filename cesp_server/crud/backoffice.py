@@ -102,7 +102,7 @@ def _on_behalf_demarche(campaign: Campaign) -> Demarche:
         raise ApiProblem(
             403,
             "on_behalf_not_supported",
-            f"La démarche « {demarche.short_title} » est déposée par les établissements : "
+            f"La démarche « {demarche.short_title} » est déposée par les établissements : "
             "elle ne se saisit pas pour le compte d'un candidat.",
         )
     return demarche
@@ -441,7 +441,7 @@ def claim_dossier(
         raise ApiProblem(
             410,
             "claim_used",
-            "Ce lien a déjà servi : le dossier a été réclamé. Retrouvez-le dans « Mes demandes ».",
+            "Ce lien a déjà servi : le dossier a été réclamé. Retrouvez-le dans « Mes demandes ».",
         )
     if claim.expires_at <= now:
         raise ApiProblem(

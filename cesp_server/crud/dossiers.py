@@ -528,7 +528,7 @@ def create_dossier(
             403,
             "forbidden_role",
             f"Votre compte ({role.label}) ne permet pas de déposer un dossier "
-            f"« {demarche.short_title} ».",
+            f"« {demarche.short_title} ».",
         )
     unique_key = _unique_owner_key(demarche, account, campaign)
     if unique_key is not None:
@@ -671,7 +671,7 @@ def _tab_or_404(demarche: Demarche, tab_key: str) -> None:
         tab = demarche.tab(tab_key)
     except KeyError:
         raise ApiProblem(
-            404, "tab_not_found", f"Onglet inconnu pour la démarche « {demarche.short_title} »."
+            404, "tab_not_found", f"Onglet inconnu pour la démarche « {demarche.short_title} »."
         ) from None
     if tab.kind.value == "synthese":
         raise ApiProblem(

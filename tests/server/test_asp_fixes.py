@@ -121,7 +121,7 @@ def test_mails_say_until_when_a_link_or_code_is_valid_in_paris_time(
     server: ServerHandle, smtp: SmtpSink
 ) -> None:
     """The code and the link mails give their end as the client shows times
-    (`cesp_core.timefmt`, Europe/Paris): « valable ..., jusqu'à HH:MM »."""
+    (`cesp_core.timefmt`, Europe/Paris): « valable ..., jusqu'à HH:MM »."""
     from sqlmodel import col, select
 
     from cesp_server.models import LinkToken, VerificationCode

@@ -50,7 +50,7 @@ def test_incomplete_transmission_lists_every_problem(server: ServerHandle, smtp:
         assert ("pieces", "rib") in where
         assert ("synthese", "exactitude") in where
         messages = [p["message"] for p in problem["problems"]]
-        assert "Cochez la case « Je certifie l'exactitude des informations saisies »." in messages
+        assert "Cochez la case « Je certifie l'exactitude des informations saisies »." in messages
 
         # complete but without the certification box
         fill_dossier(c, dossier)

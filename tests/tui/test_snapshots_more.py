@@ -520,7 +520,7 @@ MAILS = [
         "status_label": "Échec",
         "attempts": 3,
         "last_error": "550 5.1.1 boîte aux lettres inconnue",
-        "body": "Bonjour,\n\nUn agent a complété l'onglet « Études » de votre dossier "
+        "body": "Bonjour,\n\nUn agent a complété l'onglet « Études » de votre dossier "
         "CESP-2026-000011.\n\nConnectez-vous pour le vérifier.",
     },
     {

@@ -167,12 +167,12 @@ REPORT = {
             "dossier_id": None,
             "numero": None,
             "applicant_email": "claire.martin@example.org",
-            "problems": [problem("adresse", "commune", "Commune inconnue : « 99999 ».")],
+            "problems": [problem("adresse", "commune", "Commune inconnue : « 99999 ».")],
             "warnings": [
                 problem(
                     "coordonnees_bancaires",
                     None,
-                    "Onglet « Coordonnées bancaires » à saisir.",
+                    "Onglet « Coordonnées bancaires » à saisir.",
                     "missing",
                 )
             ],

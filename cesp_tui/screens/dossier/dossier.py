@@ -523,7 +523,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if previous != tab_key and previous in self.dirty_tabs and not self.readonly:
             label = self.demarche.tab(previous).label
             self.status.show_message(
-                f"« {label} » est gardé sur ce poste ; Ctrl+S dans l'onglet pour l'enregistrer."
+                f"« {label} » est gardé sur ce poste ; Ctrl+S dans l'onglet pour l'enregistrer."
             )
         if previous != tab_key and (hint := first_tab_hint(self.model, tab_key)) is not None:
             self.status.show_message(hint, error=True)
@@ -664,7 +664,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         count = len(message.problems)
         if count:
             self.notify(
-                f"« {label} » enregistré, mais {count} point{'s' if count > 1 else ''} à "
+                f"« {label} » enregistré, mais {count} point{'s' if count > 1 else ''} à "
                 "corriger (en rouge sous les champs).",
                 title="Enregistrer",
                 severity="warning",
@@ -675,7 +675,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
                     "(Alt+1…7 ou Ctrl+PgDn : changer d'onglet)."
                 )
             return
-        self.notify(f"« {label} » enregistré.", title="Enregistrer")
+        self.notify(f"« {label} » enregistré.", title="Enregistrer")
         if message.go_next:
             keys = [t.key for t in self.demarche.tabs]
             index = keys.index(tab)
@@ -954,7 +954,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         where = ""
         if message.tab:
             try:
-                where = f"« {self.demarche.tab(message.tab).label} » : "
+                where = f"« {self.demarche.tab(message.tab).label} » : "
             except KeyError:
                 where = ""
         text = f"Refusé par le serveur — {where}{detail}"
@@ -1043,10 +1043,10 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         await self._rebuild_form(tab)
         label = self.demarche.tab(tab).label
         if message.requeued:
-            self.notify(f"Fusion de « {label} » enregistrée : elle part vers le serveur.")
+            self.notify(f"Fusion de « {label} » enregistrée : elle part vers le serveur.")
             self.post_message(SyncRequested())
         else:
-            self.notify(f"« {label} » : la version du serveur est reprise.")
+            self.notify(f"« {label} » : la version du serveur est reprise.")
         self.status.clear_message()
         self.refresh_states()
         self.reload()

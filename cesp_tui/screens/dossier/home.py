@@ -360,7 +360,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             empty.display = False
         else:
             empty.update(
-                f"Aucune {self.NOUN} sur ce poste. Tapez « n » pour commencer une nouvelle "
+                f"Aucune {self.NOUN} sur ce poste. Tapez « n » pour commencer une nouvelle "
                 f"{self.NOUN}."
             )
             empty.display = True
@@ -540,7 +540,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
         self.app.push_screen(
             ConfirmModal(
-                f"Supprimer le brouillon « {row.numero} » ?",
+                f"Supprimer le brouillon « {row.numero} » ?",
                 "Ses données et ses pièces seront effacées, sur ce poste et sur la plateforme.",
                 title="Supprimer le brouillon",
             ),
@@ -567,9 +567,9 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self.notify(message.refused, title="Supprimer le brouillon", severity="error")
             return
         if message.at_once:
-            self.notify(f"Brouillon « {message.label} » supprimé.")
+            self.notify(f"Brouillon « {message.label} » supprimé.")
         else:
-            self.notify(f"Brouillon « {message.label} » supprimé ; la plateforme en sera informée.")
+            self.notify(f"Brouillon « {message.label} » supprimé ; la plateforme en sera informée.")
             self.post_message(SyncRequested())
         self.reload()
 

@@ -119,37 +119,37 @@ def check_piece_file(
     name = path.name or str(path)
     try:
         if path.is_dir():
-            return f"« {name} » est un dossier : choisissez un fichier."
+            return f"« {name} » est un dossier : choisissez un fichier."
         if not path.is_file():
             return f"Fichier introuvable : {path}"
         size = path.stat().st_size
         with path.open("rb") as handle:
             head = handle.read(_HEAD_BYTES)
     except OSError as error:
-        return f"Impossible de lire « {name} » : {error.strerror or error}."
+        return f"Impossible de lire « {name} » : {error.strerror or error}."
     allowed = formats_phrase(formats)
     by_extension = next(
         (kind for kind in formats if path.suffix.lower() in FORMATS.get(kind, ((), b"", ""))[0]),
         None,
     )
     if by_extension is None:
-        return f"Format refusé pour « {name} » : formats acceptés {allowed}."
+        return f"Format refusé pour « {name} » : formats acceptés {allowed}."
     _extensions, signature, label = FORMATS[by_extension]
     if size == 0:
-        return f"« {name} » est vide."
+        return f"« {name} » est vide."
     if not head.startswith(signature):
         return (
-            f"« {name} » n'est pas un vrai fichier {label} : son contenu ne correspond pas à "
+            f"« {name} » n'est pas un vrai fichier {label} : son contenu ne correspond pas à "
             f"son extension. Fichier refusé (formats acceptés {allowed})."
         )
     if size > max_bytes:
         return (
-            f"« {name} » est trop volumineux ({human_size(size)}) : "
+            f"« {name} » est trop volumineux ({human_size(size)}) : "
             f"{human_size(max_bytes)} au plus par fichier."
         )
     if room_left is not None and size > room_left:
         return (
-            f"« {name} » ({human_size(size)}) dépasserait la taille totale permise pour le "
+            f"« {name} » ({human_size(size)}) dépasserait la taille totale permise pour le "
             f"dossier : il reste {human_size(max(room_left, 0))}."
         )
     return None
@@ -369,7 +369,7 @@ class PiecesScreen(DossierView):
                 )
                 if state is PieceState.REFUSED:
                     refused.append(
-                        f"« {piece.filename} » refusée : {piece.error or 'voir le serveur'}."
+                        f"« {piece.filename} » refusée : {piece.error or 'voir le serveur'}."
                     )
         self._refused = refused
         self._update_problem_line()
@@ -497,7 +497,7 @@ class PiecesScreen(DossierView):
         )
         if count >= piece_type.max_files:
             self.notify(
-                f"{piece_type.max_files} fichiers au plus pour « {piece_type.label} ».",
+                f"{piece_type.max_files} fichiers au plus pour « {piece_type.label} ».",
                 severity="warning",
             )
             return
@@ -524,12 +524,12 @@ class PiecesScreen(DossierView):
     def on_piece_added(self, message: PieceAdded) -> None:
         if message.error is not None:
             self.notify(
-                f"« {message.filename} » n'a pas pu être ajouté : {message.error}",
+                f"« {message.filename} » n'a pas pu être ajouté : {message.error}",
                 severity="error",
                 timeout=10,
             )
             return
-        self.notify(f"« {message.filename} » ajouté ; il sera envoyé dès que possible.")
+        self.notify(f"« {message.filename} » ajouté ; il sera envoyé dès que possible.")
         self.post_message(SyncRequested())
         self.post_message(PiecesChanged(select_type=message.piece_type))
 
@@ -544,7 +544,7 @@ class PiecesScreen(DossierView):
                 self._remove(self.model, piece.id, piece.filename)
 
         self.app.push_screen(
-            ConfirmModal(f"Retirer « {piece.filename} » du dossier ?", title="Retirer un fichier"),
+            ConfirmModal(f"Retirer « {piece.filename} » du dossier ?", title="Retirer un fichier"),
             answered,
         )
 
@@ -554,6 +554,6 @@ class PiecesScreen(DossierView):
         self.post_message(PieceRemoved(filename))
 
     def on_piece_removed(self, message: PieceRemoved) -> None:
-        self.notify(f"« {message.filename} » retiré du dossier.")
+        self.notify(f"« {message.filename} » retiré du dossier.")
         self.post_message(SyncRequested())
         self.post_message(PiecesChanged())

@@ -542,7 +542,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             empty.display = False
         else:
             empty.update(
-                "Aucune candidature pour le moment : « n » dans « Mes candidatures » (F9) pour "
+                "Aucune candidature pour le moment : « n » dans « Mes candidatures » (F9) pour "
                 "en commencer une."
             )
             empty.display = True
@@ -666,7 +666,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             return
         if row.state != DossierState.BROUILLON.value:
             self.notify(
-                f"La candidature « {row.numero} » est {row.etat.lower()} : elle ne peut plus "
+                f"La candidature « {row.numero} » est {row.etat.lower()} : elle ne peut plus "
                 "être supprimée.",
                 title="Supprimer",
                 severity="warning",
@@ -680,7 +680,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
 
         self.app.push_screen(
             ConfirmModal(
-                f"Supprimer la candidature « {row.numero} »{who} ?",
+                f"Supprimer la candidature « {row.numero} »{who} ?",
                 "Ses saisies et ses pièces justificatives seront effacées, sur ce poste et "
                 "sur la plateforme.",
                 title="Supprimer la candidature",
@@ -727,11 +727,11 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             return
         if message.queued:
             self.notify(
-                f"Candidature « {message.numero} » supprimée de ce poste ; la plateforme en "
+                f"Candidature « {message.numero} » supprimée de ce poste ; la plateforme en "
                 "sera informée dès qu'elle répond."
             )
         else:
-            self.notify(f"Candidature « {message.numero} » supprimée.")
+            self.notify(f"Candidature « {message.numero} » supprimée.")
         from cesp_tui.messages import SyncRequested
 
         self.post_message(SyncRequested())
