@@ -360,7 +360,7 @@ def test_decision_view(snap_compare: Any, tmp_path: Path, size: tuple[int, int])
             DecisionViewModal(None, TRANSMITTED, "CESP-2025-000007", decision=dict(DECISION))  # type: ignore[arg-type]
         )
         await settle(pilot)
-        assert "Accepté" in _on_top(pilot, DecisionViewModal).text
+        assert "demande acceptée" in _on_top(pilot, DecisionViewModal).text
 
     seed_cesp(tmp_path)
     app = DossierHostApp(tmp_path, open_id=TRANSMITTED, tab="etat_civil")
