@@ -266,7 +266,7 @@ async def receive_upload(
         raise ApiProblem(
             415,
             "multipart_required",
-            "Envoyez le fichier en multipart/form-data, dans le champ « file ».",
+            "Envoyez le fichier en multipart/form-data, dans le champ « file ».",
         )
     state = _State(file_cap=file_cap, room=room, field_name=field_name)
     length = request.headers.get("content-length", "")
@@ -296,7 +296,7 @@ async def receive_upload(
             await anyio.to_thread.run_sync(handle.close)
         if not state.file_done and not state.filename:
             raise ApiProblem(
-                422, "file_missing", "Joignez un fichier (champ « file » du formulaire)."
+                422, "file_missing", "Joignez un fichier (champ « file » du formulaire)."
             )
         if not state.file_done:
             raise _bad_multipart("Envoi incomplet : le fichier n'est pas arrivé en entier.")

@@ -60,8 +60,8 @@ __all__ = [
 ]
 
 NO_CAMPAIGN = (
-    "Aucune campagne « {title} » n'est ouverte pour le moment : vous pourrez déposer votre "
-    "demande dès l'ouverture de la prochaine campagne (« Mes demandes », touche n)."
+    "Aucune campagne « {title} » n'est ouverte pour le moment : vous pourrez déposer votre "
+    "{noun} dès l'ouverture de la prochaine campagne (« Mes {noun}s », touche n)."
 )
 
 
@@ -88,7 +88,8 @@ async def first_login_campaign(
 
     campaigns = [c for c in await api.campaigns(demarche) if c.get("is_open")]
     if not campaigns:
-        return None, NO_CAMPAIGN.format(title=get_demarche(demarche).short_title)
+        noun = "candidature" if demarche == "asp" else "demande"
+        return None, NO_CAMPAIGN.format(title=get_demarche(demarche).short_title, noun=noun)
     campaigns.sort(key=lambda c: str(c.get("closes_at") or ""))
     return dict(campaigns[0]), None
 
@@ -172,6 +173,7 @@ async def _open_offline(
 #: The first screen of each staff role, "module:Class" (imported on login); applicants
 #: and roles not listed get "Mes demandes" (`HomeScreen`).
 ROLE_HOMES: dict[str, str] = {
+    "etablissement": "cesp_tui.screens.dossier.home:CandidaturesHomeScreen",
     "agent": "cesp_tui.screens.staff.agent_home:AgentHomeScreen",
     "instructeur": "cesp_tui.screens.staff.jury_home:JuryHomeScreen",
     "support": "cesp_tui.screens.staff.support_home:SupportHomeScreen",
@@ -699,12 +701,20 @@ class SessionMixin:
             case DossierSynced(tab=tab) if tab is not None:
                 self.conflicts.pop((event.dossier_id, tab), None)
             case DossierTransmitted():
-                app.notify(
-                    f"Votre demande n° {event.numero} est transmise : un e-mail de confirmation "
-                    "vous est envoyé.",
-                    title="Demande transmise",
-                    timeout=15,
-                )
+                if event.receipt.get("demarche") == "asp" or event.numero.startswith("ASP-"):
+                    app.notify(
+                        f"Votre candidature n° {event.numero} est transmise : un accusé de "
+                        "réception est envoyé à l'établissement recruteur.",
+                        title="Candidature transmise",
+                        timeout=15,
+                    )
+                else:
+                    app.notify(
+                        f"Votre demande n° {event.numero} est transmise : un e-mail de "
+                        "confirmation vous est envoyé.",
+                        title="Demande transmise",
+                        timeout=15,
+                    )
         app.sync_news.publish(event)
 
     # --- shutdown ---------------------------------------------------------------------------

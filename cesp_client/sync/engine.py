@@ -438,7 +438,7 @@ class SyncEngine:
                     None,
                     f"Un dossier existe déjà pour cette campagne sur la plateforme "
                     f"(n° {answer.get('numero', '?')}), créé depuis un autre poste : "
-                    "reprenez-le depuis « Mes demandes ». Ce brouillon reste sur ce poste.",
+                    "reprenez-le depuis « Mes demandes ». Ce brouillon reste sur ce poste.",
                     kind=op.kind,
                 )
             )
@@ -504,7 +504,7 @@ class SyncEngine:
             raise ApiError(
                 404,
                 "local_file_missing",
-                f"Le fichier « {piece.filename} » n'est plus sur ce poste : ajoutez-le à nouveau.",
+                f"Le fichier « {piece.filename} » n'est plus sur ce poste : ajoutez-le à nouveau.",
             )
         await self._db(self.store.set_piece_state, piece_id, PieceState.UPLOADING)
 

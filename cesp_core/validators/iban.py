@@ -81,7 +81,7 @@ def _parse(value: str) -> IBAN | str:
     if bad is not None:
         return (
             "L'IBAN ne doit contenir que des lettres et des chiffres : "
-            f"le caractère « {bad} » n'est pas accepté."
+            f"le caractère « {bad} » n'est pas accepté."
         )
     if len(compact) < 4 or not compact[:2].isalpha() or not compact[2:4].isdigit():
         return (
@@ -93,7 +93,7 @@ def _parse(value: str) -> IBAN | str:
         iban = IBAN(compact, allow_invalid=True)
         spec = iban.spec
     except (sx.InvalidCountryCode, KeyError):
-        return f"L'IBAN commence par « {country} », qui n'est pas un code de pays connu."
+        return f"L'IBAN commence par « {country} », qui n'est pas un code de pays connu."
     name = country_name(country)
     if len(compact) != spec.iban_length:
         return (
@@ -213,7 +213,7 @@ def validate_bic(value: str, iban: str | None = None) -> str | None:
     if bad is not None:
         return (
             "Le BIC ne doit contenir que des lettres et des chiffres : "
-            f"le caractère « {bad} » n'est pas accepté."
+            f"le caractère « {bad} » n'est pas accepté."
         )
     if len(compact) not in (8, 11):
         return (
@@ -224,7 +224,7 @@ def validate_bic(value: str, iban: str | None = None) -> str | None:
         bic = BIC(compact)
     except sx.InvalidCountryCode:
         return (
-            f"Les 5e et 6e caractères du BIC (« {compact[4:6]} ») doivent être un code de "
+            f"Les 5e et 6e caractères du BIC (« {compact[4:6]} ») doivent être un code de "
             "pays connu (FR pour la France)."
         )
     except sx.SchwiftyException:

@@ -85,6 +85,7 @@ _FILTER_KINDS = {
     FieldType.DEPARTEMENT: "departement",
     FieldType.COMMUNE: "commune",
     FieldType.PAYS: "pays",
+    FieldType.SPECIALITE: "specialite",
 }
 
 
@@ -348,6 +349,10 @@ class FieldRow(Widget):
             )
             if kind in _WIDTHS:
                 control.styles.max_width = _WIDTHS[kind]
+        if field.from_account is not None:
+            # Shown, never typed: the value comes from the account (the server keeps the
+            # account's value whatever is sent, ADR 0030).
+            control.disabled = True
         return control
 
     def set_choices(self, choices: tuple[Choice, ...], *, keep_value: bool) -> None:

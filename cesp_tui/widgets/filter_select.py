@@ -1,4 +1,5 @@
-"""A select over a big list, filtered as you type: departments, communes, countries.
+"""A select over a big list, filtered as you type: departments, communes, countries,
+medical specialties (DES).
 
 An `Input` with a short list of hits under it (an `OptionList` fed only with the hits:
 never the 37,590 communes). The hits come from the ranked, pre-normalised indexes of
@@ -31,7 +32,7 @@ from textual.widgets.option_list import Option
 
 from cesp_core import referentials
 from cesp_core.demarches.model import Choice
-from cesp_core.filtering import CommuneIndex, DepartementIndex, PaysIndex
+from cesp_core.filtering import CommuneIndex, DepartementIndex, PaysIndex, SpecialiteIndex
 from cesp_core.referentials import Commune
 from cesp_core.text import normalize
 from cesp_core.validators.iban import iban_info
@@ -44,11 +45,12 @@ __all__ = [
     "commune_index",
     "departement_index",
     "pays_index",
+    "specialite_index",
     "warm_departement",
     "warm_indexes",
 ]
 
-FilterKind = Literal["departement", "commune", "pays", "choice"]
+FilterKind = Literal["departement", "commune", "pays", "specialite", "choice"]
 
 _T = TypeVar("_T")
 _lock = threading.Lock()
@@ -78,6 +80,10 @@ def pays_index() -> PaysIndex:
     return _shared("pays", PaysIndex)
 
 
+def specialite_index() -> SpecialiteIndex:
+    return _shared("specialite", SpecialiteIndex)
+
+
 def warm_indexes() -> None:
     """Build the three indexes and the look-ups by INSEE code and postal code (about half
     a second), and load schwifty's registries (IBAN formats: 127 patterns compiled on
@@ -86,6 +92,7 @@ def warm_indexes() -> None:
     iban_info(_SAMPLE_IBAN)
     departement_index()
     pays_index()
+    specialite_index()
     communes = commune_index()
     communes.search("", postal_code="75001", limit=1)
     referentials.communes_by_code("75056")
@@ -158,6 +165,17 @@ class _Pays:
 
     def label(self, value: str) -> str | None:
         found = referentials.pays_by_code(value)
+        return found.nom if found else None
+
+
+class _Specialites:
+    def search(self, query: str, limit: int) -> list[Hit]:
+        found = specialite_index().search(query, limit=limit)
+        return [Hit(s.nom, s.nom) for s in found]
+
+    def label(self, value: str) -> str | None:
+        # A name outside the list (a draft typed before it) shows as it was typed.
+        found = referentials.specialite_by_name(value)
         return found.nom if found else None
 
 
@@ -309,6 +327,8 @@ class FilterSelect(Widget):
             self._source = _Communes(self)
         elif kind == "pays":
             self._source = _Pays()
+        elif kind == "specialite":
+            self._source = _Specialites()
         else:
             self._source = _Choices(choices)
         self._value: str | None = value or None
@@ -580,5 +600,6 @@ _PLACEHOLDERS: dict[FilterKind, str] = {
     "departement": "Numéro ou nom du département",
     "commune": "Premières lettres de la commune",
     "pays": "Premières lettres du pays",
+    "specialite": "Premières lettres de la spécialité",
     "choice": "Tapez pour filtrer",
 }

@@ -206,7 +206,8 @@ class TabForm(VerticalScroll):
         """A postal code or a phone number is checked when the cursor leaves it (the
         validators of `cesp_core`): the problem shows under the field at once rather
         than at the next save. An empty field is left for the save to report."""
-        if row.field.type not in _CHECKED_ON_LEAVING or not row.display:
+        checked = row.field.type in _CHECKED_ON_LEAVING or row.field.not_in_past
+        if not checked or not row.display:
             return
         value = self._values.get(row.key, row.value)
         if rules.is_blank(value):

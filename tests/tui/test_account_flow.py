@@ -160,7 +160,7 @@ async def test_sign_up_through_the_screens_and_the_local_mailbox(tmp_path: Path)
         await pilot.press("enter")
         await settle(app, pilot)
 
-        # 3/4: the three mails; the link of « Initialisation mdp » opens "Mon compte".
+        # 3/4: the three mails; the link of « Initialisation mdp » opens "Mon compte".
         setup = app.screen
         assert isinstance(setup, PasswordSetupScreen)
         assert "Trois e-mails" in banner_text(app)
@@ -427,7 +427,7 @@ async def test_restore_at_start_then_logout_revokes_and_forgets(
         await log_in(app, pilot, "jeanne.dupont", DEFAULT_PASSWORD)
         assert type(app.screen).__name__ == "HomeScreen"
         messages = [n.message for n in app._notifications]
-        assert any("Aucune campagne « CESP » n'est ouverte" in m for m in messages), messages
+        assert any("Aucune campagne « CESP » n'est ouverte" in m for m in messages), messages
         token = app.session.token  # type: ignore[union-attr]
 
     # Next start: the token in the keyring is still accepted: straight to "Mes demandes".

@@ -31,6 +31,7 @@ SIZE = (80, 24)
 #: no text field has focus (their footers show the letters).
 LETTER_SCREENS = {
     "HomeScreen",  # Mes demandes
+    "CandidaturesHomeScreen",  # Mes candidatures (établissement)
     "AgentHomeScreen",
     "RecapScreen",
     "MailboxScreen",

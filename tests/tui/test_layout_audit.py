@@ -94,7 +94,7 @@ STATES: dict[tuple[str, str, str], dict[str, Value]] = {
     ("asp", "candidat", "inscrit"): {"inscrit_ordre": True, "rpps": "10000000009"},
     ("asp", "candidat", "non-inscrit"): {
         "inscrit_ordre": False,
-        "date_previsionnelle_inscription": "2027-01-15",
+        "date_previsionnelle_inscription": "2031-01-15",
     },
     ("asp", "pieces", "vide"): {},
 }

@@ -150,7 +150,7 @@ async def test_an_upload_shows_its_bytes_can_be_cancelled_and_leaves_nothing_on_
         assert bar.total == size  # in bytes of the file
         await laid_out(pilot, bar, True)
         in_sight(app, view.query_one("#pieces-upload"))
-        assert "Envoi de « releve_de_notes.pdf »" in str(
+        assert "Envoi de « releve_de_notes.pdf »" in str(
             view.query_one("#pieces-upload-text").render()
         )
         await until(pilot, lambda: bool(half_files(server)), what="the platform receives it")

@@ -360,7 +360,7 @@ def test_decision_view(snap_compare: Any, tmp_path: Path, size: tuple[int, int])
             DecisionViewModal(None, TRANSMITTED, "CESP-2025-000007", decision=dict(DECISION))  # type: ignore[arg-type]
         )
         await settle(pilot)
-        assert "Accepté" in _on_top(pilot, DecisionViewModal).text
+        assert "demande acceptée" in _on_top(pilot, DecisionViewModal).text
 
     seed_cesp(tmp_path)
     app = DossierHostApp(tmp_path, open_id=TRANSMITTED, tab="etat_civil")
@@ -520,7 +520,7 @@ MAILS = [
         "status_label": "Échec",
         "attempts": 3,
         "last_error": "550 5.1.1 boîte aux lettres inconnue",
-        "body": "Bonjour,\n\nUn agent a complété l'onglet « Études » de votre dossier "
+        "body": "Bonjour,\n\nUn agent a complété l'onglet « Études » de votre dossier "
         "CESP-2026-000011.\n\nConnectez-vous pour le vérifier.",
     },
     {

@@ -146,7 +146,7 @@ def shown_toasts(app: Any) -> list[str]:
 async def test_the_merge_opens_uncovered_by_the_save_notice(
     tmp_path: Path, server: ServerHandle, smtp: SmtpSink
 ) -> None:
-    """A save that meets a change made elsewhere: "« Adresse » enregistré." was still
+    """A save that meets a change made elsewhere: "« Adresse » enregistré." was still
     shown over the merge box that it led to."""
     campaign_id = make_campaign(server)
     token = create_cesp_account(server, smtp, "jeanne.dupont@example.org")
@@ -180,7 +180,7 @@ async def test_the_merge_opens_uncovered_by_the_save_notice(
         await pilot.pause()
         await pilot.pause()
         assert shown_toasts(app) == []
-        app.notify("« Adresse » enregistré.")  # anything said while it is open waits
+        app.notify("« Adresse » enregistré.")  # anything said while it is open waits
         await pilot.pause()
         await pilot.pause()
         assert shown_toasts(app) == []
@@ -215,7 +215,7 @@ async def test_a_save_after_the_closing_instant_is_refused_without_enregistre(
     tmp_path: Path,
 ) -> None:
     """The campaign closed while the dossier was open (the client's clock says so):
-    Ctrl+S said "« État civil » enregistré." and only then the platform's refusal."""
+    Ctrl+S said "« État civil » enregistré." and only then the platform's refusal."""
     app = new_dossier_app(tmp_path, "cesp", "etat_civil", field="nom_naissance")
     app.NOTIFICATION_TIMEOUT = 600  # read after the fact, on a loaded machine
     app.workspace.campaign_info[1] = _window(datetime.now(UTC) + timedelta(days=1))
@@ -273,11 +273,11 @@ async def test_a_save_says_enregistre_sur_ce_poste_then_the_platforms_verdict(
         await pilot.press("ctrl+s")
         await settle_app(app, pilot)
         said = _said(app)
-        assert "« État civil » enregistré sur ce poste ; envoi à la plateforme." in said
-        assert "« État civil » enregistré." not in said
+        assert "« État civil » enregistré sur ce poste ; envoi à la plateforme." in said
+        assert "« État civil » enregistré." not in said
         await until(
             pilot,
-            lambda: screen.status.message == "« État civil » enregistré sur la plateforme.",
+            lambda: screen.status.message == "« État civil » enregistré sur la plateforme.",
             what=screen.status.message,
         )
 

@@ -133,7 +133,7 @@ class CampaignIn(BaseModel):
     opens_at: datetime = Field(description="Sans fuseau : heure de Paris.")
     closes_at: datetime = Field(
         description="Dernier instant accepté, inclus ; sans fuseau : heure de Paris "
-        "(« jusqu'au 13 mars inclus » : 2026-03-13T23:59 ou 23:59:59, qui couvrent la "
+        "(« jusqu'au 13 mars inclus » : 2026-03-13T23:59 ou 23:59:59, qui couvrent la "
         "minute ou la seconde entière)."
     )
 

@@ -79,8 +79,8 @@ class ForgotPasswordScreen(AccountScreen):
             return
         self.show_banner(str(message.result), "success")
         self.query_one("#next-step", Static).update(
-            "Ouvrez le message « Réinitialisation de votre mot de passe » (pensez aux "
-            "indésirables), puis F5 « Lien reçu » pour y coller son lien."
+            "Ouvrez le message « Réinitialisation de votre mot de passe » (pensez aux "
+            "indésirables), puis F5 « Lien reçu » pour y coller son lien."
         )
 
     def action_link(self) -> None:

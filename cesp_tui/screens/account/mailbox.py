@@ -276,7 +276,7 @@ class MailboxScreen(AccountScreen):
         if target is not None:
             target.fill_code(code)
             text = (
-                f"Code {code} copié et saisi dans l'écran « Code de vérification » : "
+                f"Code {code} copié et saisi dans l'écran « Code de vérification » : "
                 "F9 pour y revenir et le valider."
             )
         else:

@@ -86,9 +86,9 @@ class SignupCodeScreen(AccountScreen):
                 yield Button("Valider", id="code-submit", variant="primary", compact=True)
             yield Static(
                 "Pas de message ?\n"
-                "• Consultez le dossier « indésirables » (spam) de votre messagerie.\n"
-                f"• Vérifiez l'adresse saisie ({self.email}) : F9 « Retour » pour la corriger.\n"
-                "• F8 « Renvoyer un code » pour en recevoir un nouveau.",
+                "• Consultez le dossier « indésirables » (spam) de votre messagerie.\n"
+                f"• Vérifiez l'adresse saisie ({self.email}) : F9 « Retour » pour la corriger.\n"
+                "• F8 « Renvoyer un code » pour en recevoir un nouveau.",
                 id="hints",
                 markup=False,
             )
@@ -134,7 +134,7 @@ class SignupCodeScreen(AccountScreen):
         text = ""
         if self.tries_left is not None:
             text = (
-                "Plus aucun essai pour ce code : F8 « Renvoyer un code »."
+                "Plus aucun essai pour ce code : F8 « Renvoyer un code »."
                 if self.tries_left <= 0
                 else f"Essais restants pour ce code : {self.tries_left}"
             )

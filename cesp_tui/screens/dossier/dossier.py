@@ -529,7 +529,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if previous != tab_key and previous in self.dirty_tabs and not self.readonly:
             label = self.demarche.tab(previous).label
             self.status.show_message(
-                f"« {label} » est gardé sur ce poste ; Ctrl+S dans l'onglet pour l'enregistrer."
+                f"« {label} » est gardé sur ce poste ; Ctrl+S dans l'onglet pour l'enregistrer."
             )
         if previous != tab_key and (hint := first_tab_hint(self.model, tab_key)) is not None:
             self.status.show_message(hint, error=True)
@@ -656,7 +656,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if self._closing_reached():  # closed since the screen last looked: said, not saved
             label = self.demarche.tab(self.current_tab).label
             self.notify(
-                f"« {label} » n'est pas enregistré : la campagne est close.",
+                f"« {label} » n'est pas enregistré : la campagne est close.",
                 title="Enregistrer",
                 severity="error",
             )
@@ -704,7 +704,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self._awaiting_verdict.add(tab)
         if count:
             self.notify(
-                f"« {label} » enregistré sur ce poste, mais {count} point"
+                f"« {label} » enregistré sur ce poste, mais {count} point"
                 f"{'s' if count > 1 else ''} à corriger (en rouge sous les champs).",
                 title="Enregistrer",
                 severity="warning",
@@ -716,7 +716,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
                 )
             return
         self.notify(
-            f"« {label} » enregistré sur ce poste ; envoi à la plateforme.", title="Enregistrer"
+            f"« {label} » enregistré sur ce poste ; envoi à la plateforme.", title="Enregistrer"
         )
         if message.go_next:
             keys = [t.key for t in self.demarche.tabs]
@@ -1023,7 +1023,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         where = ""
         if message.tab:
             try:
-                where = f"« {self.demarche.tab(message.tab).label} » : "
+                where = f"« {self.demarche.tab(message.tab).label} » : "
             except KeyError:
                 where = ""
         text = f"Refusé par le serveur — {where}{detail}"
@@ -1063,7 +1063,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             except KeyError:
                 label = tab
             if not (self.banner.kind == "error" and self.banner.visible_text):
-                self.status.show_message(f"« {label} » enregistré sur la plateforme.")
+                self.status.show_message(f"« {label} » enregistré sur la plateforme.")
         self.reload()
 
     def news_dossier_transmitted(self, message: DossierTransmitted) -> None:
@@ -1124,10 +1124,10 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         await self._rebuild_form(tab)
         label = self.demarche.tab(tab).label
         if message.requeued:
-            self.notify(f"Fusion de « {label} » enregistrée : elle part vers le serveur.")
+            self.notify(f"Fusion de « {label} » enregistrée : elle part vers le serveur.")
             self.post_message(SyncRequested())
         else:
-            self.notify(f"« {label} » : la version du serveur est reprise.")
+            self.notify(f"« {label} » : la version du serveur est reprise.")
         self.status.clear_message()
         self.refresh_states()
         self.reload()

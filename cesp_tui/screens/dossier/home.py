@@ -144,13 +144,14 @@ class CampaignPicker(ModalScreen[int | None]):
         Binding("escape", "cancel", "Annuler", show=False, id="campaigns.cancel"),
     ]
 
-    def __init__(self, campaigns: Sequence[dict[str, Any]]) -> None:
+    def __init__(self, campaigns: Sequence[dict[str, Any]], noun: str = "demande") -> None:
         super().__init__()
         self.campaigns = list(campaigns)
+        self.noun = noun
 
     def compose(self) -> ComposeResult:
         with Vertical(id="campaign-box") as box:
-            box.border_title = "Nouvelle demande : quelle campagne ?"
+            box.border_title = f"Nouvelle {self.noun} : quelle campagne ?"
             yield OptionList(
                 *(
                     Option(
@@ -231,6 +232,10 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         Binding("c", "recap", "Récap. candidatures", id="home.recap"),
     ]
 
+    #: What a dossier is called here: a "demande" (CESP), a "candidature" (ASP: the
+    #: établissement's home, `CandidaturesHomeScreen`).
+    NOUN: ClassVar[str] = "demande"
+
     def __init__(self, workspace: Workspace | None = None) -> None:
         super().__init__()
         self.workspace: Workspace | None = workspace
@@ -240,7 +245,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="home-body"):
-            yield Static("Mes demandes", id="home-title", markup=False)
+            yield Static(f"Mes {self.NOUN}s", id="home-title", markup=False)
             yield Static("", id="home-platform", markup=False)
             yield Static("", id="home-campaigns", markup=False)
             yield DossierTable(id="home-table")
@@ -305,7 +310,9 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     def on__workspace_ready(self, message: _WorkspaceReady) -> None:
         if message.workspace is None:
-            self.query_one("#home-empty", Static).update("Connectez-vous pour voir vos demandes.")
+            self.query_one("#home-empty", Static).update(
+                f"Connectez-vous pour voir vos {self.NOUN}s."
+            )
             return
         self.workspace = message.workspace
         self._workspace_ready()
@@ -318,7 +325,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self.open_dossier(dossier_id, tab=tab, field=field)
         session = getattr(self.app, "session", None)
         name = getattr(session, "display_name", None) or self.workspace.username
-        self.query_one("#home-title", Static).update(f"Mes demandes — {name}")
+        self.query_one("#home-title", Static).update(f"Mes {self.NOUN}s — {name}")
         self.reload()
         if self.workspace.api is not None:
             self._fetch_campaigns(for_new=False)
@@ -353,7 +360,8 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             empty.display = False
         else:
             empty.update(
-                "Aucune demande sur ce poste. Tapez « n » pour commencer une nouvelle demande."
+                f"Aucune {self.NOUN} sur ce poste. Tapez « n » pour commencer une nouvelle "
+                f"{self.NOUN}."
             )
             empty.display = True
         if self.focused is None or not isinstance(self.focused, DataTable):
@@ -415,7 +423,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
                 self.reload()
             return
         if message.error:
-            self.notify(message.error, title="Nouvelle demande", severity="error", timeout=10)
+            self.notify(message.error, title=f"Nouvelle {self.NOUN}", severity="error", timeout=10)
             return
         demarche = self._demarche_for_new()
         open_ones = [
@@ -423,8 +431,9 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         ]
         if not open_ones:
             self.notify(
-                "Aucune campagne n'est ouverte en ce moment : impossible de commencer une demande.",
-                title="Nouvelle demande",
+                "Aucune campagne n'est ouverte en ce moment : impossible de commencer une "
+                f"{self.NOUN}.",
+                title=f"Nouvelle {self.NOUN}",
                 severity="warning",
                 timeout=10,
             )
@@ -437,7 +446,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             if campaign_id:
                 self.create_for_campaign(campaign_id, str(demarche))
 
-        self.app.push_screen(CampaignPicker(open_ones), picked)
+        self.app.push_screen(CampaignPicker(open_ones, self.NOUN), picked)
 
     def create_for_campaign(self, campaign_id: int, demarche: str) -> None:
         """Start a dossier of ``campaign_id`` (CESP applicant: resume the existing one)."""
@@ -463,8 +472,8 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     def on__created(self, message: _Created) -> None:
         if message.existing:
             self.notify(
-                "Vous avez déjà une demande pour cette campagne : elle est reprise.",
-                title="Nouvelle demande",
+                f"Vous avez déjà une {self.NOUN} pour cette campagne : elle est reprise.",
+                title=f"Nouvelle {self.NOUN}",
             )
         else:
             self.post_message(SyncRequested())
@@ -497,7 +506,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if self.workspace is None:
             return
         if self.workspace.read_only_role or self._demarche_for_new() is None:
-            self.notify("Votre rôle ne permet pas de créer une demande.", severity="warning")
+            self.notify(f"Votre rôle ne permet pas de créer une {self.NOUN}.", severity="warning")
             return
         self._fetch_campaigns(for_new=True)
 
@@ -519,7 +528,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         row = next(r for r in self.table.dossier_rows if r.dossier_id == dossier_id)
         if row.state != STATE_LABELS[DossierState.BROUILLON]:
             self.notify(
-                "Seul un brouillon peut être supprimé : cette demande est transmise.",
+                f"Seul un brouillon peut être supprimé : cette {self.NOUN} est transmise.",
                 severity="warning",
             )
             return
@@ -531,7 +540,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
         self.app.push_screen(
             ConfirmModal(
-                f"Supprimer le brouillon « {row.numero} » ?",
+                f"Supprimer le brouillon « {row.numero} » ?",
                 "Ses données et ses pièces seront effacées, sur ce poste et sur la plateforme.",
                 title="Supprimer le brouillon",
             ),
@@ -558,9 +567,9 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self.notify(message.refused, title="Supprimer le brouillon", severity="error")
             return
         if message.at_once:
-            self.notify(f"Brouillon « {message.label} » supprimé.")
+            self.notify(f"Brouillon « {message.label} » supprimé.")
         else:
-            self.notify(f"Brouillon « {message.label} » supprimé ; la plateforme en sera informée.")
+            self.notify(f"Brouillon « {message.label} » supprimé ; la plateforme en sera informée.")
             self.post_message(SyncRequested())
         self.reload()
 
@@ -594,8 +603,20 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if not self.is_current:
             return  # the dossier's screen, above, opens the merge
         self.notify(
-            "Une demande a été modifiée ailleurs : ouvrez-la pour choisir entre les deux versions.",
+            f"Une {self.NOUN} a été modifiée ailleurs : ouvrez-la pour choisir entre les deux "
+            "versions.",
             title="Conflit",
             severity="warning",
             timeout=10,
         )
+
+
+class CandidaturesHomeScreen(HomeScreen):
+    """ "Mes candidatures": the établissement's home (ASP candidatures), the same screen
+    in the words of the ASP démarche."""
+
+    NOUN: ClassVar[str] = "candidature"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "Nouvelle candidature", id="home.new"),
+    ]

@@ -116,37 +116,37 @@ def check_piece_file(
     name = path.name or str(path)
     try:
         if path.is_dir():
-            return f"« {name} » est un dossier : choisissez un fichier."
+            return f"« {name} » est un dossier : choisissez un fichier."
         if not path.is_file():
             return f"Fichier introuvable : {path}"
         size = path.stat().st_size
         with path.open("rb") as handle:
             head = handle.read(_HEAD_BYTES)
     except OSError as error:
-        return f"Impossible de lire « {name} » : {error.strerror or error}."
+        return f"Impossible de lire « {name} » : {error.strerror or error}."
     allowed = formats_phrase(formats)
     by_extension = next(
         (kind for kind in formats if path.suffix.lower() in FORMATS.get(kind, ((), b"", ""))[0]),
         None,
     )
     if by_extension is None:
-        return f"Format refusé pour « {name} » : formats acceptés {allowed}."
+        return f"Format refusé pour « {name} » : formats acceptés {allowed}."
     _extensions, signature, label = FORMATS[by_extension]
     if size == 0:
-        return f"« {name} » est vide."
+        return f"« {name} » est vide."
     if not head.startswith(signature):
         return (
-            f"« {name} » n'est pas un vrai fichier {label} : son contenu ne correspond pas à "
+            f"« {name} » n'est pas un vrai fichier {label} : son contenu ne correspond pas à "
             f"son extension. Fichier refusé (formats acceptés {allowed})."
         )
     if size > max_bytes:
         return (
-            f"« {name} » est trop volumineux ({human_size(size)}) : "
+            f"« {name} » est trop volumineux ({human_size(size)}) : "
             f"{human_size(max_bytes)} au plus par fichier."
         )
     if room_left is not None and size > room_left:
         return (
-            f"« {name} » ({human_size(size)}) dépasserait la taille totale permise pour le "
+            f"« {name} » ({human_size(size)}) dépasserait la taille totale permise pour le "
             f"dossier : il reste {human_size(max(room_left, 0))}."
         )
     return None
@@ -269,11 +269,11 @@ class _PieceTable(PaddedTable):
 
 
 def upload_text(event: UploadProgress) -> str:
-    """``Envoi de « cv.pdf » : 1,2 Mo / 3,4 Mo`` (then: the platform checks it)."""
+    """``Envoi de « cv.pdf » : 1,2 Mo / 3,4 Mo`` (then: the platform checks it)."""
     name = fit(event.filename, 28)
     if event.sent >= event.total:
-        return f"« {name} » envoyé ({human_size(event.total)}) : vérification…"
-    return f"Envoi de « {name} » : {human_size(event.sent)} / {human_size(event.total)}"
+        return f"« {name} » envoyé ({human_size(event.total)}) : vérification…"
+    return f"Envoi de « {name} » : {human_size(event.sent)} / {human_size(event.total)}"
 
 
 class PiecesScreen(FollowsSyncNews, DossierView):
@@ -382,7 +382,7 @@ class PiecesScreen(FollowsSyncNews, DossierView):
                 )
                 if state is PieceState.REFUSED:
                     refused.append(
-                        f"« {piece.filename} » refusée : {piece.error or 'voir le serveur'}."
+                        f"« {piece.filename} » refusée : {piece.error or 'voir le serveur'}."
                     )
         self._refused = refused
         self._update_problem_line()
@@ -520,7 +520,7 @@ class PiecesScreen(FollowsSyncNews, DossierView):
         if event.dossier_id != self.model.dossier_id:
             return
         self._upload_ended()
-        self.notify(f"Envoi de « {event.filename} » annulé : le fichier est retiré du dossier.")
+        self.notify(f"Envoi de « {event.filename} » annulé : le fichier est retiré du dossier.")
         self.post_message(PiecesChanged())
 
     def news_dossier_synced(self, event: DossierSynced) -> None:
@@ -565,7 +565,7 @@ class PiecesScreen(FollowsSyncNews, DossierView):
         )
         if count >= piece_type.max_files:
             self.notify(
-                f"{piece_type.max_files} fichiers au plus pour « {piece_type.label} ».",
+                f"{piece_type.max_files} fichiers au plus pour « {piece_type.label} ».",
                 severity="warning",
             )
             return
@@ -592,12 +592,12 @@ class PiecesScreen(FollowsSyncNews, DossierView):
     def on_piece_added(self, message: PieceAdded) -> None:
         if message.error is not None:
             self.notify(
-                f"« {message.filename} » n'a pas pu être ajouté : {message.error}",
+                f"« {message.filename} » n'a pas pu être ajouté : {message.error}",
                 severity="error",
                 timeout=10,
             )
             return
-        self.notify(f"« {message.filename} » ajouté ; il sera envoyé dès que possible.")
+        self.notify(f"« {message.filename} » ajouté ; il sera envoyé dès que possible.")
         self.post_message(SyncRequested())
         self.post_message(PiecesChanged(select_type=message.piece_type))
 
@@ -612,7 +612,7 @@ class PiecesScreen(FollowsSyncNews, DossierView):
                 self._remove(self.model, piece.id, piece.filename)
 
         self.app.push_screen(
-            ConfirmModal(f"Retirer « {piece.filename} » du dossier ?", title="Retirer un fichier"),
+            ConfirmModal(f"Retirer « {piece.filename} » du dossier ?", title="Retirer un fichier"),
             answered,
         )
 
@@ -622,6 +622,6 @@ class PiecesScreen(FollowsSyncNews, DossierView):
         self.post_message(PieceRemoved(filename))
 
     def on_piece_removed(self, message: PieceRemoved) -> None:
-        self.notify(f"« {message.filename} » retiré du dossier.")
+        self.notify(f"« {message.filename} » retiré du dossier.")
         self.post_message(SyncRequested())
         self.post_message(PiecesChanged())

@@ -90,6 +90,20 @@ _WIDE = ("numero", "candidat", "partenaire", "specialite", "etat", "completude",
 _MAX_CELL = {"candidat": 22, "partenaire": 24, "specialite": 18, "numero": 20}
 
 
+#: What the number in "Incomplet (N)" counts (the platform's `problem_count`).
+INCOMPLETE_LEGEND = (
+    "Incomplet (N) : N champs obligatoires, valeurs à corriger, pièces ou cases à cocher manquants."
+)
+
+
+def detail_text(row: RecapRow, legend: bool) -> str:
+    """The line under the Récap's table for the highlighted candidature."""
+    partenaire = row.partenaire or "à saisir"
+    specialite = row.specialite or "à saisir"
+    text = f"Partenaire : {partenaire} · Spécialité : {specialite}"
+    return f"{text}\n{INCOMPLETE_LEGEND}" if legend else text
+
+
 # --- campaign window helpers (also used by "Mes demandes") -----------------------------------
 
 
@@ -415,6 +429,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             yield Static("Récap. candidatures", id="recap-title", markup=False)
             yield Static("", id="recap-campaigns", markup=False)
             yield PaddedTable(id="recap-table", zebra_stripes=True)
+            yield Static("", id="recap-detail", markup=False)
             yield Static("", id="recap-empty", markup=False)
             yield WorkProgressLine(id="recap-progress")
         yield StatusLine()
@@ -429,6 +444,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             self.query_one("#recap-title", Static).update(self._title)
         self.query_one("#recap-campaigns").display = False
         self.query_one("#recap-empty").display = False
+        self.query_one("#recap-detail").display = False
         self.query_one(StatusLine).online = getattr(self.app, "online", None)
         self.reload()
 
@@ -533,7 +549,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             empty.display = False
         else:
             empty.update(
-                "Aucune candidature pour le moment : « n » dans « Mes demandes » (F9) pour "
+                "Aucune candidature pour le moment : « n » dans « Mes candidatures » (F9) pour "
                 "en commencer une."
             )
             empty.display = True
@@ -573,6 +589,23 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             index = next((i for i, r in enumerate(self.rows) if r.dossier_id == keep), None)
             if index is not None:
                 table.move_cursor(row=index, animate=False)
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted, "#recap-table")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """Under the table: the highlighted candidature's partner establishment and
+        specialty (the narrow table has no room for them), and what "Incomplet (N)"
+        counts."""
+        line = self.query_one("#recap-detail", Static)
+        row = self.selected
+        if row is None:
+            line.display = False
+            return
+        line.update(detail_text(row, any(not r.complete for r in self.rows)))
+        line.display = True
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -642,7 +675,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             return
         if row.state != DossierState.BROUILLON.value:
             self.notify(
-                f"La candidature « {row.numero} » est {row.etat.lower()} : elle ne peut plus "
+                f"La candidature « {row.numero} » est {row.etat.lower()} : elle ne peut plus "
                 "être supprimée.",
                 title="Supprimer",
                 severity="warning",
@@ -656,7 +689,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
 
         self.app.push_screen(
             ConfirmModal(
-                f"Supprimer la candidature « {row.numero} »{who} ?",
+                f"Supprimer la candidature « {row.numero} »{who} ?",
                 "Ses saisies et ses pièces justificatives seront effacées, sur ce poste et "
                 "sur la plateforme.",
                 title="Supprimer la candidature",
@@ -703,11 +736,11 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             return
         if message.queued:
             self.notify(
-                f"Candidature « {message.numero} » supprimée de ce poste ; la plateforme en "
+                f"Candidature « {message.numero} » supprimée de ce poste ; la plateforme en "
                 "sera informée dès qu'elle répond."
             )
         else:
-            self.notify(f"Candidature « {message.numero} » supprimée.")
+            self.notify(f"Candidature « {message.numero} » supprimée.")
         from cesp_tui.messages import SyncRequested
 
         self.post_message(SyncRequested())
@@ -808,6 +841,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             self.notify(text, title=what, severity="error", timeout=10)
             self.query_one(StatusLine).show_message(text, error=True)
             return
-        text = f"{what} écrit dans {message.path}"
+        written = "écrit" if message.kind == "csv" else "écrite"  # l'impression : féminin
+        text = f"{what} {written} dans {message.path}"
         self.notify(text, title=what, timeout=10)
         self.query_one(StatusLine).show_message(text, timeout=None)

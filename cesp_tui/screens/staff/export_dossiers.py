@@ -1,7 +1,7 @@
 """Export the list of dossiers to a CSV or JSON file (agents, support).
 
 `ExportScreen()`: filters (campaign, state), the format (CSV for a spreadsheet: UTF-8
-with BOM and « ; » ; or JSON) and the file to write (a default in the current directory,
+with BOM and « ; » ; or JSON) and the file to write (a default in the current directory,
 editable); Ctrl+S (or Entrée in the path) asks the platform (``GET /exports/dossiers``)
 and writes the file in a worker, then says where and how many dossiers. NIR and IBAN
 come masked (the platform masks them for every export this screen asks for).

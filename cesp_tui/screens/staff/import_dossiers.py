@@ -35,6 +35,7 @@ from textual.worker import get_current_worker
 from cesp_client.api.errors import ApiError, Offline
 from cesp_client.api.support import ImportOutcome
 from cesp_core.demarches import get_demarche
+from cesp_core.text import plural
 from cesp_tui.messages import WorkProgress
 from cesp_tui.screens.staff.campaign_files import CampaignFileScreen, CampaignsLoaded
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
@@ -93,13 +94,15 @@ def outcome_summary(outcome: ImportOutcome) -> str:
     if report.get("dry_run"):
         to_create = int(report.get("to_create") or 0)
         return (
-            f"Vérification sans import : {total} ligne(s), {to_create} dossier(s) à créer, "
-            f"{existing} déjà existant(s). Rien n'a été importé : Ctrl+S pour importer."
+            f"Vérification sans import : {plural(total, 'ligne')}, "
+            f"{plural(to_create, 'dossier')} à créer, {plural(existing, 'déjà existant')}. "
+            "Rien n'a été importé : Ctrl+S pour importer."
         )
     created = int(report.get("created") or 0)
     return (
-        f"Import terminé : {created} dossier(s) créé(s), {existing} déjà existant(s), "
-        f"sur {total} ligne(s). Chaque candidat reçoit le lien pour réclamer son dossier."
+        f"Import terminé : {plural(created, 'dossier créé', 'dossiers créés')}, "
+        f"{plural(existing, 'déjà existant')}, sur {plural(total, 'ligne')}. "
+        "Chaque candidat reçoit le lien pour réclamer son dossier."
     )
 
 

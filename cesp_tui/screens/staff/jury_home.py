@@ -4,8 +4,8 @@
   decided dossiers are listed (numéro, candidate / establishment, state, decision) from
   ``GET /dossiers?campaign_id=`` (drafts left out).
 - The filter line (F3) narrows the list as one types, here on the client: words of a
-  name or a number, and state words (« transmis », « instruction », « accepté »,
-  « refusé », « décidé », « à décider »).
+  name or a number, and state words (« transmis », « instruction », « accepté »,
+  « refusé », « décidé », « à décider »).
 - Enter opens a dossier read-only through the owner's own `DossierScreen` (the
   platform's copy, `cesp_client.remote.fetch_snapshot`); on its pieces tab Ctrl+E saves
   the piece under the cursor into the client's data directory.
@@ -326,7 +326,7 @@ class JuryDossierScreen(StaffDossierScreen):
         if api is None or not piece.server_id:
             self.notify("Hors ligne : la pièce ne peut pas être téléchargée.", severity="error")
             return
-        self.notify(f"Téléchargement de « {piece.filename} »…")
+        self.notify(f"Téléchargement de « {piece.filename} »…")
         self._download(api, piece.piece_type, piece.server_id, piece.filename, self.downloads_dir)
 
     @work(group="jury-download", description="le téléchargement de la pièce")
@@ -783,7 +783,7 @@ class JuryHomeScreen(Screen[None]):
             return
         if row.state != "transmis":
             self.status(
-                f"{row.numero} est « {row.state_label} » : seul un dossier transmis passe "
+                f"{row.numero} est « {row.state_label} » : seul un dossier transmis passe "
                 "en instruction.",
                 error=True,
             )
@@ -846,7 +846,7 @@ class JuryHomeScreen(Screen[None]):
 
         self.app.push_screen(
             ConfirmModal(
-                f"Publier les résultats de « {campaign.get('label')} » ?",
+                f"Publier les résultats de « {campaign.get('label')} » ?",
                 detail,
                 title="Publier les résultats",
             ),

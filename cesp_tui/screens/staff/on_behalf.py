@@ -70,7 +70,7 @@ APPLICANT_TAB = Tab(
             FieldType.CHOICE,
             required=True,
             choices=CIVILITES,
-            help="Tapez « m » (M.) ou « f » (Mme).",
+            help="Tapez « m » (M.) ou « f » (Mme).",
         ),
         Field("nom", "Nom de naissance", FieldType.TEXT, required=True, max_length=80),
         Field("prenom", "Prénoms", FieldType.TEXT, required=True, max_length=120),
