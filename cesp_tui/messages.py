@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from cesp_client.session import Session
 
 __all__ = [
+    "CampaignsLoaded",
     "CertificationsChanged",
     "CredentialsFallback",
     "DraftWriteFailed",
@@ -133,6 +134,19 @@ class WorkProgress(Message):
     done: int
     total: int | None
     text: str = ""
+
+
+@dataclass
+class CampaignsLoaded(Message):
+    """The platform's campaigns (`cesp_tui.screens.common.campaigns.fetch_campaigns`), or
+    why they are unknown: ``error`` is French; ``offline``: the platform did not answer.
+    ``purpose`` is what the fetch was for, as the caller named it (e.g. "new": start a
+    dossier once they are known)."""
+
+    campaigns: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    offline: bool = False
+    purpose: str = ""
 
 
 @dataclass

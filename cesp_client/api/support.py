@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from cesp_client.api.errors import ApiError, Offline
+from cesp_client.api.errors import ApiError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -213,16 +213,3 @@ async def export_dossiers_to(
         params=_export_params(fmt, campaign_id, state, q, demarche, unmasked),
         progress=progress,
     )
-
-
-async def campaigns_or_error(
-    api: ApiClient, demarche: str = "cesp"
-) -> tuple[list[dict[str, Any]], str | None]:
-    """The démarche's campaigns, or why they are unknown (French): for the import and
-    export screens' campaign choice."""
-    try:
-        return [dict(c) for c in await api.campaigns(demarche)], None
-    except Offline:
-        return [], "Hors ligne : campagnes inconnues."
-    except ApiError as error:
-        return [], error.detail

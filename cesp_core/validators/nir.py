@@ -35,6 +35,7 @@ from cesp_core import referentials
 from cesp_core.text import MONTHS_FR as _MONTHS
 
 __all__ = [
+    "NIR_LENGTH",
     "NirFacts",
     "compact_nir",
     "format_nir",
@@ -42,6 +43,9 @@ __all__ = [
     "nir_facts",
     "validate_nir",
 ]
+
+#: Characters of a NIR: 13 and the 2-digit key.
+NIR_LENGTH = 15
 
 _SEPARATORS = re.compile(r"[\s.\-_/]+")
 _GROUPS = (1, 2, 2, 2, 3, 3, 2)  # sex, year, month, department, commune, order, key
@@ -101,12 +105,12 @@ def validate_nir(value: str) -> str | None:
             "(et 2A ou 2B pour un département de Corse) : "
             f"le caractère « {char} » n'est pas accepté."
         )
-    if len(nir) == 13:
+    if len(nir) == NIR_LENGTH - 2:
         return (
             "Il manque la clé du numéro de sécurité sociale : saisissez aussi les 2 derniers "
             "chiffres (15 en tout)."
         )
-    if len(nir) != 15:
+    if len(nir) != NIR_LENGTH:
         return (
             "Le numéro de sécurité sociale compte 15 chiffres (13 chiffres et la clé de 2 "
             f"chiffres) : vous en avez saisi {len(nir)}."

@@ -23,6 +23,7 @@ from cesp_core.demarches.model import Choice, Field, FieldType, Value
 from cesp_core.text import normalize
 from cesp_tui.widgets.text_input import TextInput
 
+from .checked_input import CheckedInput
 from .choice_set import ChoiceSet
 from .date_input import DateInput
 from .filter_select import FilterSelect
@@ -544,18 +545,12 @@ class FieldRow(Widget):
         event.stop()
         self._report(event.value)
 
-    @on(NirInput.Changed)
-    @on(IbanInput.Changed)
-    def _compact_changed(self, event: NirInput.Changed | IbanInput.Changed) -> None:
+    @on(CheckedInput.Changed)
+    def _checked_changed(self, event: CheckedInput.Changed) -> None:
+        # NIR, IBAN (compact), date (ISO when complete, else as typed: nothing is lost
+        # and the rules say precisely what is wrong): the value as the dossier stores it.
         event.stop()
-        self._report(event.value or None)
-
-    @on(DateInput.Changed)
-    def _date_changed(self, event: DateInput.Changed) -> None:
-        event.stop()
-        # A complete, existing date is stored ISO; anything else as typed, so that nothing
-        # is lost and the rules can say precisely what is wrong.
-        self._report(event.value or self._text_value(event.text))
+        self._report(event.value)
 
     # --- problems and focus ----------------------------------------------------------------
 
@@ -568,7 +563,7 @@ class FieldRow(Widget):
         self._problem = message
         live = getattr(self._control, "live_message", None)
         shown = message if message and message != live else None
-        if isinstance(self._control, DateInput | NirInput | IbanInput):
+        if isinstance(self._control, CheckedInput):
             # Their own line under the field, always there: no layout (ADR 0011).
             self._control.message_line.set_problem(shown)
         else:

@@ -11,20 +11,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import ProgressBar, Static
 
+from cesp_core.validators.pieces import human_size
+
 __all__ = ["WorkProgressLine", "human_size"]
-
-
-def human_size(size: int) -> str:
-    """``812 o``, ``12,5 Ko``, ``3,2 Mo`` (French decimal comma)."""
-    if size < 1024:
-        return f"{size} o"
-    for unit in ("Ko", "Mo", "Go"):
-        size_f = size / 1024
-        if size_f < 1024 or unit == "Go":
-            text = f"{size_f:.1f}".rstrip("0").rstrip(".")
-            return f"{text.replace('.', ',')} {unit}"
-        size = int(size_f)
-    raise AssertionError("unreachable")
 
 
 class WorkProgressLine(Horizontal):

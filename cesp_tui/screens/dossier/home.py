@@ -13,8 +13,7 @@ async worker; handlers change the screen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
@@ -22,9 +21,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from cesp_client.dossier_model import delete_dossier
@@ -39,8 +37,9 @@ from cesp_client.store import LocalDossier, OpKind, PieceState
 from cesp_client.workspace import CONFLICT_PREFIX, REFUSED_PREFIX, Workspace
 from cesp_core.demarches import DEMARCHES, get_demarche
 from cesp_core.lifecycle import STATE_LABELS, DossierState
-from cesp_core.timefmt import format_moment, paris
-from cesp_tui.messages import OpenFirstDossier, SyncRequested
+from cesp_core.timefmt import paris
+from cesp_tui.messages import CampaignsLoaded, OpenFirstDossier, SyncRequested
+from cesp_tui.screens.common.campaigns import CampaignPicker, fetch_campaigns
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.dossier import OpensDossiers
 from cesp_tui.screens.etablissement.recap import campaigns_line, closed_campaign_message
@@ -55,7 +54,6 @@ if TYPE_CHECKING:
     from cesp_client.store import DraftStore
 
 __all__ = [
-    "CampaignPicker",
     "HomeScreen",
     "dossier_rows",
     "sync_text",
@@ -131,51 +129,6 @@ def dossier_rows(
     return rows
 
 
-# --- choosing a campaign -------------------------------------------------------------------
-
-
-class CampaignPicker(ModalScreen[int | None]):
-    """Several campaigns open at once: which one the new dossier belongs to."""
-
-    CSS_PATH = "home.tcss"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9", "cancel", "Annuler", id="campaigns.back"),
-        Binding("escape", "cancel", "Annuler", show=False, id="campaigns.cancel"),
-    ]
-
-    def __init__(self, campaigns: Sequence[dict[str, Any]], noun: str = "demande") -> None:
-        super().__init__()
-        self.campaigns = list(campaigns)
-        self.noun = noun
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="campaign-box") as box:
-            box.border_title = f"Nouvelle {self.noun} : quelle campagne ?"
-            yield OptionList(
-                *(
-                    Option(
-                        f"{c.get('label', '')} — clôture le {format_moment(c.get('closes_at'))}",
-                        id=str(c["id"]),
-                    )
-                    for c in self.campaigns
-                ),
-                id="campaign-list",
-            )
-        yield StableFooter()
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(int(event.option.id or 0))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 # --- messages of the screen's workers ------------------------------------------------------
 
 
@@ -188,14 +141,6 @@ class _WorkspaceReady(Message):
 class _RowsLoaded(Message):
     rows: list[DossierRow]
     pending: int
-
-
-@dataclass
-class _CampaignsFetched(Message):
-    campaigns: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
-    #: Start a dossier once they are known.
-    for_new: bool = False
 
 
 @dataclass
@@ -377,37 +322,18 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         owned = [d.key for d in DEMARCHES.values() if role in d.owner_roles]
         return owned[0] if owned else None
 
-    @work(group="home-campaigns", exclusive=True, description="la liste des campagnes")
-    async def _fetch_campaigns(self, *, for_new: bool) -> None:
+    def _fetch_campaigns(self, *, for_new: bool) -> None:
         assert self.workspace is not None
-        api = self.workspace.api
-        if api is None:
-            self.post_message(
-                _CampaignsFetched(
-                    error="Hors ligne : la liste des campagnes n'est pas disponible.",
-                    for_new=for_new,
-                )
-            )
-            return
-        from cesp_client.api import ApiError, Offline
+        fetch_campaigns(
+            self,
+            self.workspace.api,
+            purpose="new" if for_new else "",
+            offline="Hors ligne : impossible de connaître les campagnes ouvertes. "
+            "Réessayez quand la plateforme répond.",
+        )
 
-        try:
-            campaigns = await api.campaigns()
-        except Offline:
-            self.post_message(
-                _CampaignsFetched(
-                    error="Hors ligne : impossible de connaître les campagnes ouvertes. "
-                    "Réessayez quand la plateforme répond.",
-                    for_new=for_new,
-                )
-            )
-            return
-        except ApiError as error:
-            self.post_message(_CampaignsFetched(error=error.detail, for_new=for_new))
-            return
-        self.post_message(_CampaignsFetched([dict(c) for c in campaigns], for_new=for_new))
-
-    def on__campaigns_fetched(self, message: _CampaignsFetched) -> None:
+    def on_campaigns_loaded(self, message: CampaignsLoaded) -> None:
+        message.stop()
         for campaign in message.campaigns:
             if "id" in campaign:
                 labels = self.workspace.campaign_labels if self.workspace else {}
@@ -418,7 +344,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             line = self.query_one("#home-campaigns", Static)
             line.update(campaigns_line(message.campaigns, self._demarche_for_new()))
             line.display = bool(str(line.content))
-        if not message.for_new:
+        if message.purpose != "new":
             if message.campaigns:
                 self.reload()
             return
@@ -446,7 +372,9 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             if campaign_id:
                 self.create_for_campaign(campaign_id, str(demarche))
 
-        self.app.push_screen(CampaignPicker(open_ones, self.NOUN), picked)
+        self.app.push_screen(
+            CampaignPicker(open_ones, title=f"Nouvelle {self.NOUN} : quelle campagne ?"), picked
+        )
 
     def create_for_campaign(self, campaign_id: int, demarche: str) -> None:
         """Start a dossier of ``campaign_id`` (CESP applicant: resume the existing one)."""

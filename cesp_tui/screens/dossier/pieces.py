@@ -5,9 +5,10 @@ Each piece type of the démarche is a line of the table (marked ``*`` when
 and upload state. ``a`` adds a file to the type under the cursor through a `FilePicker`
 (path with completion, or a directory tree); ``x`` removes the file under the cursor.
 
-A file is checked before anything is queued: its extension and its first bytes must name
-the same allowed format (PDF ``%PDF-``, JPEG ``FF D8 FF``, PNG signature: an ``.exe``
-renamed ``.pdf`` is refused), and it must fit the démarche's size limits. An accepted
+A file is checked before anything is queued (`cesp_core.validators.pieces`, as the
+platform does): its extension and its first bytes must name the same allowed format (PDF
+``%PDF-``, JPEG ``FF D8 FF``, PNG signature: an ``.exe`` renamed ``.pdf`` is refused), and
+it must fit the démarche's size limits. An accepted
 file is copied into the draft store and its upload queued at once (`DraftStore.add_piece`);
 the sync engine sends it.
 """
@@ -41,6 +42,12 @@ from cesp_client.store import LocalPiece, PieceState
 from cesp_core.demarches import rules
 from cesp_core.demarches.model import Demarche, PieceType, Tab
 from cesp_core.problems import Problem
+from cesp_core.validators.pieces import (
+    HEAD_BYTES,
+    formats_phrase,
+    human_size,
+    validate_piece_file,
+)
 from cesp_tui.messages import PiecesChanged, SyncRequested, UploadCancelRequested
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.tab import DossierView
@@ -49,14 +56,12 @@ from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.tab_form import TabForm
-from cesp_tui.widgets.work_progress import human_size
 from cesp_tui.workers import work
 
 if TYPE_CHECKING:
     from cesp_client.dossier_model import DossierModel
 
 __all__ = [
-    "FORMATS",
     "AddPieceModal",
     "PieceAdded",
     "PieceRemoved",
@@ -66,14 +71,6 @@ __all__ = [
     "human_size",
     "piece_state_text",
 ]
-
-#: format key -> (extensions, signature of the first bytes, label).
-FORMATS: dict[str, tuple[tuple[str, ...], bytes, str]] = {
-    "pdf": ((".pdf",), b"%PDF-", "PDF"),
-    "jpeg": ((".jpg", ".jpeg"), b"\xff\xd8\xff", "JPEG"),
-    "png": ((".png",), b"\x89PNG\r\n\x1a\n", "PNG"),
-}
-_HEAD_BYTES = 16
 
 _STATE_TEXT = {
     PieceState.PENDING: "à envoyer",
@@ -87,13 +84,6 @@ _STATE_STYLE = {
     PieceState.UPLOADED: "green",
     PieceState.REFUSED: "bold red",
 }
-
-
-def formats_phrase(formats: Sequence[str]) -> str:
-    labels = [FORMATS[f][2] for f in formats if f in FORMATS]
-    if len(labels) <= 1:
-        return "".join(labels)
-    return ", ".join(labels[:-1]) + " ou " + labels[-1]
 
 
 def piece_state_text(piece: LocalPiece) -> str:
@@ -121,35 +111,10 @@ def check_piece_file(
             return f"Fichier introuvable : {path}"
         size = path.stat().st_size
         with path.open("rb") as handle:
-            head = handle.read(_HEAD_BYTES)
+            head = handle.read(HEAD_BYTES)
     except OSError as error:
         return f"Impossible de lire « {name} » : {error.strerror or error}."
-    allowed = formats_phrase(formats)
-    by_extension = next(
-        (kind for kind in formats if path.suffix.lower() in FORMATS.get(kind, ((), b"", ""))[0]),
-        None,
-    )
-    if by_extension is None:
-        return f"Format refusé pour « {name} » : formats acceptés {allowed}."
-    _extensions, signature, label = FORMATS[by_extension]
-    if size == 0:
-        return f"« {name} » est vide."
-    if not head.startswith(signature):
-        return (
-            f"« {name} » n'est pas un vrai fichier {label} : son contenu ne correspond pas à "
-            f"son extension. Fichier refusé (formats acceptés {allowed})."
-        )
-    if size > max_bytes:
-        return (
-            f"« {name} » est trop volumineux ({human_size(size)}) : "
-            f"{human_size(max_bytes)} au plus par fichier."
-        )
-    if room_left is not None and size > room_left:
-        return (
-            f"« {name} » ({human_size(size)}) dépasserait la taille totale permise pour le "
-            f"dossier : il reste {human_size(max(room_left, 0))}."
-        )
-    return None
+    return validate_piece_file(name, head, size, formats, max_bytes, room_left=room_left)
 
 
 # --- the file picker box -------------------------------------------------------------------

@@ -32,6 +32,7 @@ from textual.worker import get_current_worker
 from cesp_client.api.errors import ApiError, Offline
 from cesp_core.lifecycle import STATE_LABELS
 from cesp_tui.messages import WorkProgress
+from cesp_tui.screens.common.campaigns import campaign_line
 from cesp_tui.screens.staff.campaign_files import CampaignFileScreen
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.work_progress import WorkProgressLine, human_size
@@ -139,10 +140,7 @@ class ExportScreen(CampaignFileScreen):
         select.set_options(
             [
                 ("Toutes les campagnes", _ALL),
-                *(
-                    (str(c.get("label") or f"Campagne n° {c['id']}"), str(c["id"]))
-                    for c in campaigns
-                ),
+                *((campaign_line(c), str(c["id"])) for c in campaigns),
             ]
         )
         select.value = _ALL

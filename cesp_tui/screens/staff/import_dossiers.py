@@ -36,8 +36,9 @@ from cesp_client.api.errors import ApiError, Offline
 from cesp_client.api.support import ImportOutcome
 from cesp_core.demarches import get_demarche
 from cesp_core.text import plural
-from cesp_tui.messages import WorkProgress
-from cesp_tui.screens.staff.campaign_files import CampaignFileScreen, CampaignsLoaded
+from cesp_tui.messages import CampaignsLoaded, WorkProgress
+from cesp_tui.screens.common.campaigns import campaign_line
+from cesp_tui.screens.staff.campaign_files import CampaignFileScreen
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
 from cesp_tui.widgets.footer import StableFooter
@@ -198,9 +199,7 @@ class ImportScreen(CampaignFileScreen):
         """The campaigns to choose from: open ones only (an import needs one)."""
         self.campaigns = [c for c in campaigns if c.get("is_open")]
         select = self.query_one("#import-campaign", Select)
-        select.set_options(
-            (str(c.get("label") or f"Campagne n° {c['id']}"), int(c["id"])) for c in self.campaigns
-        )
+        select.set_options((campaign_line(c), int(c["id"])) for c in self.campaigns)
         if self.campaigns:
             select.value = int(self.campaigns[0]["id"])
         else:
