@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
@@ -100,7 +101,7 @@ class CespApp(
         self.start_idle_collection()  # full GC in the user's pauses (cesp_tui.heap)
         # The first screen first: the platform's start (about 1.5 s of imports) and the
         # lists' indexes (0.4 s) would share the interpreter with its first paint; they
-        # start once it is painted, the indexes after the platform (bench_tui_startup.py).
+        # start once it is painted, the indexes once the platform answers (bench_tui_startup.py).
         self.call_after_refresh(self.start_background)
 
     def start_background(self) -> None:
@@ -200,6 +201,8 @@ class CespApp(
         except httpx.HTTPError:
             online = False
         self.call_from_thread(self.receive_sync_event, ConnectionChanged(online))
+        # The lists' indexes once the platform has answered (they would slow its answer).
+        self.call_from_thread(self._warm_indexes_once)
 
     def on_platform_ready(self, message: PlatformReady) -> None:
         self.server_url = message.url
@@ -207,7 +210,6 @@ class CespApp(
         self.platform_error = None
         self.check_platform(message.url)
         self.sessions_platform_ready(message)
-        self._warm_indexes_once()
 
     def on_platform_failed(self, message: PlatformFailed) -> None:
         self.platform_state = "failed"
@@ -258,9 +260,11 @@ class CespApp(
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "mailbox":
             from cesp_tui.screens.account.account_base import mailbox_path
-            from cesp_tui.screens.account.mailbox import MailboxScreen
 
-            if isinstance(self.screen, MailboxScreen):
+            # Asked for every footer, the first one included: the mailbox's module (and
+            # the HTTP client it imports, 0.1 s) is loaded when the mailbox first opens.
+            opened = sys.modules.get("cesp_tui.screens.account.mailbox")
+            if opened is not None and isinstance(self.screen, opened.MailboxScreen):
                 return False
             return mailbox_path(self) is not None
         return super().check_action(action, parameters)
