@@ -47,9 +47,10 @@ class CespApp(
     SUB_TITLE = "Dossiers de candidature"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quitter", id="app.quit", priority=True),
+        # Shown in F1 and the palette, not in the footers: at 80 columns they need the room.
+        Binding("ctrl+q", "quit", "Quitter", id="app.quit", priority=True, show=False),
         Binding("ctrl+c", "help_quit", "Quitter ?", show=False, system=True, id="app.help_quit"),
-        Binding("f1", "help", "Aide", id="app.help"),
+        Binding("f1", "help", "Aide", show=False, id="app.help"),  # named by the status line
         Binding(
             "ctrl+p",
             "command_palette",
@@ -319,6 +320,8 @@ class CespApp(
             if binding.action.startswith("goto("):
                 continue  # "Onglet N : …" (DossierCommands)
             description = french_description(node, binding)
+            if description and description == binding.description and binding.tooltip:
+                description = binding.tooltip  # the footer's short word, named in full
             if not description or binding.action in seen:
                 continue
             seen.add(binding.action)

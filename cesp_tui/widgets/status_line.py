@@ -57,6 +57,11 @@ class StatusLine(FollowsSyncNews, Widget):
             & > Bar { width: 12; }
         }
         &.-syncing > .status-sync-bar { display: block; }
+        & > .status-keys {
+            width: auto;
+            color: $text-muted;
+            margin: 0 1 0 1;
+        }
         & > .status-message {
             width: 1fr;
             margin: 0 0 0 2;
@@ -95,6 +100,7 @@ class StatusLine(FollowsSyncNews, Widget):
         yield Static("", classes="status-pending", markup=False)
         yield ProgressBar(classes="status-sync-bar", show_eta=False, show_percentage=False)
         yield Static("", classes="status-message", markup=False)
+        yield Static("", classes="status-keys", markup=False)
 
     def on_mount(self) -> None:
         state = app_sync_state(self.app)
@@ -103,6 +109,18 @@ class StatusLine(FollowsSyncNews, Widget):
         self.watch_online(self.online)
         self.watch_pending(self.pending)
         self.show_standing_notice()
+        self.show_global_keys()
+
+    def show_global_keys(self) -> None:
+        """Help and the command palette, at the right end: the footers keep their width
+        for the screen's own keys (the user's keymap is followed)."""
+        wanted = {"app.help": "aide", "app.command_palette": "commandes"}
+        found: dict[str, str] = {}
+        for node, binding, _enabled, _tip in self.screen.active_bindings.values():
+            if binding.id in wanted and node is self.app:
+                found[binding.id] = f"{self.app.get_key_display(binding)} {wanted[binding.id]}"
+        text = " · ".join(found[key] for key in wanted if key in found)
+        self.query_one(".status-keys", Static).update(text)
 
     def show_standing_notice(self) -> None:
         """The app's standing notice (no keyring), for the time it has left."""

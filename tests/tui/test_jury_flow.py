@@ -264,7 +264,7 @@ async def test_jury_decides_publishes_and_the_establishment_reads_the_decision(
         view = owner_app.screen
         assert isinstance(view, DecisionViewModal)
         await until(pilot, lambda: "Décision du jury" in view.text)
-        assert "Accepté" in view.text
+        assert "candidature acceptée" in view.text
         assert "Très bon projet partagé" in view.text
         await pilot.press("enter")
         await until(pilot, lambda: owner_app.screen is dossier)

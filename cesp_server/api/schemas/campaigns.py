@@ -44,6 +44,10 @@ class FieldOut(BaseModel):
     min_value: int | None
     max_value: int | None
     default: str | bool | None
+    #: A date that may not lie in the past (the ASP's planned Ordre registration).
+    not_in_past: bool = False
+    #: Filled from the account, never typed ("etablissement_nom", "finess").
+    from_account: str | None = None
 
 
 class TabOut(BaseModel):

@@ -231,10 +231,16 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Enregistrer", id="dossier.save"),
-        Binding("ctrl+n", "save_next", "Enregistrer et suivant", id="dossier.save_next"),
+        Binding(
+            "ctrl+n",
+            "save_next",
+            "Enr. et suivant",
+            tooltip="Enregistrer et suivant",
+            id="dossier.save_next",
+        ),
         # Tabs (ADR 0026): Alt+1…Alt+8, Ctrl+PgUp/Ctrl+PgDn. Never a printable key: a
         # digit typed anywhere in a form is data, not a tab change.
-        Binding("alt+1", "goto(1)", "Onglet 1", key_display="Alt+1…7", id="dossier.tab_1"),
+        Binding("alt+1", "goto(1)", "Onglets", key_display="Alt+1…7", id="dossier.tab_1"),
         *(
             Binding(f"alt+{n}", f"goto({n})", f"Onglet {n}", show=False, id=f"dossier.tab_{n}")
             for n in range(2, 9)
@@ -257,7 +263,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             priority=True,
             id="dossier.tab_next",
         ),
-        Binding("f9", "home", "Mes demandes", id="dossier.home"),
+        Binding("f9", "home", "Retour", tooltip="Mes demandes", id="dossier.home"),
         Binding("ctrl+r", "merge", "Fusionner les versions", id="dossier.merge"),
         # Agents keying paper dossiers (cesp_client.keying): shown for the agent role only.
         Binding("ctrl+g", "carry_over", "Reprendre lot", id="dossier.carry_over"),
@@ -626,6 +632,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("save", "save_next"):  # hidden where there is nothing to save
             view = self.current_view
+            if action == "save_next" and self.current_tab == self.demarche.tabs[-1].key:
+                return False  # no next tab: Ctrl+S saves (and the footer keeps its room)
             return view is not None and view.can_save
         if action == "goto":
             number = parameters[0] if parameters else 0

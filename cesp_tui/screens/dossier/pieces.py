@@ -247,8 +247,8 @@ class PiecesScreen(FollowsSyncNews, DossierView):
     file is then withdrawn: nothing of it stays on the platform)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", "Ajouter un fichier", id="pieces.add"),
-        Binding("x", "remove", "Retirer le fichier", id="pieces.remove"),
+        Binding("a", "add", "Ajouter", tooltip="Ajouter un fichier", id="pieces.add"),
+        Binding("x", "remove", "Retirer", tooltip="Retirer le fichier", id="pieces.remove"),
         Binding("escape", "cancel_upload", "Annuler l'envoi", id="pieces.cancel_upload"),
     ]
 
