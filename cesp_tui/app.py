@@ -59,7 +59,7 @@ class CespApp(
             priority=True,
             show=False,  # the footer shows it once, at its right end
         ),
-        Binding("ctrl+l", "logout", "Se déconnecter", id="app.logout"),
+        Binding("ctrl+l", "logout", "Se déconnecter", show=False, id="app.logout"),  # palette, F1
         # One meaning on every screen, logged in or not (ADR 0026).
         Binding("f4", "mailbox", "Boîte aux lettres locale", show=False, id="app.mailbox"),
     ]

@@ -21,7 +21,6 @@ from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Stati
 
 from cesp_core.demarches.model import Choice, Field, FieldType, Value
 from cesp_core.text import normalize
-from cesp_tui.widgets.text_input import TextInput
 
 from .checked_input import CheckedInput
 from .choice_set import ChoiceSet
@@ -340,7 +339,7 @@ class FieldRow(Widget):
             max_length = field.max_length or _DEFAULT_LENGTHS.get(kind, 0)
             if kind in (FieldType.INT, FieldType.YEAR) and not field.max_length:
                 max_length = _int_length(field) + (1 if (field.min_value or 0) < 0 else 0)
-            control = TextInput(
+            control = Input(
                 text,
                 placeholder=_PLACEHOLDERS.get(kind, ""),
                 max_length=max_length,

@@ -36,7 +36,6 @@ from cesp_core.filtering import CommuneIndex, DepartementIndex, PaysIndex, Speci
 from cesp_core.referentials import Commune
 from cesp_core.text import normalize
 from cesp_core.validators.iban import iban_info
-from cesp_tui.widgets.text_input import TextInput
 
 __all__ = [
     "FilterKind",
@@ -233,7 +232,7 @@ class _Choices:
         return next((c.label for c in self.choices if c.value == value), None)
 
 
-class _FilterInput(TextInput):
+class _FilterInput(Input):
     """The text part of a `FilterSelect` (its own class: the `FilterSelect` listens to
     its messages only, not to those of an input a subclass might put beside it)."""
 

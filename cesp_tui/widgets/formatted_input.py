@@ -9,12 +9,12 @@ deletes the character beyond it, so Backspace never sticks on a space.
 
 from __future__ import annotations
 
-from cesp_tui.widgets.text_input import TextInput
+from textual.widgets import Input
 
 __all__ = ["GroupedInput"]
 
 
-class GroupedInput(TextInput):
+class GroupedInput(Input):
     """Subclasses define `clean` (significant characters) and `group` (display)."""
 
     #: Characters the display adds between groups.

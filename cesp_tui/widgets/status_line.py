@@ -177,6 +177,8 @@ class StatusLine(FollowsSyncNews, Widget):
         label = self.query_one(".status-message", Static)
         label.update(text)
         label.set_class(error and bool(text), "-error")
+        # The global keys give their room to a message while it is shown.
+        self.query_one(".status-keys", Static).display = not text
         if text and timeout is not None and not error:
             self._timer = self.set_timer(timeout, self.clear_message)
 

@@ -54,3 +54,13 @@ async def test_every_dossier_tab_footer_fits(demarche_key: str, tmp_path: Path) 
             await settle(app, pilot)
             wrong += [f"{tab.key}: {p}" for p in footer_problems(app, app.screen)]
     assert wrong == []
+
+
+def test_the_app_keys_leave_the_footers_to_the_screens() -> None:
+    """The footers above are measured under a host app; the real app adds no key of its
+    own to them (F1 and Ctrl+P are named at the status line, the rest in F1 and the
+    palette): its footers are those measured."""
+    from textual.binding import Binding
+
+    shown = [b.key for b in CespApp.BINDINGS if isinstance(b, Binding) and b.show]
+    assert shown == []
