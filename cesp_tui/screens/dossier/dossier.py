@@ -75,6 +75,7 @@ from cesp_tui.screens.etablissement.confirmer import (
     first_tab_hint,
 )
 from cesp_tui.sync_news import FollowsSyncNews, report_pending
+from cesp_tui.textual_compat import alt_digit_key
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.readonly_banner import ReadonlyBanner
 from cesp_tui.widgets.status_line import StatusLine
@@ -240,9 +241,22 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         ),
         # Tabs (ADR 0026): Alt+1…Alt+8, Ctrl+PgUp/Ctrl+PgDn. Never a printable key: a
         # digit typed anywhere in a form is data, not a tab change.
-        Binding("alt+1", "goto(1)", "Onglets", key_display="Alt+1…7", id="dossier.tab_1"),
+        # Each also on the key ESC+digit arrives as in xterm/tmux (`textual_compat`).
+        Binding(
+            f"alt+1,{alt_digit_key(1)}",
+            "goto(1)",
+            "Onglets",
+            key_display="Alt+1…7",
+            id="dossier.tab_1",
+        ),
         *(
-            Binding(f"alt+{n}", f"goto({n})", f"Onglet {n}", show=False, id=f"dossier.tab_{n}")
+            Binding(
+                f"alt+{n},{alt_digit_key(n)}",
+                f"goto({n})",
+                f"Onglet {n}",
+                show=False,
+                id=f"dossier.tab_{n}",
+            )
             for n in range(2, 9)
         ),
         # Priority: a table in a tab (DataTable's Ctrl+PgUp/PgDn page sideways) must not
