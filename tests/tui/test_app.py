@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -142,6 +143,30 @@ async def test_app_shows_its_first_screen_then_the_embedded_platform(tmp_path: P
         assert app.online is True
         assert app.screen.query_one(StatusLine).online is True
     assert not app.platform.running  # type: ignore[union-attr]
+
+
+async def test_a_login_sent_while_the_platform_starts_waits_for_it(tmp_path: Path) -> None:
+    """Typed faster than the embedded platform starts, a login is answered by the platform
+    (here: unknown account), not refused with "pas encore prête" to be sent again."""
+
+    class SlowStart(EmbeddedPlatform):  # the real platform, on a slow machine
+        def start(self, data_dir: Path, *, timeout: float = 30.0) -> str:
+            time.sleep(1.5)
+            return super().start(data_dir, timeout=timeout)
+
+    app = CespApp(ClientConfig(data_dir=tmp_path), platform=SlowStart(log_to_file=False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.platform_state == "starting"
+        await pilot.press(*"personne", "tab", *"Motdepasse-1", "enter")
+        banner = app.screen.query_one("#banner")
+        for _ in range(600):  # the platform starts, then answers (at most 30 s)
+            if str(banner.render()).strip():
+                break
+            await pilot.pause(0.05)
+        text = str(banner.render())
+        assert "incorrect" in text, text
+        assert "pas encore prête" not in text
 
 
 async def test_app_with_an_unreachable_server_says_hors_ligne(tmp_path: Path) -> None:
