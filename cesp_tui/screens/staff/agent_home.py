@@ -121,7 +121,7 @@ class AgentHomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     CSS_PATH = "agent_home.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new", "Nouveau dossier papier", id="agent_home.new"),
+        Binding("n", "new", "Nouveau", tooltip="Nouveau dossier papier", id="agent_home.new"),
         Binding("enter", "open", "Ouvrir", show=False, id="agent_home.open"),
         Binding("c", "continuous", "Saisie continue", id="agent_home.continuous"),
         Binding("r", "refresh", "Actualiser", id="agent_home.refresh"),
