@@ -160,8 +160,10 @@ async def test_a_login_sent_while_the_platform_starts_waits_for_it(tmp_path: Pat
         assert app.platform_state == "starting"
         await pilot.press(*"personne", "tab", *"Motdepasse-1", "enter")
         banner = app.screen.query_one("#banner")
-        for _ in range(600):  # the platform starts, then answers (at most 30 s)
-            if str(banner.render()).strip():
+        screen = app.screen
+        for _ in range(1200):  # the platform starts, then answers (at most 60 s)
+            answered = str(banner.render()).strip() and not getattr(screen, "busy", False)
+            if answered:
                 break
             await pilot.pause(0.05)
         text = str(banner.render())
