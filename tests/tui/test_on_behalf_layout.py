@@ -16,7 +16,10 @@ from tests.support.accounts import create_staff_account
 from tests.support.dossiers import make_campaign
 from tests.support.server import ServerHandle
 from tests.tui.apps.settle import until
-from tests.tui.test_agent_keying import AGENT_EMAIL, SIZE, log_in
+from tests.tui.login import log_in
+
+SIZE = (80, 24)
+AGENT_EMAIL = "agent.saisie@example.org"
 
 
 async def test_the_paper_form_problems_lie_under_their_fields(

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from cesp_client.api.etablissement import CampaignWindow
 from cesp_client.config import ClientConfig
@@ -20,13 +20,14 @@ from cesp_tui.screens.dossier.dossier import DossierScreen
 from cesp_tui.screens.dossier.merge import MergeScreen
 from cesp_tui.screens.dossier.tab import TabScreen
 from cesp_tui.widgets.status_line import StatusLine
-from tests.support.accounts import DEFAULT_PASSWORD, create_cesp_account
+from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import complete_cesp_values, make_campaign, save_tab
 from tests.support.server import ServerHandle, restart_server
 from tests.support.smtp import SmtpSink
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, SyncedHostApp
 from tests.tui.apps.settle import settle_app, settle_workers, until
 from tests.tui.keywalk import dossier_screen, new_dossier_app, settle
+from tests.tui.login import log_in as log_in_as
 
 SIZE = (100, 30)
 EMAIL = "lea.moreau@example.org"
@@ -38,14 +39,7 @@ def status_text(app: CespApp) -> str:
 
 
 async def log_in(app: CespApp, pilot: Pilot[Any], email: str = EMAIL) -> None:
-    await settle_app(app, pilot)
-    login = app.screen
-    assert isinstance(login, LoginScreen)
-    login.query_one("#identifier", Input).value = email
-    login.query_one("#password", Input).focus()
-    await pilot.press(*DEFAULT_PASSWORD, "enter")
-    await settle_app(app, pilot)
-    await until(pilot, lambda: app.session is not None and app.sync_engine is not None)
+    await log_in_as(app, pilot, email)
 
 
 async def first_dossier(app: CespApp, pilot: Pilot[Any]) -> DossierScreen:
