@@ -39,6 +39,7 @@ from tests.tui.keywalk import (
     focus_problem,
     form_of,
     freeze_cursors,
+    laid_out,
     layout_problems,
     new_dossier_app,
     press,
@@ -173,7 +174,7 @@ async def _tab_through(app: Any, pilot: Any, view: Any) -> list[str]:
         if problem := focus_problem(app):
             problems.append(f"focus: {problem}")
         await press(app, "tab")
-        await pilot.pause()
+        await laid_out(app, pilot)
     return problems
 
 
