@@ -24,7 +24,7 @@ from cesp_tui.key_order import OrderedKeys
 from cesp_tui.messages import DraftWriteFailed, PlatformFailed, PlatformReady, WorkerFailed
 from cesp_tui.palette import SinglePalette
 from cesp_tui.screens.account.login import LoginScreen
-from cesp_tui.textual_compat import alt_digits_as_keys
+from cesp_tui.textual_compat import alt_digits_as_keys, keep_non_breaking_spaces
 from cesp_tui.workers import work
 
 if TYPE_CHECKING:  # imported on first use: the first screen shows sooner
@@ -85,6 +85,7 @@ class CespApp(
     ) -> None:
         super().__init__()
         alt_digits_as_keys()  # Alt+1…7 change tab in xterm/tmux too (textual_compat)
+        keep_non_breaking_spaces()  # no line break inside « » or before ":" (same)
         #: The sync engine's news (`cesp_client.events`), published once the app has
         #: taken what it keeps (`SessionMixin.receive_sync_event`); screens subscribe.
         self.sync_news: Signal[SyncEvent] = Signal(self, "sync-news")
