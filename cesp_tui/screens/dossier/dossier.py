@@ -319,6 +319,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         #: Tabs saved here whose platform verdict is not known yet.
         self._awaiting_verdict: set[str] = set()
         self._select_piece_type: str | None = None
+        #: The tab the platform's last refusal spoke of, while its banner shows.
+        self._refused_tab: str | None = None
         #: The widget that had the focus when each tab was left.
         self._last_focus: dict[str, Widget] = {}
         #: The campaign's window (closing date, days left), as last learnt.
@@ -627,7 +629,20 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     @on(PiecesChanged)
     def _pieces_changed(self, message: PiecesChanged) -> None:
         message.stop()
+        # A file added or removed since a file was refused: the refused one has its own
+        # line in the pieces table; the red banner no longer speaks of the present.
+        if self._refused_tab is not None and self._refused_tab == self.current_tab:
+            self._refusal_behind_us()
         self.reload_pieces(message.select_type)
+
+    def _refusal_behind_us(self) -> None:
+        """The platform's last refusal was answered (the tab saved again, a file added or
+        removed on the tab it spoke of): the banner and the status line leave it."""
+        self._refused_tab = None
+        if self.banner.kind == "error":
+            text, kind = self.banner_text()
+            self.banner.show(text, kind)  # type: ignore[arg-type]
+            self.status.clear_message()
 
     def refresh_states(self) -> None:
         self._states_timer = None
@@ -712,10 +727,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         tab = message.tab
         label = self.demarche.tab(tab).label
         self.model.adopt_tab_saved(tab)
-        if self.banner.kind == "error":  # saved again: the refusal is behind us
-            text, kind = self.banner_text()
-            self.banner.show(text, kind)  # type: ignore[arg-type]
-            self.status.clear_message()
+        self._refusal_behind_us()  # saved again
         if tab == self.demarche.first_tab:
             self.status.clear_message()  # the "save it first" hint is behind us
         self.refresh_states()
@@ -1049,6 +1061,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             except KeyError:
                 where = ""
         text = f"Refusé par le serveur — {where}{detail}"
+        self._refused_tab = message.tab
         self.banner.show(text, "error")  # loud and sticky (the app also notifies)
         self.status.show_message(text, error=True)
         by_tab: dict[str, list[Problem]] = {}
