@@ -15,7 +15,6 @@ the sync engine sends it.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -310,7 +309,7 @@ class PiecesScreen(FollowsSyncNews, DossierView):
         for piece in screen.pieces:
             by_type.setdefault(piece.piece_type, []).append(piece)
         table = self.table
-        keep = self.current_row_key()
+        keep, keep_index = self.current_row_key(), self.table.cursor_row
         self._widths = piece_width, file_width = self._column_widths()
         table.clear(columns=True)
         table.add_column(cell("Pièce"), key="piece", width=piece_width)
@@ -352,9 +351,13 @@ class PiecesScreen(FollowsSyncNews, DossierView):
         self._refused = refused
         self._update_problem_line()
         if keep is not None:
-            # The row may be gone (file removed): the cursor then stays where it is.
-            with contextlib.suppress(RowDoesNotExist):
-                table.move_cursor(row=table.get_row_index(keep), animate=False)
+            try:
+                row = table.get_row_index(keep)
+            except RowDoesNotExist:
+                # The file removed: the cursor stays at its place, on the row that came
+                # up into it (the next file), so that x, o, x, o removes file after file.
+                row = min(keep_index, table.row_count - 1)
+            table.move_cursor(row=row, animate=False)
         if self.tab.fields:
             self.query_one(TabForm).update_dossier(screen.data)
 
