@@ -30,7 +30,15 @@ class PaddedTable(DataTable[object]):
     """A DataTable whose cells carry their own one-space margins (`cell`).
 
     Textual 8 offsets styled cells by the table's ``cell_padding`` except on the cursor
-    row; with no padding and margins inside the text, every row lines up."""
+    row; with no padding and margins inside the text, every row lines up.
+
+    Home and End go to the first and last row in every table of the client (Textual's
+    DataTable gives them to the first and last column, a no-op in a row cursor table)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_top", "Première ligne", show=False, id="table.first"),
+        Binding("end", "scroll_bottom", "Dernière ligne", show=False, id="table.last"),
+    ]
 
     def __init__(
         self,
@@ -138,8 +146,6 @@ class DossierTable(PaddedTable):
         Binding("down", "cursor_down", "Ligne suivante", show=False, id="dossiers.down"),
         Binding("pageup", "page_up", "Page précédente", show=False, id="dossiers.page_up"),
         Binding("pagedown", "page_down", "Page suivante", show=False, id="dossiers.page_down"),
-        Binding("home", "scroll_top", "Première ligne", show=False, id="dossiers.first"),
-        Binding("end", "scroll_bottom", "Dernière ligne", show=False, id="dossiers.last"),
     ]
 
     def __init__(

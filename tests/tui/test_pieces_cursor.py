@@ -39,7 +39,11 @@ async def test_x_then_o_removes_file_after_file(tmp_path: Path) -> None:
             await pilot.press("o")
             await settle(app, pilot)
             assert current_file(view) == expected_next
-        await pilot.press("x", "o")
+        await pilot.press("end")  # the last row, then Home: the first (a type's row)
+        assert view.table.cursor_row == view.table.row_count - 1
+        await pilot.press("home")
+        assert view.table.cursor_row == 0
+        await pilot.press("down", "x", "o")
         await settle(app, pilot)
         assert [p.filename for p in screen.model.pieces] == []
         assert view.table.cursor_row < view.table.row_count

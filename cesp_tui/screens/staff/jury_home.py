@@ -372,8 +372,6 @@ class _JuryTable(PaddedTable):
         Binding("down", "cursor_down", "Ligne suivante", show=False, id="jury.down"),
         Binding("pageup", "page_up", "Page précédente", show=False, id="jury.page_up"),
         Binding("pagedown", "page_down", "Page suivante", show=False, id="jury.page_down"),
-        Binding("home", "scroll_top", "Première ligne", show=False, id="jury.first"),
-        Binding("end", "scroll_bottom", "Dernière ligne", show=False, id="jury.last"),
     ]
 
 
