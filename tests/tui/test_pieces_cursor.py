@@ -1,7 +1,8 @@
 """Removing files one after the other with the keyboard: after a file is removed the
-cursor stays at its place, on the next file, so that x, o, x, o removes file after file
-(it went back to the table's first row: the next x said "Placez le curseur sur un
-fichier", seen in tmux at 80x24)."""
+cursor stays at its place, on the next file of the same type, so that x, o, x, o removes
+file after file (it went back to the table's first row: the next x said "Placez le
+curseur sur un fichier", seen in tmux at 80x24); after the type's last file it goes up,
+to the type's row when none is left, so that "a" adds to the same type."""
 
 from __future__ import annotations
 
@@ -39,11 +40,14 @@ async def test_x_then_o_removes_file_after_file(tmp_path: Path) -> None:
             await pilot.press("o")
             await settle(app, pilot)
             assert current_file(view) == expected_next
+        # The type's last file removed: back on the type's row, not the next type's.
+        assert current_file(view) == "c.pdf"
+        await pilot.press("x", "o")
+        await settle(app, pilot)
+        assert view.current_row_key() == "type:piece_identite"
         await pilot.press("end")  # the last row, then Home: the first (a type's row)
         assert view.table.cursor_row == view.table.row_count - 1
         await pilot.press("home")
         assert view.table.cursor_row == 0
-        await pilot.press("down", "x", "o")
-        await settle(app, pilot)
         assert [p.filename for p in screen.model.pieces] == []
         assert view.table.cursor_row < view.table.row_count

@@ -310,6 +310,7 @@ class PiecesScreen(FollowsSyncNews, DossierView):
             by_type.setdefault(piece.piece_type, []).append(piece)
         table = self.table
         keep, keep_index = self.current_row_key(), self.table.cursor_row
+        keep_type = self._type_row_above(keep_index)
         self._widths = piece_width, file_width = self._column_widths()
         table.clear(columns=True)
         table.add_column(cell("Pièce"), key="piece", width=piece_width)
@@ -354,9 +355,15 @@ class PiecesScreen(FollowsSyncNews, DossierView):
             try:
                 row = table.get_row_index(keep)
             except RowDoesNotExist:
-                # The file removed: the cursor stays at its place, on the row that came
-                # up into it (the next file), so that x, o, x, o removes file after file.
+                # The file removed: the cursor stays at its place, on the next file of
+                # the same type (x, o, x, o removes file after file); after its type's
+                # last file, it goes up (to the type's row when none is left: "a" then
+                # adds to that type, not to the next one).
                 row = min(keep_index, table.row_count - 1)
+                if self._row_key(row).startswith("type:") or (
+                    self._type_row_above(row) != keep_type
+                ):
+                    row = max(keep_index - 1, 0)
             table.move_cursor(row=row, animate=False)
         if self.tab.fields:
             self.query_one(TabForm).update_dossier(screen.data)
@@ -370,6 +377,17 @@ class PiecesScreen(FollowsSyncNews, DossierView):
         except CellDoesNotExist:
             return None
         return str(row_key.value) if row_key.value is not None else None
+
+    def _row_key(self, index: int) -> str:
+        value = self.table.ordered_rows[index].key.value
+        return str(value) if value is not None else ""
+
+    def _type_row_above(self, index: int) -> str | None:
+        """The key of the type row that ``index`` (a type or one of its files) belongs to."""
+        for row in range(min(index, self.table.row_count - 1), -1, -1):
+            if (key := self._row_key(row)).startswith("type:"):
+                return key
+        return None
 
     def current_piece_type(self) -> PieceType | None:
         """The piece type of the line under the cursor (a type line or one of its files)."""
