@@ -610,6 +610,10 @@ class JuryHomeScreen(Screen[None]):
         row = self.selected
         return row.dossier_id if row else None
 
+    @on(DataTable.RowHighlighted)
+    def _row_moved(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()  # F7 "Instruire" follows the dossier under the cursor
+
     @on(Input.Changed, "#jury-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -625,6 +629,9 @@ class JuryHomeScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("decide", "instruct") and self.selected is None:
             return None
+        if action == "instruct" and self.selected is not None:
+            # Only a transmitted dossier goes into instruction: not offered on the others.
+            return True if self.selected.state == "transmis" else None
         if action == "publish" and self.campaign is None:
             return None
         # Publishing is not offered before the closing (the campaign line says from when).
