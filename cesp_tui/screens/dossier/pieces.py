@@ -266,6 +266,7 @@ class PiecesScreen(FollowsSyncNews, DossierView):
         limit = f"{human_size(demarche.max_file_bytes)} au plus par fichier."
         yield Static(f"{help_text} {limit}".strip(), classes="pieces-help", markup=False)
         yield _PieceTable(id="pieces-table")
+        yield Static("", id="pieces-row", markup=False)
         with Horizontal(id="pieces-upload"):
             yield Static("", id="pieces-upload-text", markup=False)
             yield ProgressBar(id="pieces-upload-bar", show_eta=False)
@@ -365,6 +366,7 @@ class PiecesScreen(FollowsSyncNews, DossierView):
                 ):
                     row = max(keep_index - 1, 0)
             table.move_cursor(row=row, animate=False)
+        self._show_row_whole()
         if self.tab.fields:
             self.query_one(TabForm).update_dossier(screen.data)
 
@@ -463,6 +465,30 @@ class PiecesScreen(FollowsSyncNews, DossierView):
 
     def _is_form_field(self, field: str | None) -> bool:
         return field is not None and any(f.key == field for f in self.tab.fields)
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_row_whole()
+
+    def _show_row_whole(self) -> None:
+        """Under the table, the line under the cursor in full when its piece type or
+        file name is cut to fit the columns (at 80 columns, "Projet médical signé des
+        deux éta…"): nothing the user points at stays hidden."""
+        line = self.query_one("#pieces-row", Static)
+        key = self.current_row_key()
+        piece_width, file_width = self._widths or self._column_widths()
+        text = ""
+        if key is not None and key.startswith("type:"):
+            piece_type = self.model.demarche.piece(key.removeprefix("type:"))
+            if len(piece_type.label) + 4 > piece_width:  # " *" and the cell's margins
+                text = piece_type.label
+        elif (piece := self.current_piece()) is not None:
+            label = self.model.demarche.piece(piece.piece_type).label
+            if len(piece.filename) + 2 > file_width or len(label) + 4 > piece_width:
+                text = f"{piece.filename} ({label})"
+        line.update(text)
+        line.set_class(bool(text), "-visible")
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:
