@@ -171,9 +171,15 @@ class DossierTable(PaddedTable):
     @property
     def selected_id(self) -> str | None:
         """The dossier under the cursor (None when the table is empty)."""
+        row = self.selected_row
+        return row.dossier_id if row is not None else None
+
+    @property
+    def selected_row(self) -> DossierRow | None:
+        """The row under the cursor (None when the table is empty)."""
         if not self._rows or not 0 <= self.cursor_row < len(self._rows):
             return None
-        return self._rows[self.cursor_row].dossier_id
+        return self._rows[self.cursor_row]
 
     def set_rows(self, rows: Sequence[DossierRow]) -> None:
         """Replace the rows, keeping the cursor on the same dossier when it is still there."""

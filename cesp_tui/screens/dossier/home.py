@@ -416,9 +416,17 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if action == "recap":  # the établissement's table of its candidatures
             return self.workspace is not None and self.workspace.role == "etablissement"
         tables = self.query(DossierTable)
-        if action in ("open", "delete") and (not tables or tables.first().selected_id is None):
+        row = tables.first().selected_row if tables else None
+        if action in ("open", "delete") and row is None:
             return None
+        if action == "delete" and row is not None:
+            # Only a draft can be deleted: not offered on a transmitted one.
+            return True if row.state == STATE_LABELS[DossierState.BROUILLON] else None
         return True
+
+    @on(DataTable.RowHighlighted, "#home-table")
+    def _row_moved(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()  # "Supprimer le brouillon" follows the row under the cursor
 
     def action_open(self) -> None:
         dossier_id = self.table.selected_id
