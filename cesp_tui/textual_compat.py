@@ -25,7 +25,8 @@ why) rather than fail on a key.
   no-break spaces French puts inside « » and before ":", ";", "?", "!" for spaces it may
   break at: a line began with ": choisissez-en un moins prévisible." or ended with "«".
   At start (only if the pattern is the one this module expects) the splitter is given a
-  pattern that breaks at every space but U+00A0 and U+202F.
+  pattern that breaks at every space but U+00A0, U+202F and a plain space where French
+  wants a no-break one (after "«", before ":", ";", "?", "!", "»").
 """
 
 from __future__ import annotations
@@ -150,8 +151,12 @@ def alt_digits_as_keys() -> bool:
 
 #: Rich 14's word pattern: a run of non-spaces with the spaces around it.
 _RICH_WORD = r"\s*\S+\s*"
-#: The same, where the no-break spaces (U+00A0, U+202F) belong to the word.
-NON_BREAKING_WORD = re.compile(r"[^\S\u00a0\u202f]*(?:\S|[\u00a0\u202f])+[^\S\u00a0\u202f]*")
+#: What belongs to a word: a non-space, a no-break space (U+00A0, U+202F), and the
+#: space French typography wants unbreakable even where the text has a plain one: after
+#: "«", and before ":", ";", "?", "!", "»" that end a word ("supprimé : cette…").
+_WORD_PART = r"(?:\S|[\u00a0\u202f]|(?<=«) | (?=[:;?!»](?:\s|$)))"
+#: Rich's pattern with those parts: spaces elsewhere remain break points.
+NON_BREAKING_WORD = re.compile(rf"[^\S\u00a0\u202f]*{_WORD_PART}+[^\S\u00a0\u202f]*")
 
 
 def keep_non_breaking_spaces() -> bool:

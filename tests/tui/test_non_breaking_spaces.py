@@ -17,6 +17,11 @@ from cesp_tui.textual_compat import NON_BREAKING_WORD, keep_non_breaking_spaces
 
 PASSWORD = "✗ Ce mot de passe fait partie des plus courants\u00a0: choisissez-en un autre."
 QUOTED = "Ouvrez le message «\u00a0Initialisation mdp via lien éphémère\u00a0» et collez ici"
+#: The same typography written with plain spaces (most of the client's strings).
+PLAIN = (
+    "Seul un brouillon peut être supprimé : cette candidature est transmise ; "
+    "voir « Mes candidatures » ? Oui !"
+)
 
 
 def lines(text: str, width: int) -> list[str]:
@@ -42,11 +47,11 @@ def test_once_the_app_exists_no_line_starts_or_ends_inside_a_no_break_space(
 ) -> None:
     CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
     assert _wrap.re_word is NON_BREAKING_WORD
-    for text in (PASSWORD, QUOTED):
+    for text in (PASSWORD, QUOTED, PLAIN):
         shown = lines(text, width)
         for line in shown:
             stripped = line.strip()
-            assert not stripped.startswith((":", "»")), (width, shown)
+            assert not stripped.startswith((":", ";", "?", "!", "»")), (width, shown)
             assert not stripped.endswith("«"), (width, shown)
         # Nothing is lost: the words are all there, in their order.
         assert " ".join(shown).split() == text.replace("\u00a0", " ").split()
@@ -57,3 +62,11 @@ def test_another_pattern_is_left_alone(rich_word: object) -> None:
     _wrap.re_word = other
     assert keep_non_breaking_spaces() is False
     assert _wrap.re_word is other
+
+
+def test_other_spaces_still_break(rich_word: object) -> None:
+    """Only those spaces are kept: a sentence still wraps between its words, a time or
+    an address with a colon is one word as before."""
+    keep_non_breaking_spaces()
+    assert lines("un deux trois quatre", 9) == ["un deux", "trois", "quatre"]
+    assert lines("à 10:38 ou http://127.0.0.1:8000 ok", 12)[0] == "à 10:38 ou"
