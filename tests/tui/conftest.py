@@ -16,7 +16,6 @@ from cesp_tui.textual_compat import alt_digits_as_keys, keep_non_breaking_spaces
 from tests.support.server import ServerHandle, start_server, test_settings
 from tests.support.smtp import SmtpSink
 
-
 # What `CespApp.__init__` sets up for the whole process, set up once for every test here:
 # a test that builds a bare `App` (a widget's own test) renders as the client does, and
 # no result depends on whether an earlier test of the same worker built a `CespApp`.
