@@ -211,6 +211,14 @@ def _commands() -> Any:
 # --- the screen -----------------------------------------------------------------------------------
 
 
+#: The agent's keying keys, named at the status line (binding id -> word).
+_AGENT_KEYS = {
+    "dossier.carry_over": "lot",
+    "dossier.dup": "idem",
+    "dossier.next_dossier": "suivant",
+}
+
+
 class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     """The tabs of one dossier. ``tab`` / ``field``: where to put the cursor first."""
 
@@ -279,10 +287,12 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         ),
         Binding("f9", "home", "Retour", tooltip="Mes demandes", id="dossier.home"),
         Binding("ctrl+r", "merge", "Fusionner les versions", id="dossier.merge"),
-        # Agents keying paper dossiers (cesp_client.keying): shown for the agent role only.
-        Binding("ctrl+g", "carry_over", "Reprendre lot", id="dossier.carry_over"),
-        Binding("ctrl+b", "dup", "Idem", id="dossier.dup"),
-        Binding("ctrl+o", "next_dossier", "Dossier suivant", id="dossier.next_dossier"),
+        # Agents keying paper dossiers (cesp_client.keying): for the agent role only, named
+        # by the status line (`_AGENT_KEYS`: "^g lot · ^b idem · ^o suivant"), F1 and the
+        # palette; in the footer they went past the right edge at 80 columns.
+        Binding("ctrl+g", "carry_over", "Reprendre lot", show=False, id="dossier.carry_over"),
+        Binding("ctrl+b", "dup", "Idem", show=False, id="dossier.dup"),
+        Binding("ctrl+o", "next_dossier", "Dossier suivant", show=False, id="dossier.next_dossier"),
         Binding("ctrl+d", "decision", "Décision", id="dossier.decision"),
         Binding("ctrl+t", "confirmer", "Confirmer", id="dossier.confirmer"),
     ]
@@ -441,14 +451,13 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self.demarche, states=self.tab_states(), current=self.current_tab, id="dossier-tabs"
         )
         yield ContentSwitcher(id="dossier-views")
-        yield StatusLine(dossier_id=self.dossier_id)
+        agent_keys = _AGENT_KEYS if self.keying_mode and not self.readonly else None
+        yield StatusLine(dossier_id=self.dossier_id, screen_keys=agent_keys)
         yield StableFooter()
 
     async def on_mount(self) -> None:
         await self.show_tab(self.current_tab, self._initial_field)
         self._count_pending(self.model)
-        if self.keying_mode and not self.readonly:  # the agent's keys, also at 80 columns
-            self.status.show_message("Ctrl+G lot · Ctrl+B idem · Ctrl+O suivant")
         if self.conflicts:
             self.call_after_refresh(self.action_merge)
         if not self.remote:
