@@ -282,6 +282,16 @@ class CespApp(
         if path is not None and not isinstance(self.screen, MailboxScreen):
             self.push_screen(MailboxScreen(path))
 
+    def get_key_display(self, binding: Binding) -> str:
+        """Textual's key display, but the dossier's tab keys named with the screen's
+        number of tabs ("Alt+1…6" on an ASP candidature, not CESP's "Alt+1…7")."""
+        if binding.id == "dossier.tab_1":
+            from cesp_tui.widgets.tab_header import NumberedTabs, tab_keys_display
+
+            if isinstance(self.screen, NumberedTabs):
+                return tab_keys_display(self.screen.tab_count)
+        return super().get_key_display(binding)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield SystemCommand("Aide", "Afficher ou masquer les touches et l'aide", self.action_help)
         yield SystemCommand(

@@ -74,3 +74,24 @@ async def test_a_refused_file_then_a_good_one_leaves_no_refusal_on_screen(
         # The refused file keeps its own line in the pieces table, with the reason.
         refused = [p for p in screen.model.pieces if p.state == PieceState.REFUSED]
         assert [p.filename for p in refused] == ["identite.pdf"]
+
+
+def test_the_refusal_line_says_it_once() -> None:
+    """The platform's reason is a sentence ("Fichier refusé : ce PDF est illisible ou
+    endommagé. Enregistrez-le à nouveau en PDF."): the line read "« x » refusée :
+    Fichier refusé : … en PDF.." before."""
+    from cesp_tui.screens.dossier.pieces import refusal_text
+
+    said = refusal_text(
+        "identite.pdf",
+        "Fichier refusé : ce PDF est illisible ou endommagé. Enregistrez-le à nouveau en PDF.",
+    )
+    assert said == (
+        "«\u00a0identite.pdf\u00a0» : Fichier refusé : ce PDF est illisible ou endommagé. "
+        "Enregistrez-le à nouveau en PDF."
+    )
+    assert (
+        refusal_text("rib.pdf", "fichier illisible")
+        == "«\u00a0rib.pdf\u00a0» refusée : fichier illisible."
+    )
+    assert refusal_text("cv.pdf", None) == "«\u00a0cv.pdf\u00a0» refusée par la plateforme."

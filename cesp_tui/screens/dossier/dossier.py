@@ -80,7 +80,7 @@ from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.readonly_banner import ReadonlyBanner
 from cesp_tui.widgets.status_line import StatusLine
 from cesp_tui.widgets.tab_form import TabForm
-from cesp_tui.widgets.tab_header import TabHeader
+from cesp_tui.widgets.tab_header import TabHeader, tab_keys_display
 from cesp_tui.workers import work
 
 if TYPE_CHECKING:
@@ -479,6 +479,11 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     def status(self) -> StatusLine:
         return self.query_one(StatusLine)
 
+    @property
+    def tab_count(self) -> int:
+        """How many tabs Alt+1…Alt+N reach (`NumberedTabs`)."""
+        return len(self.demarche.tabs)
+
     def _make_view(self, tab: Tab) -> DossierView:
         if tab.kind is TabKind.PIECES:
             return PiecesScreen(tab, self.model, readonly=self.readonly)
@@ -755,7 +760,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             if message.go_next:
                 self.status.show_message(
                     "Complétez l'onglet pour passer au suivant "
-                    "(Alt+1…7 ou Ctrl+PgDn : changer d'onglet)."
+                    f"({tab_keys_display(self.tab_count)} ou Ctrl+PgDn : changer d'onglet)."
                 )
             return
         self.notify(
@@ -1069,7 +1074,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
                 where = f"« {self.demarche.tab(message.tab).label} » : "
             except KeyError:
                 where = ""
-        text = f"Refusé par le serveur — {where}{detail}"
+        text = f"Refusé par la plateforme — {where}{detail}"
         self._refused_tab = message.tab
         self.banner.show(text, "error")  # loud and sticky (the app also notifies)
         self.status.show_message(text, error=True)

@@ -2,7 +2,7 @@
 
 One row per dossier of the account (`DraftStore.list`): numéro, campaign, state, last
 change and how it stands with the server ("à jour", "n modifications en attente",
-"conflit", "refusé par le serveur"). Enter resumes a dossier; ``n`` starts one for the
+"conflit", "refusé par la plateforme"). Enter resumes a dossier; ``n`` starts one for the
 open campaign (CESP: one per campaign and applicant — the existing one is resumed
 instead); ``s`` deletes a draft after a yes/no question. The table is read again when the
 sync engine reports something, and when the screen comes back from a dossier.
@@ -65,7 +65,7 @@ def sync_text(pending: int, *, conflict: bool, refused: bool) -> tuple[str, str]
     if conflict:
         return "conflit", "conflict"
     if refused:
-        return "refusé par le serveur", "refused"
+        return "refusé par la plateforme", "refused"
     if pending == 1:
         return "1 modification en attente", "pending"
     if pending > 1:
@@ -530,7 +530,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     def news_save_refused(self, message: SaveRefused) -> None:
         self.refused.add(message.dossier_id)
         self.query_one(StatusLine).show_message(
-            f"Refusé par le serveur : {message.detail}", error=True
+            f"Refusé par la plateforme : {message.detail}", error=True
         )
         self.reload()
 

@@ -232,6 +232,18 @@ class _PieceTable(PaddedTable):
     ]
 
 
+def refusal_text(filename: str, error: str | None) -> str:
+    """The line saying why the platform refused a file: its reason is a sentence of its
+    own, often "Fichier refusé : …" already (no "refusée : Fichier refusé", no "..")."""
+    name = f"«\u00a0{filename}\u00a0»"
+    reason = (error or "").strip().rstrip(".")
+    if not reason:
+        return f"{name} refusée par la plateforme."
+    if "refus" in reason.lower():
+        return f"{name} : {reason}."
+    return f"{name} refusée : {reason}."
+
+
 def upload_text(event: UploadProgress) -> str:
     """``Envoi de « cv.pdf » : 1,2 Mo / 3,4 Mo`` (then: the platform checks it)."""
     name = fit(event.filename, 28)
@@ -347,9 +359,7 @@ class PiecesScreen(FollowsSyncNews, DossierView):
                     key=_piece_key(piece.id),
                 )
                 if state is PieceState.REFUSED:
-                    refused.append(
-                        f"« {piece.filename} » refusée : {piece.error or 'voir le serveur'}."
-                    )
+                    refused.append(refusal_text(piece.filename, piece.error))
         self._refused = refused
         self._update_problem_line()
         if keep is not None:
