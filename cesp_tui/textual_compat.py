@@ -22,8 +22,9 @@ why) rather than fail on a key.
   printable, so no field takes it; the dossier binds it beside Alt+digit.
 - `keep_non_breaking_spaces`, for French text (ADR 0023): Textual wraps a widget's text
   with Rich's word splitter (`rich._wrap.re_word`), whose whitespace class takes the
-  no-break spaces French puts inside « » and before ":", ";", "?", "!" for spaces it may
-  break at: a line began with ": choisissez-en un moins prévisible." or ended with "«".
+  no-break spaces French puts inside guillemets and before ":", ";", "?", "!" for
+  spaces it may break at: a line began with ": choisissez-en un moins prévisible." or
+  ended with "«".
   At start (only if the pattern is the one this module expects) the splitter is given a
   pattern that breaks at every space but U+00A0, U+202F and a plain space where French
   wants a no-break one (after "«", before ":", ";", "?", "!", "»").
@@ -162,7 +163,7 @@ NON_BREAKING_WORD = re.compile(rf"[^\S\u00a0\u202f]*{_WORD_PART}+[^\S\u00a0\u202
 def keep_non_breaking_spaces() -> bool:
     """Let lines break at spaces but not at no-break ones (see the module's docstring).
     Returns whether the word splitter now reads so; logs why not (another Rich: French
-    text may then break inside « » or before a colon)."""
+    text may then break inside guillemets or before a colon)."""
     try:
         from rich import _wrap
     except ImportError:
