@@ -393,6 +393,12 @@ class FieldRow(Widget):
         self.fit_width()
         self.fit_choices()
 
+    def on_show(self) -> None:
+        """Shown (its tab, or a rule showing the field): decide again once laid out.
+        Decided on resize alone, a row shown under load kept the layout of a width it
+        no longer had (CI: a radio row at 60 columns still beside its label)."""
+        self.call_after_refresh(self.on_resize)
+
     def fit_width(self) -> None:
         """Label beside the field, or above it when the row is narrow (`NARROW_ROW`); the
         label broken into lines so that its required mark stays with its last word.
@@ -414,11 +420,13 @@ class FieldRow(Widget):
         one under the other (class ``-vertical``), decided from the options' widths and
         the width the row has now (again on every resize)."""
         control = self._control
-        if not isinstance(control, RadioSet) or not self.size.width:
+        width = self.content_size.width
+        if not isinstance(control, RadioSet) or not width:
             return
-        line = self.query_one(".field-line")
-        # Above the field when narrow: the options have the row's whole width.
-        available = line.content_size.width - (0 if self.narrow else LABEL_COLUMNS)
+        # Above the field when narrow: the options have the row's whole width. Decided
+        # from the row's own width (as `fit_width` decides narrowness), not from the
+        # line's, which may not be laid out yet under the new class.
+        available = width - (0 if width < NARROW_ROW else LABEL_COLUMNS)
         big = Size(10_000, 1)
         needed = control.styles.gutter.width + sum(
             button.get_content_width(big, big) + button.styles.gutter.width + _OPTION_GAP

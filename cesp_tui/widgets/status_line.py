@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 from textual.app import ComposeResult
 from textual.reactive import reactive
 from textual.timer import Timer
@@ -96,6 +98,9 @@ class StatusLine(FollowsSyncNews, Widget):
         self._timer: Timer | None = None
         self.message: str = ""
         self.message_is_error = False
+        #: What the line said lately, oldest first (a message may be replaced within a
+        #: second by the platform's answer; support and tests read what was said).
+        self.said: deque[str] = deque(maxlen=20)
         #: A pass with many changes is being sent (`SyncProgress`).
         self.syncing = False
 
@@ -144,6 +149,7 @@ class StatusLine(FollowsSyncNews, Widget):
         a small bar, until the pass ends."""
         self.syncing = event.active
         self.set_class(event.active, "-syncing")
+        self.query_one(".status-pending", Static).display = event.active or not self.message
         if event.active:
             self.query_one(".status-pending", Static).update(f"envoi {event.sent}/{event.total}")
             self.query_one(".status-sync-bar", ProgressBar).update(
@@ -180,11 +186,16 @@ class StatusLine(FollowsSyncNews, Widget):
             self._timer.stop()
             self._timer = None
         self.message, self.message_is_error = text, error
+        if text:
+            self.said.append(text)
         label = self.query_one(".status-message", Static)
         label.update(text)
         label.set_class(error and bool(text), "-error")
-        # The global keys give their room to a message while it is shown.
+        # The global keys and the pending count give their room to a message while it
+        # is shown (a pass being sent keeps its "envoi 3/40"): at 80 columns the count
+        # cut "« État civil » enregistré sur ce p…".
         self.query_one(".status-keys", Static).display = not text
+        self.query_one(".status-pending", Static).display = not text or self.syncing
         if text and timeout is not None and not error:
             self._timer = self.set_timer(timeout, self.clear_message)
 

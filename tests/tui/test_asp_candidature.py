@@ -164,7 +164,7 @@ async def test_identification_first_any_order_pieces_then_confirmer_and_its_mail
         await settle_app(app, pilot)
         assert (
             "« Identification » enregistré sur ce poste ; envoi à la plateforme."
-            in notifications(app)
+            in screen.status.said
         )
         assert screen.header.state_text("identification") == "✓ Complet"
 

@@ -266,7 +266,7 @@ async def test_a_save_says_enregistre_sur_ce_poste_then_the_platforms_verdict(
         await fill_tab(app, pilot, screen, "etat_civil")
         await pilot.press("ctrl+s")
         await settle_app(app, pilot)
-        said = _said(app)
+        said = list(screen.status.said)
         assert "« État civil » enregistré sur ce poste ; envoi à la plateforme." in said
         assert "« État civil » enregistré." not in said
         await until(

@@ -750,22 +750,19 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         # What is true now: the tab is saved on this computer. The platform's verdict
         # follows (`news_dossier_synced`: "reçu par la plateforme"; `news_save_refused`).
         self._awaiting_verdict.add(tab)
+        # Said at the status line, not in a notification: at 80x24 a notification at
+        # the top right covered the first fields of the next tab, where typing goes on.
         if count:
-            self.notify(
-                f"« {label} » enregistré sur ce poste, mais {count} point"
-                f"{'s' if count > 1 else ''} à corriger (en rouge sous les champs).",
-                title="Enregistrer",
-                severity="warning",
-            )
+            points = f"{count} point{'s' if count > 1 else ''}"
+            text = f"« {label} » enregistré sur ce poste ; {points} à corriger."
             if message.go_next:
-                self.status.show_message(
-                    "Complétez l'onglet pour passer au suivant "
-                    f"({tab_keys_display(self.tab_count)} ou Ctrl+PgDn : changer d'onglet)."
+                text += (
+                    " Complétez l'onglet pour passer au suivant "
+                    f"({tab_keys_display(self.tab_count)} : changer d'onglet)."
                 )
+            self.status.show_message(text, error=True)
             return
-        self.notify(
-            f"« {label} » enregistré sur ce poste ; envoi à la plateforme.", title="Enregistrer"
-        )
+        self.status.show_message(f"« {label} » enregistré sur ce poste ; envoi à la plateforme.")
         if message.go_next:
             keys = [t.key for t in self.demarche.tabs]
             index = keys.index(tab)
@@ -797,7 +794,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self.model.transmit_pending = True
         self._apply_readonly()
         self.post_message(SyncRequested())
-        self.notify("Transmission demandée : elle part dès que la plateforme répond.")
+        self.status.show_message("Transmission demandée : elle part dès que la plateforme répond.")
         if self.keying_mode and keying_session(self.app).continuous:
             self.action_next_dossier()  # saisie continue: the next paper dossier at once
 
@@ -834,16 +831,16 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
         previous = keying_session(self.app).previous
         if not previous:
-            self.notify("Aucun dossier précédent dans ce lot : rien à reprendre.")
+            self.status.show_message("Aucun dossier précédent dans ce lot : rien à reprendre.")
             return
         values = self.model.carry_over_values(previous)
         if not self._put_values(values):
-            self.notify("Les champs du lot sont déjà remplis.")
+            self.status.show_message("Les champs du lot sont déjà remplis.")
             return
         labels = ", ".join(
             self.demarche.tab(tab).field(key).label for tab, keys in values.items() for key in keys
         )
-        self.notify(f"Repris du dossier précédent : {labels}.", title="Reprendre lot")
+        self.status.show_message(f"Repris du dossier précédent : {labels}.")
 
     def action_dup(self) -> None:
         """The field under the cursor takes the value of the same field of the previous
@@ -858,7 +855,9 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             return
         value = self.model.idem_value(keying_session(self.app).previous, view.tab_key, row.key)
         if value is None:
-            self.notify("Rien à reprendre : ce champ est vide dans le dossier précédent.")
+            self.status.show_message(
+                "Rien à reprendre : ce champ est vide dans le dossier précédent."
+            )
             return
         view.form.set_value(row.key, value)
         self.call_after_refresh(view.form.move_on, row)

@@ -290,6 +290,17 @@ class SyntheseScreen(DossierView):
         if self.readonly:
             self.query_one("#synthese-scroll").focus()
             return
+        problems = self.current_problems()
+        if problems and all(p.tab == "synthese" for p in problems):
+            # Every tab complete: what is left is to tick the certification(s).
+            boxes = self.query(".certification").results(Checkbox)
+            unticked = [box for box in boxes if not box.value]
+            if unticked:
+                unticked[0].focus()
+                return
+        if not problems:
+            self.transmit_button.focus()  # complete and certified: "Transmettre" is next
+            return
         first = self.query(Collapsible).first()
         first.query_one("CollapsibleTitle").focus()
 
