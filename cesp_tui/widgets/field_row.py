@@ -393,12 +393,6 @@ class FieldRow(Widget):
         self.fit_width()
         self.fit_choices()
 
-    def on_show(self) -> None:
-        """Shown (its tab, or a rule showing the field): decide again once laid out.
-        Decided on resize alone, a row shown under load kept the layout of a width it
-        no longer had (CI: a radio row at 60 columns still beside its label)."""
-        self.call_after_refresh(self.on_resize)
-
     def fit_width(self) -> None:
         """Label beside the field, or above it when the row is narrow (`NARROW_ROW`); the
         label broken into lines so that its required mark stays with its last word.

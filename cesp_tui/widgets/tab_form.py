@@ -242,6 +242,22 @@ class TabForm(VerticalScroll):
         columns = self.size.width >= self.COLUMNS_WIDTH
         if columns != self.has_class("-columns"):
             self.set_class(columns, "-columns")
+        self.call_after_refresh(self.fit_rows)
+
+    def on_show(self) -> None:
+        self.call_after_refresh(self.fit_rows)
+
+    def fit_rows(self) -> None:
+        """Each shown row decides again, from the width it was laid out at, whether its
+        label goes above the field and its options one under the other. A row's own
+        Resize does not always come: Textual sends it to the widgets it counts as shown
+        or resized, and a row laid out while out of view, then scrolled into it, or
+        shown by a rule, may never get one (CI, under load: at 60 columns the Études
+        tab's "Filière" stayed beside its label, its options past the edge)."""
+        for row in self._rows.values():
+            if row.display:
+                row.fit_width()
+                row.fit_choices()
 
     def on_mount(self) -> None:
         for row in self._rows.values():
@@ -284,14 +300,19 @@ class TabForm(VerticalScroll):
 
     def _apply_rules(self, *, initial: bool = False, changed: str | None = None) -> None:
         data = self.data
+        shown_now = False
         for field in self.tab.fields:
             row = self._rows[field.key]
-            row.display = rules.is_visible(field, data, self.tab.key, self.demarche)
+            visible = rules.is_visible(field, data, self.tab.key, self.demarche)
+            shown_now = shown_now or (visible and not row.display)
+            row.display = visible
             if field.type is FieldType.CHOICE and (changed is None or changed != field.key):
                 offered = rules.offered_choices(self.demarche, self.tab.key, field, data)
                 row.set_choices(offered, keep_value=initial or changed is None)
             if field.depends_on and (changed is None or changed == field.depends_on):
                 self._restrict(field, row, initial=initial)
+        if shown_now and self.is_mounted:
+            self.call_after_refresh(self.fit_rows)  # a row shown by a rule (see `fit_rows`)
 
     def _restrict(self, field: Field, row: FieldRow, *, initial: bool) -> None:
         control = row.control_widget
