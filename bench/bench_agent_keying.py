@@ -40,13 +40,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.support.tui import tui_app
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from textual.pilot import Pilot  # noqa: E402
 
 from bench.bench_tui_keying import DATA, NAV, SCRIPT  # noqa: E402
-from cesp_client.config import ClientConfig  # noqa: E402
 from cesp_client.store import DraftStore  # noqa: E402
 from cesp_tui.app import CespApp  # noqa: E402
 from cesp_tui.screens.account.login import LoginScreen  # noqa: E402
@@ -209,7 +210,7 @@ async def run_steps(pilot: Pilot[Any], app: CespApp, steps: list[Step]) -> float
 
 
 async def agent_round(data_dir: Path, server_url: str) -> dict[str, Any]:
-    app = CespApp(ClientConfig(server_url=server_url, data_dir=data_dir))
+    app = tui_app(data_dir, server_url=server_url)
     async with app.run_test(size=SIZE) as pilot:
         await until(
             pilot,

@@ -9,32 +9,11 @@ import keyring
 import keyring.core
 import keyring.errors
 import pytest
-from keyring.backend import KeyringBackend
 
 from cesp_client.store import DraftStore
 from tests.support.server import ServerHandle, start_server, test_settings
 from tests.support.smtp import SmtpSink
-
-
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend that keeps passwords in a dict (tests only)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.passwords:
-            raise keyring.errors.PasswordDeleteError(username)
-        del self.passwords[(service, username)]
+from tests.support.tui import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)

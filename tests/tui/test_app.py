@@ -8,11 +8,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cesp_client.config import ClientConfig, ConfigError, load_config
+from cesp_client.config import ConfigError, load_config
 from cesp_client.embedded import EmbeddedPlatform
 from cesp_tui.__main__ import build_parser, main
 from cesp_tui.app import CespApp
 from cesp_tui.widgets.status_line import StatusLine
+from tests.support.tui import tui_app
 
 # --- configuration ------------------------------------------------------------------------
 
@@ -127,7 +128,7 @@ def test_embedded_platform_starts_on_loopback_and_stops(tmp_path: Path) -> None:
 
 
 async def test_app_shows_its_first_screen_then_the_embedded_platform(tmp_path: Path) -> None:
-    app = CespApp(ClientConfig(data_dir=tmp_path), platform=EmbeddedPlatform(log_to_file=False))
+    app = tui_app(tmp_path, platform=EmbeddedPlatform(log_to_file=False))
     async with app.run_test(size=(80, 24)) as pilot:
         status = app.screen.query_one("#platform-status")
         assert "Démarrage" in str(status.render()) or app.platform_state == "ready"
@@ -147,7 +148,7 @@ async def test_app_with_an_unreachable_server_says_hors_ligne(tmp_path: Path) ->
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    app = CespApp(ClientConfig(server_url=f"http://127.0.0.1:{port}", data_dir=tmp_path))
+    app = tui_app(tmp_path, server_url=f"http://127.0.0.1:{port}")
     assert app.platform is None
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
@@ -162,7 +163,7 @@ async def test_app_with_an_unreachable_server_says_hors_ligne(tmp_path: Path) ->
 
 
 async def test_global_keys_have_ids_and_french_descriptions(tmp_path: Path) -> None:
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
+    app = tui_app(tmp_path, server_url="http://127.0.0.1:9")
     async with app.run_test(size=(80, 24)) as pilot:
         bindings = {b.id: b for b in CespApp.BINDINGS}  # type: ignore[union-attr]
         assert set(bindings) == {
@@ -197,7 +198,7 @@ async def test_the_footer_shows_the_command_palette_key_once(tmp_path: Path) -> 
     end, already says it (it was shown twice on every screen)."""
     from textual.widgets._footer import FooterKey
 
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
+    app = tui_app(tmp_path, server_url="http://127.0.0.1:9")
     async with app.run_test(size=(120, 24)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()

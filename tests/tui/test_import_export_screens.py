@@ -34,7 +34,7 @@ from tests.support.dossiers import (
     post_import,
 )
 from tests.support.server import ServerHandle
-from tests.tui.apps.settle import until
+from tests.support.tui import until
 
 SIZE = (100, 30)
 

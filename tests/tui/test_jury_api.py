@@ -35,7 +35,7 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink, body_text
-from tests.tui.apps.settle import until
+from tests.support.tui import until
 
 APPLICANT = "jean.durand@example.org"
 JURY = "paul.jury@ars.example.org"

@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 
 from cesp_tui import textual_compat
 from cesp_tui.widgets.tab_form import TabForm
-from tests.tui.apps.dossier_host import DossierHostApp
+from tests.support.tui import run_app, tui_app
 from tests.tui.test_dossier_keying import new_dossier, settle
 from tests.tui.test_tab_form import SIZE, form_app
 
@@ -62,7 +62,7 @@ async def at_nom_naissance(pilot: Pilot[Any]) -> TabForm:
 
 async def test_a_burst_of_keys_lands_field_by_field() -> None:
     app = form_app("etat_civil")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         form = await at_nom_naissance(pilot)
         await send_at_once(app, pilot, BURST)
         assert filled(form) == EXPECTED
@@ -71,7 +71,7 @@ async def test_a_burst_of_keys_lands_field_by_field() -> None:
 async def test_the_same_keys_one_by_one_give_the_same_fields() -> None:
     """The reference: what the burst must give is what slow typing gives."""
     app = form_app("etat_civil")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         form = await at_nom_naissance(pilot)
         for key in BURST:
             await pilot.press(key)
@@ -81,12 +81,14 @@ async def test_the_same_keys_one_by_one_give_the_same_fields() -> None:
 
 async def test_a_burst_on_the_dossier_screen_reaches_the_draft(tmp_path: Path) -> None:
     dossier_id = new_dossier(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="etat_civil", field="nom_naissance")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(
+        tmp_path, role="candidat", open_id=dossier_id, tab="etat_civil", field="nom_naissance"
+    )
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await send_at_once(app, pilot, [*"Durand", "tab", "tab", *"Jean", "enter", *"15031999"])
         await settle(app, pilot)
-        stored = app.store.get(dossier_id).data["etat_civil"]  # type: ignore[union-attr]
+        stored = app.drafts.get(dossier_id).data["etat_civil"]  # type: ignore[union-attr]
         assert stored["nom_naissance"] == "Durand"
         assert stored["prenoms"] == "Jean"
         assert stored["date_naissance"] == "1999-03-15"
@@ -94,7 +96,7 @@ async def test_a_burst_on_the_dossier_screen_reaches_the_draft(tmp_path: Path) -
 
 async def test_the_textual_in_use_keeps_what_ordering_reads() -> None:
     app = form_app("etat_civil")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await at_nom_naissance(pilot)
         await pilot.press("D")
         assert app.key_order_off is None  # type: ignore[attr-defined]
@@ -109,7 +111,7 @@ async def test_without_textual_s_internals_keys_go_to_textual_and_the_log_says_w
     monkeypatch.setattr(textual_compat, "REGISTRY", "_registry_of_another_textual")
     app = form_app("etat_civil")
     with caplog.at_level(logging.WARNING, logger="cesp_tui.textual_compat"):
-        async with app.run_test(size=SIZE) as pilot:
+        async with run_app(app, size=SIZE) as pilot:
             form = await at_nom_naissance(pilot)
             for key in [*"Du", "tab", *"Je"]:
                 await pilot.press(key)

@@ -13,11 +13,12 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from cesp_tui.app import CespApp
 from cesp_tui.screens.account.mailbox import MailboxScreen, find_code, find_link, read_maildir
 from cesp_tui.screens.account.password_reset import PasswordResetScreen
 from cesp_tui.screens.account.password_setup import PasswordSetupScreen
 from cesp_tui.screens.account.signup_code import SignupCodeScreen
-from tests.tui.apps.account_app import AccountScreenApp
+from tests.support.tui import run_app, tui_app
 
 TO = "jeanne.martin@example.org"
 SETUP_TOKEN = "AbCdEfGhIjKlMnOp-setup_123"
@@ -56,7 +57,7 @@ def fill(box: Path) -> None:
     deliver(box, "Identifiant de connexion", "Votre identifiant de connexion : j.m\n", 3)
 
 
-async def settle(app: AccountScreenApp, pilot: Pilot[Any]) -> None:
+async def settle(app: CespApp, pilot: Pilot[Any]) -> None:
     deadline = time.monotonic() + 20
     while busy := [w for w in app.workers if not w.is_finished]:
         assert time.monotonic() < deadline, busy
@@ -91,8 +92,8 @@ def test_read_maildir_newest_first_with_codes_and_links(tmp_path: Path) -> None:
 async def test_the_code_goes_into_the_code_screen_below(tmp_path: Path) -> None:
     box = tmp_path / "maildir"
     fill(box)
-    app = AccountScreenApp(lambda: SignupCodeScreen(TO))
-    async with app.run_test(size=(80, 24)) as pilot:
+    app = tui_app(tmp_path, screen=lambda: SignupCodeScreen(TO))
+    async with run_app(app, size=(80, 24)) as pilot:
         code_screen = app.screen
         await app.push_screen(MailboxScreen(box))
         await settle(app, pilot)
@@ -118,8 +119,8 @@ async def test_the_code_goes_into_the_code_screen_below(tmp_path: Path) -> None:
 async def test_a_link_opens_mon_compte_and_new_mail_shows_up(tmp_path: Path) -> None:
     box = tmp_path / "maildir"
     fill(box)
-    app = AccountScreenApp(lambda: MailboxScreen(box))
-    async with app.run_test(size=(80, 24)) as pilot:
+    app = tui_app(tmp_path, screen=lambda: MailboxScreen(box))
+    async with run_app(app, size=(80, 24)) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, MailboxScreen)
@@ -139,8 +140,8 @@ async def test_a_link_opens_mon_compte_and_new_mail_shows_up(tmp_path: Path) -> 
         assert app.screen is not setup  # back to the app's first screen
 
     # A reset mail arriving while the mailbox is open is listed at the next refresh.
-    app = AccountScreenApp(lambda: MailboxScreen(box))
-    async with app.run_test(size=(80, 24)) as pilot:
+    app = tui_app(tmp_path, screen=lambda: MailboxScreen(box))
+    async with run_app(app, size=(80, 24)) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, MailboxScreen)

@@ -19,8 +19,15 @@ from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import complete_cesp_values, make_campaign, save_tab
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, SyncedHostApp
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import (
+    SERVER_KEY,
+    USERNAME,
+    dossier_screen_of,
+    run_app,
+    settle_workers,
+    sync_requests,
+    tui_app,
+)
 
 SIZE = (80, 24)
 
@@ -85,7 +92,7 @@ def cells(screen: MergeScreen) -> list[list[str]]:
 
 async def test_choices_field_by_field_and_nothing_without_a_choice() -> None:
     app = MergeHost()
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, MergeScreen)
@@ -123,7 +130,7 @@ async def test_choices_field_by_field_and_nothing_without_a_choice() -> None:
 
 async def test_all_mine_all_theirs_and_later() -> None:
     app = MergeHost()
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, MergeScreen)
@@ -153,7 +160,7 @@ BASE = {
 
 async def test_with_the_base_only_fields_changed_on_both_sides_are_asked() -> None:
     app = MergeHost({**THEIRS, "adresse": "1 place Denis Dussoubs"}, BASE)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, MergeScreen)
@@ -187,8 +194,8 @@ async def test_a_parked_conflict_opens_the_merge_and_the_result_is_requeued(
     park_op(store, op.id, f"{CONFLICT}: version 5")
     store.close()
 
-    app = DossierHostApp(tmp_path, open_id=dossier.id)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier.id)
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, MergeScreen)  # opened on its own
@@ -196,18 +203,18 @@ async def test_a_parked_conflict_opens_the_merge_and_the_result_is_requeued(
         await pilot.press("m", "s", "m")  # adresse: mine, complément: theirs, tél.: mine
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        dossier_screen = app.dossier_screen
+        dossier_screen = dossier_screen_of(app)
         assert dossier_screen.data["adresse"]["adresse"] == "12 rue Jean Jaurès"
         assert dossier_screen.data["adresse"]["complement"] is None
-        assert app.sync_requests >= 1
-        saved = app.store.get(dossier.id)
+        assert sync_requests(app) >= 1
+        saved = app.drafts.get(dossier.id)
         assert saved is not None
         assert saved.data["adresse"] == {
             **THEIRS,
             "adresse": "12 rue Jean Jaurès",
             "telephone": "06 12 34 56 78",
         }
-        ops = app.store.ops(dossier.id)
+        ops = app.drafts.ops(dossier.id)
         saves = [o for o in ops if o.kind == OpKind.SAVE_TAB]
         assert len(saves) == 1  # the parked save went, a new one is queued
         assert not is_parked(saves[0])
@@ -232,15 +239,15 @@ async def test_merge_later_keeps_both_versions(tmp_path: Path) -> None:
     assert op.id is not None
     park_op(store, op.id, f"{CONFLICT}: version 5")
     store.close()
-    app = DossierHostApp(tmp_path, open_id=dossier.id)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier.id)
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("p")
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         assert "Ctrl+R" in screen.status.message and screen.status.message_is_error
-        assert app.store.get(dossier.id).data["adresse"] == MINE  # type: ignore[union-attr]
-        assert [o.id for o in app.store.ops(dossier.id) if o.kind == OpKind.SAVE_TAB] == [op.id]
+        assert app.drafts.get(dossier.id).data["adresse"] == MINE  # type: ignore[union-attr]
+        assert [o.id for o in app.drafts.ops(dossier.id) if o.kind == OpKind.SAVE_TAB] == [op.id]
         assert screen.check_action("merge", ()) is True
         await pilot.press("ctrl+r")
         await settle(app, pilot)
@@ -263,13 +270,21 @@ async def test_a_412_from_the_platform_is_merged_field_by_field(
     store.mark_tab_saved(dossier.id, "adresse")
     store.close()
 
-    app = SyncedHostApp(tmp_path, server.url, token, username, open_id=dossier.id, tab="adresse")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(
+        tmp_path,
+        server_url=server.url,
+        token=token,
+        username=username,
+        role="candidat",
+        open_id=dossier.id,
+        tab="adresse",
+    )
+    async with run_app(app, size=SIZE) as pilot:
         for _ in range(200):  # created and saved on the platform
             await pilot.pause(0.05)
-            if app.store.pending_count(dossier.id) == 0:
+            if app.drafts.pending_count(dossier.id) == 0:
                 break
-        synced = app.store.get(dossier.id)
+        synced = app.drafts.get(dossier.id)
         assert synced is not None and synced.server_version is not None
         # Meanwhile, someone else (another client of the same account) changes the address.
         with server.client(token) as other:
@@ -282,7 +297,7 @@ async def test_a_412_from_the_platform_is_merged_field_by_field(
             )
         # Here, the phone is changed too, differently, and saved.
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         form_view = screen.current_view
         assert form_view is not None
         form_view.form.row("telephone").focus_control()  # type: ignore[attr-defined]
@@ -306,9 +321,11 @@ async def test_a_412_from_the_platform_is_merged_field_by_field(
         await pilot.press("m", "ctrl+s")  # phone: mine
         for _ in range(200):
             await pilot.pause(0.05)
-            if app.store.pending_count(dossier.id) == 0 and not isinstance(app.screen, MergeScreen):
+            if app.drafts.pending_count(dossier.id) == 0 and not isinstance(
+                app.screen, MergeScreen
+            ):
                 break
-        assert app.store.pending_count(dossier.id) == 0
+        assert app.drafts.pending_count(dossier.id) == 0
     with server.client(token) as client:
         answer = client.get(f"/dossiers/{dossier.id}").json()
     assert answer["data"]["adresse"]["adresse"] == "4 avenue X"

@@ -21,9 +21,15 @@ from cesp_client.workspace import Workspace
 from cesp_tui.screens.staff.agent_home import AgentHomeScreen, _Queue
 from cesp_tui.screens.staff.on_behalf import OnBehalfScreen, _Campaigns
 from tests.support.dossiers import complete_cesp_values
-from tests.tui.apps.account_app import freeze_screen_cursors
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import (
+    SERVER_KEY,
+    USERNAME,
+    begun,
+    freeze_cursors,
+    freeze_screen_cursors,
+    settle_workers,
+    tui_app,
+)
 
 SIZES = [(80, 24), (120, 40)]
 PAPER = "00000000-0000-4000-8000-0000000000a1"
@@ -109,7 +115,7 @@ def test_agent_home(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) ->
         await pilot.press("down")  # the second one: what it misses shows under the table
         await settle(app, pilot)
 
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -124,7 +130,7 @@ def test_new_paper_dossier(snap_compare: Any, tmp_path: Path, size: tuple[int, i
         await pilot.press(*"lea.martin@example.org", "enter", "f", *"Martin", "enter")
         await settle(app, pilot)
 
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -146,11 +152,11 @@ def test_paper_dossier_in_keying_mode(
         )
     finally:
         store.close()
-    app = DossierHostApp(tmp_path, role="agent", open_id=PAPER, field="nir")
+    app = tui_app(tmp_path, role="agent", open_id=PAPER, field="nir")
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle_workers(app, pilot)
         freeze_cursors(app)
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))

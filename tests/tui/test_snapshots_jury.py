@@ -15,8 +15,7 @@ from textual.pilot import Pilot
 
 from cesp_tui.screens.staff.decision import DecisionModal
 from cesp_tui.screens.staff.jury_home import JuryHomeScreen
-from tests.tui.apps.dossier_host import freeze_cursors
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import freeze_cursors, settle_workers
 
 SIZES = [(80, 24), (120, 40)]
 

@@ -54,9 +54,15 @@ from tests.support.dossiers import (
     required_piece_types,
     tiny_pdf,
 )
-from tests.tui.apps.account_app import freeze_screen_cursors
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import (
+    SERVER_KEY,
+    USERNAME,
+    begun,
+    freeze_cursors,
+    freeze_screen_cursors,
+    settle_workers,
+    tui_app,
+)
 
 SIZES = [(80, 24), (120, 40)]
 IDS = ["80x24", "120x40"]
@@ -269,8 +275,8 @@ def test_add_piece_picker(
         assert picker.input.value == "scans/cert"
 
     seed_cesp(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=DRAFT, tab="pieces")
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    app = tui_app(tmp_path, role="candidat", open_id=DRAFT, tab="pieces")
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
@@ -284,8 +290,8 @@ def test_add_piece_refused(
         _on_top(pilot, AddPieceModal)
 
     seed_cesp(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=DRAFT, tab="pieces")
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    app = tui_app(tmp_path, role="candidat", open_id=DRAFT, tab="pieces")
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- "Synthèse": the "Transmettre" yes/no box ----------------------------------------------
@@ -301,8 +307,8 @@ def test_transmit_confirm(snap_compare: Any, tmp_path: Path, size: tuple[int, in
         assert modal.title_text == "Transmettre ma demande"
 
     seed_cesp(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=COMPLETE, tab="synthese")
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    app = tui_app(tmp_path, role="candidat", open_id=COMPLETE, tab="synthese")
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- "Mes demandes": which campaign for a new dossier --------------------------------------
@@ -336,9 +342,9 @@ def test_campaign_picker(snap_compare: Any, tmp_path: Path, size: tuple[int, int
         _on_top(pilot, CampaignPicker)
 
     seed_cesp(tmp_path)
-    app = DossierHostApp(tmp_path)
+    app = tui_app(tmp_path, role="candidat")
     app.workspace.campaign_labels.update({6: "CESP 2025", 7: "CESP 2026"})
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- the jury's decision, read by the owner ------------------------------------------------
@@ -363,8 +369,8 @@ def test_decision_view(snap_compare: Any, tmp_path: Path, size: tuple[int, int])
         assert "Accepté" in _on_top(pilot, DecisionViewModal).text
 
     seed_cesp(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=TRANSMITTED, tab="etat_civil")
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    app = tui_app(tmp_path, role="candidat", open_id=TRANSMITTED, tab="etat_civil")
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- "Exporter des dossiers" ---------------------------------------------------------------
@@ -388,7 +394,7 @@ def test_export_screen(
         await settle(pilot)
 
     app = ShowApp(lambda: ExportScreen(base=Path("/home/agent")))
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- the support's read-only dossier, its diagnostic box, its mails ------------------------
@@ -482,7 +488,7 @@ def test_support_dossier(
         assert screen.readonly
 
     app = SupportApp(tmp_path, tab=tab)
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
@@ -507,7 +513,7 @@ def test_diagnostic_modal(
         assert shown == "/home/support/diagnostic-CESP-2026-000011-20260312-1405.json"
 
     app = SupportApp(tmp_path)
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 MAILS = [
@@ -560,7 +566,7 @@ def test_dossier_mails(snap_compare: Any, size: tuple[int, int]) -> None:
     app = ShowApp(
         lambda: DossierMailsScreen(CONSULTED, "CESP-2026-000011", mails=[dict(m) for m in MAILS])
     )
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- paper keying: which campaign the batch is for -----------------------------------------
@@ -601,7 +607,7 @@ def test_campaign_choice(snap_compare: Any, tmp_path: Path, size: tuple[int, int
         await settle(pilot)
         _on_top(pilot, CampaignChoice)
 
-    assert snap_compare(OnBehalfApp(tmp_path), terminal_size=size, run_before=run_before)
+    assert snap_compare(OnBehalfApp(tmp_path), terminal_size=size, run_before=begun(run_before))
 
 
 # --- the jury: which campaign to work on ---------------------------------------------------
@@ -651,7 +657,7 @@ def test_jury_campaign_picker(snap_compare: Any, size: tuple[int, int]) -> None:
         await settle(pilot)
         _on_top(pilot, JuryCampaignPicker)
 
-    assert snap_compare(JuryApp(), terminal_size=size, run_before=run_before)
+    assert snap_compare(JuryApp(), terminal_size=size, run_before=begun(run_before))
 
 
 # --- "Récap. candidatures": the export's file name -----------------------------------------
@@ -675,5 +681,5 @@ def test_export_path_modal(
         assert shown == "/home/bam/Documents/recap-candidatures-2026-03-12.csv"
 
     seed_asp(tmp_path)
-    app = DossierHostApp(tmp_path, role="etablissement")
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    app = tui_app(tmp_path, role="etablissement")
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))

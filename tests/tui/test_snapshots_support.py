@@ -20,8 +20,7 @@ from cesp_client.api.support import ImportOutcome
 from cesp_tui.screens.staff.dossier_history import DossierHistoryScreen
 from cesp_tui.screens.staff.import_dossiers import ImportScreen
 from cesp_tui.screens.staff.support_home import SupportHomeScreen
-from tests.tui.apps.dossier_host import freeze_cursors
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import freeze_cursors, settle_workers
 
 SIZES = [(80, 24), (120, 40)]
 IDS = ["80x24", "120x40"]

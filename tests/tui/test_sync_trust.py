@@ -7,14 +7,12 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from cesp_client.config import ClientConfig
-from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
 from tests.support.accounts import DEFAULT_PASSWORD, create_cesp_account
 from tests.support.dossiers import make_campaign
 from tests.support.server import ServerHandle, restart_server
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import settle_app, until
+from tests.support.tui import settle_app, tui_app, until
 
 SIZE = (100, 30)
 EMAIL = "lea.moreau@example.org"
@@ -25,7 +23,7 @@ async def test_quit_with_changes_waiting_says_how_many(
 ) -> None:
     create_cesp_account(server, smtp, EMAIL)
     campaign = make_campaign(server)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await settle_app(app, pilot)
         login = app.screen

@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from cesp_client.api.support import campaigns_or_error
+from cesp_tui.services import client_app
 from cesp_tui.workers import work
 
 __all__ = ["CampaignFileScreen", "CampaignsLoaded"]
@@ -40,7 +41,7 @@ class CampaignFileScreen(Screen[None]):
 
     def load_campaigns(self) -> bool:
         """Fetch the campaigns in a worker; False when the platform is not connected."""
-        api = getattr(self.app, "api", None)
+        api = client_app(self.app).api
         if api is None:
             return False
         self._load_campaigns(api)

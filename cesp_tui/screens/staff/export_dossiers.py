@@ -29,6 +29,7 @@ from textual.worker import get_current_worker
 from cesp_client.api.errors import ApiError, Offline
 from cesp_core.lifecycle import STATE_LABELS
 from cesp_tui.screens.staff.campaign_files import CampaignFileScreen
+from cesp_tui.services import client_app
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.workers import work
 
@@ -167,7 +168,7 @@ class ExportScreen(CampaignFileScreen):
     def action_export(self) -> None:
         if self.busy:
             return
-        api = getattr(self.app, "api", None)
+        api = client_app(self.app).api
         if api is None:
             self._say("La plateforme n'est pas connectée.", error=True)
             return

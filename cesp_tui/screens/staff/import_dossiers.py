@@ -28,6 +28,7 @@ from cesp_client.api.errors import ApiError, Offline
 from cesp_client.api.support import ImportOutcome
 from cesp_core.demarches import get_demarche
 from cesp_tui.screens.staff.campaign_files import CampaignFileScreen, CampaignsLoaded
+from cesp_tui.services import client_app
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
 from cesp_tui.widgets.footer import StableFooter
@@ -192,7 +193,7 @@ class ImportScreen(CampaignFileScreen):
     def _start(self, *, dry_run: bool) -> None:
         if self.busy:
             return
-        api = getattr(self.app, "api", None)
+        api = client_app(self.app).api
         if api is None:
             self._say("La plateforme n'est pas connectée.", error=True)
             return

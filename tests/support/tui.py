@@ -1,0 +1,331 @@
+"""The real client app for tests: `tui_app` builds `CespApp` from test services (ADR 0028).
+
+* `tui_app(data_dir)`: a memory token store, the draft store of ``data_dir``, and a
+  platform at a closed loopback port (the app shows "hors ligne"), or ``server_url`` (the
+  real platform of ``tests/support/server.py``), or an embedded ``platform``.
+* ``role`` / ``open_id``: once running, the app gets a session (the `LoggedIn` message the
+  login screen posts) and shows its home screen, then the dossier ``open_id`` on ``tab``
+  (`HomeScreen.open_dossier`, as the first login does). `run_app` runs the app and does
+  that; `begun` wraps a snapshot's ``run_before`` the same way.
+
+No test defines an `App` of its own to host the product's screens
+(tests/tui/test_no_host_apps.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keyring.errors
+from keyring.backend import KeyringBackend
+from textual.app import App
+from textual.message import Message
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Input, TextArea
+from textual.worker import Worker
+
+from cesp_client.api.client import ApiClient
+from cesp_client.config import ClientConfig
+from cesp_client.credentials import TokenStore
+from cesp_client.embedded import EmbeddedPlatform
+from cesp_client.services import ApiFactory, ClientServices
+from cesp_client.session import Session, server_key_for
+from cesp_client.store import DraftStore
+from cesp_tui.app import CespApp
+from cesp_tui.messages import SyncRequested
+from cesp_tui.screens.dossier.dossier import DossierScreen
+
+__all__ = [
+    "CLOSED_URL",
+    "SERVER_KEY",
+    "USERNAME",
+    "MemoryKeyring",
+    "begun",
+    "dossier_screen_of",
+    "fake",
+    "freeze_cursors",
+    "freeze_screen_cursors",
+    "new_local_dossier",
+    "run_app",
+    "settle_app",
+    "settle_workers",
+    "start",
+    "sync_requests",
+    "test_services",
+    "tui_app",
+    "until",
+]
+
+#: A loopback port nothing listens on (the discard port): the app is offline.
+CLOSED_URL = "http://127.0.0.1:9"
+#: The local stores' name of that platform (drafts made before the app starts use it).
+SERVER_KEY = server_key_for(CLOSED_URL, embedded=False)
+USERNAME = "jdurand"
+
+#: Staff roles have no applicant démarche; these do.
+_DEMARCHE = {"candidat": "cesp", "etablissement": "asp"}
+
+
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend that keeps passwords in a dict (tests and benches only)."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if (service, username) not in self.passwords:
+            raise keyring.errors.PasswordDeleteError(username)
+        del self.passwords[(service, username)]
+
+
+def fake(api: Any) -> ApiFactory:
+    """``new_api`` giving ``api`` (a fake of the platform's client) for every client."""
+    return lambda url, token: api
+
+
+def test_services(
+    data_dir: Path,
+    *,
+    server_url: str | None = CLOSED_URL,
+    platform: EmbeddedPlatform | None = None,
+    tokens: TokenStore | None = None,
+    new_api: ApiFactory | None = None,
+) -> ClientServices:
+    """The app's services for a test: tokens in memory (unless ``tokens``), drafts in
+    ``data_dir``."""
+    config = ClientConfig(
+        server_url=None if platform is not None else server_url, data_dir=data_dir
+    )
+    store = tokens if tokens is not None else TokenStore()  # tests: conftest's keyring
+    return ClientServices(
+        config=config,
+        platform=platform,
+        open_tokens=lambda: store,
+        open_drafts=lambda: DraftStore(config.drafts_path),
+        new_api=new_api or (lambda url, token: ApiClient(url, token)),
+    )
+
+
+@dataclass
+class _Plan:
+    """What `start` does once the app runs."""
+
+    session: Session | None
+    screen: Callable[[], Screen[Any]] | None = None
+    open_id: str | None = None
+    tab: str | None = None
+    field: str | None = None
+    done: bool = False
+
+
+_PLANS: weakref.WeakKeyDictionary[App[Any], _Plan] = weakref.WeakKeyDictionary()
+
+
+def tui_app(
+    data_dir: Path,
+    *,
+    server_url: str | None = CLOSED_URL,
+    platform: EmbeddedPlatform | None = None,
+    tokens: TokenStore | None = None,
+    new_api: ApiFactory | None = None,
+    role: str | None = None,
+    username: str = USERNAME,
+    token: str = "",
+    account: dict[str, Any] | None = None,
+    open_id: str | None = None,
+    tab: str | None = None,
+    field: str | None = None,
+    screen: Callable[[], Screen[Any]] | None = None,
+) -> CespApp:
+    """The real app over test services. With ``role`` (or ``open_id``), `start` logs
+    ``username`` in (``token``: a real one for a real platform) and opens ``open_id``;
+    ``screen``: pushed once the app runs (an account screen over the login screen)."""
+    services = test_services(
+        data_dir, server_url=server_url, platform=platform, tokens=tokens, new_api=new_api
+    )
+    app = CespApp(services)
+    if role is not None or open_id is not None:
+        role = role or "candidat"
+        url = server_url or CLOSED_URL
+        details = {"username": username, "role": role, **(account or {})}
+        session = Session(url, server_key_for(url, embedded=False), username, token, details)
+        _PLANS[app] = _Plan(session, screen, open_id, tab, field)
+    elif screen is not None:
+        _PLANS[app] = _Plan(None, screen)
+    return app
+
+
+def freeze_cursors(app: App[Any]) -> None:
+    """No blinking cursor on the current screen: screenshots are the same on every run."""
+    freeze_screen_cursors(app.screen)
+
+
+def freeze_screen_cursors(screen: Screen[Any]) -> None:
+    """No blinking cursor on ``screen``."""
+    for widget in screen.query("Input, TextArea"):
+        if isinstance(widget, Input | TextArea):
+            widget.cursor_blink = False
+
+
+def dossier_screen_of(app: App[Any]) -> DossierScreen:
+    """The dossier screen in front."""
+    screen = app.screen
+    assert isinstance(screen, DossierScreen), screen
+    return screen
+
+
+def new_local_dossier(data_dir: Path, demarche: str = "cesp", **kwargs: Any) -> str:
+    """A new dossier of ``USERNAME`` in the draft store of ``data_dir``: its id."""
+    store = DraftStore(data_dir / "drafts.db")
+    try:
+        return store.create_local(SERVER_KEY, USERNAME, demarche, 1, **kwargs).id
+    finally:
+        store.close()
+
+
+async def start(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None:
+    """The app started: its platform known, and the planned session and dossier open."""
+    from cesp_tui.messages import LoggedIn
+    from cesp_tui.screens.account.login import LoginScreen
+
+    assert isinstance(app, CespApp)
+    await until(pilot, lambda: app.api is not None, timeout, "(platform)")
+    plan = _PLANS.get(app)
+    if plan is None or plan.done:
+        await until(pilot, lambda: isinstance(app.screen, LoginScreen), timeout, "(login)")
+        await settle_app(app, pilot, timeout)
+        freeze_cursors(app)
+        return
+    plan.done = True
+    if plan.session is not None:
+        app.post_message(LoggedIn(plan.session))
+        await until(pilot, lambda: app.session is plan.session, timeout, "(session)")
+        await until(pilot, lambda: not isinstance(app.screen, LoginScreen), timeout, "(home)")
+        await settle_app(app, pilot, timeout)
+    if plan.screen is not None:
+        pushed = plan.screen()
+        await app.push_screen(pushed)
+        await until(pilot, lambda: app.screen is pushed, timeout, "(screen)")
+        await settle_app(app, pilot, timeout)
+    if plan.open_id is not None:
+        home: Any = app.screen
+        home.open_dossier(plan.open_id, tab=plan.tab, field=plan.field)
+        await until(pilot, lambda: isinstance(app.screen, DossierScreen), timeout, "(dossier)")
+        await settle_app(app, pilot, timeout)
+    freeze_cursors(app)
+
+
+_SYNC_REQUESTS: weakref.WeakKeyDictionary[App[Any], list[SyncRequested]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def sync_requests(app: App[Any]) -> int:
+    """How many times a screen asked the app to sync (`SyncRequested`), under `run_app`."""
+    return len(_SYNC_REQUESTS.get(app, []))
+
+
+@contextlib.asynccontextmanager
+async def run_app(
+    app: App[Any], size: tuple[int, int] | None = (80, 24), **kwargs: Any
+) -> AsyncIterator[Pilot[Any]]:
+    """``app.run_test(size=size)``, then `start`; counts `SyncRequested` messages."""
+    seen: list[SyncRequested] = []
+    _SYNC_REQUESTS[app] = seen
+
+    def hook(message: Message) -> None:
+        if isinstance(message, SyncRequested):
+            seen.append(message)
+
+    async with app.run_test(size=size, message_hook=hook, **kwargs) as pilot:
+        await start(app, pilot)
+        yield pilot
+
+
+def begun(
+    run_before: Callable[[Pilot[Any]], Awaitable[None] | None] | None = None,
+) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    """A snapshot's ``run_before``: `start` first, then ``run_before``."""
+
+    async def before(pilot: Pilot[Any]) -> None:
+        await start(pilot.app, pilot)
+        if run_before is not None:
+            result = run_before(pilot)
+            if result is not None:
+                await result
+
+    return before
+
+
+# --- waiting, never sleeping ----------------------------------------------------------------
+
+
+def not_sync(worker: Worker[Any]) -> bool:
+    """True for the sync engine's worker, which runs for the app's whole life."""
+    return worker.group == "sync"
+
+
+async def settle_workers(
+    app: App[Any],
+    pilot: Pilot[Any],
+    ignore: Callable[[Worker[Any]], bool] = not_sync,
+    rounds: int = 50,
+) -> None:
+    """Wait until three rounds in a row find no worker busy (workers start workers)."""
+    quiet = 0
+    for _ in range(rounds):
+        busy = [w for w in app.workers if not ignore(w) and not w.is_finished]
+        if busy:
+            quiet = 0
+            # a worker replaced by an exclusive one ends cancelled: that is fine
+            await asyncio.gather(*(w.wait() for w in busy), return_exceptions=True)
+        else:
+            quiet += 1
+            if quiet >= 3:
+                return
+        await pilot.pause()
+
+
+async def until(
+    pilot: Pilot[Any], condition: Callable[[], object], timeout: float = 30.0, what: str = ""
+) -> None:
+    """Wait, in rounds of the app's message loop, until ``condition()`` is true: for what
+    happens outside the app's workers (the sync engine, the platform, the mails)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"condition not reached in time {what}".strip()
+        await pilot.pause(0.05)
+
+
+async def settle_app(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None:
+    """Wait until the app's workers are done (the sync engine's endless loop aside), with
+    a deadline rather than a number of rounds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        busy = [w for w in app.workers if not not_sync(w) and not w.is_finished]
+        if not busy:
+            break
+        if time.monotonic() > deadline:
+            raise AssertionError(f"workers still running: {busy}")
+        await asyncio.wait(
+            [asyncio.ensure_future(w.wait()) for w in busy], timeout=deadline - time.monotonic()
+        )
+        await pilot.pause()
+    await pilot.pause()
