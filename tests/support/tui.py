@@ -95,9 +95,11 @@ class MemoryKeyring(KeyringBackend):
         del self.passwords[(service, username)]
 
 
-def fake(api: Any) -> ApiFactory:
-    """``new_api`` giving ``api`` (a fake of the platform's client) for every client."""
-    return lambda url, token: api
+def fake(api: ApiClient) -> ApiFactory:
+    """``new_api`` giving ``api`` (a subclass of `ApiClient` answering some calls itself)
+    as the app's client of the platform; the session's own clients (the sync engine's,
+    with a token) are real ones."""
+    return lambda url, token: api if token is None else ApiClient(url, token)
 
 
 def test_services(
@@ -153,6 +155,7 @@ def tui_app(
     tab: str | None = None,
     field: str | None = None,
     screen: Callable[[], Screen[Any]] | None = None,
+    app_class: type[CespApp] = CespApp,
 ) -> CespApp:
     """The real app over test services. With ``role`` (or ``open_id``), `start` logs
     ``username`` in (``token``: a real one for a real platform) and opens ``open_id``;
@@ -160,7 +163,7 @@ def tui_app(
     services = test_services(
         data_dir, server_url=server_url, platform=platform, tokens=tokens, new_api=new_api
     )
-    app = CespApp(services)
+    app = app_class(services)  # a bench's subclass may add probes, never screens
     if role is not None or open_id is not None:
         role = role or "candidat"
         url = server_url or CLOSED_URL
@@ -207,10 +210,10 @@ async def start(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None
 
     assert isinstance(app, CespApp)
     await until(pilot, lambda: app.api is not None, timeout, "(platform)")
+    await until(pilot, lambda: isinstance(app.screen, LoginScreen), timeout, "(login)")
+    await settle_app(app, pilot, timeout)
     plan = _PLANS.get(app)
     if plan is None or plan.done:
-        await until(pilot, lambda: isinstance(app.screen, LoginScreen), timeout, "(login)")
-        await settle_app(app, pilot, timeout)
         freeze_cursors(app)
         return
     plan.done = True
@@ -219,7 +222,9 @@ async def start(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None
         await until(pilot, lambda: app.session is plan.session, timeout, "(session)")
         await until(pilot, lambda: not isinstance(app.screen, LoginScreen), timeout, "(home)")
         await settle_app(app, pilot, timeout)
-    if plan.screen is not None:
+    if plan.screen is LoginScreen and plan.session is None:
+        pass  # the app's own login screen, in front already
+    elif plan.screen is not None:
         pushed = plan.screen()
         await app.push_screen(pushed)
         await until(pilot, lambda: app.screen is pushed, timeout, "(screen)")
@@ -288,10 +293,11 @@ async def settle_workers(
     ignore: Callable[[Worker[Any]], bool] = not_sync,
     rounds: int = 50,
 ) -> None:
-    """Wait until three rounds in a row find no worker busy (workers start workers)."""
+    """Wait until three rounds in a row find no worker busy (workers start workers); the
+    sync engine's worker and those ``ignore`` picks are not waited for."""
     quiet = 0
     for _ in range(rounds):
-        busy = [w for w in app.workers if not ignore(w) and not w.is_finished]
+        busy = [w for w in app.workers if not not_sync(w) and not ignore(w) and not w.is_finished]
         if busy:
             quiet = 0
             # a worker replaced by an exclusive one ends cancelled: that is fine

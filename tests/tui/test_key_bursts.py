@@ -90,7 +90,7 @@ async def test_a_tab_typed_in_one_burst_is_stored_as_typed_key_by_key(
 LOGIN = [*"jdurand", "tab", *"Motdepasse1!"]
 
 
-async def _login_fields(burst: bool) -> dict[str, Any]:
+async def _login_fields(tmp_path: Path, burst: bool) -> dict[str, Any]:
     from cesp_tui.screens.account.login import LoginScreen
 
     app = ordered_account_app(tmp_path, LoginScreen)
@@ -108,7 +108,7 @@ async def _login_fields(burst: bool) -> dict[str, Any]:
         return dict(observe(app).values)
 
 
-async def test_the_login_typed_in_one_burst_is_the_login_typed_key_by_key() -> None:
-    one_by_one = await _login_fields(burst=False)
+async def test_the_login_typed_in_one_burst_is_the_login_typed_key_by_key(tmp_path: Path) -> None:
+    one_by_one = await _login_fields(tmp_path / "1", burst=False)
     assert one_by_one == {"identifier": "jdurand", "password": "Motdepasse1!"}
-    assert await _login_fields(burst=True) == one_by_one
+    assert await _login_fields(tmp_path / "2", burst=True) == one_by_one

@@ -13,7 +13,7 @@ from textual.widgets import Static
 from cesp_core.demarches import CESP
 from cesp_tui.app import CespApp
 from tests.support.dossiers import complete_asp_values
-from tests.support.tui import run_app
+from tests.support.tui import new_local_dossier, run_app, tui_app
 from tests.tui.keywalk import (
     dossier_screen,
     dossier_values,
@@ -256,8 +256,8 @@ async def test_ctrl_p_while_the_first_dossier_opens_then_again(tmp_path: Path) -
     """A first login opens its dossier from "Mes demandes" at once
     (`HomeScreen.open_dossier`): Ctrl+P pressed on "Mes demandes" just before, then
     again on the dossier, must not crash the client."""
-    app = new_dossier_app(tmp_path, "cesp", "etat_civil")
-    dossier_id, app.open_id = app.open_id, None  # "Mes demandes" first
+    dossier_id = new_local_dossier(tmp_path)
+    app = tui_app(tmp_path, role="candidat")  # "Mes demandes" first
     async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         home = app.screen

@@ -7,13 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from cesp_client.store import DraftStore, OpKind
 from cesp_client.sync.local import CONFLICT, is_parked, park_op
 from cesp_core.demarches import CESP
+from cesp_tui.app import CespApp
 from cesp_tui.screens.dossier.merge import MergeScreen, differing_fields, merged_values
 from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import complete_cesp_values, make_campaign, save_tab
@@ -69,20 +70,13 @@ def test_merged_values_take_the_server_copy_and_my_chosen_fields() -> None:
     assert merged["complement"] is None
 
 
-class MergeHost(App[None]):
-    def __init__(self, theirs: dict[str, Any] = THEIRS, base: dict[str, Any] | None = None) -> None:
-        super().__init__()
-        self.results: list[dict[str, Any] | None] = []
-        self.theirs = theirs
-        self.base = base
-
-    def compose(self) -> ComposeResult:
-        yield Static("dessous")
-
-    def on_mount(self) -> None:
-        self.push_screen(
-            MergeScreen(CESP, "adresse", MINE, self.theirs, 7, self.base), self.results.append
-        )
+async def show_merge(
+    app: CespApp, theirs: dict[str, Any] = THEIRS, base: dict[str, Any] | None = None
+) -> list[dict[str, Any] | None]:
+    """The merge of "Adresse" over the running client app; its answers go to the list."""
+    results: list[dict[str, Any] | None] = []
+    await app.push_screen(MergeScreen(CESP, "adresse", MINE, theirs, 7, base), results.append)
+    return results
 
 
 def cells(screen: MergeScreen) -> list[list[str]]:
@@ -90,9 +84,10 @@ def cells(screen: MergeScreen) -> list[list[str]]:
     return [[str(c).strip() for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
-async def test_choices_field_by_field_and_nothing_without_a_choice() -> None:
-    app = MergeHost()
+async def test_choices_field_by_field_and_nothing_without_a_choice(tmp_path: Path) -> None:
+    app = tui_app(tmp_path)
     async with run_app(app, size=SIZE) as pilot:
+        results = await show_merge(app)
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, MergeScreen)
@@ -105,7 +100,7 @@ async def test_choices_field_by_field_and_nothing_without_a_choice() -> None:
         assert screen.check_action("apply", ()) is None
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.results == [] and app.screen is screen
+        assert results == [] and app.screen is screen
         await pilot.press("m")  # Adresse: mine; the cursor moves on
         await pilot.press("s")  # Complément: the server's
         await pilot.pause()
@@ -117,7 +112,7 @@ async def test_choices_field_by_field_and_nothing_without_a_choice() -> None:
         assert screen.check_action("apply", ()) is True
         await pilot.press("ctrl+s")
         await pilot.pause()
-    assert app.results == [
+    assert results == [
         {
             "adresse": "12 rue Jean Jaurès",
             "code_postal": "87000",
@@ -128,9 +123,10 @@ async def test_choices_field_by_field_and_nothing_without_a_choice() -> None:
     ]
 
 
-async def test_all_mine_all_theirs_and_later() -> None:
-    app = MergeHost()
+async def test_all_mine_all_theirs_and_later(tmp_path: Path) -> None:
+    app = tui_app(tmp_path)
     async with run_app(app, size=SIZE) as pilot:
+        results = await show_merge(app)
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, MergeScreen)
@@ -144,7 +140,7 @@ async def test_all_mine_all_theirs_and_later() -> None:
         assert screen.result()["complement"] == "Bâtiment B"
         await pilot.press("p")  # later: nothing is decided
         await pilot.pause()
-    assert app.results == [None]
+    assert results == [None]
 
 
 #: The tab as both sides last synced it: "complement" was changed here only,
@@ -158,9 +154,10 @@ BASE = {
 }
 
 
-async def test_with_the_base_only_fields_changed_on_both_sides_are_asked() -> None:
-    app = MergeHost({**THEIRS, "adresse": "1 place Denis Dussoubs"}, BASE)
+async def test_with_the_base_only_fields_changed_on_both_sides_are_asked(tmp_path: Path) -> None:
+    app = tui_app(tmp_path)
     async with run_app(app, size=SIZE) as pilot:
+        results = await show_merge(app, {**THEIRS, "adresse": "1 place Denis Dussoubs"}, BASE)
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, MergeScreen)
@@ -172,7 +169,7 @@ async def test_with_the_base_only_fields_changed_on_both_sides_are_asked() -> No
         await pilot.press("r")  # all the server's: only the asked field
         await pilot.press("ctrl+s")
         await pilot.pause()
-    [result] = app.results
+    [result] = results
     assert result is not None
     assert result["complement"] == "Bâtiment B"  # changed here only: never undone
     assert result["adresse"] == "1 place Denis Dussoubs"  # changed there only: taken
@@ -266,7 +263,7 @@ async def test_a_412_from_the_platform_is_merged_field_by_field(
         username = client.get("/auth/me").json()["username"]
     values = complete_cesp_values()
     store = DraftStore(tmp_path / "drafts.db")
-    dossier = store.create_local(SERVER_KEY, username, "cesp", campaign_id, data=values)
+    dossier = store.create_local(server.url.rstrip("/"), username, "cesp", campaign_id, data=values)
     store.mark_tab_saved(dossier.id, "adresse")
     store.close()
 

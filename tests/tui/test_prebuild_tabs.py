@@ -103,8 +103,10 @@ async def test_a_tab_asked_for_while_it_is_built_ahead_is_shown_once_built(
     """The prebuild runs in its timer's task: F3 pressed while "Adresse" is mounting waits
     for that view (no second view, no half-composed one)."""
     monkeypatch.setattr(dossier_module, "PREBUILD_IDLE", 0.001)
-    app = tui_app(tmp_path, role="candidat", open_id=new_dossier(tmp_path))
+    dossier_id = new_dossier(tmp_path)
+    app = tui_app(tmp_path, role="candidat")  # "Mes demandes", then the dossier
     async with run_app(app, size=SIZE) as pilot:
+        app.screen.open_dossier(dossier_id)  # type: ignore[attr-defined]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + DEADLINE_S
         while not (isinstance(app.screen, DossierScreen) and app.screen._building):

@@ -262,7 +262,7 @@ async def test_transmission_through_the_sync_engine_and_read_only_after(
         username = client.get("/auth/me").json()["username"]
     values = complete_cesp_values()
     store = DraftStore(tmp_path / "drafts.db")
-    dossier = store.create_local(SERVER_KEY, username, "cesp", campaign_id, data=values)
+    dossier = store.create_local(server.url.rstrip("/"), username, "cesp", campaign_id, data=values)
     for tab in values:
         store.mark_tab_saved(dossier.id, tab)
     for piece_type in required_piece_types("cesp", values):
@@ -326,7 +326,7 @@ async def test_transmission_through_the_sync_engine_and_read_only_after(
         assert numero in str(screen.query_one("#dossier-title", Static).render())
         await pilot.press("ctrl+s")
         await settle(again, pilot)
-        assert again.store.pending_count(dossier.id) == 0
+        assert again.drafts.pending_count(dossier.id) == 0
 
 
 async def test_a_refused_transmission_makes_the_dossier_editable_again(tmp_path: Path) -> None:
