@@ -446,7 +446,7 @@ async def test_resume_after_a_restart_finds_the_fields(tmp_path: Path) -> None:
         await settle(again, pilot)
         await pilot.press("enter")
         await settle(again, pilot)
-        screen = again.dossier_screen
+        screen = dossier_screen_of(again)
         assert screen.dossier_id == dossier_id
         form = form_view(again).form
         assert form.row("civilite").value == "M"

@@ -320,7 +320,7 @@ async def test_transmission_through_the_sync_engine_and_read_only_after(
     )
     async with run_app(again, size=SIZE) as pilot:
         await settle(again, pilot)
-        screen = again.dossier_screen
+        screen = dossier_screen_of(again)
         assert screen.readonly
         assert screen.banner.visible_text.startswith("Demande transmise le ")
         assert numero in str(screen.query_one("#dossier-title", Static).render())
