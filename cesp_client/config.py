@@ -106,11 +106,11 @@ def normalise_server_url(url: str, *, insecure_http: bool = False) -> str:
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigError(
-            f"Adresse de serveur invalide : « {url} ». Exemple : https://cesp.example.org"
+            f"Adresse de serveur invalide : « {url} ». Exemple : https://cesp.example.org"
         )
     if parts.scheme == "http" and not insecure_http and not is_loopback(parts.hostname):
         raise ConfigError(
-            f"Adresse non chiffrée refusée : « {url} ». Les mots de passe et les dossiers "
+            f"Adresse non chiffrée refusée : « {url} ». Les mots de passe et les dossiers "
             "passeraient en clair sur le réseau : utilisez https://, ou ajoutez "
             "--insecure-http si vous acceptez ce risque (réseau de confiance seulement)."
         )
@@ -125,7 +125,7 @@ def _as_bool(value: object, source: str) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise ConfigError(f"{source} : valeur « {value} » non reconnue (attendu : true ou false).")
+    raise ConfigError(f"{source} : valeur « {value} » non reconnue (attendu : true ou false).")
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -149,10 +149,10 @@ class DossierModel:
 
     def save_tab(self, tab: str) -> int:
         """ "Enregistrer": every keystroke is in the store, the tab is marked saved and
-        queued for the server. Returns the dossier's pending count."""
+        queued for the server. Returns the account's pending count (`pending_count`)."""
         self.writer.flush()
         self.store.mark_tab_saved(self.dossier_id, tab)
-        return self.store.pending_count(self.dossier_id)
+        return self.pending_count()
 
     def save_for_next(self, tabs: Sequence[str]) -> None:
         """The agent's "next dossier": the typed tabs are saved and queued."""
@@ -167,7 +167,7 @@ class DossierModel:
         """ "Transmettre": queued with the certifications ticked; returns the pending count."""
         self.writer.flush()
         self.store.queue_transmit(self.dossier_id, list(self.certifications))
-        return self.store.pending_count(self.dossier_id)
+        return self.pending_count()
 
     def apply_merge(self, tab: str, values: Mapping[str, Value]) -> bool:
         """The merge screen's result for ``tab``; True when a new save was queued (False:
@@ -185,7 +185,11 @@ class DossierModel:
         self.store.remove_piece(piece_id)
 
     def pending_count(self) -> int:
-        return self.store.pending_count(self.dossier_id)
+        """The changes of the dossier's account that wait for the server: the number the
+        sync engine counts and every status line shows (not this dossier's alone)."""
+        from cesp_client.sync.local import pending_count
+
+        return pending_count(self.store, self.dossier.server_url, self.dossier.account_username)
 
     def load(self) -> DossierSnapshot | None:
         """The dossier as the store has it now (None: deleted)."""

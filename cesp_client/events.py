@@ -23,6 +23,9 @@ __all__ = [
     "SyncConflict",
     "SyncEvent",
     "SyncFailed",
+    "SyncProgress",
+    "UploadCancelled",
+    "UploadProgress",
 ]
 
 
@@ -116,3 +119,36 @@ class DossiersPulled(SyncEvent):
 
     new: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+
+
+@dataclass
+class UploadProgress(SyncEvent):
+    """A piece is being sent: ``sent`` of its ``total`` bytes handed to the network
+    (after each chunk; ``sent == total``: the platform is checking it)."""
+
+    dossier_id: str
+    piece_id: str
+    filename: str
+    sent: int
+    total: int
+
+
+@dataclass
+class UploadCancelled(SyncEvent):
+    """The user stopped a piece's upload (`SyncEngine.cancel_upload`): the file is
+    withdrawn from the dossier, nothing of it stays on the platform."""
+
+    dossier_id: str
+    piece_id: str
+    filename: str
+
+
+@dataclass
+class SyncProgress(SyncEvent):
+    """A pass of the engine with several changes to send (the first sync of many
+    drafts): ``sent`` of ``total`` handled; ``active`` False once the pass ended
+    (everything sent, or offline: the rest waits for the next pass)."""
+
+    sent: int
+    total: int
+    active: bool = True

@@ -18,6 +18,10 @@ booleans and null, dates in ISO form.
 Blocking file I/O: call these from a worker. Each writer creates the parent directory,
 writes to a temporary file next to the target and renames it (no half-written file), and
 returns the path written.
+
+Long lists: ``progress(done, total)`` is called as rows are written (at most about a
+hundred times), and ``cancelled()`` is asked between rows: when it says True the writer
+stops, removes its temporary file and raises `WriteCancelled` (the target is untouched).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ __all__ = [
     "Column",
     "ColumnSpec",
     "Row",
+    "WriteCancelled",
     "cell_text",
     "find_unicode_font",
     "latin1_text",
@@ -61,6 +66,44 @@ class Column:
 
 ColumnSpec = Column | str
 Row = Mapping[str, Any] | Sequence[Any]
+#: ``progress(rows_done, rows_total)``.
+RowProgress = Callable[[int, int], None]
+
+
+class WriteCancelled(Exception):
+    """``cancelled()`` said stop: nothing was written."""
+
+
+class _Rows:
+    """Counts rows as they are written: reports progress about every 1 %, asks whether
+    to stop."""
+
+    def __init__(
+        self,
+        total: int,
+        progress: RowProgress | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
+        self.total = total
+        self.progress = progress
+        self.cancelled = cancelled
+        self.step = max(1, total // 100)
+
+    def start(self) -> None:
+        self.check()
+        if self.progress is not None:
+            self.progress(0, self.total)
+
+    def done(self, count: int) -> None:
+        """``count`` rows written so far."""
+        self.check()
+        if self.progress is not None and (count % self.step == 0 or count == self.total):
+            self.progress(count, self.total)
+
+    def check(self) -> None:
+        if self.cancelled is not None and self.cancelled():
+            raise WriteCancelled
+
 
 #: TrueType fonts with the whole of Unicode's Latin range (Debian/Ubuntu, Fedora, macOS).
 UNICODE_FONTS = (
@@ -167,6 +210,8 @@ def write_csv(
     rows: Iterable[Row],
     *,
     delimiter: str = ";",
+    progress: RowProgress | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Path:
     """A CSV file French spreadsheets open as is: UTF-8 with a BOM, ``;`` between cells,
     a header line of the columns' labels. A cell a spreadsheet would run as a formula
@@ -174,12 +219,15 @@ def write_csv(
     (`cesp_core.imports.guard_formula`)."""
     cols = normalise_columns(columns)
     materialised = list(rows)
+    counter = _Rows(len(materialised), progress, cancelled)
 
     def write(stream: IO[Any]) -> None:
         writer = csv.writer(stream, delimiter=delimiter, quoting=csv.QUOTE_MINIMAL)
         writer.writerow([c.label for c in cols])
-        for row in materialised:
+        counter.start()
+        for count, row in enumerate(materialised, 1):
             writer.writerow([guard_formula(text) for text in row_cells(cols, row)])
+            counter.done(count)
 
     return _write_atomically(Path(path), write, binary=False)
 
@@ -274,6 +322,8 @@ def write_pdf(
     *,
     subtitle: str | None = None,
     unicode_font: Path | str | bool | None = True,
+    progress: RowProgress | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Path:
     """A landscape A4 PDF: the title, an optional subtitle, then a table whose columns
     fit the page (cells wrap, the header repeats on each page, pages are numbered).
@@ -287,6 +337,8 @@ def write_pdf(
     cols = normalise_columns(columns)
     body = [row_cells(cols, row) for row in rows]
     labels = [c.label for c in cols]
+    counter = _Rows(len(body), progress, cancelled)
+    counter.start()
 
     font_path: Path | None
     if unicode_font is True:
@@ -352,16 +404,19 @@ def write_pdf(
             header = table.row()
             for label in labels:
                 header.cell(text(label))
-            for cells in body:
+            for count, cells in enumerate(body, 1):
                 line = table.row()
                 for value in cells:
                     line.cell(text(value))
+                counter.done(count)
     if not body:
         pdf.ln(2)
         pdf.set_font(family, "", 9)
         pdf.cell(0, 5, text("Aucune ligne."))
 
-    data = bytes(pdf.output())
+    counter.check()
+    data = bytes(pdf.output())  # the table is laid out here, pages and all
+    counter.check()
 
     def write(stream: IO[Any]) -> None:
         stream.write(data)

@@ -13,13 +13,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from cesp_client.events import SyncConflict
-from cesp_client.store import LocalDossier, LocalPiece, OpKind, PendingOp
+from cesp_client.store.kinds import OpKind
 from cesp_core.lifecycle import READ_ONLY_ROLES, Role
 from cesp_core.timefmt import format_moment, paris
 
 if TYPE_CHECKING:
     from cesp_client.api import ApiClient
-    from cesp_client.store import DraftStore, DraftWriter
+    from cesp_client.store import DraftStore, DraftWriter, LocalDossier, LocalPiece, PendingOp
 
 __all__ = [
     "CONFLICT_PREFIX",
@@ -54,6 +54,13 @@ class Workspace:
     campaign_labels: dict[int, str] = dataclass_field(default_factory=dict)
     #: Campaign id -> the platform's campaign (closes_at, days_left, is_closed).
     campaign_info: dict[int, dict[str, Any]] = dataclass_field(default_factory=dict)
+
+    def pending_count(self) -> int:
+        """The account's changes that the server does not have yet, as the sync engine
+        counts them (blocking: call from a thread)."""
+        from cesp_client.sync.local import pending_count
+
+        return pending_count(self.store, self.server_key, self.username)
 
     @property
     def read_only_role(self) -> bool:

@@ -42,7 +42,7 @@ from contextlib import contextmanager
 from typing import Generic, TypeVar
 
 from cesp_core import referentials
-from cesp_core.referentials import Commune, Departement, Pays
+from cesp_core.referentials import Commune, Departement, Pays, Specialite
 from cesp_core.text import ABBREVIATIONS, fold_words, normalize_many
 
 __all__ = [
@@ -53,11 +53,13 @@ __all__ = [
     "CommuneIndex",
     "DepartementIndex",
     "PaysIndex",
+    "SpecialiteIndex",
     "commune_index",
     "departement_index",
     "pays_index",
     "query_variants",
     "rank_of",
+    "specialite_index",
 ]
 
 T = TypeVar("T")
@@ -395,6 +397,27 @@ class PaysIndex:
         return self._index.search(query_variants(query), limit)
 
 
+class SpecialiteIndex:
+    """Search over the medical specialties (DES) by name, as for countries: one letter
+    lists the names that begin with it, two or more also find a word inside
+    (``"rea"``: *Anesthésie-réanimation*, *Médecine intensive-réanimation*); an empty query
+    lists them alphabetically."""
+
+    def __init__(self, specialites: Sequence[Specialite] | None = None) -> None:
+        items = tuple(specialites) if specialites is not None else referentials.specialites()
+        keys = normalize_many(specialite.nom for specialite in items)
+        self._index: _RankedIndex[Specialite] = _RankedIndex(
+            (0, key, specialite) for key, specialite in zip(keys, items, strict=True)
+        )
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def search(self, query: str, *, limit: int = _DEFAULT_LIMIT) -> list[Specialite]:
+        """The best ``limit`` specialties for ``query``."""
+        return self._index.search(query_variants(query), limit)
+
+
 _SHARED_LOCK = threading.Lock()
 
 
@@ -429,3 +452,14 @@ def _departement_index() -> DepartementIndex:
 @functools.cache
 def _pays_index() -> PaysIndex:
     return PaysIndex()
+
+
+def specialite_index() -> SpecialiteIndex:
+    """The process-wide index over the medical specialties (DES)."""
+    with _SHARED_LOCK:
+        return _specialite_index()
+
+
+@functools.cache
+def _specialite_index() -> SpecialiteIndex:
+    return SpecialiteIndex()

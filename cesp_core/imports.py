@@ -38,7 +38,16 @@ from typing import Any
 
 from cesp_core import referentials
 from cesp_core.demarches import rules
-from cesp_core.demarches.model import Demarche, Field, FieldType, Op, TabKind, Value, When
+from cesp_core.demarches.model import (
+    Demarche,
+    Field,
+    FieldType,
+    Op,
+    Tab,
+    TabKind,
+    Value,
+    When,
+)
 from cesp_core.masking import SENSITIVE_TYPES, is_masked, mask_value
 from cesp_core.problems import INVALID, MISSING, Problem
 from cesp_core.text import normalize
@@ -238,6 +247,7 @@ _TYPE_DOC = {
     "postal_code": "code postal",
     "finess": "n° FINESS (9 caractères)",
     "rpps": "n° RPPS (11 chiffres)",
+    "specialite": "spécialité (DES) de la liste officielle, par son nom",
 }
 
 
@@ -393,7 +403,7 @@ def _field_value(tab_key: str, f: Field, raw: object) -> tuple[Value, Problem | 
         return None, Problem(
             tab_key,
             f.key,
-            f"Valeur masquée (« {text} ») : un export masqué ne se réimporte pas tel quel, "
+            f"Valeur masquée (« {text} ») : un export masqué ne se réimporte pas tel quel, "
             "saisissez la valeur complète.",
             INVALID,
         )
@@ -404,7 +414,7 @@ def _field_value(tab_key: str, f: Field, raw: object) -> tuple[Value, Problem | 
         if lowered in _FALSE:
             return False, None
         return None, Problem(
-            tab_key, f.key, f"Case à cocher illisible : « {text} » (oui ou non attendu).", INVALID
+            tab_key, f.key, f"Case à cocher illisible : « {text} » (oui ou non attendu).", INVALID
         )
     if f.type is FieldType.CHOICE:
         return _choice_value(f, text), None
@@ -543,14 +553,39 @@ def validate_record(demarche: Demarche, line: int, raw: Mapping[str, object]) ->
         if tab.key not in data:
             if any(p.code == MISSING for p in found):
                 result.warnings.append(
-                    Problem(tab.key, None, f"Onglet « {tab.label} » à saisir.", MISSING)
+                    Problem(tab.key, None, f"Onglet « {tab.label} » à saisir.", MISSING)
                 )
             continue
         for problem in found:
             if (problem.tab, problem.field) in failed:
                 continue
+            problem = _import_problem(tab, problem, data)
             (result.problems if problem.code == INVALID else result.warnings).append(problem)
     return result
+
+
+_UNKNOWN_CODES = {
+    FieldType.COMMUNE: "Code INSEE inconnu",
+    FieldType.DEPARTEMENT: "Code de département inconnu",
+    FieldType.PAYS: "Pays inconnu",
+    FieldType.SPECIALITE: "Spécialité inconnue (hors de la liste officielle des DES)",
+}
+
+
+def _import_problem(tab: Tab, problem: Problem, data: Mapping[str, Mapping[str, Value]]) -> Problem:
+    """A file has no list to choose from: an unknown code is said as such, with the value
+    read (« code INSEE inconnu : 99999 »), not as "choisissez-la dans la liste"."""
+    if problem.code != INVALID or problem.field is None:
+        return problem
+    try:
+        f = tab.field(problem.field)
+    except KeyError:
+        return problem
+    label = _UNKNOWN_CODES.get(f.type)
+    value = (data.get(tab.key) or {}).get(f.key)
+    if label is None or not isinstance(value, str) or "liste" not in problem.message:
+        return problem
+    return Problem(problem.tab, problem.field, f"{label} : «\u00a0{value}\u00a0».", INVALID)
 
 
 # --- files --------------------------------------------------------------------------------
@@ -577,14 +612,14 @@ def _check_columns(demarche: Demarche, names: Iterable[str]) -> list[Problem]:
             )
         ]
     if unknown:
-        shown = ", ".join(f"« {n} »" for n in unknown[:10])
+        shown = ", ".join(f"« {n} »" for n in unknown[:10])
         more = f" (et {len(unknown) - 10} autres)" if len(unknown) > 10 else ""
         problems.append(
             Problem(
                 FILE_TAB,
                 None,
                 f"Colonnes inconnues : {shown}{more}. Corrigez leur nom (par exemple "
-                "« etat_civil.nir ») ou supprimez-les, voir le format d'import.",
+                "« etat_civil.nir ») ou supprimez-les, voir le format d'import.",
                 INVALID,
             )
         )
@@ -593,7 +628,7 @@ def _check_columns(demarche: Demarche, names: Iterable[str]) -> list[Problem]:
             Problem(
                 FILE_TAB,
                 None,
-                "La colonne « applicant.email » (e-mail du candidat) est obligatoire.",
+                "La colonne « applicant.email » (e-mail du candidat) est obligatoire.",
                 MISSING,
             )
         )
@@ -640,7 +675,7 @@ def parse_csv(demarche: Demarche, text: str) -> ImportResult:
     except csv.Error as exc:
         return _file_problem(
             f"Fichier CSV illisible à la ligne {reader.line_num} ({exc}) : vérifiez les "
-            "guillemets et enregistrez-le au format « CSV UTF-8 »."
+            "guillemets et enregistrez-le au format « CSV UTF-8 »."
         )
     if not rows or not any(cell.strip() for cell in rows[0]):
         return _file_problem("Le fichier est vide : la première ligne doit nommer les colonnes.")
@@ -728,7 +763,7 @@ def parse_json(demarche: Demarche, text: str) -> ImportResult:
         json.dumps(document, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         return _file_problem(
-            "Fichier JSON invalide : il contient des caractères impossibles (« \\ud800 »…)."
+            "Fichier JSON invalide : il contient des caractères impossibles (« \\ud800 »…)."
         )
     if not isinstance(document, list):
         return _file_problem(
@@ -773,14 +808,14 @@ def parse_import(demarche: Demarche, content: bytes, filename: str | None = None
     if b"\x00" in content:
         return _file_problem(
             "Fichier illisible : ce n'est ni un CSV ni un JSON (fichier binaire, ou texte "
-            "en UTF-16). Enregistrez-le au format « CSV UTF-8 » ou en JSON."
+            "en UTF-16). Enregistrez-le au format « CSV UTF-8 » ou en JSON."
         )
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         return _file_problem(
             "Le fichier n'est pas encodé en UTF-8 : dans votre tableur, enregistrez-le au "
-            "format « CSV UTF-8 (délimité par des points-virgules) »."
+            "format « CSV UTF-8 (délimité par des points-virgules) »."
         )
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     name = (filename or "").lower()

@@ -145,12 +145,12 @@ def apply(state: DossierState, action: Action, role: Role) -> DossierState:
     transition = _BY_ACTION[action]
     if role not in transition.roles:
         raise TransitionError(
-            f"Votre rôle ({role.label}) ne permet pas l'action « {transition.label} ».",
+            f"Votre rôle ({role.label}) ne permet pas l'action « {transition.label} ».",
             forbidden_role=True,
         )
     if state not in transition.source:
         raise TransitionError(
-            f"Action « {transition.label} » impossible : le dossier est à l'état « {state.label} »."
+            f"Action « {transition.label} » impossible : le dossier est à l'état « {state.label} »."
         )
     return transition.target
 

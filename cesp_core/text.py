@@ -13,7 +13,14 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["ABBREVIATIONS", "fold_words", "normalize", "normalize_many", "printable"]
+__all__ = [
+    "ABBREVIATIONS",
+    "fold_words",
+    "normalize",
+    "normalize_many",
+    "plural",
+    "printable",
+]
 
 #: Word-level abbreviations expanded after folding.
 ABBREVIATIONS: dict[str, str] = {"st": "saint", "ste": "sainte"}
@@ -156,3 +163,13 @@ def printable(s: str | None, *, multiline: bool = False) -> str:
         return _UNPRINTABLE_MULTILINE.sub("", text)
     text = text.replace("\r\n", " ").replace("\n", " ").replace("\t", " ")
     return _UNPRINTABLE.sub("", text)
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``count`` and the words that follow it, agreed as French does: singular for 0 and 1
+    ("0 erreur", "1 modification"), plural from 2 ("2 modifications"). ``plural_form``
+    defaults to ``singular`` with an "s" on each word ("dossier créé" -> "dossiers créés"
+    needs it given: only the last word gets one by default)."""
+    if abs(count) < 2:
+        return f"{count} {singular}"
+    return f"{count} {plural_form or singular + 's'}"

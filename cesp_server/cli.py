@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import secrets
 import string
 import sys
@@ -21,7 +22,7 @@ from cesp_core.cli_text import use_french
 
 from .clock import format_local, local_tz
 from .db import make_engine
-from .settings import Settings
+from .settings import Settings, embedded_platform_dir
 from .storage import PieceStore
 
 STAFF_ROLES = ("agent", "support", "instructeur", "admin")
@@ -33,12 +34,31 @@ class CliError(Exception):
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    """The settings of one command. With no database and no data directory configured
+    (option or environment), the embedded platform's directory (the one the `cesp` client
+    starts its platform in, `embedded_platform_dir`), said on stderr."""
     overrides: dict[str, object] = {}
     if args.database_url:
         overrides["database_url"] = args.database_url
     if args.data_dir:
         overrides["data_dir"] = args.data_dir
-    return Settings(**overrides)  # type: ignore[arg-type]
+    configured = (
+        args.database_url
+        or args.data_dir
+        or os.environ.get("CESP_DATABASE_URL", "").strip()
+        or os.environ.get("CESP_DATA_DIR", "").strip()
+    )
+    if not configured:
+        overrides["data_dir"] = embedded_platform_dir()
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    if not configured:
+        print(
+            "cesp-server : aucune base configurée (CESP_DATABASE_URL, --database-url, "
+            f"--data-dir) : données de la plateforme intégrée au client, {settings.data_dir} "
+            f"(base {settings.resolved_database_url}).",
+            file=sys.stderr,
+        )
+    return settings
 
 
 def _engine(settings: Settings) -> Engine:
@@ -59,7 +79,7 @@ def _parse_local(value: str, tz_name: str) -> datetime:
             continue
         return naive.replace(tzinfo=local_tz(tz_name))
     raise CliError(
-        f"Date et heure illisibles : « {value} » (format attendu : "
+        f"Date et heure illisibles : « {value} » (format attendu : "
         "AAAA-MM-JJ HH:MM, heure de Paris)."
     )
 
@@ -92,8 +112,6 @@ def proxy_options(settings: Settings) -> dict[str, object]:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import os
-
     import uvicorn
 
     if args.database_url:
@@ -101,6 +119,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.data_dir:
         os.environ["CESP_DATA_DIR"] = str(args.data_dir)
     settings = _settings(args)
+    # The workers read their settings from the environment: the same data directory.
+    os.environ["CESP_DATA_DIR"] = str(settings.data_dir)
     _engine(settings).dispose()  # create or check the schema once, before the workers
     _check_store(settings)
     if (
@@ -226,8 +246,8 @@ def cmd_campaign_create(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     print(
-        f"Campagne {campaign.id} créée : {campaign.demarche} {campaign.year} « "
-        f"{campaign.label} », du {format_local(campaign.opens_at, settings.timezone)} au "
+        f"Campagne {campaign.id} créée : {campaign.demarche} {campaign.year} « "
+        f"{campaign.label} », du {format_local(campaign.opens_at, settings.timezone)} au "
         f"{format_local(campaign.closes_at, settings.timezone)} (heure de Paris)."
     )
     return 0
@@ -439,10 +459,10 @@ def build_parser() -> argparse.ArgumentParser:
     ccreate.add_argument("--year", required=True, type=int, help="Année de la campagne")
     ccreate.add_argument("--label", required=True, help="Libellé affiché")
     ccreate.add_argument(
-        "--opens", required=True, help="Ouverture, « AAAA-MM-JJ HH:MM » (heure de Paris)"
+        "--opens", required=True, help="Ouverture, « AAAA-MM-JJ HH:MM » (heure de Paris)"
     )
     ccreate.add_argument(
-        "--closes", required=True, help="Clôture incluse, « AAAA-MM-JJ HH:MM » (heure de Paris)"
+        "--closes", required=True, help="Clôture incluse, « AAAA-MM-JJ HH:MM » (heure de Paris)"
     )
     ccreate.set_defaults(func=cmd_campaign_create)
     clist = campaign.add_parser("list", help="Lister les campagnes")

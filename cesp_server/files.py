@@ -5,7 +5,8 @@
   computed, and the upload stops with 413 as soon as the size cap (per file, or what is
   left of the dossier's total) is exceeded: nothing more is written.
 - A file is accepted when its extension and its content signature (magic bytes) name the
-  same format and the démarche allows it: PDF ``%PDF-``, JPEG ``FF D8 FF``, PNG
+  same format and the démarche allows it (`cesp_core.validators.pieces`, which the client
+  uses too): PDF ``%PDF-``, JPEG ``FF D8 FF``, PNG
   ``89 50 4E 47 0D 0A 1A 0A``. An ``.exe`` renamed ``.pdf`` is refused.
 - Stored files get random names in `settings.resolved_files_dir`, which is never served:
   downloads go through the API and its access rules. The name the user gave is kept only
@@ -19,7 +20,6 @@ import hashlib
 import os
 import unicodedata
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -28,6 +28,14 @@ import anyio
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import ClientDisconnect, Request
+
+from cesp_core.validators.pieces import (
+    HEAD_BYTES,
+    PIECE_FORMATS,
+    extension_format,
+    formats_phrase,
+    sniff,
+)
 
 from .errors import ApiProblem
 
@@ -44,21 +52,11 @@ __all__ = [
     "storage_path",
 ]
 
-#: format key -> (MIME type, extensions, label).
+#: format key -> (MIME type, extensions, label), from `cesp_core.validators.pieces`.
 FORMATS: dict[str, tuple[str, tuple[str, ...], str]] = {
-    "pdf": ("application/pdf", (".pdf",), "PDF"),
-    "jpeg": ("image/jpeg", (".jpg", ".jpeg"), "JPEG"),
-    "png": ("image/png", (".png",), "PNG"),
+    key: (f.mime, f.extensions, f.label) for key, f in PIECE_FORMATS.items()
 }
 
-_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "pdf"),
-    (b"\xff\xd8\xff", "jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-)
-
-#: Bytes kept from the start of the file to recognise its format.
-HEAD_BYTES = 16
 MAX_FILENAME = 120
 #: Parts other than the file (ignored) are capped, and so is their number.
 _MAX_OTHER_PART = 4096
@@ -67,28 +65,8 @@ _MAX_PARTS = 8
 _FRAMING_SLACK = 64 * 1024
 
 
-def sniff(head: bytes) -> str | None:
-    """The format its first bytes say, or None."""
-    for signature, kind in _SIGNATURES:
-        if head.startswith(signature):
-            return kind
-    return None
-
-
-def extension_kind(filename: str) -> str | None:
-    suffix = Path(filename).suffix.lower()
-    for kind, (_mime, extensions, _label) in FORMATS.items():
-        if suffix in extensions:
-            return kind
-    return None
-
-
-def formats_phrase(formats: Iterable[str]) -> str:
-    """``PDF`` / ``PDF, JPEG ou PNG``."""
-    labels = [FORMATS[f][2] for f in formats if f in FORMATS]
-    if len(labels) <= 1:
-        return "".join(labels)
-    return f"{', '.join(labels[:-1])} ou {labels[-1]}"
+#: The client checks with the same functions (`cesp_core.validators.pieces`).
+extension_kind = extension_format
 
 
 def megabytes(size: int) -> str:
@@ -266,7 +244,7 @@ async def receive_upload(
         raise ApiProblem(
             415,
             "multipart_required",
-            "Envoyez le fichier en multipart/form-data, dans le champ « file ».",
+            "Envoyez le fichier en multipart/form-data, dans le champ « file ».",
         )
     state = _State(file_cap=file_cap, room=room, field_name=field_name)
     length = request.headers.get("content-length", "")
@@ -296,7 +274,7 @@ async def receive_upload(
             await anyio.to_thread.run_sync(handle.close)
         if not state.file_done and not state.filename:
             raise ApiProblem(
-                422, "file_missing", "Joignez un fichier (champ « file » du formulaire)."
+                422, "file_missing", "Joignez un fichier (champ « file » du formulaire)."
             )
         if not state.file_done:
             raise _bad_multipart("Envoi incomplet : le fichier n'est pas arrivé en entier.")

@@ -145,7 +145,7 @@ def _read_pdf(stream: BinaryIO) -> None:
             raise _refuse(
                 "pdf_javascript",
                 "Fichier refusé : ce PDF contient du JavaScript. Enregistrez-le à nouveau "
-                "en PDF sans script (« Imprimer en PDF »).",
+                "en PDF sans script (« Imprimer en PDF »).",
             )
     except ApiProblem:
         raise

@@ -5,6 +5,7 @@ Example: ``CESP_DATABASE_URL=postgresql+psycopg://cesp@127.0.0.1/cesp``.
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -16,6 +17,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 def default_data_dir() -> Path:
     return platformdirs.user_data_path("cesp", appauthor=False)
+
+
+#: The client's setting for its data directory (`cesp_client.config.ENV_DATA_DIR`).
+CLIENT_DATA_DIR_ENV = "CESP_CLIENT_DATA_DIR"
+
+
+def embedded_platform_dir() -> Path:
+    """Where the client's embedded platform keeps its data: ``<client data dir>/platform``
+    (`cesp_client.config.ClientConfig.platform_dir`), the client's data directory being
+    ``$CESP_CLIENT_DATA_DIR`` or the platformdirs user data directory of ``cesp``
+    (``~/.local/share/cesp`` on Linux). ``cesp-server`` uses it when no database and no
+    data directory are configured, so that staff accounts made on the command line land
+    in the platform the client starts."""
+    configured = os.environ.get(CLIENT_DATA_DIR_ENV, "").strip()
+    base = Path(configured).expanduser() if configured else default_data_dir()
+    return base / "platform"
 
 
 class Settings(BaseSettings):

@@ -202,7 +202,7 @@ class S3Store:
 
     def describe(self) -> str:
         where = f" sur {self.endpoint_url}" if self.endpoint_url else ""
-        return f"compartiment S3 « {self.bucket} »{where}"
+        return f"compartiment S3 « {self.bucket} »{where}"
 
     def _name(self, key: str) -> str:
         return f"{self.prefix}{_valid_key(key)}"
@@ -216,8 +216,8 @@ class S3Store:
                 return ObjectMissing(key)
             if code in ("NoSuchBucket",) or (key is None and code in ("404", "NotFound")):
                 return StoreUnavailable(
-                    f"le compartiment « {self.bucket} » n'existe pas : créez-le avec "
-                    "« cesp-server pieces init »"
+                    f"le compartiment « {self.bucket} » n'existe pas : créez-le avec "
+                    "« cesp-server pieces init »"
                 )
             if code in (
                 "403",
@@ -227,7 +227,7 @@ class S3Store:
                 "InvalidClientTokenId",
             ):
                 return StoreUnavailable(
-                    f"identifiants S3 refusés ({code}) pour le compartiment « {self.bucket} » : "
+                    f"identifiants S3 refusés ({code}) pour le compartiment « {self.bucket} » : "
                     "vérifiez AWS_ACCESS_KEY_ID et AWS_SECRET_ACCESS_KEY"
                 )
             return StoreUnavailable(f"erreur S3 {code}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Iterable
 from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
@@ -24,6 +25,7 @@ from cesp_tui.key_order import OrderedKeys
 from cesp_tui.messages import DraftWriteFailed, PlatformFailed, PlatformReady, WorkerFailed
 from cesp_tui.palette import SinglePalette
 from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.textual_compat import alt_digits_as_keys
 from cesp_tui.workers import work
 
 if TYPE_CHECKING:  # imported on first use: the first screen shows sooner
@@ -47,9 +49,10 @@ class CespApp(
     SUB_TITLE = "Dossiers de candidature"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+q", "quit", "Quitter", id="app.quit", priority=True),
+        # Shown in F1 and the palette, not in the footers: at 80 columns they need the room.
+        Binding("ctrl+q", "quit", "Quitter", id="app.quit", priority=True, show=False),
         Binding("ctrl+c", "help_quit", "Quitter ?", show=False, system=True, id="app.help_quit"),
-        Binding("f1", "help", "Aide", id="app.help"),
+        Binding("f1", "help", "Aide", show=False, id="app.help"),  # named by the status line
         Binding(
             "ctrl+p",
             "command_palette",
@@ -58,7 +61,7 @@ class CespApp(
             priority=True,
             show=False,  # the footer shows it once, at its right end
         ),
-        Binding("ctrl+l", "logout", "Se déconnecter", id="app.logout"),
+        Binding("ctrl+l", "logout", "Se déconnecter", show=False, id="app.logout"),  # palette, F1
         # One meaning on every screen, logged in or not (ADR 0026).
         Binding("f4", "mailbox", "Boîte aux lettres locale", show=False, id="app.mailbox"),
     ]
@@ -80,10 +83,12 @@ class CespApp(
         super().__init__()
         #: What the app reads from outside (ADR 0028).
         self.services: ClientServices = services
+        alt_digits_as_keys()  # Alt+1…7 change tab in xterm/tmux too (textual_compat)
         #: The sync engine's news (`cesp_client.events`), published once the app has
         #: taken what it keeps (`SessionMixin.receive_sync_event`); screens subscribe.
         self.sync_news: Signal[SyncEvent] = Signal(self, "sync-news")
         self.init_sessions()
+        self._indexes_warming = False
         self.config: ClientConfig = services.config
         self.platform: EmbeddedPlatform | None = services.platform
 
@@ -94,9 +99,15 @@ class CespApp(
         # Pushed rather than the default screen: Textual reads a screen's CSS_PATH on push.
         self.push_screen(LoginScreen())
         self.start_idle_collection()  # full GC in the user's pauses (cesp_tui.heap)
-        self.warm_indexes()
+        # The first screen first: the platform's start (about 1.5 s of imports) and the
+        # lists' indexes (0.4 s) would share the interpreter with its first paint; they
+        # start once it is painted, the indexes once the platform answers (bench_tui_startup.py).
+        self.call_after_refresh(self.start_background)
+
+    def start_background(self) -> None:
+        """What the client needs soon but not for its first paint."""
         if self.platform is not None:
-            self.start_platform()
+            self.start_platform()  # then the indexes (`on_platform_ready` / `_failed`)
         else:
             assert self.config.server_url is not None
             self.post_message(PlatformReady(self.config.server_url, embedded=False))
@@ -193,6 +204,8 @@ class CespApp(
         except httpx.HTTPError:
             online = False
         self.call_from_thread(self.receive_sync_event, ConnectionChanged(online))
+        # The lists' indexes once the platform has answered (they would slow its answer).
+        self.call_from_thread(self._warm_indexes_once)
 
     def on_platform_ready(self, message: PlatformReady) -> None:
         self.server_url = message.url
@@ -206,6 +219,12 @@ class CespApp(
         self.platform_error = message.reason
         self.online = False
         self.notify(message.reason, title="Plateforme locale", severity="error", timeout=15)
+        self._warm_indexes_once()
+
+    def _warm_indexes_once(self) -> None:
+        if not self._indexes_warming:
+            self._indexes_warming = True
+            self.warm_indexes()
 
     def action_help_quit(self) -> None:
         """Ctrl+C copies in a text field; elsewhere, say in French how to quit."""
@@ -228,18 +247,27 @@ class CespApp(
     # --- actions -------------------------------------------------------------------------
 
     def action_help(self) -> None:
-        """F1: show or hide the keys and the focused field's help."""
+        """F1: show or hide the keys (in French: `cesp_tui.widgets.keys_help`)."""
         if self.screen.query("HelpPanel"):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
 
+    def action_show_help_panel(self) -> None:
+        """Textual's help panel, its key table in French (`CespHelpPanel`)."""
+        from cesp_tui.widgets.keys_help import CespHelpPanel
+
+        if not self.screen.query("HelpPanel"):
+            self.screen.mount(CespHelpPanel())
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "mailbox":
             from cesp_tui.screens.account.account_base import mailbox_path
-            from cesp_tui.screens.account.mailbox import MailboxScreen
 
-            if isinstance(self.screen, MailboxScreen):
+            # Asked for every footer, the first one included: the mailbox's module (and
+            # the HTTP client it imports, 0.1 s) is loaded when the mailbox first opens.
+            opened = sys.modules.get("cesp_tui.screens.account.mailbox")
+            if opened is not None and isinstance(self.screen, opened.MailboxScreen):
                 return False
             return mailbox_path(self) is not None
         return super().check_action(action, parameters)
@@ -276,3 +304,32 @@ class CespApp(
         yield SystemCommand(
             "Quitter", "Fermer le client (les brouillons restent)", self.action_quit
         )
+        yield from self.screen_key_commands(screen)
+
+    def screen_key_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Every action the screen's footer offers now (Mes demandes, Enregistrer,
+        Transmettre, Nouvelle demande…), in French with its key: the palette lists every
+        action, not only the app's (issue 13). The app's own keys are listed above, the
+        tabs by the dossier's provider (`cesp_tui.commands`)."""
+        from functools import partial
+
+        from cesp_tui.widgets.keys_help import french_description
+
+        seen: set[str] = set()
+        for node, binding, enabled, _tooltip in screen.active_bindings.values():
+            if node is self or binding.system or not binding.show or not enabled:
+                continue
+            if binding.action.startswith("goto("):
+                continue  # "Onglet N : …" (DossierCommands)
+            description = french_description(node, binding)
+            if description and description == binding.description and binding.tooltip:
+                description = binding.tooltip  # the footer's short word, named in full
+            if not description or binding.action in seen:
+                continue
+            seen.add(binding.action)
+            key = self.get_key_display(binding)
+            yield SystemCommand(
+                f"{description} ({key})",
+                "Action de l'écran",
+                partial(self.run_action, binding.action, node),
+            )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from typing import TYPE_CHECKING, Any, cast
 
 from textual.message import Message
@@ -39,6 +40,7 @@ from cesp_tui.messages import (
     OpenFirstDossier,
     PlatformReady,
     SyncRequested,
+    UploadCancelRequested,
 )
 from cesp_tui.workers import run_guarded
 
@@ -58,8 +60,8 @@ __all__ = [
 ]
 
 NO_CAMPAIGN = (
-    "Aucune campagne « {title} » n'est ouverte pour le moment : vous pourrez déposer votre "
-    "demande dès l'ouverture de la prochaine campagne (« Mes demandes », touche n)."
+    "Aucune campagne « {title} » n'est ouverte pour le moment : vous pourrez déposer votre "
+    "{noun} dès l'ouverture de la prochaine campagne (« Mes {noun}s », touche n)."
 )
 
 
@@ -86,7 +88,8 @@ async def first_login_campaign(
 
     campaigns = [c for c in await api.campaigns(demarche) if c.get("is_open")]
     if not campaigns:
-        return None, NO_CAMPAIGN.format(title=get_demarche(demarche).short_title)
+        noun = "candidature" if demarche == "asp" else "demande"
+        return None, NO_CAMPAIGN.format(title=get_demarche(demarche).short_title, noun=noun)
     campaigns.sort(key=lambda c: str(c.get("closes_at") or ""))
     return dict(campaigns[0]), None
 
@@ -164,6 +167,7 @@ async def _open_offline(
 #: The first screen of each staff role, "module:Class" (imported on login); applicants
 #: and roles not listed get "Mes demandes" (`HomeScreen`).
 ROLE_HOMES: dict[str, str] = {
+    "etablissement": "cesp_tui.screens.dossier.home:CandidaturesHomeScreen",
     "agent": "cesp_tui.screens.staff.agent_home:AgentHomeScreen",
     "instructeur": "cesp_tui.screens.staff.jury_home:JuryHomeScreen",
     "support": "cesp_tui.screens.staff.support_home:SupportHomeScreen",
@@ -203,6 +207,14 @@ def _prefill(demarche: str, account: dict[str, Any]) -> dict[str, dict[str, Any]
     return {}
 
 
+#: The "no keyring" notice as the status line says it (issue 13: once, in plain words,
+#: in the status line, not a toast over the field being keyed).
+KEYRING_NOTICE = "Session non mémorisée (pas de trousseau système)"
+#: How long the status lines say it: the status line of each screen opened meanwhile
+#: (the home screen, the first dossier opening on its own) takes it up for what is left.
+KEYRING_NOTICE_SECONDS = 30.0
+
+
 class SessionMixin:
     """Sessions and sync for `CespApp` (see the module's docstring)."""
 
@@ -224,6 +236,7 @@ class SessionMixin:
         self.sync_engine = None
         self.conflicts = {}
         self._restore_done = False
+        self._notice: tuple[str, float] | None = None
 
     @property
     def _app(self) -> Any:
@@ -329,7 +342,24 @@ class SessionMixin:
                 screen.show_banner(message.message, "info")
 
     def on_credentials_fallback(self, message: CredentialsFallback) -> None:
-        self._app.notify(message.reason, title="Trousseau", severity="warning", timeout=15)
+        """No keyring: said in the status line (`standing_notice`), not in a toast."""
+        from cesp_tui.widgets.status_line import StatusLine
+
+        self._notice = (KEYRING_NOTICE, time.monotonic() + KEYRING_NOTICE_SECONDS)
+        for line in self._app.screen.query(StatusLine):
+            line.show_standing_notice()
+
+    def standing_notice(self) -> tuple[str, float] | None:
+        """A notice the status lines say while it lasts: its text and the seconds left
+        (None: nothing to say). It is said once: no screen opened after it ends says it."""
+        if self._notice is None:
+            return None
+        text, until = self._notice
+        left = until - time.monotonic()
+        if left <= 0:
+            self._notice = None
+            return None
+        return text, left
 
     # --- logging in and out ------------------------------------------------------------
 
@@ -448,12 +478,57 @@ class SessionMixin:
         app.exit()
 
     def action_logout(self) -> None:
-        """Ctrl+L: revoke the session on the server, forget its token here."""
+        """Ctrl+L: revoke the session on the server, forget its token here. With changes
+        not sent yet, a question first (how many; they leave at the next login)."""
         if self.session is None:
             return
         run_guarded(
             self._app,
-            self._logout(self.session),
+            self._ask_logout(self.session),
+            "la déconnexion",
+            group="session-logout-ask",
+            exclusive=True,
+        )
+
+    async def _ask_logout(self, session: Session) -> None:
+        from cesp_tui.screens.common.confirm import ConfirmModal
+
+        app = self._app
+        waiting = 0
+        if "drafts" in app.__dict__:
+            owner = (session.server_key, session.username)
+            waiting = await asyncio.to_thread(app.drafts.unsent_count, owner)
+        if not waiting:
+            self._start_logout(session)
+            return
+        if waiting == 1:
+            question = "1 modification n'est pas encore envoyée à la plateforme."
+            detail = "Elle reste sur ce poste et sera envoyée à votre prochaine connexion."
+        else:
+            question = f"{waiting} modifications ne sont pas encore envoyées à la plateforme."
+            detail = "Elles restent sur ce poste et seront envoyées à votre prochaine connexion."
+        detail += "\nEntrée : se déconnecter · Échap : rester connecté."
+
+        def answered(yes: bool | None) -> None:
+            if yes and self.session is session:
+                self._start_logout(session)
+
+        app.push_screen(
+            ConfirmModal(
+                question,
+                detail,
+                yes="Se déconnecter",
+                no="Rester connecté",
+                default_yes=True,
+                title="Se déconnecter ?",
+            ),
+            answered,
+        )
+
+    def _start_logout(self, session: Session) -> None:
+        run_guarded(
+            self._app,
+            self._logout(session),
             "la déconnexion",
             group="session-logout",
             exclusive=True,
@@ -513,8 +588,8 @@ class SessionMixin:
         session = self.session
         if session is None:
             return
-        if token is None:  # the user chose to log out
-            self.action_logout()
+        if token is None:  # the user chose to log out (in the modal: no second question)
+            self._start_logout(session)
             return
         session.token = token
         if self.api is not None:
@@ -579,6 +654,11 @@ class SessionMixin:
         if self.sync_engine is not None:
             self.sync_engine.wake()
 
+    def on_upload_cancel_requested(self, message: UploadCancelRequested) -> None:
+        """Échap on the pieces tab: the engine stops that upload (its news follows)."""
+        if self.sync_engine is not None:
+            self.sync_engine.cancel_upload(message.piece_id)
+
     def on_sync_requested(self, message: SyncRequested) -> None:
         if message.pull and self.sync_engine is not None:
             self.sync_engine.wake(pull=True)
@@ -610,12 +690,20 @@ class SessionMixin:
             case DossierSynced(tab=tab) if tab is not None:
                 self.conflicts.pop((event.dossier_id, tab), None)
             case DossierTransmitted():
-                app.notify(
-                    f"Votre demande n° {event.numero} est transmise : un e-mail de confirmation "
-                    "vous est envoyé.",
-                    title="Demande transmise",
-                    timeout=15,
-                )
+                if event.receipt.get("demarche") == "asp" or event.numero.startswith("ASP-"):
+                    app.notify(
+                        f"Votre candidature n° {event.numero} est transmise : un accusé de "
+                        "réception est envoyé à l'établissement recruteur.",
+                        title="Candidature transmise",
+                        timeout=15,
+                    )
+                else:
+                    app.notify(
+                        f"Votre demande n° {event.numero} est transmise : un e-mail de "
+                        "confirmation vous est envoyé.",
+                        title="Demande transmise",
+                        timeout=15,
+                    )
         app.sync_news.publish(event)
 
     # --- shutdown ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from cesp_client.session import Session
 
 __all__ = [
+    "CampaignsLoaded",
     "CertificationsChanged",
     "CredentialsFallback",
     "DraftWriteFailed",
@@ -30,6 +31,8 @@ __all__ = [
     "ShowTab",
     "SyncRequested",
     "TransmitRequested",
+    "UploadCancelRequested",
+    "WorkProgress",
     "WorkerFailed",
 ]
 
@@ -111,6 +114,39 @@ class SyncRequested(Message):
     ("Actualiser"): also fetch the platform's copies (another workstation's changes)."""
 
     pull: bool = False
+
+
+@dataclass
+class UploadCancelRequested(Message):
+    """The user stops the upload of ``piece_id`` (Échap on the pieces tab): it bubbles up
+    to the app, which asks the sync engine (`SyncEngine.cancel_upload`)."""
+
+    piece_id: str
+
+
+@dataclass
+class WorkProgress(Message):
+    """A long task of a worker moved on (an import sent, an export or a PDF written):
+    ``done`` of ``total`` (None: not known), ``text`` says what, in French. Posted from
+    the worker; the screen's handler updates its `ProgressBar`."""
+
+    job: str
+    done: int
+    total: int | None
+    text: str = ""
+
+
+@dataclass
+class CampaignsLoaded(Message):
+    """The platform's campaigns (`cesp_tui.screens.common.campaigns.fetch_campaigns`), or
+    why they are unknown: ``error`` is French; ``offline``: the platform did not answer.
+    ``purpose`` is what the fetch was for, as the caller named it (e.g. "new": start a
+    dossier once they are known)."""
+
+    campaigns: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    offline: bool = False
+    purpose: str = ""
 
 
 @dataclass

@@ -26,6 +26,9 @@ from cesp_client.events import (
     SyncConflict,
     SyncEvent,
     SyncFailed,
+    SyncProgress,
+    UploadCancelled,
+    UploadProgress,
 )
 
 __all__ = [
@@ -33,6 +36,7 @@ __all__ = [
     "FollowsSyncNews",
     "SyncNewsSource",
     "app_sync_state",
+    "report_pending",
     "sync_news_of",
 ]
 
@@ -47,6 +51,9 @@ NEWS_METHODS: dict[type[SyncEvent], str] = {
     DossierSynced: "news_dossier_synced",
     DossierTransmitted: "news_dossier_transmitted",
     DossiersPulled: "news_dossiers_pulled",
+    SyncProgress: "news_sync_progress",
+    UploadProgress: "news_upload_progress",
+    UploadCancelled: "news_upload_cancelled",
 }
 
 
@@ -67,6 +74,27 @@ def sync_news_of(app: Any) -> Signal[SyncEvent] | None:
 def app_sync_state(app: Any) -> tuple[bool | None, int] | None:
     """(online, pending) as the app knows them now (None for a host app without news)."""
     return (app.online, app.pending) if isinstance(app, SyncNewsSource) else None
+
+
+def report_pending(node: DOMNode, count: int) -> None:
+    """A screen counted the account's waiting changes in the store (after a save, a
+    transmission, a deletion): the app keeps the number and every status line shows it,
+    as when the sync engine counts (ADR 0031). The engine is woken to count again: its
+    count, taken after this one, has the last word (a count read in a thread may be
+    older than one the engine said meanwhile). A host app without news: the screen's own
+    status lines show it."""
+    app = node.app
+    if isinstance(app, SyncNewsSource):
+        app.pending = count
+        app.sync_news.publish(PendingCountChanged(count))
+        request_sync = getattr(app, "request_sync", None)
+        if callable(request_sync):
+            request_sync()
+        return
+    from cesp_tui.widgets.status_line import StatusLine
+
+    for line in node.screen.query(StatusLine):
+        line.pending = count
 
 
 class FollowsSyncNews:

@@ -12,6 +12,14 @@ why) rather than fail on a key.
   queued (`message_queue_size`, public) or a callback due once its current message is
   done (`MessagePump._next_callbacks`). Without them, keys go to Textual's own handling
   (each key to the widget focused when it arrives).
+- `alt_digits_as_alt`, for the dossier's tab keys Alt+1…7 (ADR 0026): Textual's table of
+  escape sequences (`textual._ansi_sequences.ANSI_SEQUENCES_KEYS`) turns ESC followed by
+  a digit, which xterm, tmux, GNOME Terminal and most terminals over SSH send for
+  Alt+digit, into the characters WezTerm on macOS gives Option+digit ("™" for Alt+2);
+  pressed to change tab, Alt+2 typed "™" into the focused field (and without the entry,
+  Textual reads ESC then "2": the digit typed). At start (only if the entries are what
+  this module expects) each ESC+digit is mapped to a private-use character instead, not
+  printable, so no field takes it; the dossier binds it beside Alt+digit.
 """
 
 from __future__ import annotations
@@ -27,8 +35,11 @@ if TYPE_CHECKING:
     from textual.message_pump import MessagePump
 
 __all__ = [
+    "ALT_DIGIT_KEYS",
     "TESTED_WITH",
     "TextualCompatError",
+    "alt_digit_key",
+    "alt_digits_as_keys",
     "app_is_busy",
     "key_order_unavailable",
 ]
@@ -82,3 +93,48 @@ def key_order_unavailable(app: App[Any]) -> str | None:
         log.warning("%s", reason)
         return reason
     return None
+
+
+#: What Textual 8.2 maps ESC+digit to (WezTerm's Option+digit on macOS).
+_OPTION_DIGITS = {
+    "1": "¡",
+    "2": "™",
+    "3": "£",
+    "4": "¢",
+    "5": "∞",
+    "6": "§",
+    "7": "¶",
+    "8": "•",
+    "9": "ª",
+    "0": "º",
+}
+#: The key ESC+digit becomes instead: a private-use character per digit, which no text
+#: field takes (not printable) and which the dossier binds beside Alt+digit.
+ALT_DIGIT_KEYS = {digit: chr(0xE100 + int(digit)) for digit in _OPTION_DIGITS}
+
+
+def alt_digit_key(digit: int) -> str:
+    """The key name ESC+``digit`` arrives as once `alt_digits_as_keys` ran."""
+    return ALT_DIGIT_KEYS[str(digit)]
+
+
+def alt_digits_as_keys() -> bool:
+    """Let ESC+digit arrive as `alt_digit_key` (see the module's docstring). Returns
+    whether the table now reads so; logs why not (another Textual: Alt+digit may then
+    type a character)."""
+    try:
+        from textual import _ansi_sequences
+    except ImportError:
+        log.warning("Alt+chiffre : table des séquences de Textual introuvable")
+        return False
+    table = getattr(_ansi_sequences, "ANSI_SEQUENCES_KEYS", None)
+    if not isinstance(table, dict):
+        log.warning("Alt+chiffre : ANSI_SEQUENCES_KEYS absent (Textual %s)", textual.__version__)
+        return False
+    for digit, character in _OPTION_DIGITS.items():
+        if table.get(f"\x1b{digit}") not in (character, ALT_DIGIT_KEYS[digit]):
+            log.warning("Alt+%s : séquence inattendue (Textual %s)", digit, textual.__version__)
+            return False
+    for digit in _OPTION_DIGITS:
+        table[f"\x1b{digit}"] = ALT_DIGIT_KEYS[digit]
+    return True

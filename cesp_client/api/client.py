@@ -8,9 +8,11 @@ a platform that does not answer raises `Offline`.
 
 from __future__ import annotations
 
+import asyncio
 import mimetypes
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypedDict, cast
@@ -21,6 +23,7 @@ import httpx
 from cesp_core.problems import Problem
 
 from .errors import ApiError, Offline
+from .transfer import Pace, Progress, multipart_body, partial_path_for, remove_quietly
 
 __all__ = [
     "API_PREFIX",
@@ -201,6 +204,9 @@ class ApiClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token
+        #: How uploads are streamed (chunk size; a pause between chunks stands for a
+        #: slow link in tests). See `cesp_client.api.transfer`.
+        self.pace = Pace()
         self._http = httpx.AsyncClient(
             base_url=self.base_url + API_PREFIX,
             timeout=timeout,
@@ -243,6 +249,7 @@ class ApiClient:
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         files: Any = None,
+        content: Any = None,
     ) -> httpx.Response:
         try:
             response = await self._http.request(
@@ -252,6 +259,7 @@ class ApiClient:
                 params={k: v for k, v in (params or {}).items() if v is not None} or None,
                 headers=self._headers(headers),
                 files=files,
+                content=content,
             )
         except httpx.TimeoutException as error:
             raise Offline(f"la plateforme ne répond pas ({type(error).__name__})") from error
@@ -540,17 +548,96 @@ class ApiClient:
         return cast(list[Piece], await self._json("GET", f"/dossiers/{dossier_id}/pieces"))
 
     async def upload_piece(
-        self, dossier_id: str, piece_type: str, path: Path, filename: str | None = None
+        self,
+        dossier_id: str,
+        piece_type: str,
+        path: Path,
+        filename: str | None = None,
+        *,
+        progress: Progress | None = None,
     ) -> Piece:
-        """Send one file (multipart, streamed from disk in 64 KiB chunks). An identical file
-        already attached to that type comes back as is (no duplicate)."""
+        """Send one file (multipart, streamed from disk chunk by chunk; ``progress(sent,
+        total)`` after each chunk). An identical file already attached to that type comes
+        back as is (no duplicate). Cancelling the call mid-body leaves nothing on the
+        platform: it keeps a file only once the whole body has arrived."""
         name = filename or path.name
-        with path.open("rb") as handle:
-            files = {"file": (name, handle, _content_type(name))}
-            response = await self._send(
-                "POST", f"/dossiers/{dossier_id}/pieces/{piece_type}", files=files
-            )
+        headers, body = multipart_body(
+            path, name, _content_type(name), pace=self.pace, progress=progress
+        )
+        response = await self._send(
+            "POST", f"/dossiers/{dossier_id}/pieces/{piece_type}", content=body, headers=headers
+        )
         return cast(Piece, response.json())
+
+    async def send_file(
+        self,
+        path: str,
+        content: bytes,
+        filename: str,
+        content_type: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        progress: Progress | None = None,
+        sent_all: Callable[[], None] | None = None,
+    ) -> httpx.Response:
+        """POST ``content`` as the ``file`` part of a multipart body, streamed at
+        `pace` with ``progress(sent, total)`` and ``sent_all()`` once the platform may
+        have it whole (imports; see `multipart_body`). Refusals raise `ApiError`."""
+        headers, body = multipart_body(
+            content,
+            filename,
+            content_type,
+            pace=self.pace,
+            progress=progress,
+            sent_all=sent_all,
+        )
+        return await self._send("POST", path, params=params, content=body, headers=headers)
+
+    async def download(
+        self,
+        path: str,
+        destination: Path,
+        *,
+        params: Mapping[str, Any] | None = None,
+        progress: Progress | None = None,
+    ) -> Path:
+        """GET ``path`` into ``destination`` through a temporary file next to it, renamed
+        once the whole answer arrived: a cancelled or failed download leaves no half
+        file. ``progress(received, total)`` after each chunk (``total``: the answer's
+        Content-Length, None when the platform did not say)."""
+        query = {k: v for k, v in (params or {}).items() if v is not None} or None
+        destination = destination.expanduser()
+        try:
+            async with self._http.stream(
+                "GET", path, params=query, headers=self._headers()
+            ) as response:
+                if response.status_code >= 400:
+                    await response.aread()
+                    raise self._error(response)
+                length = response.headers.get("content-length", "")
+                total = int(length) if length.isdigit() else None
+                handle, partial = await asyncio.to_thread(partial_path_for, destination)
+                try:
+                    received = 0
+                    with os.fdopen(handle, "wb") as out:
+                        if progress is not None:
+                            progress(0, total)
+                        async for chunk in response.aiter_bytes(self.pace.chunk_bytes):
+                            if self.pace.pause > 0:
+                                await asyncio.sleep(self.pace.pause)
+                            await asyncio.to_thread(out.write, chunk)
+                            received += len(chunk)
+                            if progress is not None:
+                                progress(received, total)
+                    await asyncio.to_thread(os.replace, partial, destination)
+                except BaseException:
+                    await asyncio.shield(asyncio.to_thread(remove_quietly, partial))
+                    raise
+        except httpx.TimeoutException as error:
+            raise Offline(f"la plateforme ne répond pas ({type(error).__name__})") from error
+        except httpx.TransportError as error:
+            raise Offline(f"plateforme injoignable ({type(error).__name__}: {error})") from error
+        return destination
 
     async def delete_piece(self, dossier_id: str, piece_type: str, piece_id: str) -> None:
         await self._send("DELETE", f"/dossiers/{dossier_id}/pieces/{piece_type}/{piece_id}")

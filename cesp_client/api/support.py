@@ -11,10 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
-from cesp_client.api.errors import ApiError, Offline
+from cesp_client.api.errors import ApiError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from cesp_client.api.client import ApiClient
+    from cesp_client.api.transfer import Progress
 
 __all__ = [
     "IMPORT_REFUSALS",
@@ -24,6 +28,7 @@ __all__ = [
     "dossier_history",
     "dossier_mails",
     "export_dossiers",
+    "export_dossiers_to",
     "import_dossiers",
     "search_dossiers",
 ]
@@ -111,18 +116,31 @@ def _content_type(filename: str) -> str:
 
 
 async def import_dossiers(
-    api: ApiClient, campaign_id: int, content: bytes, filename: str, *, dry_run: bool = False
+    api: ApiClient,
+    campaign_id: int,
+    content: bytes,
+    filename: str,
+    *,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    sent_all: Callable[[], None] | None = None,
 ) -> ImportOutcome:
-    """Send a CSV or JSON file's ``content``. A file the platform refuses (nothing
-    imported) is an `ImportOutcome` with ``accepted=False``; other refusals (role,
-    closed campaign, size) raise `ApiError`."""
-    files = {"file": (filename, content, _content_type(filename))}
+    """Send a CSV or JSON file's ``content`` (streamed: ``progress(sent, total)`` in
+    bytes, ``sent_all()`` once the platform may have it whole). A file the platform
+    refuses (nothing imported) is an `ImportOutcome` with ``accepted=False``; other
+    refusals (role, closed campaign, size) raise `ApiError`.
+
+    The platform checks the lines and imports all or nothing once the whole file has
+    arrived: stopping the call before ``sent_all`` changes nothing on the platform."""
     try:
-        response = await api.request_raw(
-            "POST",
+        response = await api.send_file(
             "/imports/dossiers",
+            content,
+            filename,
+            _content_type(filename),
             params={"campaign_id": campaign_id, "dry_run": "true" if dry_run else "false"},
-            files=files,
+            progress=progress,
+            sent_all=sent_all,
         )
     except ApiError as error:
         if error.status == 422 and error.code in IMPORT_REFUSALS:
@@ -151,26 +169,47 @@ async def export_dossiers(
     response = await api.request_raw(
         "GET",
         "/exports/dossiers",
-        params={
-            "format": fmt,
-            "demarche": demarche,
-            "campaign_id": campaign_id,
-            "state": state,
-            "q": q,
-            "unmasked": "true" if unmasked else None,
-        },
+        params=_export_params(fmt, campaign_id, state, q, demarche, unmasked),
     )
     return response.content
 
 
-async def campaigns_or_error(
-    api: ApiClient, demarche: str = "cesp"
-) -> tuple[list[dict[str, Any]], str | None]:
-    """The démarche's campaigns, or why they are unknown (French): for the import and
-    export screens' campaign choice."""
-    try:
-        return [dict(c) for c in await api.campaigns(demarche)], None
-    except Offline:
-        return [], "Hors ligne : campagnes inconnues."
-    except ApiError as error:
-        return [], error.detail
+def _export_params(
+    fmt: str,
+    campaign_id: int | None,
+    state: str | None,
+    q: str | None,
+    demarche: str,
+    unmasked: bool,
+) -> dict[str, Any]:
+    return {
+        "format": fmt,
+        "demarche": demarche,
+        "campaign_id": campaign_id,
+        "state": state,
+        "q": q,
+        "unmasked": "true" if unmasked else None,
+    }
+
+
+async def export_dossiers_to(
+    api: ApiClient,
+    destination: Path,
+    *,
+    fmt: str = "csv",
+    campaign_id: int | None = None,
+    state: str | None = None,
+    q: str | None = None,
+    demarche: str = "cesp",
+    unmasked: bool = False,
+    progress: Progress | None = None,
+) -> Path:
+    """The export written to ``destination`` as it arrives (``progress(received,
+    total)`` in bytes), through a temporary file renamed at the end: cancelled or
+    failed, it leaves no half file (`ApiClient.download`)."""
+    return await api.download(
+        "/exports/dossiers",
+        destination,
+        params=_export_params(fmt, campaign_id, state, q, demarche, unmasked),
+        progress=progress,
+    )

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
+
+from .kinds import OpKind, PieceState
 
 __all__ = [
     "DraftKey",
@@ -36,22 +37,6 @@ def utcnow() -> datetime:
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-class OpKind(StrEnum):
-    CREATE = "create"
-    SAVE_TAB = "save_tab"
-    UPLOAD = "upload"
-    DELETE_PIECE = "delete_piece"
-    TRANSMIT = "transmit"
-    DELETE = "delete"
-
-
-class PieceState(StrEnum):
-    PENDING = "pending"
-    UPLOADING = "uploading"
-    UPLOADED = "uploaded"
-    REFUSED = "refused"
 
 
 class DraftModel(SQLModel, registry=registry()):

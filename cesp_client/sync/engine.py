@@ -50,6 +50,9 @@ from cesp_client.events import (
     SyncConflict,
     SyncEvent,
     SyncFailed,
+    SyncProgress,
+    UploadCancelled,
+    UploadProgress,
 )
 from cesp_client.store import DraftStore, LocalDossier, OpKind, PendingOp, PieceState
 from cesp_client.store.models import utcnow
@@ -70,6 +73,8 @@ T = TypeVar("T")
 RECONNECT_BASE_SECONDS = 1.0
 HEALTH_INTERVAL_SECONDS = 5.0
 RECONNECT_MAX_SECONDS = 60.0
+#: A pass with at least this many changes to send reports its progress (`SyncProgress`).
+PROGRESS_MIN_OPS = 3
 
 
 def reconnect_delay(attempt: int, *, base: float = 1.0, cap: float = 60.0) -> float:
@@ -137,6 +142,9 @@ class SyncEngine:
         #: Extra filters of the pull's ``GET /dossiers`` (an agent: ``created_by=me``,
         #: not every dossier of the platform).
         self.pull_params: dict[str, str] = {}
+        #: Uploads in flight, by piece id (`cancel_upload`), and those the user stopped.
+        self._uploads: dict[str, asyncio.Task[Any]] = {}
+        self._cancelled_uploads: set[str] = set()
 
     # --- control (from the app, on the event loop) -------------------------------------
 
@@ -145,6 +153,10 @@ class SyncEngine:
         ``pull`` ("Actualiser"): also fetch the platform's copies after sending."""
         if pull:
             self._pull_asked = True
+        # Something may have been queued meanwhile and a screen counted it: the next
+        # count is said even if it equals the last one said (the status line's number is
+        # the store's, ADR 0031).
+        self._pending = None
         self._wake.set()
 
     def resume(self, token: str) -> None:
@@ -153,6 +165,22 @@ class SyncEngine:
         self.paused = False
         self._resumed.set()
         self._wake.set()
+
+    def cancel_upload(self, piece_id: str) -> bool:
+        """Stop the upload of ``piece_id`` now (the user's "Annuler l'envoi"): the body
+        stops mid-way, so the platform keeps nothing of it, and the piece is withdrawn
+        from the dossier (`UploadCancelled`). False when it is not being sent."""
+        task = self._uploads.get(piece_id)
+        if task is None or task.done():
+            return False
+        self._cancelled_uploads.add(piece_id)
+        task.cancel()
+        return True
+
+    @property
+    def uploading(self) -> list[str]:
+        """The pieces being sent now."""
+        return [key for key, task in self._uploads.items() if not task.done()]
 
     def stop(self) -> None:
         self._stopped = True
@@ -293,17 +321,28 @@ class SyncEngine:
         )
         for op in folded:
             await self._announce(op)
+        total = 0
+        shown = False
         try:
             while handled < limit and not self._stopped:
                 ops = await self._db(local.due_ops, self.store, self.server_key, self.username)
                 if not ops:
                     break
+                waiting = await self._db(
+                    local.sendable_count, self.store, self.server_key, self.username
+                )
+                total = max(total, handled + max(waiting, len(ops)))
+                shown = shown or total >= PROGRESS_MIN_OPS
                 for op in ops:
+                    if shown:
+                        self._emit(SyncProgress(handled, total))
                     await self._process(op)
                     handled += 1
         except (_Paused, _WentOffline):
             pass
         finally:
+            if shown:
+                self._emit(SyncProgress(handled, max(total, handled), active=False))
             await self._count_pending()
         return handled
 
@@ -399,7 +438,7 @@ class SyncEngine:
                     None,
                     f"Un dossier existe déjà pour cette campagne sur la plateforme "
                     f"(n° {answer.get('numero', '?')}), créé depuis un autre poste : "
-                    "reprenez-le depuis « Mes demandes ». Ce brouillon reste sur ce poste.",
+                    "reprenez-le depuis « Mes demandes ». Ce brouillon reste sur ce poste.",
                     kind=op.kind,
                 )
             )
@@ -465,21 +504,54 @@ class SyncEngine:
             raise ApiError(
                 404,
                 "local_file_missing",
-                f"Le fichier « {piece.filename} » n'est plus sur ce poste : ajoutez-le à nouveau.",
+                f"Le fichier « {piece.filename} » n'est plus sur ce poste : ajoutez-le à nouveau.",
             )
         await self._db(self.store.set_piece_state, piece_id, PieceState.UPLOADING)
-        try:
-            answer = await self._call(
-                self.client.upload_piece, dossier.id, piece.piece_type, path, piece.filename
+
+        def progress(sent: int, total: int | None) -> None:
+            self._emit(
+                UploadProgress(dossier.id, piece_id, piece.filename, sent, total or piece.size)
             )
+
+        task = asyncio.ensure_future(
+            self._call(
+                self.client.upload_piece,
+                dossier.id,
+                piece.piece_type,
+                path,
+                piece.filename,
+                progress=progress,
+            )
+        )
+        self._uploads[piece_id] = task
+        try:
+            answer = await task
         except (_Paused, _WentOffline):
             await self._db(self.store.set_piece_state, piece_id, PieceState.PENDING)
             raise
+        except asyncio.CancelledError:
+            if piece_id not in self._cancelled_uploads:
+                raise  # the engine itself stops: the upload is sent again later
+            await asyncio.shield(self._withdraw(op, piece_id))
+            self._emit(UploadCancelled(dossier.id, piece_id, piece.filename))
+            return
+        finally:
+            self._uploads.pop(piece_id, None)
+            self._cancelled_uploads.discard(piece_id)
         await self._db(
             self.store.set_piece_state, piece_id, PieceState.UPLOADED, server_id=str(answer["id"])
         )
         await self._db(self.store.op_done, op.id)
         self._emit(DossierSynced(dossier.id, op.kind, None, self._pieces_tab(dossier)))
+
+    async def _withdraw(self, op: PendingOp, piece_id: str) -> None:
+        """An upload the user stopped: the piece leaves the dossier. `remove_piece` sees
+        the upload in flight and queues a deletion found by content (had the body
+        arrived whole just before the cancel, the platform's copy goes too); then the
+        upload itself is dropped."""
+        assert op.id is not None
+        await self._db(self.store.remove_piece, piece_id)
+        await self._db(local.drop_op, self.store, op.id)
 
     async def _delete_piece(self, op: PendingOp, dossier: LocalDossier) -> None:
         assert op.id is not None

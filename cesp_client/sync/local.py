@@ -33,6 +33,7 @@ __all__ = [
     "record_server_pieces",
     "replace_tab",
     "resolve_conflict",
+    "sendable_count",
     "tab_has_pending_save",
 ]
 
@@ -121,6 +122,12 @@ def pending_count(store: DraftStore, server_key: str, username: str) -> int:
     """The account's changes that the server does not have yet (parked ones included)."""
     with Session(store.engine, expire_on_commit=False) as session:
         return len(_my_ops(session, server_key, username))
+
+
+def sendable_count(store: DraftStore, server_key: str, username: str) -> int:
+    """The account's changes a pass may send (parked ones wait for a decision)."""
+    with Session(store.engine, expire_on_commit=False) as session:
+        return sum(1 for op in _my_ops(session, server_key, username) if not is_parked(op))
 
 
 def parked_ops(store: DraftStore, server_key: str, username: str) -> list[PendingOp]:

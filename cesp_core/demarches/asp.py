@@ -35,14 +35,16 @@ IDENTIFICATION = Tab(
             FieldType.TEXT,
             required=True,
             max_length=160,
+            from_account="etablissement_nom",
+            help="Celui du compte de l'établissement (il ne se modifie pas ici).",
         ),
         Field(
             "etab_recruteur_finess",
             "N° FINESS de l'établissement recruteur",
             FieldType.FINESS,
             required=True,
-            help="9 caractères ; à défaut les pièces justificatives ne seront pas prises "
-            "en compte.",
+            from_account="finess",
+            help="Celui du compte de l'établissement (il ne se modifie pas ici).",
         ),
         Field(
             "etab_partenaire_nom",
@@ -67,10 +69,11 @@ IDENTIFICATION = Tab(
         Field(
             "specialite",
             "Spécialité médicale",
-            FieldType.TEXT,
+            FieldType.SPECIALITE,
             required=True,
             max_length=120,
             repeatable=True,
+            help="Un des 44 DES (tapez les premières lettres).",
         ),
     ),
 )
@@ -213,6 +216,8 @@ CANDIDAT = Tab(
             FieldType.DATE,
             required=True,
             visible_if=When("inscrit_ordre", Op.FALSY),
+            not_in_past=True,
+            help="Aujourd'hui ou plus tard.",
         ),
     ),
 )

@@ -96,7 +96,7 @@ ETAT_CIVIL = Tab(
             FieldType.DEPARTEMENT,
             required=True,
             visible_if=_BORN_IN_FRANCE,
-            help="Tapez le numéro (« 087 ») ou les premières lettres du département.",
+            help="Tapez le numéro (« 087 ») ou les premières lettres du département.",
         ),
         Field(
             "commune_naissance",
@@ -105,7 +105,7 @@ ETAT_CIVIL = Tab(
             required=True,
             visible_if=_BORN_IN_FRANCE,
             depends_on="departement_naissance",
-            help="Communes du département choisi : tapez la première lettre (« L »).",
+            help="Communes du département choisi : tapez la première lettre (« L »).",
         ),
         Field(
             "pays_naissance",
@@ -249,7 +249,7 @@ ETUDES = Tab(
             visible_if=_3E,
             max_length=80,
             repeatable=True,
-            help="Subdivision d'internat, par exemple « Limoges ».",
+            help="Subdivision d'internat, par exemple « Limoges ».",
         ),
         Field(
             "des",
@@ -324,7 +324,7 @@ VOLET_SOCIAL = Tab(
     key="volet_social",
     label="Volet social",
     help="Tout élément à porter à la connaissance de la commission de sélection devra "
-    "être justifié dans l'onglet « Pièces justificatives » (justificatif volet social).",
+    "être justifié dans l'onglet « Pièces justificatives » (justificatif volet social).",
     fields=(
         Field(
             "situation_familiale",
@@ -354,7 +354,7 @@ VOLET_SOCIAL = Tab(
             "Éléments à porter à la connaissance de la commission",
             FieldType.TEXTAREA,
             max_length=4000,
-            help="Texte libre ; à justifier par une pièce « justificatif volet social ».",
+            help="Texte libre ; à justifier par une pièce « justificatif volet social ».",
         ),
     ),
 )
@@ -405,7 +405,7 @@ PIECES = (
         "Justificatif volet social",
         _FORMATS,
         required_if=_SOCIAL_SAYS_SOMETHING,
-        help="Obligatoire dès que l'onglet « Volet social » mentionne un élément.",
+        help="Obligatoire dès que l'onglet « Volet social » mentionne un élément.",
     ),
     PieceType(
         "diplome",

@@ -35,6 +35,8 @@ class FieldType(StrEnum):
     POSTAL_CODE = "postal_code"
     FINESS = "finess"
     RPPS = "rpps"
+    #: A medical specialty (DES) from `referentials.specialites()`; stores its name.
+    SPECIALITE = "specialite"
 
 
 class Op(StrEnum):
@@ -93,6 +95,11 @@ class Field:
     repeatable: bool = False
     #: The value a blank dossier starts with (and the one rules assume when absent).
     default: Value = None
+    #: A DATE still to come (planned): a day before today is refused.
+    not_in_past: bool = False
+    #: Shown, never typed: the value comes from the owner's account (the ASP recruiter's
+    #: name and FINESS come from the établissement's account); the server refuses another.
+    from_account: str | None = None
 
     def choice_label(self, value: str) -> str:
         for choice in self.choices:
@@ -114,6 +121,8 @@ class Field:
             "min_value": self.min_value,
             "max_value": self.max_value,
             "default": self.default,
+            "not_in_past": self.not_in_past,
+            "from_account": self.from_account,
         }
 
 

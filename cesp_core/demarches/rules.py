@@ -130,6 +130,8 @@ def _check_int(field: Field, value: str) -> str | None:
 def _check_date(field: Field, value: str) -> str | None:
     if field.key == "date_naissance":
         return dates.validate_birth_date(value)
+    if field.not_in_past:
+        return dates.validate_planned_date(value)
     return dates.validate_date(value)
 
 
@@ -157,6 +159,16 @@ def _check_pays(_field: Field, value: str) -> str | None:
     return None
 
 
+SPECIALITE_MESSAGE = "Spécialité hors de la liste officielle des DES : choisissez-la dans la liste."
+
+
+def _check_specialite(_field: Field, value: str) -> str | None:
+    found = referentials.specialite_by_name(value)
+    if found is None or found.nom != value.strip():
+        return SPECIALITE_MESSAGE
+    return None
+
+
 def _check_text(field: Field, value: str) -> str | None:
     if field.max_length is not None and len(value) > field.max_length:
         return f"{field.max_length} caractères au plus ({len(value)} saisis)."
@@ -173,6 +185,7 @@ _TYPE_CHECKS: dict[FieldType, Callable[[Field, str], str | None]] = {
     FieldType.DEPARTEMENT: _check_departement,
     FieldType.COMMUNE: _check_commune,
     FieldType.PAYS: _check_pays,
+    FieldType.SPECIALITE: _check_specialite,
     FieldType.NIR: lambda _f, v: nir.validate_nir(v),
     FieldType.IBAN: lambda _f, v: iban.validate_iban(v),
     FieldType.BIC: lambda _f, v: iban.validate_bic(v),
@@ -228,6 +241,9 @@ def _normalise(field: Field, value: Value) -> Value:
         return text.upper()
     if field.type is FieldType.PAYS:
         return text.upper()
+    if field.type is FieldType.SPECIALITE:
+        found = referentials.specialite_by_name(text)
+        return found.nom if found else text
     if field.type is FieldType.DATE:
         parsed = dates.parse_date(text)
         return parsed.isoformat() if parsed else text
@@ -241,13 +257,21 @@ def _normalise(field: Field, value: Value) -> Value:
 
 
 def clean_tab(
-    demarche: Demarche, tab_key: str, values: Mapping[str, object]
+    demarche: Demarche,
+    tab_key: str,
+    values: Mapping[str, object],
+    stored: Mapping[str, Value] | None = None,
 ) -> tuple[dict[str, Value], list[Problem]]:
     """Normalise what a client sends for one tab; unknown keys and wrong types are problems.
 
     The result keeps every known field (hidden ones too: a value hidden by a choice is kept
     so that changing the choice back does not lose it; rules simply ignore it).
+
+    A specialty (DES) outside the referential is a problem too, unless it is the value
+    already ``stored`` for that field (a draft typed as free text before the list: it is
+    kept as it is and the tab's rules flag it until a specialty is picked; ADR 0030).
     """
+    stored = stored or {}
     tab = demarche.tab(tab_key)
     known = {f.key: f for f in tab.fields}
     clean: dict[str, Value] = {}
@@ -271,7 +295,16 @@ def clean_tab(
             if message is not None:
                 problems.append(Problem(tab_key, key, message, INVALID))
                 continue
-        clean[key] = _normalise(field, value)
+        normalised = _normalise(field, value)
+        if (
+            field.type is FieldType.SPECIALITE
+            and isinstance(normalised, str)
+            and normalised != stored.get(key)
+            and _check_specialite(field, normalised) is not None
+        ):
+            problems.append(Problem(tab_key, key, SPECIALITE_MESSAGE, INVALID))
+            continue
+        clean[key] = normalised
     return clean, problems
 
 
@@ -512,7 +545,7 @@ def first_tab_problem(
     if first is None or tab_key == first or first in set(saved_tabs):
         return None
     label = demarche.tab(first).label
-    return Problem(tab_key, None, f"Enregistrez d'abord l'onglet « {label} ».", INVALID)
+    return Problem(tab_key, None, f"Enregistrez d'abord l'onglet « {label} ».", INVALID)
 
 
 def transmission_problems(
@@ -527,7 +560,7 @@ def transmission_problems(
     for cert in demarche.certifications:
         if cert.value not in ticked:
             problems.append(
-                Problem("synthese", cert.value, f"Cochez la case « {cert.label} ».", MISSING)
+                Problem("synthese", cert.value, f"Cochez la case « {cert.label} ».", MISSING)
             )
     return problems
 

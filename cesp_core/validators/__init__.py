@@ -11,17 +11,27 @@ from .dates import age_on, format_date, parse_date, validate_birth_date, validat
 from .email import normalize_email, validate_email
 from .finess import compact_finess, format_finess, validate_finess
 from .iban import (
+    MAX_IBAN_LENGTH,
     IbanInfo,
     compact_bic,
     compact_iban,
     country_name,
     format_iban,
     iban_info,
+    iban_length,
     validate_bic,
     validate_iban,
 )
 from .names import validate_organisation_name, validate_person_name
-from .nir import NirFacts, compact_nir, format_nir, nir_consistency, nir_facts, validate_nir
+from .nir import (
+    NIR_LENGTH,
+    NirFacts,
+    compact_nir,
+    format_nir,
+    nir_consistency,
+    nir_facts,
+    validate_nir,
+)
 from .password import (
     PASSWORD_RULES,
     password_problems,
@@ -35,6 +45,8 @@ from .rpps import compact_rpps, validate_rpps
 from .text import validate_text
 
 __all__ = [
+    "MAX_IBAN_LENGTH",
+    "NIR_LENGTH",
     "PASSWORD_RULES",
     "IbanInfo",
     "NirFacts",
@@ -52,6 +64,7 @@ __all__ = [
     "format_nir",
     "format_phone",
     "iban_info",
+    "iban_length",
     "nir_consistency",
     "nir_facts",
     "normalize_email",

@@ -15,6 +15,7 @@ __all__ = [
     "parse_date",
     "validate_birth_date",
     "validate_date",
+    "validate_planned_date",
 ]
 
 #: Age bounds of the programme's applicants (students to doctors late in their career).
@@ -108,5 +109,23 @@ def validate_birth_date(value: str | date, today: date | None = None) -> str | N
         return (
             f"Cette date de naissance donne un âge de {age} ans, plus de {MAX_AGE} ans : "
             "vérifiez l'année."
+        )
+    return None
+
+
+def validate_planned_date(value: str, *, today: date | None = None) -> str | None:
+    """A date still to come (a planned registration): today or later; ``today`` is the
+    day in Paris unless given."""
+    message = validate_date(value)
+    if message is not None:
+        return message
+    parsed = parse_date(value)
+    if today is None:
+        from cesp_core.timefmt import paris_now
+
+        today = paris_now().date()
+    if parsed is not None and parsed < today:
+        return (
+            f"Cette date est passée : une date prévisionnelle est le {format_date(today)} ou après."
         )
     return None

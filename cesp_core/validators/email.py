@@ -32,11 +32,11 @@ def _french(error: EmailNotValidError, address: str) -> str:
     domain = address.rpartition("@")[2]
     if "should have a period" in text:
         return (
-            f"Le nom de domaine après le @ (« {domain} ») est incomplet : il doit contenir un "
+            f"Le nom de domaine après le @ (« {domain} ») est incomplet : il doit contenir un "
             f"point ({_EXAMPLE})."
         )
     if "special-use or reserved" in text:
-        return f"Le nom de domaine « {domain} » est réservé : il ne peut pas recevoir d'e-mail."
+        return f"Le nom de domaine « {domain} » est réservé : il ne peut pas recevoir d'e-mail."
     if "period" in text:
         return (
             "L'adresse e-mail ne peut pas contenir deux points de suite, ni commencer par un "
@@ -47,7 +47,7 @@ def _french(error: EmailNotValidError, address: str) -> str:
     if "invalid character" in text:
         tail = str(error).rpartition(":")[2]
         chars = [quoted or named for quoted, named in _CHARS.findall(tail)]
-        shown = " ".join(f"« {c} »" for c in chars) or tail.strip().rstrip(".")
+        shown = " ".join(f"« {c} »" for c in chars) or tail.strip().rstrip(".")
         return f"L'adresse e-mail contient des caractères non autorisés : {shown}."
     if "too long" in text:
         return "L'adresse e-mail est trop longue."

@@ -67,7 +67,7 @@ def validate_finess(value: str) -> str | None:
         )
     if not _department_ok(number[:2]):
         return (
-            f"Le n° FINESS commence par le département de l'établissement : « {number[:2]} » "
+            f"Le n° FINESS commence par le département de l'établissement : « {number[:2]} » "
             "n'est pas un département."
         )
     if not _luhn_ok(number):

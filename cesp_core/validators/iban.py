@@ -21,15 +21,20 @@ from schwifty import exceptions as sx
 from cesp_core import referentials
 
 __all__ = [
+    "MAX_IBAN_LENGTH",
     "IbanInfo",
     "compact_bic",
     "compact_iban",
     "country_name",
     "format_iban",
     "iban_info",
+    "iban_length",
     "validate_bic",
     "validate_iban",
 ]
+
+#: The longest IBAN of any country (ISO 13616).
+MAX_IBAN_LENGTH = 34
 
 _SEPARATORS = re.compile(r"[\s.\-_/]+")
 #: Countries whose national check (the "clé RIB") schwifty verifies and we enforce: the
@@ -49,6 +54,19 @@ def format_iban(value: str) -> str:
     """The IBAN in groups of 4 characters: ``FR76 3000 6000 0112 3456 7890 189``."""
     compact = compact_iban(value)
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def iban_length(value: str) -> int | None:
+    """How many characters an IBAN of the country ``value`` starts with has (``FR``: 27),
+    None while the country is not known (fewer than 2 letters, or no such country): an
+    input knows when the IBAN is complete."""
+    compact = compact_iban(value)
+    if len(compact) < 2 or not compact[:2].isalpha():
+        return None
+    try:
+        return int(IBAN(compact[:2] + "00", allow_invalid=True).spec.iban_length)
+    except (sx.SchwiftyException, KeyError, ValueError):
+        return None
 
 
 def compact_bic(value: str) -> str:
@@ -81,7 +99,7 @@ def _parse(value: str) -> IBAN | str:
     if bad is not None:
         return (
             "L'IBAN ne doit contenir que des lettres et des chiffres : "
-            f"le caractère « {bad} » n'est pas accepté."
+            f"le caractère « {bad} » n'est pas accepté."
         )
     if len(compact) < 4 or not compact[:2].isalpha() or not compact[2:4].isdigit():
         return (
@@ -93,7 +111,7 @@ def _parse(value: str) -> IBAN | str:
         iban = IBAN(compact, allow_invalid=True)
         spec = iban.spec
     except (sx.InvalidCountryCode, KeyError):
-        return f"L'IBAN commence par « {country} », qui n'est pas un code de pays connu."
+        return f"L'IBAN commence par « {country} », qui n'est pas un code de pays connu."
     name = country_name(country)
     if len(compact) != spec.iban_length:
         return (
@@ -213,7 +231,7 @@ def validate_bic(value: str, iban: str | None = None) -> str | None:
     if bad is not None:
         return (
             "Le BIC ne doit contenir que des lettres et des chiffres : "
-            f"le caractère « {bad} » n'est pas accepté."
+            f"le caractère « {bad} » n'est pas accepté."
         )
     if len(compact) not in (8, 11):
         return (
@@ -224,7 +242,7 @@ def validate_bic(value: str, iban: str | None = None) -> str | None:
         bic = BIC(compact)
     except sx.InvalidCountryCode:
         return (
-            f"Les 5e et 6e caractères du BIC (« {compact[4:6]} ») doivent être un code de "
+            f"Les 5e et 6e caractères du BIC (« {compact[4:6]} ») doivent être un code de "
             "pays connu (FR pour la France)."
         )
     except sx.SchwiftyException:

@@ -35,6 +35,7 @@ from cesp_core import referentials
 from cesp_core.text import MONTHS_FR as _MONTHS
 
 __all__ = [
+    "NIR_LENGTH",
     "NirFacts",
     "compact_nir",
     "format_nir",
@@ -42,6 +43,9 @@ __all__ = [
     "nir_facts",
     "validate_nir",
 ]
+
+#: Characters of a NIR: 13 and the 2-digit key.
+NIR_LENGTH = 15
 
 _SEPARATORS = re.compile(r"[\s.\-_/]+")
 _GROUPS = (1, 2, 2, 2, 3, 3, 2)  # sex, year, month, department, commune, order, key
@@ -99,14 +103,14 @@ def validate_nir(value: str) -> str | None:
         return (
             "Le numéro de sécurité sociale ne doit contenir que des chiffres "
             "(et 2A ou 2B pour un département de Corse) : "
-            f"le caractère « {char} » n'est pas accepté."
+            f"le caractère « {char} » n'est pas accepté."
         )
-    if len(nir) == 13:
+    if len(nir) == NIR_LENGTH - 2:
         return (
             "Il manque la clé du numéro de sécurité sociale : saisissez aussi les 2 derniers "
             "chiffres (15 en tout)."
         )
-    if len(nir) != 15:
+    if len(nir) != NIR_LENGTH:
         return (
             "Le numéro de sécurité sociale compte 15 chiffres (13 chiffres et la clé de 2 "
             f"chiffres) : vous en avez saisi {len(nir)}."
@@ -121,12 +125,12 @@ def validate_nir(value: str) -> str | None:
         if not _month_code_ok(nir[3:5]):
             return (
                 f"Le mois de naissance du numéro de sécurité sociale (4e et 5e chiffres : "
-                f"« {nir[3:5]} ») n'existe pas : il doit être compris entre 01 et 12."
+                f"« {nir[3:5]} ») n'existe pas : il doit être compris entre 01 et 12."
             )
         if nir[5:7] == "00":
             return (
                 "Le département de naissance du numéro de sécurité sociale (6e et 7e "
-                "chiffres : « 00 ») n'existe pas."
+                "chiffres : « 00 ») n'existe pas."
             )
     try:
         stdnum_nir.validate(nir)
@@ -300,7 +304,7 @@ def _place_problems(
             (
                 "nir",
                 "Le numéro de sécurité sociale indique une naissance en France (département "
-                f"« {nir_dep} ») alors que vous avez indiqué être né(e) à l'étranger : "
+                f"« {nir_dep} ») alors que vous avez indiqué être né(e) à l'étranger : "
                 "vérifiez le numéro ou le lieu de naissance.",
             )
         ]
@@ -311,7 +315,7 @@ def _place_problems(
             (
                 "departement_naissance" if departement else "commune_naissance",
                 "Le numéro de sécurité sociale indique une naissance à l'étranger (99 aux 6e "
-                "et 7e chiffres) : cochez « Je suis né(e) à l'étranger » ou vérifiez le "
+                "et 7e chiffres) : cochez « Je suis né(e) à l'étranger » ou vérifiez le "
                 "numéro.",
             )
         ]
@@ -320,7 +324,7 @@ def _place_problems(
         (
             "departement_naissance" if departement else "commune_naissance",
             f"Le département de naissance choisi ({chosen_dep}) ne correspond pas au "
-            f"numéro de sécurité sociale (département « {nir_dep} » dans le numéro) : "
+            f"numéro de sécurité sociale (département « {nir_dep} » dans le numéro) : "
             "vérifiez le département ou le numéro.",
         )
     ]
@@ -328,7 +332,7 @@ def _place_problems(
         return [
             (
                 department_problem[0][0],
-                f"Le numéro de sécurité sociale porte le département « {nir_dep} », qui "
+                f"Le numéro de sécurité sociale porte le département « {nir_dep} », qui "
                 f"n'était plus attribué aux naissances de {year} : vérifiez le numéro ou la "
                 "date de naissance.",
             )
@@ -386,7 +390,7 @@ def nir_consistency(
             problems.append(
                 (
                     "civilite",
-                    f"La civilité « {said} » ne correspond pas au numéro de sécurité sociale, "
+                    f"La civilité « {said} » ne correspond pas au numéro de sécurité sociale, "
                     f"qui commence par {nir_says} : vérifiez la civilité ou le numéro.",
                 )
             )
@@ -397,7 +401,7 @@ def nir_consistency(
                 (
                     "date_naissance",
                     f"L'année de naissance ({date_naissance.year}) ne correspond pas au numéro "
-                    f"de sécurité sociale (2e et 3e chiffres : « {facts.annee} ») : vérifiez "
+                    f"de sécurité sociale (2e et 3e chiffres : « {facts.annee} ») : vérifiez "
                     "la date de naissance ou le numéro.",
                 )
             )
@@ -407,7 +411,7 @@ def nir_consistency(
                     "date_naissance",
                     f"Le mois de naissance ({_MONTHS[date_naissance.month - 1]}) ne correspond "
                     f"pas au numéro de sécurité sociale (4e et 5e chiffres : "
-                    f"« {facts.mois_code} », {_MONTHS[facts.mois - 1]}) : vérifiez la date "
+                    f"« {facts.mois_code} », {_MONTHS[facts.mois - 1]}) : vérifiez la date "
                     "de naissance ou le numéro.",
                 )
             )

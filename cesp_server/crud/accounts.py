@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from cesp_core import timefmt
 from cesp_core.lifecycle import Role
 from cesp_core.problems import MISSING, Problem
 from cesp_core.validators import (
@@ -37,7 +38,6 @@ from cesp_core.validators import (
 from cesp_core.validators.finess import compact_finess
 from cesp_core.validators.password import secret_answer_problem
 
-from ..clock import format_local
 from ..errors import ApiProblem
 from ..limits import LIMITS
 from ..mail.outbox import queue_mail
@@ -333,6 +333,7 @@ def _issue_code(session: Session, settings: Settings, account: Account) -> None:
             "nom": (account.nom or "").upper(),
             "code": code,
             "ttl_minutes": settings.code_ttl_minutes,
+            "valid_until": timefmt.format_time(now + timedelta(minutes=settings.code_ttl_minutes)),
             "max_tries": settings.code_max_tries,
         },
     )
@@ -347,8 +348,9 @@ def _link_url(settings: Settings, purpose: str, token: str) -> str:
 
 def _issue_link(
     session: Session, settings: Settings, account: Account, purpose: LinkPurpose
-) -> str:
-    """Kill the account's earlier links of `purpose`, create a new one; returns the token."""
+) -> tuple[str, datetime]:
+    """Kill the account's earlier links of `purpose`, create a new one; returns the token
+    and its expiry (naive UTC)."""
     now = utcnow()
     session.exec(
         update(LinkToken)  # type: ignore[call-overload]
@@ -369,11 +371,11 @@ def _issue_link(
             expires_at=now + timedelta(minutes=settings.link_ttl_minutes),
         )
     )
-    return token
+    return token, now + timedelta(minutes=settings.link_ttl_minutes)
 
 
 def _queue_set_password_link(session: Session, settings: Settings, account: Account) -> None:
-    token = _issue_link(session, settings, account, LinkPurpose.SET_PASSWORD)
+    token, expires_at = _issue_link(session, settings, account, LinkPurpose.SET_PASSWORD)
     queue_mail(
         session,
         to=account.email,
@@ -386,6 +388,7 @@ def _queue_set_password_link(session: Session, settings: Settings, account: Acco
             "link": _link_url(settings, LinkPurpose.SET_PASSWORD, token),
             "token": token,
             "ttl_minutes": settings.link_ttl_minutes,
+            "valid_until": timefmt.format_time(expires_at),
             "username": account.username,
         },
     )
@@ -472,7 +475,7 @@ def _code_invalid(tries_left: int) -> ApiProblem:
     if tries_left <= 0:
         detail = (
             "Code incorrect. Ce code n'est plus utilisable : demandez-en un nouveau "
-            "(« Renvoyer un code »)."
+            "(« Renvoyer un code »)."
         )
     else:
         detail = (
@@ -490,7 +493,7 @@ def _code_invalid(tries_left: int) -> ApiProblem:
 
 _CODE_EXHAUSTED = (
     "Trop d'essais pour ce code : il n'est plus utilisable. Demandez un nouveau "
-    "code (« Renvoyer un code »)."
+    "code (« Renvoyer un code »)."
 )
 
 
@@ -594,7 +597,7 @@ def _find_link(session: Session, token: str, purpose: LinkPurpose) -> tuple[Link
             410,
             "link_exhausted",
             "Trop de réponses erronées avec ce lien : il n'est plus utilisable. "
-            "Demandez-en un nouveau (« Mot de passe oublié »).",
+            "Demandez-en un nouveau (« Mot de passe oublié »).",
         )
     if link.used_at is not None:
         raise ApiProblem(
@@ -691,7 +694,7 @@ def forgot_password(session: Session, settings: Settings, identifier: str, ip: s
     if account.status == AccountStatus.PENDING_PASSWORD:
         _queue_set_password_link(session, settings, account)
     else:
-        token = _issue_link(session, settings, account, LinkPurpose.RESET_PASSWORD)
+        token, expires_at = _issue_link(session, settings, account, LinkPurpose.RESET_PASSWORD)
         queue_mail(
             session,
             to=account.email,
@@ -703,6 +706,7 @@ def forgot_password(session: Session, settings: Settings, identifier: str, ip: s
                 "token": token,
                 "link": _link_url(settings, LinkPurpose.RESET_PASSWORD, token),
                 "ttl_minutes": settings.link_ttl_minutes,
+                "valid_until": timefmt.format_time(expires_at),
                 "has_secret_question": bool(account.secret_answer_hash),
             },
         )
@@ -718,7 +722,7 @@ def _queue_password_changed(session: Session, settings: Settings, account: Accou
         settings=settings,
         context={
             "username": account.username,
-            "changed_at": format_local(utcnow(), settings.timezone),
+            "changed_at": timefmt.format_moment(utcnow()),
         },
     )
 
@@ -977,7 +981,7 @@ def login(
             403,
             "account_unverified",
             "Adresse e-mail pas encore vérifiée : saisissez le code à 4 chiffres reçu par "
-            "e-mail (écran d'inscription, « Renvoyer un code » pour en recevoir un nouveau).",
+            "e-mail (écran d'inscription, « Renvoyer un code » pour en recevoir un nouveau).",
         )
     if account.status != AccountStatus.ACTIVE:
         raise ApiProblem(403, "account_disabled", "Ce compte est désactivé : contactez le support.")

@@ -29,11 +29,12 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from cesp_core import imports
+from cesp_core import imports, timefmt
 from cesp_core.demarches import Demarche, get_demarche
 from cesp_core.imports import Applicant, ImportLine
 from cesp_core.lifecycle import READ_ANY_ROLES, STATE_LABELS, DossierState, Role
 from cesp_core.problems import Problem
+from cesp_core.text import plural
 
 from ..clock import to_local
 from ..errors import ApiProblem
@@ -101,7 +102,7 @@ def _on_behalf_demarche(campaign: Campaign) -> Demarche:
         raise ApiProblem(
             403,
             "on_behalf_not_supported",
-            f"La démarche « {demarche.short_title} » est déposée par les établissements : "
+            f"La démarche « {demarche.short_title} » est déposée par les établissements : "
             "elle ne se saisit pas pour le compte d'un candidat.",
         )
     return demarche
@@ -204,7 +205,7 @@ def _queue_claim_mail(
             "email": email,
             "link": _claim_url(settings, token),
             "token": token,
-            "expires_on": to_local(expires, settings.timezone).strftime("%d/%m/%Y"),
+            "expires_on": timefmt.format_day(expires),
         },
         dossier_id=dossier.id,
         settings=settings,
@@ -440,7 +441,7 @@ def claim_dossier(
         raise ApiProblem(
             410,
             "claim_used",
-            "Ce lien a déjà servi : le dossier a été réclamé. Retrouvez-le dans « Mes demandes ».",
+            "Ce lien a déjà servi : le dossier a été réclamé. Retrouvez-le dans « Mes demandes ».",
         )
     if claim.expires_at <= now:
         raise ApiProblem(
@@ -630,7 +631,8 @@ def run_import(
         raise ApiProblem(
             422,
             "import_refused",
-            f"{refused} ligne(s) refusée(s) sur {len(outcomes)} : aucun dossier n'a été "
+            f"{plural(refused, 'ligne refusée', 'lignes refusées')} sur {len(outcomes)} : "
+            "aucun dossier n'a été "
             "importé. Corrigez les lignes signalées et importez à nouveau le fichier.",
             extra=_report(campaign, result.format, dry_run, outcomes),
         )

@@ -60,7 +60,7 @@ def create_campaign(
     """Create and commit a campaign; aware datetimes (naive ones are read as Paris time)."""
     if demarche not in DEMARCHES:
         known = ", ".join(sorted(DEMARCHES))
-        raise CampaignError(f"Démarche inconnue : « {demarche} » (connues : {known}).")
+        raise CampaignError(f"Démarche inconnue : « {demarche} » (connues : {known}).")
     label = " ".join(label.split())
     if not label:
         raise CampaignError("Le libellé de la campagne est obligatoire.")

@@ -16,6 +16,7 @@ from cesp_core import lifecycle
 from cesp_core.demarches import get_demarche
 from cesp_core.lifecycle import DossierState, Role, TransitionError
 from cesp_core.problems import INVALID, Problem
+from cesp_core.text import plural
 from cesp_core.validators.text import validate_text
 
 from ..errors import ApiProblem
@@ -212,7 +213,8 @@ def publish_results(
         raise ApiProblem(
             409,
             "undecided_dossiers",
-            f"{waiting} dossier(s) transmis attendent encore une décision : décidez-les "
+            f"{plural(waiting, 'dossier transmis attend', 'dossiers transmis attendent')} "
+            "encore une décision : décidez-les "
             "avant de publier les résultats.",
             extra={"undecided": int(waiting)},
         )

@@ -462,6 +462,22 @@ def prefill(demarche: Demarche, account: Account) -> dict[str, dict[str, Any]]:
     return {}
 
 
+def account_values(demarche: Demarche, tab_key: str, owner: Account | None) -> dict[str, Any]:
+    """The fields of ``tab_key`` that come from the owner's account (`Field.from_account`:
+    the ASP recruiter's name and FINESS come from the établissement's account), with the
+    account's values; nothing when the owner is not an établissement (a paper dossier)."""
+    if owner is None or owner.role != Role.ETABLISSEMENT:
+        return {}
+    found: dict[str, Any] = {}
+    for field in demarche.tab(tab_key).fields:
+        if field.from_account is None:
+            continue
+        value = getattr(owner, field.from_account, None)
+        if isinstance(value, str) and value.strip():
+            found[field.key] = value.strip()
+    return found
+
+
 def _unique_owner_key(demarche: Demarche, account: Account, campaign: Campaign) -> str | None:
     """One CESP dossier per applicant and campaign (agents key many: no key for them)."""
     if demarche.key == "cesp" and account.role == Role.CANDIDAT:
@@ -512,7 +528,7 @@ def create_dossier(
             403,
             "forbidden_role",
             f"Votre compte ({role.label}) ne permet pas de déposer un dossier "
-            f"« {demarche.short_title} ».",
+            f"« {demarche.short_title} ».",
         )
     unique_key = _unique_owner_key(demarche, account, campaign)
     if unique_key is not None:
@@ -655,7 +671,7 @@ def _tab_or_404(demarche: Demarche, tab_key: str) -> None:
         tab = demarche.tab(tab_key)
     except KeyError:
         raise ApiProblem(
-            404, "tab_not_found", f"Onglet inconnu pour la démarche « {demarche.short_title} »."
+            404, "tab_not_found", f"Onglet inconnu pour la démarche « {demarche.short_title} »."
         ) from None
     if tab.kind.value == "synthese":
         raise ApiProblem(
@@ -710,7 +726,8 @@ def save_tab(
     first = rules.first_tab_problem(demarche, tab_key, dossier.saved_tabs or [])
     if first is not None:
         raise ApiProblem(409, "first_tab_required", first.message, problems=[first])
-    clean, problems = rules.clean_tab(demarche, tab_key, values)
+    before = dict((dossier.data or {}).get(tab_key) or {})
+    clean, problems = rules.clean_tab(demarche, tab_key, values, before)
     problems += [
         Problem(
             tab_key,
@@ -728,7 +745,8 @@ def save_tab(
             problems=problems,
         )
 
-    before = dict((dossier.data or {}).get(tab_key) or {})
+    # Shown, never typed: the owner account's values, whatever the client sent (ADR 0030).
+    clean.update(account_values(demarche, tab_key, owner))
     changed = sorted(k for k, v in clean.items() if before.get(k) != v)
     saved_tabs = list(dossier.saved_tabs or [])
     newly_saved = tab_key not in saved_tabs

@@ -52,7 +52,7 @@ def _piece_type(demarche: Demarche, key: str) -> PieceType:
         raise ApiProblem(
             404,
             "piece_type_not_found",
-            f"Type de pièce inconnu pour la démarche « {demarche.short_title} ».",
+            f"Type de pièce inconnu pour la démarche « {demarche.short_title} ».",
         ) from None
 
 
@@ -78,7 +78,7 @@ def _too_many(piece: PieceType) -> ApiProblem:
     return ApiProblem(
         409,
         "too_many_files",
-        f"{piece.max_files} fichiers au plus pour la pièce « {piece.label} ».",
+        f"{piece.max_files} fichiers au plus pour la pièce « {piece.label} ».",
     )
 
 

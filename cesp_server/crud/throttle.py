@@ -64,7 +64,7 @@ def throttled(until: datetime, now: datetime) -> ApiProblem:
         423,
         "account_locked",
         f"Trop d'essais infructueux : patientez {_wait_text(seconds)} avant de réessayer "
-        "(chaque nouvel échec allonge l'attente), ou utilisez « Mot de passe oublié » : le "
+        "(chaque nouvel échec allonge l'attente), ou utilisez « Mot de passe oublié » : le "
         "mot de passe choisi avec le lien reçu par e-mail débloque le compte aussitôt.",
         headers={"Retry-After": str(seconds)},
         extra={"locked_minutes": math.ceil(seconds / 60), "retry_after": seconds},

@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from cesp_core import lifecycle
+from cesp_core import lifecycle, timefmt
 from cesp_core.demarches import Demarche, get_demarche, rules
 from cesp_core.lifecycle import DossierState, TransitionError
 from cesp_core.problems import Problem
 
-from ..clock import format_local, to_local
+from ..clock import to_local
 from ..errors import ApiProblem
 from ..mail.outbox import queue_mail
 from ..models import Account, Campaign, Dossier, IdempotencyRecord, utcnow
@@ -244,7 +244,7 @@ def transmit(
         at=now,
     )
     owner = session.get(Account, dossier.owner_id) or account
-    when = format_local(now, settings.timezone)
+    when = timefmt.format_moment(now)  # the client's text for the same instant
     if demarche.key == "asp":
         context = asp_context(dossier, owner)
         context.update(transmitted_at=when, campagne=campaign.label, nombre_pieces=str(len(pieces)))

@@ -18,10 +18,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from cesp_core import timefmt
 from cesp_core.demarches import get_demarche
 from cesp_core.lifecycle import DossierState
 
-from ..clock import format_local, local_date, local_tz
+from ..clock import local_date, local_tz
 from ..crud.dossiers import applicant_name, recipient
 from ..mail.outbox import queue_mail
 from ..models import Account, Campaign, Dossier, ReminderSent, utcnow
@@ -83,7 +84,6 @@ def _remind(engine: Engine, settings: Settings, campaign: Campaign, dossier_id: 
         except IntegrityError:
             session.rollback()
             return False
-        tz = settings.timezone
         to_addr, to_account = recipient(session, dossier)
         queue_mail(
             session,
@@ -94,8 +94,8 @@ def _remind(engine: Engine, settings: Settings, campaign: Campaign, dossier_id: 
                 "numero": dossier.numero,
                 "demarche": get_demarche(dossier.demarche).title,
                 "campagne": campaign.label,
-                "closes_at": format_local(campaign.closes_at, tz),
-                "closes_on": local_date(campaign.closes_at, tz).strftime("%d/%m/%Y"),
+                "closes_at": timefmt.format_moment(campaign.closes_at),
+                "closes_on": timefmt.format_day(campaign.closes_at),
             },
             account_id=to_account.id if to_account else None,
             dossier_id=dossier.id,

@@ -1,25 +1,26 @@
-"""A date typed ``jj/mm/aaaa`` or ``jjmmaaaa``: the slashes are inserted as you type."""
+"""A date typed ``jj/mm/aaaa`` or ``jjmmaaaa``: the slashes are inserted as you type.
+
+A `CheckedInput` over `cesp_core.validators.dates.validate_date`; a valid date is said
+in words under the field (`long_date`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-
-from textual import on
-from textual.app import ComposeResult
-from textual.message import Message
-from textual.widget import Widget
-from textual.widgets import Input
+from typing import ClassVar
 
 from cesp_core.text import MONTHS_FR as _MONTHS
 from cesp_core.validators.dates import parse_date, validate_date
 
+from .checked_input import CheckedInput, Validator
 from .formatted_input import GroupedInput
-from .message_line import MessageLine
 
 __all__ = ["DateInput", "long_date"]
 
 _DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
+
+#: Digits of a complete date (jjmmaaaa).
+_DIGITS = 8
 
 
 def long_date(day: date) -> str:
@@ -30,7 +31,7 @@ def long_date(day: date) -> str:
 
 class _DateField(GroupedInput):
     SEPARATORS = frozenset("/")
-    max_significant = 8
+    max_significant = _DIGITS
 
     def clean(self, text: str) -> str:
         return "".join(c for c in text if c.isascii() and c.isdigit())
@@ -44,13 +45,11 @@ class _DateField(GroupedInput):
         return parsed.strftime("%d%m%Y") if parsed else None
 
 
-class DateInput(Widget):
+class DateInput(CheckedInput):
     """``value``: the ISO date (``"1999-03-14"``) once the date is complete and exists."""
 
     DEFAULT_CSS = """
     DateInput {
-        height: auto;
-        width: 1fr;
         & > _DateField {
             width: 14;
         }
@@ -58,17 +57,12 @@ class DateInput(Widget):
     }
     """
 
-    @dataclass
-    class Changed(Message):
-        """``value`` is ISO or None; ``text`` is what is typed (``"14/03/19"``)."""
+    MESSAGE_CLASS = "date-message"
+    VALIDATOR: ClassVar[Validator | None] = staticmethod(validate_date)
 
-        date_input: DateInput
-        value: str | None
-        text: str
-
-        @property
-        def control(self) -> DateInput:
-            return self.date_input
+    class Changed(CheckedInput.Changed):
+        """``value`` as the dossier stores it: ISO once the date is complete and exists,
+        else what is typed (``"14/03/19"``), None when empty; ``text`` what is shown."""
 
     def __init__(
         self,
@@ -80,12 +74,14 @@ class DateInput(Widget):
         classes: str | None = None,
         disabled: bool = False,
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self._field = _DateField(self._display(value), placeholder=placeholder)
-        self._message = MessageLine(classes="date-message")
-        self._text = self._field.value
-        #: The live error shown under the field (None when fine or incomplete).
-        self.live_message: str | None = None
+        super().__init__(
+            self._display(value),
+            placeholder=placeholder,
+            name=name,
+            id=id,
+            classes=classes,
+            disabled=disabled,
+        )
 
     @staticmethod
     def _display(value: str | None) -> str:
@@ -94,64 +90,37 @@ class DateInput(Widget):
         parsed = parse_date(value)
         return parsed.strftime("%d%m%Y") if parsed else value
 
-    def compose(self) -> ComposeResult:
-        yield self._field
-        yield self._message
-
-    def on_mount(self) -> None:
-        self._update_message()
+    def make_field(self, value: str, placeholder: str) -> _DateField:
+        return _DateField(value, placeholder=placeholder)
 
     @property
-    def message_line(self) -> MessageLine:
-        """The line under the field (the row shows its problems there too)."""
-        return self._message
-
-    @property
-    def input(self) -> Input:
+    def _date(self) -> _DateField:
+        assert isinstance(self._field, _DateField)
         return self._field
 
     @property
-    def text(self) -> str:
-        """What the field shows (``"14/03/1999"``)."""
-        return self._field.value
-
-    @property
     def value(self) -> str | None:
-        parsed = parse_date(self._field.value) if len(self._field.compact_value) == 8 else None
+        parsed = parse_date(self.text) if self.is_checkable() else None
         return parsed.isoformat() if parsed else None
 
     @value.setter
     def value(self, value: str | None) -> None:
-        self._field.set_compact_value(self._display(value))
+        self._date.set_compact_value(self._display(value))
+
+    @property
+    def stored_value(self) -> str | None:
+        """ISO when complete and existing; anything else as typed, so that nothing is
+        lost and the rules can say precisely what is wrong."""
+        return self.value or self.text.strip() or None
+
+    def is_checkable(self) -> bool:
+        return len(self._date.compact_value) == _DIGITS
 
     @property
     def is_complete(self) -> bool:
         """Eight digits typed and the date exists (a data-entry form moves on)."""
         return self.value is not None
 
-    def focus(self, scroll_visible: bool = True) -> DateInput:
-        self._field.focus(scroll_visible)
-        return self
-
-    def _update_message(self) -> None:
-        """The line under the field: the date in words, or why it is wrong."""
-        self.live_message = None
-        if len(self._field.compact_value) < 8:
-            self._message.show()
-            return
-        problem = validate_date(self._field.value)
-        if problem is not None:
-            self.live_message = problem
-            self._message.show(problem, "invalid")
-            return
-        parsed = parse_date(self._field.value)
-        self._message.show(long_date(parsed) if parsed else "", "valid")
-
-    @on(_DateField.Changed)
-    def _changed(self, event: Input.Changed) -> None:
-        event.stop()
-        if self._field.value == self._text:
-            return
-        self._text = self._field.value
-        self._update_message()
-        self.post_message(self.Changed(self, self.value, self._text))
+    def describe(self) -> str | None:
+        parsed = parse_date(self.text)
+        return long_date(parsed) if parsed else None

@@ -22,6 +22,8 @@ from textual.widgets import Checkbox, Input, Label, RadioButton, RadioSet, Stati
 from cesp_core.demarches.model import Choice, Field, FieldType, Value
 from cesp_core.text import normalize
 
+from .checked_input import CheckedInput
+from .choice_set import ChoiceSet
 from .date_input import DateInput
 from .filter_select import FilterSelect
 from .iban_input import IbanInput
@@ -29,10 +31,13 @@ from .nir_input import NirInput
 
 __all__ = [
     "FIXED_LENGTH_TYPES",
+    "LABEL_COLUMNS",
     "MAX_RADIO_CHOICES",
+    "NARROW_ROW",
     "ChoiceButton",
     "FieldRow",
     "choice_for_letter",
+    "label_lines",
 ]
 
 #: A CHOICE field with at most this many choices is a row of radio buttons; more: a
@@ -80,6 +85,7 @@ _FILTER_KINDS = {
     FieldType.DEPARTEMENT: "departement",
     FieldType.COMMUNE: "commune",
     FieldType.PAYS: "pays",
+    FieldType.SPECIALITE: "specialite",
 }
 
 
@@ -123,6 +129,34 @@ CONTROL = "field-control"
 #: Columns between two options of a horizontal radio row (their right margin).
 _OPTION_GAP = 2
 
+#: The label column beside the fields (its last column is a gap).
+LABEL_COLUMNS = 28
+
+#: A row narrower than this (its content, in columns) puts its label on a line of its
+#: own above the field, the field and its message then taking the row's whole width: at
+#: 60 columns a field beside its label would get 29 columns, and its message would wrap
+#: in a thin column at the right edge (issue 13).
+NARROW_ROW = 64
+
+#: The required mark, after the label.
+REQUIRED_MARK = " *"
+
+
+def label_lines(label: str, width: int, *, required: bool) -> str:
+    """``label`` with its required mark, as shown in ``width`` cells: as it is (Textual
+    wraps it), unless the mark would stand alone on the last line; then broken into
+    lines here so that the mark goes with the label's last word. (Textual breaks at a
+    no-break space too: "\u00a0*" is no help.)"""
+    text = f"{label}{REQUIRED_MARK}" if required else label
+    if not required or width <= 0:
+        return text
+    lines = [line.plain.rstrip() for line in Content(text).wrap(width)]
+    if len(lines) < 2 or lines[-1] != REQUIRED_MARK.strip():
+        return text
+    lines = [line.plain.rstrip() for line in Content(label).wrap(max(1, width - 2))]
+    lines[-1] += REQUIRED_MARK
+    return "\n".join(lines)
+
 
 class ChoiceButton(RadioButton):
     """A radio button whose label wraps over several lines when its row lays the options
@@ -151,6 +185,21 @@ class FieldRow(Widget):
             min-width: 28;
             padding: 0 1 0 0;
             color: $text-muted;
+        }
+        /* Narrow (`NARROW_ROW`): the label on its own line, the field under it and its
+           message under the field, all from the row's left edge. */
+        &.-narrow {
+            & > .field-line {
+                layout: vertical;
+            }
+            & .field-label {
+                width: 1fr;
+                min-width: 0;
+                padding: 0;
+            }
+            & > .field-error {
+                margin: 0;
+            }
         }
         &.-required .field-label {
             color: $text;
@@ -235,6 +284,8 @@ class FieldRow(Widget):
         self._focus_target: Widget | None = None
         self._problem: str | None = None
         self._focused = False
+        #: The label as shown: broken into lines so that the mark keeps its last word.
+        self._label_shown = self.label_text
 
     # --- building --------------------------------------------------------------------------
 
@@ -244,7 +295,12 @@ class FieldRow(Widget):
 
     @property
     def label_text(self) -> str:
-        return f"{self.field.label} *" if self.field.required else self.field.label
+        return f"{self.field.label}{REQUIRED_MARK}" if self.field.required else self.field.label
+
+    @property
+    def narrow(self) -> bool:
+        """The label stands above the field (class ``-narrow``, see `NARROW_ROW`)."""
+        return self.has_class("-narrow")
 
     @property
     def control_widget(self) -> Widget:
@@ -262,7 +318,7 @@ class FieldRow(Widget):
         elif kind is FieldType.BOOL:
             control = Checkbox(_yes_no(value is True), value is True, compact=True, classes=CONTROL)
         elif kind is FieldType.CHOICE and self._radio:
-            control = RadioSet(
+            control = ChoiceSet(
                 *(ChoiceButton(c.label, value=(c.value == value)) for c in field.choices),
                 compact=True,
                 classes=CONTROL,
@@ -293,6 +349,10 @@ class FieldRow(Widget):
             )
             if kind in _WIDTHS:
                 control.styles.max_width = _WIDTHS[kind]
+        if field.from_account is not None:
+            # Shown, never typed: the value comes from the account (the server keeps the
+            # account's value whatever is sent, ADR 0030).
+            control.disabled = True
         return control
 
     def set_choices(self, choices: tuple[Choice, ...], *, keep_value: bool) -> None:
@@ -315,19 +375,39 @@ class FieldRow(Widget):
         self._focus_target = None
         old.parent.mount(self._control, after=old)  # type: ignore[union-attr]
         old.remove()
+        # The new radio row is laid out as the old one was only if the row's size
+        # changes: decide it once it is mounted (under load the audit saw it cut).
+        self.call_after_refresh(self.fit_choices)
         if had_focus:
             self.call_after_refresh(self.focus_control)
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="field-line"):
-            yield Label(self.label_text, classes="field-label")
+            yield Label(self._label_shown, classes="field-label")
             yield self._control
         yield Static("", classes="field-error", markup=False)
 
     # --- layout ----------------------------------------------------------------------------
 
     def on_resize(self) -> None:
+        self.fit_width()
         self.fit_choices()
+
+    def fit_width(self) -> None:
+        """Label beside the field, or above it when the row is narrow (`NARROW_ROW`); the
+        label broken into lines so that its required mark stays with its last word.
+        On resize only: a class change restyles the row."""
+        width = self.content_size.width
+        if not width:
+            return
+        narrow = width < NARROW_ROW
+        if narrow != self.narrow:
+            self.set_class(narrow, "-narrow")
+        label_width = width if narrow else LABEL_COLUMNS - 1
+        shown = label_lines(self.field.label, label_width, required=self.field.required)
+        if shown != self._label_shown:
+            self._label_shown = shown
+            self._paint_label()
 
     def fit_choices(self) -> None:
         """A radio row whose options do not fit on one line beside the label lays them out
@@ -337,8 +417,8 @@ class FieldRow(Widget):
         if not isinstance(control, RadioSet) or not self.size.width:
             return
         line = self.query_one(".field-line")
-        label = self.query_one(".field-label", Label)
-        available = line.content_size.width - label.outer_size.width
+        # Above the field when narrow: the options have the row's whole width.
+        available = line.content_size.width - (0 if self.narrow else LABEL_COLUMNS)
         big = Size(10_000, 1)
         needed = control.styles.gutter.width + sum(
             button.get_content_width(big, big) + button.styles.gutter.width + _OPTION_GAP
@@ -368,11 +448,14 @@ class FieldRow(Widget):
         if focused == self._focused:
             return
         self._focused = focused
+        self._paint_label(layout=False)
+
+    def _paint_label(self, *, layout: bool = True) -> None:
         label = self.query_one(".field-label", Label)
-        text = self.label_text
+        text = self._label_shown
         # Without colour (NO_COLOR) the accent is lost: reverse video marks the row.
         style = "bold reverse" if self.app.no_color else "bold $accent"
-        label.update(Content.styled(text, style) if focused else text, layout=False)
+        label.update(Content.styled(text, style) if self._focused else text, layout=layout)
 
     # --- value -----------------------------------------------------------------------------
 
@@ -461,18 +544,12 @@ class FieldRow(Widget):
         event.stop()
         self._report(event.value)
 
-    @on(NirInput.Changed)
-    @on(IbanInput.Changed)
-    def _compact_changed(self, event: NirInput.Changed | IbanInput.Changed) -> None:
+    @on(CheckedInput.Changed)
+    def _checked_changed(self, event: CheckedInput.Changed) -> None:
+        # NIR, IBAN (compact), date (ISO when complete, else as typed: nothing is lost
+        # and the rules say precisely what is wrong): the value as the dossier stores it.
         event.stop()
-        self._report(event.value or None)
-
-    @on(DateInput.Changed)
-    def _date_changed(self, event: DateInput.Changed) -> None:
-        event.stop()
-        # A complete, existing date is stored ISO; anything else as typed, so that nothing
-        # is lost and the rules can say precisely what is wrong.
-        self._report(event.value or self._text_value(event.text))
+        self._report(event.value)
 
     # --- problems and focus ----------------------------------------------------------------
 
@@ -485,7 +562,7 @@ class FieldRow(Widget):
         self._problem = message
         live = getattr(self._control, "live_message", None)
         shown = message if message and message != live else None
-        if isinstance(self._control, DateInput | NirInput | IbanInput):
+        if isinstance(self._control, CheckedInput):
             # Their own line under the field, always there: no layout (ADR 0011).
             self._control.message_line.set_problem(shown)
         else:

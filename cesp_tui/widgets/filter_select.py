@@ -1,4 +1,5 @@
-"""A select over a big list, filtered as you type: departments, communes, countries.
+"""A select over a big list, filtered as you type: departments, communes, countries,
+medical specialties (DES).
 
 An `Input` with a short list of hits under it (an `OptionList` fed only with the hits:
 never the 37,590 communes). The hits come from the ranked, pre-normalised indexes of
@@ -21,6 +22,7 @@ from textual import events, on
 from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import ScrollableContainer
 from textual.content import Content
 from textual.message import Message
 from textual.reactive import reactive
@@ -30,7 +32,7 @@ from textual.widgets.option_list import Option
 
 from cesp_core import referentials
 from cesp_core.demarches.model import Choice
-from cesp_core.filtering import CommuneIndex, DepartementIndex, PaysIndex
+from cesp_core.filtering import CommuneIndex, DepartementIndex, PaysIndex, SpecialiteIndex
 from cesp_core.referentials import Commune
 from cesp_core.text import normalize
 from cesp_core.validators.iban import iban_info
@@ -42,11 +44,12 @@ __all__ = [
     "commune_index",
     "departement_index",
     "pays_index",
+    "specialite_index",
     "warm_departement",
     "warm_indexes",
 ]
 
-FilterKind = Literal["departement", "commune", "pays", "choice"]
+FilterKind = Literal["departement", "commune", "pays", "specialite", "choice"]
 
 _T = TypeVar("_T")
 _lock = threading.Lock()
@@ -76,6 +79,10 @@ def pays_index() -> PaysIndex:
     return _shared("pays", PaysIndex)
 
 
+def specialite_index() -> SpecialiteIndex:
+    return _shared("specialite", SpecialiteIndex)
+
+
 def warm_indexes() -> None:
     """Build the three indexes and the look-ups by INSEE code and postal code (about half
     a second), and load schwifty's registries (IBAN formats: 127 patterns compiled on
@@ -84,6 +91,7 @@ def warm_indexes() -> None:
     iban_info(_SAMPLE_IBAN)
     departement_index()
     pays_index()
+    specialite_index()
     communes = commune_index()
     communes.search("", postal_code="75001", limit=1)
     referentials.communes_by_code("75056")
@@ -156,6 +164,17 @@ class _Pays:
 
     def label(self, value: str) -> str | None:
         found = referentials.pays_by_code(value)
+        return found.nom if found else None
+
+
+class _Specialites:
+    def search(self, query: str, limit: int) -> list[Hit]:
+        found = specialite_index().search(query, limit=limit)
+        return [Hit(s.nom, s.nom) for s in found]
+
+    def label(self, value: str) -> str | None:
+        # A name outside the list (a draft typed before it) shows as it was typed.
+        found = referentials.specialite_by_name(value)
         return found.nom if found else None
 
 
@@ -307,6 +326,8 @@ class FilterSelect(Widget):
             self._source = _Communes(self)
         elif kind == "pays":
             self._source = _Pays()
+        elif kind == "specialite":
+            self._source = _Specialites()
         else:
             self._source = _Choices(choices)
         self._value: str | None = value or None
@@ -424,7 +445,35 @@ class FilterSelect(Widget):
             self._list.set_options([Option(_NO_HIT, disabled=True)])
 
     def _open(self) -> None:
-        self._list.display = True
+        if not self.is_open:
+            self._list.display = True
+            self.call_after_refresh(self._place_list)
+
+    def _place_list(self) -> None:
+        """Keep the open list inside the part of the screen that holds the field (its
+        form; without one, the screen): it floats over the screen (``overlay``) and
+        under a field at the foot of a form it covered the status line and the footer
+        (issue 13). Not enough room below the field: the form scrolls up to make it;
+        the form at its end: the list opens above the field."""
+        if not self.is_open or not self.is_attached:
+            return
+        lines = self.list_height
+        container = next(
+            (a for a in self.ancestors if isinstance(a, ScrollableContainer)), self.screen
+        )
+        bottom = container.region.bottom if container.region else self.screen.size.height
+        below = bottom - self._input.region.bottom
+        offset = 0
+        if below < lines:
+            need = lines - below
+            if isinstance(container, ScrollableContainer) and (
+                container.max_scroll_y - container.scroll_y >= need
+            ):
+                container.scroll_relative(y=need, animate=False, immediate=True)
+            else:
+                offset = -(lines + self._input.region.height)
+        if self._list.styles.offset.y.value != offset:
+            self._list.styles.offset = (0, offset)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         self.arrive()
@@ -550,5 +599,6 @@ _PLACEHOLDERS: dict[FilterKind, str] = {
     "departement": "Numéro ou nom du département",
     "commune": "Premières lettres de la commune",
     "pays": "Premières lettres du pays",
+    "specialite": "Premières lettres de la spécialité",
     "choice": "Tapez pour filtrer",
 }

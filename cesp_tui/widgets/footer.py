@@ -27,9 +27,24 @@ def _shown(screen: Screen[Any]) -> tuple[tuple[object, ...], ...]:
 
 
 class StableFooter(Footer):
-    """A `Footer` that recomposes only when the shown bindings differ."""
+    """A `Footer` that recomposes only when the shown bindings differ. Compact (one
+    space between keys), without the command palette's key (the status line names it
+    with F1): at 80 columns every key shown is seen whole
+    (``tests/tui/test_footer_fits.py``)."""
 
     _last_shown: tuple[tuple[object, ...], ...] | None = None
+
+    def __init__(
+        self,
+        *children: Any,
+        compact: bool = True,
+        show_command_palette: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        # Ctrl+P and F1 are named at the status line's right end (`StatusLine`).
+        super().__init__(
+            *children, compact=compact, show_command_palette=show_command_palette, **kwargs
+        )
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         if self.is_attached and screen is self.screen and screen.app.app_focus:

@@ -1,35 +1,30 @@
-"""The IBAN, grouped by 4 as typed; checked when complete, with its BIC and bank derived."""
+"""The IBAN, grouped by 4 as typed; checked when complete, with its BIC and bank derived.
+
+A `CheckedInput` over `cesp_core.validators.iban` (`validate_iban`; the length of the
+country's IBANs: `iban_length`); a valid IBAN's BIC and bank are said under the field
+and posted (`IbanInput.Derived`) for the BIC field.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
-from schwifty import IBAN
-from schwifty import exceptions as schwifty_errors
-from textual import on
-from textual.app import ComposeResult
 from textual.message import Message
-from textual.widget import Widget
-from textual.widgets import Input
 
-from cesp_core.validators.iban import format_iban, iban_info, validate_iban
+from cesp_core.validators.iban import (
+    MAX_IBAN_LENGTH,
+    format_iban,
+    iban_info,
+    iban_length,
+    validate_iban,
+)
 
+from .checked_input import CheckedInput, Validator
 from .formatted_input import GroupedInput
 from .message_line import MessageLine
 
-__all__ = ["IbanInput", "expected_length"]
-
-MAX_IBAN_LENGTH = 34
-
-
-def expected_length(compact: str) -> int | None:
-    """The length of an IBAN of the country ``compact`` starts with (None: unknown yet)."""
-    if len(compact) < 2 or not compact[:2].isalpha():
-        return None
-    try:
-        return IBAN(compact[:2] + "00", allow_invalid=True).spec.iban_length
-    except (schwifty_errors.SchwiftyException, KeyError, ValueError):
-        return None
+__all__ = ["IbanInput"]
 
 
 class _IbanField(GroupedInput):
@@ -55,13 +50,11 @@ def _valid_text(bic: str | None, bank: str | None, line: MessageLine) -> str:
     return full
 
 
-class IbanInput(Widget):
-    """Types an IBAN; when complete, shows what is wrong, or its BIC and bank."""
+class IbanInput(CheckedInput):
+    """Types an IBAN; when complete (or left), shows what is wrong, or its BIC and bank."""
 
     DEFAULT_CSS = """
     IbanInput {
-        height: auto;
-        width: 1fr;
         & > _IbanField {
             width: 1fr;
             max-width: 46;
@@ -69,16 +62,12 @@ class IbanInput(Widget):
     }
     """
 
-    @dataclass
-    class Changed(Message):
-        """The IBAN changed; ``value`` is compact (``"FR7630006000011234567890189"``)."""
+    MESSAGE_CLASS = "iban-message"
+    VALIDATOR: ClassVar[Validator | None] = staticmethod(validate_iban)
 
-        iban_input: IbanInput
-        value: str
-
-        @property
-        def control(self) -> IbanInput:
-            return self.iban_input
+    class Changed(CheckedInput.Changed):
+        """The IBAN changed; ``value`` is compact (``"FR7630006000011234567890189"``),
+        None when empty."""
 
     @dataclass
     class Derived(Message):
@@ -102,83 +91,60 @@ class IbanInput(Widget):
         classes: str | None = None,
         disabled: bool = False,
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self._field = _IbanField(value or "", placeholder=placeholder)
-        self._message = MessageLine(classes="iban-message")
-        self._value = self._field.compact_value
+        super().__init__(
+            value, placeholder=placeholder, name=name, id=id, classes=classes, disabled=disabled
+        )
+        #: The bank of the value last described, and the one last posted.
+        self._info: tuple[str | None, str | None] = (None, None)
         self._derived: tuple[str | None, str | None] | None = None
-        #: The live error shown under the field (None: nothing wrong to say yet).
-        self.live_message: str | None = None
 
-    def compose(self) -> ComposeResult:
-        yield self._field
-        yield self._message
-
-    def on_mount(self) -> None:
-        self._update(post=False)
+    def make_field(self, value: str, placeholder: str) -> _IbanField:
+        return _IbanField(value, placeholder=placeholder)
 
     @property
-    def message_line(self) -> MessageLine:
-        """The line under the field (the row shows its problems there too)."""
-        return self._message
-
-    @property
-    def input(self) -> Input:
+    def _iban(self) -> _IbanField:
+        assert isinstance(self._field, _IbanField)
         return self._field
 
     @property
     def value(self) -> str:
-        return self._value
+        """Compact: ``"FR7630006000011234567890189"`` ("" when empty)."""
+        return self._iban.compact_value
 
     @value.setter
     def value(self, value: str | None) -> None:
-        self._field.set_compact_value(value or "")
+        self._iban.set_compact_value(value or "")
+
+    @property
+    def stored_value(self) -> str | None:
+        return self.value or None
 
     @property
     def formatted(self) -> str:
-        return self._field.value
+        return self.text
+
+    def is_checkable(self) -> bool:
+        """As long as its country's IBANs (the longest of all while the country is not
+        known), or a start that is no country's."""
+        compact = self.value
+        wanted = iban_length(compact)
+        return len(compact) >= (wanted or MAX_IBAN_LENGTH) or (len(compact) >= 4 and not wanted)
 
     @property
     def is_complete(self) -> bool:
         """As long as its country's IBANs, and valid (a data-entry form moves on)."""
-        wanted = expected_length(self._value)
-        return wanted is not None and len(self._value) == wanted and self.live_message is None
+        wanted = iban_length(self.value)
+        return wanted is not None and len(self.value) == wanted and self.live_message is None
 
-    def focus(self, scroll_visible: bool = True) -> IbanInput:
-        self._field.focus(scroll_visible)
-        return self
+    def describe(self) -> str | None:
+        info = iban_info(self.value)
+        self._info = (info.bic, info.bank_name) if info else (None, None)
+        return _valid_text(*self._info, self.message_line)
 
-    def _update(self, *, post: bool) -> None:
-        compact = self._value
-        message = self._message
-        self.live_message = None
-        wanted = expected_length(compact)
-        complete = len(compact) >= (wanted or MAX_IBAN_LENGTH)
-        bad_start = len(compact) >= 4 and wanted is None
-        if not (complete or bad_start):
-            message.show()
-            self._derived = None
-            return
-        problem = validate_iban(compact)
-        if problem is not None:
-            self.live_message = problem
-            message.show(problem, "invalid")
-            self._derived = None
-            return
-        info = iban_info(compact)
-        bic = info.bic if info else None
-        bank = info.bank_name if info else None
-        message.show(_valid_text(bic, bank, message), "valid")
-        if post and self._derived != (bic, bank):
-            self.post_message(self.Derived(self, bic, bank))
-        self._derived = (bic, bank)
-
-    @on(_IbanField.Changed)
-    def _changed(self, event: Input.Changed) -> None:
-        event.stop()
-        compact = self._field.compact_value
-        if compact == self._value:
-            return
-        self._value = compact
-        self._update(post=True)
-        self.post_message(self.Changed(self, compact))
+    def value_changed(self) -> None:
+        """A newly valid IBAN: its bank for the BIC field (once per IBAN)."""
+        valid = self.is_checkable() and self.live_message is None
+        current = self._info if valid else None
+        if current is not None and current != self._derived:
+            self.post_message(self.Derived(self, *current))
+        self._derived = current

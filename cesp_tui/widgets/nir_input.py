@@ -1,22 +1,20 @@
-"""The n° de sécurité sociale (NIR), grouped as INSEE prints it: ``1 99 03 87 085 123 19``."""
+"""The n° de sécurité sociale (NIR), grouped as INSEE prints it: ``1 99 03 87 085 123 19``.
+
+A `CheckedInput` over `cesp_core.validators.nir` (length, format, key: `validate_nir`);
+a valid NIR says what it encodes under the field (`describe_nir`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
+from typing import ClassVar
 
-from textual import on
-from textual.app import ComposeResult
-from textual.message import Message
-from textual.widget import Widget
-from textual.widgets import Input
+from cesp_core.validators.nir import NIR_LENGTH, format_nir, nir_facts, validate_nir
 
-from cesp_core.validators.nir import format_nir, nir_facts, validate_nir
-
+from .checked_input import CheckedInput, Validator
 from .formatted_input import GroupedInput
-from .message_line import MessageLine
 
-__all__ = ["NirInput"]
+__all__ = ["NirInput", "describe_nir"]
 
 #: The usual French abbreviations of the months (Imprimerie nationale).
 _SHORT_MONTHS = (
@@ -33,8 +31,6 @@ _SHORT_MONTHS = (
     "nov.",
     "déc.",
 )
-
-NIR_LENGTH = 15
 
 
 class _NirField(GroupedInput):
@@ -74,13 +70,11 @@ def describe_nir(value: str) -> str | None:
     return f"✓ Clé correcte : {sex}, {month}{century + year}, {place}"
 
 
-class NirInput(Widget):
-    """Types a NIR; checks it as soon as its 15 characters are there."""
+class NirInput(CheckedInput):
+    """Types a NIR; checked as soon as its 15 characters are there, or on leaving it."""
 
     DEFAULT_CSS = """
     NirInput {
-        height: auto;
-        width: 1fr;
         & > _NirField {
             width: 1fr;
             max-width: 30;
@@ -88,16 +82,11 @@ class NirInput(Widget):
     }
     """
 
-    @dataclass
-    class Changed(Message):
-        """The NIR changed; ``value`` is compact (``"199038708512319"``)."""
+    MESSAGE_CLASS = "nir-message"
+    VALIDATOR: ClassVar[Validator | None] = staticmethod(validate_nir)
 
-        nir_input: NirInput
-        value: str
-
-        @property
-        def control(self) -> NirInput:
-            return self.nir_input
+    class Changed(CheckedInput.Changed):
+        """The NIR changed; ``value`` is compact (``"199038708512319"``), None when empty."""
 
     def __init__(
         self,
@@ -109,69 +98,42 @@ class NirInput(Widget):
         classes: str | None = None,
         disabled: bool = False,
     ) -> None:
-        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
-        self._field = _NirField(value or "", placeholder=placeholder)
-        self._message = MessageLine(classes="nir-message")
-        self._value = self._field.compact_value
-        #: The live verdict shown under the field (None while fewer than 15 characters).
-        self.live_message: str | None = None
+        super().__init__(
+            value, placeholder=placeholder, name=name, id=id, classes=classes, disabled=disabled
+        )
 
-    def compose(self) -> ComposeResult:
-        yield self._field
-        yield self._message
-
-    def on_mount(self) -> None:
-        self._update_message()
+    def make_field(self, value: str, placeholder: str) -> _NirField:
+        return _NirField(value, placeholder=placeholder)
 
     @property
-    def message_line(self) -> MessageLine:
-        """The line under the field (the row shows its problems there too)."""
-        return self._message
-
-    @property
-    def input(self) -> Input:
+    def _nir(self) -> _NirField:
+        assert isinstance(self._field, _NirField)
         return self._field
 
     @property
     def value(self) -> str:
-        return self._value
+        """Compact: ``"199038708512319"`` ("" when empty)."""
+        return self._nir.compact_value
 
     @value.setter
     def value(self, value: str | None) -> None:
-        self._field.set_compact_value(value or "")
+        self._nir.set_compact_value(value or "")
+
+    @property
+    def stored_value(self) -> str | None:
+        return self.value or None
 
     @property
     def formatted(self) -> str:
-        return self._field.value
+        return self.text
+
+    def is_checkable(self) -> bool:
+        return len(self.value) == NIR_LENGTH
 
     @property
     def is_complete(self) -> bool:
         """All 15 characters typed and the NIR valid (a data-entry form moves on)."""
-        return len(self._value) == NIR_LENGTH and self.live_message is None
+        return self.is_checkable() and self.live_message is None
 
-    def focus(self, scroll_visible: bool = True) -> NirInput:
-        self._field.focus(scroll_visible)
-        return self
-
-    def _update_message(self) -> None:
-        compact = self._value
-        self.live_message = None
-        if len(compact) < NIR_LENGTH:
-            self._message.show()
-            return
-        problem = validate_nir(compact)
-        if problem is not None:
-            self.live_message = problem
-            self._message.show(problem, "invalid")
-        else:
-            self._message.show(describe_nir(compact) or "", "valid")
-
-    @on(_NirField.Changed)
-    def _changed(self, event: Input.Changed) -> None:
-        event.stop()
-        compact = self._field.compact_value
-        if compact == self._value:
-            return
-        self._value = compact
-        self._update_message()
-        self.post_message(self.Changed(self, compact))
+    def describe(self) -> str | None:
+        return describe_nir(self.value)

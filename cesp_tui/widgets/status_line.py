@@ -6,9 +6,9 @@ from textual.app import ComposeResult
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import ProgressBar, Static
 
-from cesp_client.events import ConnectionChanged, PendingCountChanged, SyncFailed
+from cesp_client.events import ConnectionChanged, PendingCountChanged, SyncFailed, SyncProgress
 from cesp_tui.sync_news import FollowsSyncNews, app_sync_state
 
 __all__ = ["StatusLine", "pending_text"]
@@ -49,6 +49,19 @@ class StatusLine(FollowsSyncNews, Widget):
             margin: 0 0 0 2;
             &.-waiting { color: $text-warning; }
         }
+        & > .status-sync-bar {
+            display: none;
+            width: auto;
+            height: 1;
+            margin: 0 0 0 1;
+            & > Bar { width: 12; }
+        }
+        &.-syncing > .status-sync-bar { display: block; }
+        & > .status-keys {
+            width: auto;
+            color: $text-muted;
+            margin: 0 1 0 1;
+        }
         & > .status-message {
             width: 1fr;
             margin: 0 0 0 2;
@@ -79,11 +92,15 @@ class StatusLine(FollowsSyncNews, Widget):
         self._timer: Timer | None = None
         self.message: str = ""
         self.message_is_error = False
+        #: A pass with many changes is being sent (`SyncProgress`).
+        self.syncing = False
 
     def compose(self) -> ComposeResult:
         yield Static("", classes="status-connection", markup=False)
         yield Static("", classes="status-pending", markup=False)
+        yield ProgressBar(classes="status-sync-bar", show_eta=False, show_percentage=False)
         yield Static("", classes="status-message", markup=False)
+        yield Static("", classes="status-keys", markup=False)
 
     def on_mount(self) -> None:
         state = app_sync_state(self.app)
@@ -91,9 +108,43 @@ class StatusLine(FollowsSyncNews, Widget):
             self.online, self.pending = state
         self.watch_online(self.online)
         self.watch_pending(self.pending)
+        self.show_standing_notice()
+        self.show_global_keys()
+
+    def show_global_keys(self) -> None:
+        """Help and the command palette, at the right end: the footers keep their width
+        for the screen's own keys (the user's keymap is followed)."""
+        wanted = {"app.help": "aide", "app.command_palette": "commandes"}
+        found: dict[str, str] = {}
+        for node, binding, _enabled, _tip in self.screen.active_bindings.values():
+            if binding.id in wanted and node is self.app:
+                found[binding.id] = f"{self.app.get_key_display(binding)} {wanted[binding.id]}"
+        text = " · ".join(found[key] for key in wanted if key in found)
+        self.query_one(".status-keys", Static).update(text)
+
+    def show_standing_notice(self) -> None:
+        """The app's standing notice (no keyring), for the time it has left."""
+        standing = getattr(self.app, "standing_notice", None)
+        said = standing() if callable(standing) else None
+        if said is not None and not self.message_is_error:
+            text, seconds = said
+            self.show_message(text, timeout=seconds)
 
     def news_pending_count_changed(self, event: PendingCountChanged) -> None:
         self.pending = event.count
+
+    def news_sync_progress(self, event: SyncProgress) -> None:
+        """A pass with many changes (the first sync of many drafts): ``envoi 3/40`` and
+        a small bar, until the pass ends."""
+        self.syncing = event.active
+        self.set_class(event.active, "-syncing")
+        if event.active:
+            self.query_one(".status-pending", Static).update(f"envoi {event.sent}/{event.total}")
+            self.query_one(".status-sync-bar", ProgressBar).update(
+                total=max(event.total, 1), progress=event.sent
+            )
+        else:
+            self.watch_pending(self.pending)
 
     def news_connection_changed(self, event: ConnectionChanged) -> None:
         self.online = event.online
@@ -110,6 +161,8 @@ class StatusLine(FollowsSyncNews, Widget):
         label.set_class(online is False, "-offline")
 
     def watch_pending(self, pending: int) -> None:
+        if self.syncing:
+            return  # "envoi 3/40" until the pass ends
         label = self.query_one(".status-pending", Static)
         label.update(pending_text(pending))
         label.set_class(pending > 0, "-waiting")
@@ -124,6 +177,8 @@ class StatusLine(FollowsSyncNews, Widget):
         label = self.query_one(".status-message", Static)
         label.update(text)
         label.set_class(error and bool(text), "-error")
+        # The global keys give their room to a message while it is shown.
+        self.query_one(".status-keys", Static).display = not text
         if text and timeout is not None and not error:
             self._timer = self.set_timer(timeout, self.clear_message)
 

@@ -87,8 +87,23 @@ class TabForm(VerticalScroll):
             color: $text-muted;
             text-style: italic;
         }
+        /* A wide terminal (`COLUMNS_WIDTH`): the fields in two columns, each as wide as
+           an 80-column form, read left to right then down (the order of Tab). */
+        &.-columns {
+            layout: grid;
+            grid-size: 2;
+            grid-columns: 1fr 1fr;
+            grid-rows: auto;
+            grid-gutter: 0 1;
+            & > .tab-help, & > .tab-problems {
+                column-span: 2;
+            }
+        }
     }
     """
+
+    #: From this width on (the form's, in columns) the fields stand in two columns.
+    COLUMNS_WIDTH = 150
 
     @dataclass
     class FieldChanged(Message):
@@ -191,7 +206,8 @@ class TabForm(VerticalScroll):
         """A postal code or a phone number is checked when the cursor leaves it (the
         validators of `cesp_core`): the problem shows under the field at once rather
         than at the next save. An empty field is left for the save to report."""
-        if row.field.type not in _CHECKED_ON_LEAVING or not row.display:
+        checked = row.field.type in _CHECKED_ON_LEAVING or row.field.not_in_past
+        if not checked or not row.display:
             return
         value = self._values.get(row.key, row.value)
         if rules.is_blank(value):
@@ -207,6 +223,12 @@ class TabForm(VerticalScroll):
         visible: a field reached by Tab at the foot of the form stayed under the band."""
         if row.display and row.is_attached:
             self.scroll_to_widget(row, animate=False, immediate=True)
+
+    def on_resize(self) -> None:
+        """Two columns of fields on a wide terminal (on resize only: a relayout)."""
+        columns = self.size.width >= self.COLUMNS_WIDTH
+        if columns != self.has_class("-columns"):
+            self.set_class(columns, "-columns")
 
     def on_mount(self) -> None:
         for row in self._rows.values():

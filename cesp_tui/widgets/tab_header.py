@@ -15,7 +15,7 @@ from textual.widgets import Static
 from cesp_core.demarches.model import Demarche
 from cesp_core.demarches.rules import TabState
 
-__all__ = ["STATE_TEXT", "TabHeader"]
+__all__ = ["ABBREVIATIONS", "LEVELS", "STATE_SYMBOL", "STATE_TEXT", "TabHeader", "abbreviations"]
 
 #: How each state reads in a cell (symbol first: it survives truncation).
 STATE_TEXT: dict[TabState, str] = {
@@ -26,16 +26,76 @@ STATE_TEXT: dict[TabState, str] = {
 }
 
 
-SHORT_LABEL_LENGTH = 12
-
-
-#: Tabs are reached with Alt+1…Alt+9 (ADR 0026): the cells show the real key.
+#: Tabs are reached with Alt+1…Alt+9 (ADR 0026): the cells show the real key while
+#: there is room, the number alone otherwise (the footer says "Alt+1…7 Onglet").
 TAB_KEY_PREFIX = "Alt+"
 
+#: The state as a symbol alone, for the narrowest headers.
+STATE_SYMBOL: dict[TabState, str] = {
+    TabState.COMPLET: "✓",
+    TabState.INCOMPLET: "…",
+    TabState.ERREURS: "✗",
+    TabState.VIDE: "–",
+}
 
-def short_label(label: str) -> str:
-    """``label``, or its first word when longer than 12 characters ("Coordonnées")."""
-    return label if len(label) <= SHORT_LABEL_LENGTH else label.split()[0]
+#: Each tab's label, then the shorter forms chosen for narrower terminals (issue 13:
+#: abbreviations on purpose, never a word cut by an ellipsis): medium (120 columns),
+#: short (80 columns), tiny (60 columns).
+ABBREVIATIONS: dict[str, tuple[str, str, str]] = {
+    # CESP
+    "État civil": ("État civil", "État civil", "Ét.civ."),
+    "Adresse": ("Adresse", "Adresse", "Adr."),
+    "Études": ("Études", "Études", "Étud."),
+    "Volet social": ("Volet social", "Social", "Soc."),
+    "Coordonnées bancaires": ("Coord. bancaires", "Banque", "Banq."),
+    "Pièces justificatives": ("Pièces", "Pièces", "Pièc."),
+    "Synthèse": ("Synthèse", "Synthèse", "Synth."),
+    # ASP
+    "Identification": ("Identification", "Identif.", "Ident."),
+    "Projet médical": ("Projet médical", "Projet", "Proj."),
+    "Profil poste": ("Profil poste", "Profil", "Prof."),
+    "Perspectives de carrière": ("Perspectives", "Perspect.", "Persp."),
+    "Candidat": ("Candidat", "Candidat", "Cand."),
+    "Joindre fichier / Dossier complet": ("Joindre fichier", "Fichiers", "Fich."),
+}
+
+
+def abbreviations(label: str) -> tuple[str, str, str]:
+    """The medium, short and tiny forms of ``label`` (`ABBREVIATIONS`; a label not
+    listed: its first word, then its first four letters and a period)."""
+    if label in ABBREVIATIONS:
+        return ABBREVIATIONS[label]
+    first = label.split()[0] if label.split() else label
+    tiny = first if len(first) <= 5 else f"{first[:4]}."
+    return (label if len(label) <= 16 else first, first, tiny)
+
+
+@dataclass(frozen=True)
+class Level:
+    """How much a cell says: the key ("Alt+1 " or "1 "), which form of the label (0:
+    whole, 1-3: `abbreviations`), the state in words or as a symbol."""
+
+    alt: bool
+    form: int
+    state_words: bool
+
+
+#: From the widest header to the narrowest; the first that fits is used.
+LEVELS: tuple[Level, ...] = (
+    Level(alt=True, form=0, state_words=True),
+    Level(alt=True, form=1, state_words=True),
+    Level(alt=False, form=1, state_words=True),
+    Level(alt=False, form=2, state_words=True),
+    Level(alt=False, form=2, state_words=False),
+    Level(alt=False, form=3, state_words=False),
+)
+
+
+def tab_title(number: int, label: str, level: Level) -> str:
+    """ "Alt+1 État civil", "5 Banque", "7 Synth."."""
+    prefix = f"{TAB_KEY_PREFIX}{number} " if level.alt else f"{number} "
+    shown = label if level.form == 0 else abbreviations(label)[level.form - 1]
+    return prefix + shown
 
 
 class _TabCell(Static):
@@ -47,21 +107,23 @@ class _TabCell(Static):
         self.number = index
         self.label = label
         self.state: TabState | None = None
-        self.short = False
+        self.level = LEVELS[0]
         self._text = ""
 
-    def title(self, short: bool) -> str:
-        return f"{TAB_KEY_PREFIX}{self.number} {short_label(self.label) if short else self.label}"
+    def title(self, level: Level | None = None) -> str:
+        return tab_title(self.number, self.label, level or self.level)
 
-    @property
-    def state_line(self) -> str:
-        return STATE_TEXT[self.state] if self.state is not None else ""
+    def state_line(self, level: Level | None = None) -> str:
+        if self.state is None:
+            return ""
+        words = (level or self.level).state_words
+        return STATE_TEXT[self.state] if words else STATE_SYMBOL[self.state]
 
-    def natural_width(self, short: bool) -> int:
-        return max(len(self.title(short)), len(self.state_line))
+    def natural_width(self, level: Level) -> int:
+        return max(len(self.title(level)), len(self.state_line(level)))
 
     def refresh_text(self) -> None:
-        text = f"{self.title(self.short)}\n{self.state_line}"
+        text = f"{self.title()}\n{self.state_line()}"
         if text != self._text:
             # The header sets each cell's width itself and the height is fixed: a
             # repaint is enough (`Static.update` would lay out the whole screen).
@@ -153,28 +215,20 @@ class TabHeader(Widget):
         self._layout()
 
     def _layout(self) -> None:
-        """Full labels when they fit; else short ones; else the widest other tabs are
-        cut (ellipsis) until they fit, the current one never."""
+        """The widest `LEVELS` that fits the width: whole labels at 160 columns, chosen
+        abbreviations below ("Alt+5 Coord. bancaires", "5 Banque", "5 Banq."), never a
+        label cut. Narrower than the last level, the cells are cut (ellipsis)."""
         cells = list(self._cells.values())
         width = self.size.width or 80
         gaps = len(cells) - 1  # one column between cells
         widths: list[int] = []
-        short = False
-        for short in (False, True):
-            widths = [cell.natural_width(short) for cell in cells]
+        level = LEVELS[-1]
+        for level in LEVELS:
+            widths = [cell.natural_width(level) for cell in cells]
             if sum(widths) + gaps <= width:
                 break
-        else:
-            # Shave the widest other tab, one column at a time, until it fits.
-            keep = next((i for i, c in enumerate(cells) if c.tab_key == self.current), -1)
-            while sum(widths) + gaps > width:
-                candidates = [i for i in range(len(cells)) if i != keep and widths[i] > 4]
-                if not candidates:
-                    break
-                widest = max(candidates, key=lambda i: widths[i])
-                widths[widest] -= 1
         for cell, cell_width in zip(cells, widths, strict=True):
-            cell.short = short
+            cell.level = level
             if cell.styles.width is None or cell.styles.width.value != cell_width:
                 cell.styles.width = cell_width
             cell.refresh_text()
@@ -186,7 +240,7 @@ class TabHeader(Widget):
             self._layout()
 
     def key_for(self, tab_key: str) -> str:
-        """The key shown for ``tab_key`` ("Alt+1".."Alt+9")."""
+        """The key of ``tab_key`` ("Alt+1".."Alt+9"), whatever the cell shows."""
         return f"{TAB_KEY_PREFIX}{self._cells[tab_key].number}"
 
     def set_state(self, tab_key: str, state: TabState | None) -> None:

@@ -240,7 +240,7 @@ def test_a_line_with_too_many_cells() -> None:
         (
             b"applicant.email;etat_civil.nir;etat_civil.numero_secu;adresse.rue\r\nx@e.fr;;;",
             "colonnes.csv",
-            "Colonnes inconnues : « etat_civil.numero_secu », « adresse.rue »",
+            "Colonnes inconnues : « etat_civil.numero_secu », « adresse.rue »",
         ),
         (b"etat_civil.nom_naissance\r\nDurand", "sans-email.csv", "applicant.email"),
         (b"applicant.email;applicant.email\r\na@e.fr;b@e.fr", "double.csv", "en double"),

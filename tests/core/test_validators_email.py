@@ -48,8 +48,8 @@ def test_valid(value: str) -> None:
         ("jean@exemple..fr", "deux points"),
         ("jean@exemple.test", "réservé"),
         ("jéan@exemple.fr", "accent"),
-        ("jean,dupont@exemple.fr", "« , »"),
-        ("jean(dupont)@exemple.fr", "« ( » « ) »"),
+        ("jean,dupont@exemple.fr", "« , »"),
+        ("jean(dupont)@exemple.fr", "« ( » « ) »"),
     ],
 )
 def test_invalid_with_a_french_message(value: str, expected: str) -> None:

@@ -62,12 +62,12 @@ def test_too_long_for_belgium() -> None:
 
 def test_unknown_country() -> None:
     message = validate_iban("XX12 3456 7890 1234")
-    assert message is not None and "« XX »" in message and "pays" in message
+    assert message is not None and "« XX »" in message and "pays" in message
 
 
 def test_bad_characters() -> None:
     message = validate_iban("FR76 3000 6000 0112 3456 7890 1@9")
-    assert message is not None and "« @ »" in message
+    assert message is not None and "« @ »" in message
 
 
 def test_missing_country_code() -> None:
@@ -131,14 +131,14 @@ class TestBic:
 
     def test_unknown_country(self) -> None:
         message = validate_bic("AGRIXXPP")
-        assert message is not None and "« XX »" in message
+        assert message is not None and "« XX »" in message
 
     def test_bank_code_is_letters(self) -> None:
         assert validate_bic("1GRIFRPP") is not None
 
     def test_bad_character(self) -> None:
         message = validate_bic("AGRI*RPP")
-        assert message is not None and "« * »" in message
+        assert message is not None and "« * »" in message
 
     def test_matches_the_iban_bank(self) -> None:
         assert validate_bic("AGRIFRPP", iban=FR) is None

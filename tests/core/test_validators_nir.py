@@ -121,7 +121,7 @@ class TestValidate:
 
     def test_bad_character(self) -> None:
         message = validate_nir("1841276451O8946")  # letter O typed for a zero
-        assert message is not None and "« O »" in message
+        assert message is not None and "« O »" in message
 
     def test_corsica_letters_only_at_the_department(self) -> None:
         assert validate_nir("253072C07300443") is not None
@@ -133,7 +133,7 @@ class TestValidate:
 
     def test_month_that_cannot_exist(self) -> None:
         message = validate_nir(with_key("1841387085089"))
-        assert message is not None and "mois" in message and "« 13 »" in message
+        assert message is not None and "mois" in message and "« 13 »" in message
 
     def test_department_00(self) -> None:
         message = validate_nir(with_key("1841200085089"))
@@ -211,7 +211,7 @@ class TestConsistency:
     def test_year_contradicts_date_of_birth(self) -> None:
         problems = consistency(MAN_LIMOGES, date_naissance=date(1985, 12, 3))
         assert fields(problems) == ["date_naissance"]
-        assert "1985" in problems[0][1] and "« 84 »" in problems[0][1]
+        assert "1985" in problems[0][1] and "« 84 »" in problems[0][1]
 
     def test_month_contradicts_date_of_birth(self) -> None:
         problems = consistency(MAN_LIMOGES, date_naissance=date(1984, 11, 3))
@@ -232,7 +232,7 @@ class TestConsistency:
     def test_department_contradicts_the_chosen_department(self) -> None:
         problems = consistency(MAN_LIMOGES, departement_naissance="75", commune_naissance="75056")
         assert fields(problems) == ["departement_naissance"]
-        assert "« 87 »" in problems[0][1]
+        assert "« 87 »" in problems[0][1]
 
     def test_paris_arrondissement_in_the_nir(self) -> None:
         nir = with_key("2000575115031")  # born in Paris 15e
@@ -268,7 +268,7 @@ class TestConsistency:
             commune_naissance="2A004",
         )
         assert fields(problems) == ["departement_naissance"]
-        assert "« 20 »" in problems[0][1] and "1980" in problems[0][1]
+        assert "« 20 »" in problems[0][1] and "1980" in problems[0][1]
 
     def test_corsica_2a_2b_numbers(self) -> None:
         assert (

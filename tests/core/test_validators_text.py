@@ -42,7 +42,7 @@ def test_newline_and_tab_only_in_multi_line_text() -> None:
 
 
 def test_ordinary_french_text_passes() -> None:
-    assert validate_text("Hélène d'Aubigné-Œuvray — « 12 € » ½ ﬁ") is None
+    assert validate_text("Hélène d'Aubigné-Œuvray — « 12 € » ½ ﬁ") is None
     assert validate_text("") is None
 
 

@@ -297,3 +297,50 @@ def test_serve_answers_health(tmp_path: Path) -> None:
         process.terminate()
         process.wait(timeout=20)
     assert (tmp_path / "data" / "cesp.db").exists()
+
+
+def test_without_database_uses_the_embedded_platform(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No database configured: `cesp-server` works on the directory where the client's
+    embedded platform keeps its data, says which, and the staff account it creates logs in
+    on the platform the client starts."""
+    from cesp_client.config import load_config
+    from cesp_client.embedded import EmbeddedPlatform
+
+    for name in ("CESP_DATABASE_URL", "CESP_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CESP_CLIENT_DATA_DIR", str(tmp_path / "client"))
+    monkeypatch.setenv("CESP_CLIENT_CONFIG", str(tmp_path / "absent.toml"))
+    platform_dir = load_config().platform_dir
+    rc = main(
+        [
+            "user",
+            "create",
+            "--role",
+            "support",
+            "--email",
+            "support@ars.fr",
+            "--nom",
+            "Martin",
+            "--prenom",
+            "Léa",
+            "--password",
+            "Support#2026",
+        ]
+    )
+    assert rc == 0
+    err = capsys.readouterr().err
+    assert str(platform_dir) in err and "plateforme intégrée" in err
+    assert (platform_dir / "cesp.db").exists()
+    platform = EmbeddedPlatform(log_to_file=False)
+    url = platform.start(platform_dir)
+    try:
+        r = httpx.post(
+            f"{url}/api/v1/auth/login",
+            json={"identifier": "lea.martin", "password": "Support#2026"},
+            timeout=10,
+        )
+        assert r.status_code == 200, r.text
+    finally:
+        platform.stop()

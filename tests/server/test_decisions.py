@@ -147,7 +147,7 @@ def test_asp_results_mail_both_partner_establishments(server: ServerHandle, smtp
         text = body_text(smtp.wait_for(to, "Résultats publiés")[0])
         assert dossier["numero"] in text
         assert "Centre hospitalier de Saint-Denis" in text
-        assert "Cardiologie" in text
+        assert "Médecine cardiovasculaire" in text
         assert "Mme Claire MARTIN" in text
     with server.client(owner) as c:
         decision = c.get(f"/dossiers/{dossier['id']}/decision").json()

@@ -268,7 +268,7 @@ def test_asp_identification_first(server: ServerHandle, smtp: SmtpSink) -> None:
         )
         assert r.status_code == 409
         assert r.json()["code"] == "first_tab_required"
-        assert r.json()["detail"] == "Enregistrez d'abord l'onglet « Identification »."
+        assert r.json()["detail"] == "Enregistrez d'abord l'onglet « Identification »."
         saved = save_tab(c, dossier["id"], "identification", values["identification"], 1)
         saved = save_tab(
             c, dossier["id"], "projet_medical", values["projet_medical"], saved["version"]

@@ -78,7 +78,7 @@ def test_refused_lines_import_nothing_then_the_fixed_file_imports_everything(
         assert r.status_code == 422, r.text
         report = r.json()
         assert report["code"] == "import_refused"
-        assert report["detail"].startswith("1 ligne(s) refusée(s) sur 4")
+        assert report["detail"].startswith("1 ligne refusée sur 4")
         assert [(x["line"], x["status"]) for x in report["lines"]] == [
             (2, "ok"),
             (3, "refused"),

@@ -50,7 +50,7 @@ def test_incomplete_transmission_lists_every_problem(server: ServerHandle, smtp:
         assert ("pieces", "rib") in where
         assert ("synthese", "exactitude") in where
         messages = [p["message"] for p in problem["problems"]]
-        assert "Cochez la case « Je certifie l'exactitude des informations saisies »." in messages
+        assert "Cochez la case « Je certifie l'exactitude des informations saisies »." in messages
 
         # complete but without the certification box
         fill_dossier(c, dossier)
@@ -176,9 +176,10 @@ def test_asp_confirmation_and_acknowledgement(server: ServerHandle, smtp: SmtpSi
         assert r.json()["numero"].startswith("ASP-")
     mail = smtp.wait_for(email, "Accusé de réception")[0]
     text = body_text(mail)
-    assert "Hôpital Avicenne (FINESS 750000010)" in text
+    # The recruiter is the établissement's account (ADR 0030), whatever was sent.
+    assert "Centre hospitalier de Test (FINESS 750712184)" in text
     assert "Établissement partenaire : Centre hospitalier de Saint-Denis (FINESS 930000013)" in text
-    assert "Spécialité : Cardiologie" in text
+    assert "Spécialité : Médecine cardiovasculaire" in text
     assert "Candidat : Mme Claire MARTIN, né(e) le 20/06/1994" in text
     assert not smtp.find(PARTNER_EMAIL)
 

@@ -96,7 +96,7 @@ def complete_asp_values() -> dict[str, dict[str, Any]]:
             "etab_partenaire_nom": "Centre hospitalier de Saint-Denis",
             "etab_partenaire_finess": FINESS_PARTENAIRE,
             "etab_partenaire_email": PARTNER_EMAIL,
-            "specialite": "Cardiologie",
+            "specialite": "Médecine cardiovasculaire",
         },
         "projet_medical": {
             "intitule_projet": "Filière d'insuffisance cardiaque territoriale",
@@ -127,7 +127,7 @@ def complete_asp_values() -> dict[str, dict[str, Any]]:
             "des": "Cardiologie et maladies vasculaires",
             "date_fin_internat": "2026-10-31",
             "inscrit_ordre": False,
-            "date_previsionnelle_inscription": "2026-10-15",
+            "date_previsionnelle_inscription": "2031-10-15",
         },
         "pieces": {"dossier_complet": True},
     }

@@ -217,13 +217,13 @@ def focused_row(app: App[Any]) -> str | None:
 async def test_finess_and_rpps_move_on_when_full_in_keying_mode_only() -> None:
     app = FormApp("identification", {}, keying=True)
     async with run_app(app, size=SIZE) as pilot:
-        app.form.row("etab_recruteur_finess").focus_control()
-        await pilot.press(*"75071218")
+        app.form.row("etab_partenaire_finess").focus_control()
+        await pilot.press(*"93001005")
         await pilot.pause()
-        assert focused_row(app) == "etab_recruteur_finess"  # 8 of 9: stays
-        await pilot.press("4")
+        assert focused_row(app) == "etab_partenaire_finess"  # 8 of 9: stays
+        await pilot.press("1")
         await pilot.pause()
-        assert focused_row(app) == "etab_partenaire_nom"
+        assert focused_row(app) == "etab_partenaire_email"
     app = FormApp("candidat", {"inscrit_ordre": True}, keying=True)
     async with run_app(app, size=SIZE) as pilot:
         app.form.row("rpps").focus_control()
@@ -238,10 +238,38 @@ async def test_finess_and_rpps_move_on_when_full_in_keying_mode_only() -> None:
         assert app.ends == 1
     app = FormApp("identification", {}, keying=False)  # the establishment's own form
     async with run_app(app, size=SIZE) as pilot:
-        app.form.row("etab_recruteur_finess").focus_control()
-        await pilot.press(*"750712184")
+        app.form.row("etab_partenaire_finess").focus_control()
+        await pilot.press(*"930010051")
         await pilot.pause()
-        assert focused_row(app) == "etab_recruteur_finess"
+        assert focused_row(app) == "etab_partenaire_finess"
+
+
+async def test_the_recruiter_is_shown_never_typed() -> None:
+    """The recruiter's name and FINESS come from the établissement's account: shown,
+    disabled, the cursor never lands there (ADR 0030)."""
+    values = {"etab_recruteur_nom": "Hôpital Avicenne", "etab_recruteur_finess": "750712184"}
+    app = FormApp("identification", values, keying=False)
+    async with app.run_test(size=SIZE) as pilot:
+        for key in ("etab_recruteur_nom", "etab_recruteur_finess"):
+            row = app.form.row(key)
+            assert row.control_widget.disabled and not row.takes_focus
+        app.form.focus_first()
+        await pilot.pause()
+        assert focused_row(app) == "etab_partenaire_nom"
+        await pilot.press(*"xyz")
+        assert app.form.values()["etab_recruteur_nom"] == "Hôpital Avicenne"
+
+
+async def test_a_planned_date_in_the_past_is_said_under_the_field() -> None:
+    app = FormApp("candidat", {"inscrit_ordre": False}, keying=False)
+    async with app.run_test(size=SIZE) as pilot:
+        row = app.form.row("date_previsionnelle_inscription")
+        row.focus_control()
+        await pilot.press(*"01012020")
+        await pilot.pause()
+        await pilot.press("shift+tab")
+        await pilot.pause()
+        assert row.problem is not None and "passée" in row.problem
 
 
 async def test_a_department_changed_in_keying_mode_moves_to_its_commune() -> None:

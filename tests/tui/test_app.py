@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from pathlib import Path
 
 import httpx
@@ -12,6 +13,7 @@ from cesp_client.config import ConfigError, load_config
 from cesp_client.embedded import EmbeddedPlatform
 from cesp_tui.__main__ import build_parser, main
 from cesp_tui.app import CespApp
+from cesp_tui.screens.account.login import LoginScreen
 from cesp_tui.widgets.status_line import StatusLine
 from tests.support.tui import tui_app
 
@@ -144,6 +146,32 @@ async def test_app_shows_its_first_screen_then_the_embedded_platform(tmp_path: P
     assert not app.platform.running  # type: ignore[union-attr]
 
 
+async def test_a_login_sent_while_the_platform_starts_waits_for_it(tmp_path: Path) -> None:
+    """Typed faster than the embedded platform starts, a login is answered by the platform
+    (here: unknown account), not refused with "pas encore prête" to be sent again."""
+
+    class SlowStart(EmbeddedPlatform):  # the real platform, on a slow machine
+        def start(self, data_dir: Path, *, timeout: float = 30.0) -> str:
+            time.sleep(1.5)
+            return super().start(data_dir, timeout=timeout)
+
+    app = CespApp(ClientConfig(data_dir=tmp_path), platform=SlowStart(log_to_file=False))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.platform_state == "starting"
+        await pilot.press(*"personne", "tab", *"Motdepasse-1", "enter")
+        banner = app.screen.query_one("#banner")
+        screen = app.screen
+        for _ in range(1200):  # the platform starts, then answers (at most 60 s)
+            answered = str(banner.render()).strip() and not getattr(screen, "busy", False)
+            if answered:
+                break
+            await pilot.pause(0.05)
+        text = str(banner.render())
+        assert "incorrect" in text, text
+        assert "pas encore prête" not in text
+
+
 async def test_app_with_an_unreachable_server_says_hors_ligne(tmp_path: Path) -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
@@ -193,16 +221,24 @@ async def test_global_keys_have_ids_and_french_descriptions(tmp_path: Path) -> N
     assert app.return_code == 0
 
 
-async def test_the_footer_shows_the_command_palette_key_once(tmp_path: Path) -> None:
-    """The app's Ctrl+P binding is not shown: the footer's own palette key, at its right
-    end, already says it (it was shown twice on every screen)."""
-    from textual.widgets._footer import FooterKey
+async def test_the_global_keys_are_named_once_at_the_status_line(tmp_path: Path) -> None:
+    """F1 and Ctrl+P are named once, at the status line's right end, following the user's
+    keymap; the footers keep their width for the screen's own keys (at 80 columns they
+    were cut: "^q Quit▏^p Commandes")."""
+    from textual.widgets import Footer, Static
 
     app = tui_app(tmp_path, server_url="http://127.0.0.1:9")
-    async with app.run_test(size=(120, 24)) as pilot:
+    async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        keys = [key for key in app.screen.query(FooterKey) if key.display]
-        palette = [key for key in keys if key.key == "ctrl+p"]
-        assert len(palette) == 1
-        assert any(key.key == "f1" for key in keys)  # the other global keys still show
+        footer = str(app.screen.query_one(Footer).render())
+        keys = [w for w in app.screen.query(".status-keys") if isinstance(w, Static)]
+        assert len(keys) == 1
+        assert str(keys[0].render()) == "f1 aide · ^p commandes"
+        assert "commandes" not in footer.lower()
+        app.set_keymap({"app.help": "f12"})
+        app.push_screen(LoginScreen())
+        await pilot.pause()
+        await pilot.pause()
+        shown = app.screen.query_one(".status-keys", Static)
+        assert str(shown.render()) == "f12 aide · ^p commandes"

@@ -138,7 +138,7 @@ async def test_identification_first_any_order_pieces_then_confirmer_and_its_mail
         dossier_id = screen.dossier_id
         assert screen.dossier.campaign_id == campaign_id
         assert screen.data["identification"]["etab_recruteur_nom"] == NOM
-        assert "Commencez par « Identification »" in status(app).message
+        assert "Commencez par « Identification »" in status(app).message
         assert "ASP 2026" not in screen.title_text()  # the title tells the window instead
         await until(pilot, lambda: "clôture le" in screen.title_text())
         assert "jours restants" in screen.title_text()
@@ -148,12 +148,12 @@ async def test_identification_first_any_order_pieces_then_confirmer_and_its_mail
         await settle_app(app, pilot)
         assert screen.current_tab == "projet_medical"
         assert status(app).message_is_error
-        assert "Enregistrez d'abord l'onglet « Identification »" in status(app).message
+        assert "Enregistrez d'abord l'onglet « Identification »" in status(app).message
         for key, value in values["projet_medical"].items():
             screen.field_changed("projet_medical", key, value)
         await pilot.press("ctrl+s")
         await settle_app(app, pilot)
-        assert "Enregistrez d'abord l'onglet « Identification »." in notifications(app)
+        assert "Enregistrez d'abord l'onglet « Identification »." in notifications(app)
         assert all(op.tab != "projet_medical" for op in app.drafts.ops(dossier_id))
 
         # "Identification", keyed.
@@ -169,7 +169,10 @@ async def test_identification_first_any_order_pieces_then_confirmer_and_its_mail
         assert screen.data["identification"]["etab_partenaire_email"] == PARTNER_EMAIL
         await pilot.press("ctrl+s")
         await settle_app(app, pilot)
-        assert "« Identification » enregistré." in notifications(app)
+        assert (
+            "« Identification » enregistré sur ce poste ; envoi à la plateforme."
+            in notifications(app)
+        )
         assert screen.header.state_text("identification") == "✓ Complet"
 
         # The other form tabs, in a shuffled order (projet médical is already typed).
@@ -276,8 +279,8 @@ async def test_a_save_refused_with_409_is_shown_with_the_platform_words(
         app.request_sync()
         await until(pilot, lambda: screen.banner.kind == "error", timeout=20)
         assert "Refusé par le serveur" in screen.banner.text
-        assert "« Candidat »" in screen.banner.text
-        assert "Enregistrez d'abord l'onglet « Identification »" in screen.banner.text
+        assert "« Candidat »" in screen.banner.text
+        assert "Enregistrez d'abord l'onglet « Identification »" in screen.banner.text
         assert app.drafts.get(dossier_id).data["candidat"]["nom"] == "Martin"  # type: ignore[union-attr]
         assert not [op for op in app.drafts.ops(dossier_id) if op.kind == OpKind.SAVE_TAB]
 

@@ -186,7 +186,7 @@ async def test_export_csv_and_print_pdf(
         assert by_numero[made["transmis"]["numero"]]["État"] == "Transmis"
         assert by_numero[made["incomplet"]["numero"]]["Complétude"].startswith("Incomplet")
         assert "Spécialité" in lines[0] and by_numero[made["complet"]["numero"]]["Spécialité"] == (
-            "Cardiologie"
+            "Médecine cardiovasculaire"
         )
 
         # PDF: a name of our own (the extension is added), then read back with pypdf.
@@ -200,6 +200,8 @@ async def test_export_csv_and_print_pdf(
         await settle_app(app, pilot)
         printed = target.with_name("recap.pdf")
         assert printed.is_file()
+        status = recap.query_one("StatusLine").message  # type: ignore[attr-defined]
+        assert status.startswith("Impression PDF écrite dans ")  # feminine, like the toast
         reader = PdfReader(printed)
         page = reader.pages[0]
         assert float(page.mediabox.width) > float(page.mediabox.height)  # landscape
@@ -241,3 +243,61 @@ async def test_the_table_follows_the_sync_news(
         assert app.screen is recap
         assert len(recap.rows) == 4
         assert "4 candidatures" in str(recap.query_one("#recap-title").render())
+
+
+async def test_narrow_recap_shows_partner_specialty_and_what_incomplet_counts(
+    server: ServerHandle, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    """At 80 columns the table has no room for the partner and the specialty: the line
+    under it says them for the highlighted candidature, and what "Incomplet (N)" counts."""
+    from textual.widgets import Static
+
+    token = create_etablissement_account(server, smtp, EMAIL, etablissement_nom=NOM)
+    campaign_id = make_campaign(server, "asp", label="ASP 2026")
+    made = seed(server, token, campaign_id)
+    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        recap = await open_recap(app, pilot)
+        select(recap, made["incomplet"]["numero"])
+        await settle_app(app, pilot)
+        detail = str(recap.query_one("#recap-detail", Static).content)
+        assert "Partenaire : Centre hospitalier de Saint-Denis" in detail
+        assert "Spécialité : Médecine cardiovasculaire" in detail
+        assert "Incomplet (N) : N champs obligatoires" in detail
+        assert recap.query_one("#recap-detail").region.height >= 2  # shown, not hidden
+
+
+async def test_the_etablissement_home_says_candidature(
+    server: ServerHandle, smtp: SmtpSink, tmp_path: Path
+) -> None:
+    """ASP screens say "candidature", not "demande": the title, the footer's key."""
+    from textual.widgets import Static
+
+    from cesp_tui.screens.dossier.home import CandidaturesHomeScreen
+
+    create_etablissement_account(server, smtp, EMAIL, etablissement_nom=NOM)
+    make_campaign(server, "asp", label="ASP 2026")
+    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle_app(app, pilot)
+        login = app.screen
+        assert isinstance(login, LoginScreen)
+        login.query_one("#identifier", Input).value = EMAIL
+        login.query_one("#password", Input).focus()
+        await pilot.press(*DEFAULT_PASSWORD, "enter")
+        # (A first login with an open campaign opens a new candidature over the home.)
+        await until(
+            pilot, lambda: any(isinstance(s, CandidaturesHomeScreen) for s in app.screen_stack)
+        )
+        await settle_app(app, pilot)
+        while not isinstance(app.screen, CandidaturesHomeScreen):
+            await app.pop_screen()
+            await settle_app(app, pilot)
+        home = app.screen
+        title = str(home.query_one("#home-title", Static).content)
+        assert title.startswith("Mes candidatures") and "demande" not in title
+        descriptions = {b.binding.description for b in home.active_bindings.values()}
+        assert "Nouvelle candidature" in descriptions
+        assert "Nouvelle demande" not in descriptions
+        empty = str(home.query_one("#home-empty", Static).content)
+        assert "demande" not in empty

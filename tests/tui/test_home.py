@@ -18,9 +18,10 @@ from cesp_client.events import DossierSynced, SaveRefused
 from cesp_client.store import DraftStore, OpKind, PieceState
 from cesp_client.sync.local import CONFLICT, REFUSED, park_op
 from cesp_tui.messages import OpenFirstDossier
+from cesp_tui.screens.common.campaigns import CampaignPicker
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.dossier import DossierScreen
-from cesp_tui.screens.dossier.home import CampaignPicker, HomeScreen
+from cesp_tui.screens.dossier.home import HomeScreen
 from cesp_tui.widgets.dossier_table import DossierTable
 from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import complete_cesp_values, make_campaign, tiny_pdf

@@ -170,7 +170,7 @@ async def test_a_good_csv_then_json_import_every_line_with_its_numero(
         assert len(found) == 1 and found[0][1] == "créé"
         numero = found[0][2]
         assert numero.startswith("CESP-")
-        assert "1 dossier(s) créé(s)" in status_text(screen, "#import-status")
+        assert "1 dossier créé, " in status_text(screen, "#import-status")
         # The JSON file: a missing tab is a warning, not a refusal.
         screen.outcome = None
         await pick(pilot, screen, json_path)

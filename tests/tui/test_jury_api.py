@@ -121,8 +121,10 @@ def test_decision_lines() -> None:
     headline, detail = decision_lines(
         {"decision": "refuse", "comment": "", "decided_at": "2026-04-02T10:00:00+02:00"}
     )
-    assert headline == "Décision du jury : Refusé (le 02/04/2026)"
+    assert headline == "Décision du jury : demande refusée (le 02/04/2026)"
     assert detail == "Pas de commentaire du jury."
+    headline, _detail = decision_lines({"decision": "accepte"}, "candidature")
+    assert headline == "Décision du jury : candidature acceptée"
 
 
 # --- a CESP campaign against the platform ---------------------------------------------------
@@ -210,7 +212,7 @@ async def test_cesp_decision_publication_mail_and_the_applicants_copy(
 
         view = DecisionViewModal(owner, dossier["id"], dossier["numero"])
         async with ModalHost(view).run_test(size=(80, 24)) as pilot:
-            await until(pilot, lambda: "Décision du jury : Accepté" in view.text)
+            await until(pilot, lambda: "Décision du jury : demande acceptée" in view.text)
             assert "Commentaire du jury : Bon dossier" in view.text
     finally:
         store.close()

@@ -13,13 +13,14 @@ from textual.pilot import Pilot
 
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
+from cesp_tui.screens.common.campaigns import CampaignPicker
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.dossier import DossierScreen
 from cesp_tui.screens.dossier.home import HomeScreen
 from cesp_tui.screens.dossier.pieces import PiecesScreen
 from cesp_tui.screens.staff.decision import DecisionModal
 from cesp_tui.screens.staff.decision_view import DecisionViewModal
-from cesp_tui.screens.staff.jury_home import JuryCampaignPicker, JuryDossierScreen, JuryHomeScreen
+from cesp_tui.screens.staff.jury_home import JuryDossierScreen, JuryHomeScreen
 from cesp_tui.widgets.dossier_table import DossierTable
 from cesp_tui.widgets.status_line import StatusLine
 from tests.support.accounts import (
@@ -262,7 +263,7 @@ async def test_jury_decides_publishes_and_the_establishment_reads_the_decision(
         view = owner_app.screen
         assert isinstance(view, DecisionViewModal)
         await until(pilot, lambda: "Décision du jury" in view.text)
-        assert "Accepté" in view.text
+        assert "candidature acceptée" in view.text
         assert "Très bon projet partagé" in view.text
         await pilot.press("enter")
         await until(pilot, lambda: owner_app.screen is dossier)
@@ -298,9 +299,9 @@ async def test_jury_switches_to_a_cesp_campaign_decides_and_the_applicant_is_mai
         assert "Aucun dossier transmis" in str(screen.query_one("#jury-count").render())
 
         await pilot.press("f2")
-        await until(pilot, lambda: isinstance(app.screen, JuryCampaignPicker))
+        await until(pilot, lambda: isinstance(app.screen, CampaignPicker))
         picker = app.screen
-        assert isinstance(picker, JuryCampaignPicker)
+        assert isinstance(picker, CampaignPicker)
         assert [int(c["id"]) for c in picker.campaigns] == [asp_id, cesp_id]
         await pilot.press("down", "enter")
         await until(pilot, lambda: app.screen is screen)

@@ -94,10 +94,6 @@ async def test_spaces_after_a_letter_keep_the_option_picked(tmp_path: Path) -> N
         pytest.param("enfants_a_charge", ["shift+tab"], id="back-to-it"),
     ],
 )
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13: Space on a radio row holding a value selects its first option",
-)
 async def test_spaces_on_a_saved_situation_familiale_keep_it(
     field: str, keys: list[str], tmp_path: Path
 ) -> None:

@@ -8,7 +8,15 @@ its text uncut (`keywalk.layout_problems`); and after every Tab the focused widg
 inside the visible area of its scroll container (`keywalk.focus_problem`).
 
 One app per démarche and size goes through the states in turn (the values put in the
-fields as if typed); each (state, size) is then a test of its own.
+fields as if typed); each (state, size) is then a test of its own. The audit also checks
+that no label leaves its required mark alone on its last line.
+
+Then, at 80x24, 60x20 and 160x50: after a Ctrl+S with errors, each message lies under
+its field, from the field's first column, wide enough to be read (at 60 columns the
+label goes above the field rather than squeezing field and message into a thin column
+at the right edge); every tab label is shown whole (abbreviations chosen on purpose, no
+ellipsis); a wide terminal lays the fields out over its width; an open list never
+covers the status line.
 """
 
 from __future__ import annotations
@@ -19,20 +27,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.content import Content
+from textual.widget import Widget
 
 from cesp_core.demarches import get_demarche
 from cesp_core.demarches.model import Value
+from cesp_core.demarches.rules import TabState
 from tests.support.dossiers import complete_asp_values, complete_cesp_values
 from tests.tui.keywalk import (
     dossier_screen,
     focus_problem,
     form_of,
     freeze_cursors,
+    laid_out,
     layout_problems,
     new_dossier_app,
     press,
     settle,
 )
+from tests.tui.terminal import full_render
 
 SIZES = {"80x24": (80, 24), "60x20": (60, 20)}
 LEVELS = {
@@ -82,7 +95,7 @@ STATES: dict[tuple[str, str, str], dict[str, Value]] = {
     ("asp", "candidat", "inscrit"): {"inscrit_ordre": True, "rpps": "10000000009"},
     ("asp", "candidat", "non-inscrit"): {
         "inscrit_ordre": False,
-        "date_previsionnelle_inscription": "2027-01-15",
+        "date_previsionnelle_inscription": "2031-01-15",
     },
     ("asp", "pieces", "vide"): {},
 }
@@ -122,8 +135,23 @@ async def _audit_demarche(
             freeze_cursors(app)
             view = screen.query_one(f"#view-{tab}")
             problems = [f"layout: {p}" for p in layout_problems(view)]
+            problems += [f"label: {p}" for p in lone_marks(view)]
             problems += await _tab_through(app, pilot, view)
             found[_case_id(demarche_key, tab, state, size_name)] = problems
+    return found
+
+
+def lone_marks(view: Widget) -> list[str]:
+    """Labels of shown fields whose required mark "*" stands alone on its last line."""
+    found = []
+    for label in view.query(".field-label"):
+        row = label.parent.parent if label.parent is not None else None
+        if row is None or not row.display or not label.content_size.width:
+            continue
+        text = str(label.render())
+        lines = [line.plain.strip() for line in Content(text).wrap(label.content_size.width)]
+        if len(lines) > 1 and lines[-1] == "*":
+            found.append(f"{text!r} ends with '*' alone at {label.content_size.width} columns")
     return found
 
 
@@ -146,7 +174,7 @@ async def _tab_through(app: Any, pilot: Any, view: Any) -> list[str]:
         if problem := focus_problem(app):
             problems.append(f"focus: {problem}")
         await press(app, "tab")
-        await pilot.pause()
+        await laid_out(app, pilot)
     return problems
 
 
@@ -176,3 +204,153 @@ def _cases() -> list[object]:
 def test_nothing_hides_at_the_terminal_sizes(case: str, audit: dict[str, list[str]]) -> None:
     assert case in audit, "state not audited"
     assert audit[case] == []
+
+
+# --- problems under their field, tab labels, wide terminals, open lists ----------------------
+
+ALL_SIZES = {**SIZES, "160x50": (160, 50)}
+
+#: (démarche, tab, values of the tab) saved with Ctrl+S: each shows problems.
+SAVED_WITH_PROBLEMS = {
+    "cesp.etat_civil": ("cesp", "etat_civil", {}),
+    "cesp.adresse": ("cesp", "adresse", {"pays": "FR", "code_postal": "8700"}),
+    # The RPPS message is long: it wrapped in a thin column at 60 columns.
+    "asp.candidat": ("asp", "candidat", {"inscrit_ordre": True, "rpps": "10000001016"}),
+}
+
+
+def _focus_target(row: Any) -> Widget:
+    control = row.control_widget
+    return next(w for w in control.walk_children(with_self=True) if w.can_focus)
+
+
+def _message_widget(row: Any) -> Widget | None:
+    """The widget that shows the row's problem: its error line, or the message line of
+    a date, NIR or IBAN."""
+    for error in row.query(".field-error"):
+        if error.display and str(error.render()).strip():
+            return error
+    line = getattr(row.control_widget, "message_line", None)
+    if line is not None and str(line.render()).strip():
+        return line
+    return None
+
+
+@pytest.mark.parametrize("size", list(ALL_SIZES))
+@pytest.mark.parametrize("case", list(SAVED_WITH_PROBLEMS))
+async def test_problems_lie_under_their_field(case: str, size: str, tmp_path: Path) -> None:
+    """Issue 13: "Problems sit under their field, never in a column at the right edge"."""
+    demarche_key, tab, values = SAVED_WITH_PROBLEMS[case]
+    demarche = get_demarche(demarche_key)
+    saved = [demarche.first_tab] if demarche.first_tab and demarche.first_tab != tab else []
+    app = new_dossier_app(tmp_path, demarche_key, tab, data={tab: values}, saved=saved)
+    width, height = ALL_SIZES[size]
+    async with app.run_test(size=(width, height)) as pilot:
+        await settle(app, pilot)
+        freeze_cursors(app)
+        await press(app, "ctrl+s")
+        await settle(app, pilot)
+        form = form_of(app)
+        rows = [row for row in form.visible_rows() if row.problem]
+        assert rows, "the save showed no problem"
+        wrong = []
+        for row in rows:
+            form.scroll_to_widget(row, animate=False, immediate=True)
+            await pilot.pause()
+            message, field = _message_widget(row), _focus_target(row)
+            assert message is not None, f"{row.key}: its problem is not shown"
+            where, under = message.region, field.region
+            if where.x != under.x or where.y < under.bottom:
+                wrong.append(f"{row.key}: message at {where}, field at {under}")
+            elif where.right > width or where.width < 45:
+                wrong.append(f"{row.key}: message in a column {where.width} wide at {where}")
+        assert wrong == []
+
+
+@pytest.mark.parametrize("size", ["60x20", "80x24", "120x40", "160x50"])
+@pytest.mark.parametrize("demarche_key", ["cesp", "asp"])
+async def test_tab_labels_are_shown_whole(demarche_key: str, size: str, tmp_path: Path) -> None:
+    """Issue 13: tab labels were cut ("Alt+2 Ad…"); each is shown whole, its key first,
+    with the widest states ("… Incomplet") in every cell."""
+    demarche = get_demarche(demarche_key)
+    app = new_dossier_app(tmp_path, demarche_key, demarche.tabs[0].key)
+    width, height = {"120x40": (120, 40), **ALL_SIZES}[size]
+    async with app.run_test(size=(width, height)) as pilot:
+        await settle(app, pilot)
+        header = dossier_screen(app).header
+        header.set_states({tab.key: TabState.INCOMPLET for tab in demarche.tabs})
+        await settle(app, pilot)
+        shown = ["".join(c for c, _ in row) for row in full_render(app).cells]
+        wrong = []
+        for number, tab in enumerate(demarche.tabs, start=1):
+            cell = header.query_one(f"#tab-{tab.key}")
+            title = str(cell.render()).split("\n")[0]
+            region = cell.region
+            seen = shown[region.y][region.x : region.right].rstrip()
+            if seen != title or "…" in title or region.right > width:
+                wrong.append(f"{tab.label!r} shown as {seen!r}")
+            elif not (title.startswith(f"{number} ") or title.startswith(f"Alt+{number} ")):
+                wrong.append(f"{tab.label!r}: no key in {title!r}")
+        assert wrong == []
+
+
+@pytest.mark.parametrize("demarche_key, tab", [("cesp", "etat_civil"), ("asp", "candidat")])
+async def test_a_wide_terminal_uses_its_width(demarche_key: str, tab: str, tmp_path: Path) -> None:
+    """Issue 13: "160x50 uses the width": the fields stand in two columns, the second
+    one past column 80, each row inside the screen."""
+    demarche = get_demarche(demarche_key)
+    saved = [demarche.first_tab] if demarche.first_tab and demarche.first_tab != tab else []
+    app = new_dossier_app(tmp_path, demarche_key, tab, data=_data(demarche_key), saved=saved)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        rows = form_of(app).visible_rows()
+        labels = [row.query_one(".field-label").region for row in rows]
+        assert any(region.x >= 80 for region in labels), labels
+        assert all(row.region.right <= 160 for row in rows)
+        assert layout_problems(dossier_screen(app).query_one(f"#view-{tab}")) == []
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+async def test_an_open_list_never_covers_the_status_line(size: str, tmp_path: Path) -> None:
+    """Issue 13: the list of departments, opening under a field at the foot of the form,
+    covered the status line and the footer. It stays inside the form (which scrolls to
+    make room, or it opens above the field)."""
+    from textual.widgets import Footer
+
+    from cesp_tui.widgets.status_line import StatusLine
+
+    app = new_dossier_app(tmp_path, "cesp", "etat_civil")
+    async with app.run_test(size=SIZES[size]) as pilot:
+        await settle(app, pilot)
+        freeze_cursors(app)
+        form = form_of(app)
+        form.rows[0].focus_control()
+        await settle(app, pilot)
+        row = form.row("departement_naissance")
+        for _ in range(len(form.rows)):
+            if row.has_focus_within:
+                break
+            await press(app, "tab")
+        await settle(app, pilot)
+        select = row.control_widget
+        assert select.is_open
+        hits = select.query_one("OptionList").region
+        screen = app.screen
+        for below in (screen.query_one(StatusLine), *screen.query(Footer)):
+            assert not hits.overlaps(below.region), (type(below).__name__, hits, below.region)
+        assert hits.bottom <= form.region.bottom
+        assert not hits.overlaps(select.input.region)
+        assert focus_problem(app) is None
+
+
+def test_the_required_mark_goes_with_the_last_word() -> None:
+    from cesp_tui.widgets.field_row import label_lines
+
+    # 27 columns beside the field: Textual alone left "*" on a line of its own.
+    assert label_lines("Pays d'obtention du diplôme", 27, required=True) == (
+        "Pays d'obtention du\ndiplôme *"
+    )
+    assert label_lines("Date prévisionnelle d'inscription", 27, required=True) == (
+        "Date prévisionnelle d'inscription *"  # Textual's own wrapping is fine here
+    )
+    assert label_lines("Nom d'usage", 27, required=False) == "Nom d'usage"

@@ -93,6 +93,7 @@ async def test_the_code_goes_into_the_code_screen_below(tmp_path: Path) -> None:
     box = tmp_path / "maildir"
     fill(box)
     app = tui_app(tmp_path, screen=lambda: SignupCodeScreen(TO))
+    app.NOTIFICATION_TIMEOUT = 600  # read after the fact, on a loaded machine
     async with run_app(app, size=(80, 24)) as pilot:
         code_screen = app.screen
         await app.push_screen(MailboxScreen(box))
@@ -109,11 +110,45 @@ async def test_the_code_goes_into_the_code_screen_below(tmp_path: Path) -> None:
         assert mailbox_screen.current is not None
         assert mailbox_screen.current.subject.startswith("Votre code")
         assert mailbox_screen.check_action("use_code", ())
-        await pilot.press("c")
+        await pilot.press("c")  # copied, put in the code screen; the mailbox stays open
+        await pilot.pause()
+        assert app.screen is mailbox_screen
+        assert app.clipboard == "4821"
+        assert code_screen.query_one("#code").value == "4821"  # type: ignore[attr-defined]
+        said = [n.message for n in app._notifications]
+        assert any("Code 4821 copié" in m and "F9 pour y revenir" in m for m in said), said
+        await pilot.press("f9")  # one step back: the code screen, code in place
         await pilot.pause()
         assert app.screen is code_screen
-        assert code_screen.query_one("#code").value == "4821"  # type: ignore[attr-defined]
         assert code_screen.query_one("#code").has_focus
+
+
+async def test_the_code_is_copied_and_the_mailbox_stays_without_a_code_screen(
+    tmp_path: Path,
+) -> None:
+    """Without a code screen underneath, ``c`` used to open one over the mailbox's
+    caller (F9 then went back somewhere unexpected): it copies and says so."""
+    from cesp_tui.screens.account.login import LoginScreen
+
+    box = tmp_path / "maildir"
+    fill(box)
+    app = tui_app(tmp_path, screen=LoginScreen)
+    app.NOTIFICATION_TIMEOUT = 600  # read after the fact, on a loaded machine
+    async with run_app(app, size=(80, 24)) as pilot:
+        login = app.screen
+        await app.push_screen(MailboxScreen(box))
+        await settle(app, pilot)
+        mailbox_screen = app.screen
+        await pilot.press("down", "down", "c")
+        await pilot.pause()
+        assert app.screen is mailbox_screen
+        assert not any(isinstance(s, SignupCodeScreen) for s in app.screen_stack)
+        assert app.clipboard == "4821"
+        said = [n.message for n in app._notifications]
+        assert any("Code 4821 copié dans le presse-papiers" in m for m in said), said
+        await pilot.press("f9")
+        await pilot.pause()
+        assert app.screen is login
 
 
 async def test_a_link_opens_mon_compte_and_new_mail_shows_up(tmp_path: Path) -> None:
@@ -162,3 +197,19 @@ async def test_a_link_opens_mon_compte_and_new_mail_shows_up(tmp_path: Path) -> 
         await settle(app, pilot)
         assert isinstance(app.screen, PasswordResetScreen)
         assert app.screen.token == RESET_TOKEN
+
+
+async def test_the_recipient_column_is_seen_at_80_columns(tmp_path: Path) -> None:
+    """Issue 13: a long subject pushed the "Destinataire" column off the right edge."""
+    from tests.tui.terminal import full_render
+
+    box = tmp_path / "maildir"
+    deliver(box, "Initialisation de votre mot de passe via un lien éphémère", "Bonjour", 0)
+    app = tui_app(tmp_path, screen=lambda: MailboxScreen(box))
+    async with run_app(app, size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        shown = ["".join(c for c, _ in row) for row in full_render(app).cells]
+        table = app.screen.query_one("#mails")
+        rows = shown[table.region.y : table.region.bottom]
+        assert any("Destinataire" in line for line in rows), rows
+        assert any(TO in line for line in rows), rows

@@ -36,7 +36,7 @@ def test_printable_removes_sequences_and_keeps_text() -> None:
     assert printable(f"{LINK}lien\x1b]8;;\x1b\\") == "lien"
     assert printable("Ligne 1\r\nLigne 2\tfin", multiline=True) == "Ligne 1\nLigne 2\tfin"
     assert printable("Ligne 1\nLigne 2") == "Ligne 1 Ligne 2"
-    assert printable("Hélène d'Aubigné « 12 € »") == "Hélène d'Aubigné « 12 € »"
+    assert printable("Hélène d'Aubigné « 12 € »") == "Hélène d'Aubigné « 12 € »"
     assert printable(None) == ""
 
 

@@ -18,8 +18,9 @@ from textual.pilot import Pilot
 
 from cesp_client.store import DraftStore, DraftWriter
 from cesp_client.workspace import Workspace
+from cesp_tui.messages import CampaignsLoaded
 from cesp_tui.screens.staff.agent_home import AgentHomeScreen, _Queue
-from cesp_tui.screens.staff.on_behalf import OnBehalfScreen, _Campaigns
+from cesp_tui.screens.staff.on_behalf import OnBehalfScreen
 from tests.support.dossiers import complete_cesp_values
 from tests.support.tui import (
     SERVER_KEY,
@@ -125,7 +126,7 @@ def test_new_paper_dossier(snap_compare: Any, tmp_path: Path, size: tuple[int, i
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(app, pilot)
         campaign = {"id": 7, "label": "CESP 2026", "demarche": "cesp", "is_open": True}
-        app.screen.post_message(_Campaigns([campaign]))
+        app.screen.post_message(CampaignsLoaded([campaign]))
         await settle(app, pilot)
         await pilot.press(*"lea.martin@example.org", "enter", "f", *"Martin", "enter")
         await settle(app, pilot)

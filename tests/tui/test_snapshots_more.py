@@ -35,17 +35,17 @@ from cesp_core import timefmt
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.demarches.model import TabKind
 from cesp_core.masking import mask_dossier_data
+from cesp_tui.messages import CampaignsLoaded
+from cesp_tui.screens.common.campaigns import CampaignPicker
 from cesp_tui.screens.common.confirm import ConfirmModal
-from cesp_tui.screens.dossier.home import CampaignPicker
 from cesp_tui.screens.dossier.pieces import AddPieceModal
 from cesp_tui.screens.etablissement.recap import ExportPathModal
 from cesp_tui.screens.staff import export_dossiers, support_dossier
-from cesp_tui.screens.staff.campaign_files import CampaignsLoaded
 from cesp_tui.screens.staff.decision_view import DecisionViewModal
 from cesp_tui.screens.staff.dossier_mails import DossierMailsScreen
 from cesp_tui.screens.staff.export_dossiers import ExportScreen
-from cesp_tui.screens.staff.jury_home import JuryCampaignPicker, JuryHomeScreen
-from cesp_tui.screens.staff.on_behalf import CampaignChoice, OnBehalfScreen, _Campaigns
+from cesp_tui.screens.staff.jury_home import JuryHomeScreen
+from cesp_tui.screens.staff.on_behalf import OnBehalfScreen
 from cesp_tui.screens.staff.support_dossier import DiagnosticModal, SupportDossierScreen
 from cesp_tui.widgets.file_picker import FilePicker
 from tests.support.dossiers import (
@@ -337,7 +337,9 @@ def test_campaign_picker(snap_compare: Any, tmp_path: Path, size: tuple[int, int
         await settle(pilot)
         # What "n" shows when the platform lists two open campaigns (HomeScreen pushes
         # it from its campaigns worker; no platform here).
-        pilot.app.push_screen(CampaignPicker(OPEN_CESP))
+        pilot.app.push_screen(
+            CampaignPicker(OPEN_CESP, title="Nouvelle demande : quelle campagne ?")
+        )
         await settle(pilot)
         _on_top(pilot, CampaignPicker)
 
@@ -366,7 +368,7 @@ def test_decision_view(snap_compare: Any, tmp_path: Path, size: tuple[int, int])
             DecisionViewModal(None, TRANSMITTED, "CESP-2025-000007", decision=dict(DECISION))  # type: ignore[arg-type]
         )
         await settle(pilot)
-        assert "Accepté" in _on_top(pilot, DecisionViewModal).text
+        assert "demande acceptée" in _on_top(pilot, DecisionViewModal).text
 
     seed_cesp(tmp_path)
     app = tui_app(tmp_path, role="candidat", open_id=TRANSMITTED, tab="etat_civil")
@@ -526,7 +528,7 @@ MAILS = [
         "status_label": "Échec",
         "attempts": 3,
         "last_error": "550 5.1.1 boîte aux lettres inconnue",
-        "body": "Bonjour,\n\nUn agent a complété l'onglet « Études » de votre dossier "
+        "body": "Bonjour,\n\nUn agent a complété l'onglet « Études » de votre dossier "
         "CESP-2026-000011.\n\nConnectez-vous pour le vérifier.",
     },
     {
@@ -603,9 +605,9 @@ def test_campaign_choice(snap_compare: Any, tmp_path: Path, size: tuple[int, int
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         # Two open campaigns and none chosen yet for the batch: the screen asks.
-        pilot.app.screen.post_message(_Campaigns([dict(c) for c in OPEN_CESP]))
+        pilot.app.screen.post_message(CampaignsLoaded([dict(c) for c in OPEN_CESP]))
         await settle(pilot)
-        _on_top(pilot, CampaignChoice)
+        _on_top(pilot, CampaignPicker)
 
     assert snap_compare(OnBehalfApp(tmp_path), terminal_size=size, run_before=begun(run_before))
 
@@ -655,7 +657,7 @@ def test_jury_campaign_picker(snap_compare: Any, size: tuple[int, int]) -> None:
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)
-        _on_top(pilot, JuryCampaignPicker)
+        _on_top(pilot, CampaignPicker)
 
     assert snap_compare(JuryApp(), terminal_size=size, run_before=begun(run_before))
 

@@ -166,12 +166,12 @@ REPORT = {
             "dossier_id": None,
             "numero": None,
             "applicant_email": "claire.martin@example.org",
-            "problems": [problem("adresse", "commune", "Commune inconnue : « 99999 ».")],
+            "problems": [problem("adresse", "commune", "Code INSEE inconnu : « 99999 ».")],
             "warnings": [
                 problem(
                     "coordonnees_bancaires",
                     None,
-                    "Onglet « Coordonnées bancaires » à saisir.",
+                    "Onglet « Coordonnées bancaires » à saisir.",
                     "missing",
                 )
             ],
@@ -181,7 +181,7 @@ REPORT = {
 REFUSED = ImportOutcome(
     REPORT,
     accepted=False,
-    detail="2 ligne(s) refusée(s) sur 3 : aucun dossier n'a été importé. Corrigez les lignes "
+    detail="2 lignes refusées sur 3 : aucun dossier n'a été importé. Corrigez les lignes "
     "signalées et importez à nouveau le fichier.",
 )
 CAMPAIGNS = [{"id": 1, "label": "CESP 2026", "demarche": "cesp", "is_open": True}]

@@ -291,7 +291,7 @@ async def test_search_by_name_email_or_numero_and_a_failed_save(
         assert await find(document["numero"][-6:]) == [dossier_id]  # part of the number
         assert await find("personne-inconnue") == []
         status = str(home.status.content)
-        assert status == "Aucun dossier ne correspond à « personne-inconnue »."
+        assert status == "Aucun dossier ne correspond à « personne-inconnue »."
 
         # A diagnostic that cannot be written: said, nothing crashes.
         assert await find("durand") == [dossier_id]

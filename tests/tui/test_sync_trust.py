@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Input
-
-from cesp_tui.screens.account.login import LoginScreen
-from tests.support.accounts import DEFAULT_PASSWORD, create_cesp_account
+from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import make_campaign
 from tests.support.server import ServerHandle, restart_server
 from tests.support.smtp import SmtpSink
-from tests.support.tui import settle_app, tui_app, until
+from tests.support.tui import tui_app
+from tests.tui.login import log_in
 
 SIZE = (100, 30)
 EMAIL = "lea.moreau@example.org"
@@ -25,14 +23,7 @@ async def test_quit_with_changes_waiting_says_how_many(
     campaign = make_campaign(server)
     app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
-        await settle_app(app, pilot)
-        login = app.screen
-        assert isinstance(login, LoginScreen)
-        login.query_one("#identifier", Input).value = EMAIL
-        login.query_one("#password", Input).focus()
-        await pilot.press(*DEFAULT_PASSWORD, "enter")
-        await settle_app(app, pilot)
-        await until(pilot, lambda: app.session is not None and app.sync_engine is not None)
+        await log_in(app, pilot, EMAIL)
         session = app.session
         assert session is not None
         server.stop()  # the platform goes away: what is saved now waits

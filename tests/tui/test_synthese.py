@@ -160,7 +160,7 @@ async def test_problems_are_listed_and_enter_jumps_to_the_field(tmp_path: Path) 
         assert "Pièces justificatives : Pièce manquante : Pièce d'identité." in lines
         assert "Pièces justificatives : Pièce manquante : Justificatif volet social." in lines
         assert lines[-1] == (
-            "Synthèse : Cochez la case « Je certifie l'exactitude des informations saisies »."
+            "Synthèse : Cochez la case « Je certifie l'exactitude des informations saisies »."
         )
         assert view.transmit_button.disabled
         assert "points à régler" in str(view.query_one("#synthese-status", Static).render())

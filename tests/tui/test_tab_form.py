@@ -198,7 +198,7 @@ async def test_problems_are_routed_to_their_fields_and_the_first_is_focused() ->
     async with app.run_test(size=SIZE) as pilot:
         form = app.query_one(TabForm)
         problems = tab_problems(CESP, "etat_civil", form.data)
-        problems.append(Problem("etat_civil", None, "Enregistrez d'abord l'onglet « X »."))
+        problems.append(Problem("etat_civil", None, "Enregistrez d'abord l'onglet « X »."))
         shown = form.show_problems(problems, focus=True)
         await pilot.pause()
         assert shown == len(problems)

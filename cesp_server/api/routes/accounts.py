@@ -98,14 +98,14 @@ def verify(
     if account.role == "etablissement":
         return VerifyOut(
             message="Adresse vérifiée : le compte de l'établissement est actif. Connectez-vous "
-            f"avec votre adresse e-mail (ou l'identifiant « {account.username} ») et le mot "
+            f"avec votre adresse e-mail (ou l'identifiant « {account.username} ») et le mot "
             "de passe choisi ; un e-mail de confirmation vous est envoyé.",
             identifiant=account.username,
         )
     return VerifyOut(
-        message="Adresse vérifiée. Trois e-mails vous sont envoyés : « Nouvelle habilitation », "
-        "« Initialisation mdp via lien éphémère » (le lien pour choisir votre mot de passe, "
-        f"valable {settings.link_ttl_minutes} minutes) et « Identifiant de connexion ».",
+        message="Adresse vérifiée. Trois e-mails vous sont envoyés : « Nouvelle habilitation », "
+        "« Initialisation mdp via lien éphémère » (le lien pour choisir votre mot de passe, "
+        f"valable {settings.link_ttl_minutes} minutes) et « Identifiant de connexion ».",
         identifiant=account.username,
     )
 

@@ -139,7 +139,7 @@ _EXPORT_CONTENT = {
     summary="Exporter des dossiers (CSV ou JSON)",
     description="Agents, support, instructeurs, administrateurs. Les colonnes de l'import, "
     "précédées de `dossier.*` (numéro, identifiant, état, campagne, mise à jour) ; les mêmes "
-    "filtres que la liste. CSV : UTF-8 avec BOM, séparateur « ; », pour les tableurs. NIR et "
+    "filtres que la liste. CSV : UTF-8 avec BOM, séparateur « ; », pour les tableurs. NIR et "
     "IBAN masqués, sauf `unmasked=true` pour les agents et administrateurs (403 sinon).",
     response_class=Response,
     responses={

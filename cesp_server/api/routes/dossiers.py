@@ -491,7 +491,7 @@ async def read_dossier(
     "réponse donne la version et les valeurs actuelles de l'onglet). Les valeurs sont "
     "normalisées et vérifiées par les règles de la démarche : un onglet avec des problèmes "
     "est enregistré et ses problèmes sont renvoyés ; un champ inconnu ou une valeur d'un "
-    "mauvais type refuse l'enregistrement (422). ASP : l'onglet « Identification » d'abord "
+    "mauvais type refuse l'enregistrement (422). ASP : l'onglet « Identification » d'abord "
     "(409). Refusé après transmission (409) et après la date de clôture (403).",
     responses={200: {"headers": _ETAG_HEADER}, **problem_responses(403, 404, 409, 412, 428)},
 )
@@ -687,7 +687,7 @@ def read_diagnostic(
     description="Exige l'en-tête `Idempotency-Key` (428 sans) : rejouer la même clé renvoie "
     "le récépissé d'origine sans second e-mail ; une autre clé sur un dossier transmis : "
     "409. Exige les cases de certification de la démarche (ASP : les cases de l'étape "
-    "« Confirmer ») et un dossier complet (422 `dossier_incomplete` avec chaque problème). "
+    "« Confirmer ») et un dossier complet (422 `dossier_incomplete` avec chaque problème). "
     "`If-Match` facultatif : 412 si le dossier a changé depuis sa lecture. Un e-mail de "
     "confirmation suit (ASP : accusé de réception à l'établissement recruteur).",
     responses=problem_responses(403, 404, 409, 412, 428),

@@ -4,7 +4,7 @@
 The token is after the ``#``: browsers never send a fragment, so it reaches neither this
 server's access log nor a proxy's. The page only tells the user to paste the link (or the
 code it shows, read from the fragment by a line of script) into the CESP application:
-login screen, F5 « J'ai reçu un lien ».
+login screen, F5 « J'ai reçu un lien ».
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ _PAGE = """<!doctype html>
 <body style="font-family: sans-serif; max-width: 40em; margin: 2em auto">
 <h1>{title}</h1>
 <p>Ce lien s'utilise dans l'application CESP : sur l'écran de connexion, touche
-<b>F5 « J'ai reçu un lien »</b>, collez-y le lien entier du message, ou ce code :</p>
+<b>F5 « J'ai reçu un lien »</b>, collez-y le lien entier du message, ou ce code :</p>
 <p><code id="code" style="font-size: 1.2em; user-select: all">(ouvrez le lien complet
 du message)</code></p>
 <p>Le lien ne sert qu'une fois et expire après quelques minutes.</p>

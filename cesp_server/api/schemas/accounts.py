@@ -32,7 +32,7 @@ class _In(BaseModel):
 
 
 class SignupIn(_In):
-    civilite: str = Field(default="", max_length=2, description="« M » ou « F »")
+    civilite: str = Field(default="", max_length=2, description="« M » ou « F »")
     nom: str = Field(default="", max_length=_S)
     prenom: str = Field(default="", max_length=_S)
     date_naissance: str = Field(default="", max_length=20, description="AAAA-MM-JJ")

@@ -44,6 +44,10 @@ class FieldOut(BaseModel):
     min_value: int | None
     max_value: int | None
     default: str | bool | None
+    #: A date that may not lie in the past (the ASP's planned Ordre registration).
+    not_in_past: bool = False
+    #: Filled from the account, never typed ("etablissement_nom", "finess").
+    from_account: str | None = None
 
 
 class TabOut(BaseModel):
@@ -133,7 +137,7 @@ class CampaignIn(BaseModel):
     opens_at: datetime = Field(description="Sans fuseau : heure de Paris.")
     closes_at: datetime = Field(
         description="Dernier instant accepté, inclus ; sans fuseau : heure de Paris "
-        "(« jusqu'au 13 mars inclus » : 2026-03-13T23:59 ou 23:59:59, qui couvrent la "
+        "(« jusqu'au 13 mars inclus » : 2026-03-13T23:59 ou 23:59:59, qui couvrent la "
         "minute ou la seconde entière)."
     )
 

@@ -8,6 +8,7 @@ an `Answer`; the screen's `answered` handler changes the widgets.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -49,6 +50,24 @@ def api_of(app: App[Any]) -> ApiClient | None:
     return client_app(app).api
 
 
+#: How long a request sent while the embedded platform starts waits for it.
+PLATFORM_WAIT = 30.0
+
+
+async def api_when_ready(app: App[Any], wait: float = PLATFORM_WAIT) -> ApiClient | None:
+    """The app's platform client; while the embedded platform is still starting (a login
+    typed faster than it starts), waits for it rather than refuse (at most ``wait`` s)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    api = api_of(app)
+    while api is None and getattr(app, "platform_state", None) == "starting":
+        if loop.time() > deadline:
+            return None
+        await asyncio.sleep(0.05)
+        api = api_of(app)
+    return api
+
+
 def mailbox_path(app: App[Any]) -> Path | None:
     """The embedded platform's Maildir (None with a shared platform)."""
     return maildir_of(app)
@@ -59,7 +78,7 @@ def failure_text(error: ApiError | Offline) -> str:
     if isinstance(error, Offline):
         return (
             "La plateforme ne répond pas (hors ligne) : vérifiez la connexion et réessayez. "
-            f"Détail : {error.reason}."
+            f"Détail : {error.reason.rstrip('.')}."
         )
     return error.detail
 
@@ -220,7 +239,7 @@ class AccountScreen(Screen[None]):
         )
 
     async def _call(self, action: str, request: Callable[[ApiClient], Awaitable[Any]]) -> None:
-        api = api_of(self.app)
+        api = await api_when_ready(self.app)
         if api is None:
             self.post_message(Answer(action, error=Offline(NOT_READY)))
             return

@@ -24,7 +24,7 @@ class ForgotPasswordScreen(AccountScreen):
     CSS_PATH: ClassVar[list[str]] = ["account.tcss", "password.tcss"]
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f5", "link", "J'ai reçu un lien", id="forgot.link"),
+        Binding("f5", "link", "Lien reçu", id="forgot.link"),
     ]
 
     def __init__(self, identifier: str = "") -> None:
@@ -79,8 +79,8 @@ class ForgotPasswordScreen(AccountScreen):
             return
         self.show_banner(str(message.result), "success")
         self.query_one("#next-step", Static).update(
-            "Ouvrez le message « Réinitialisation de votre mot de passe » (pensez aux "
-            "indésirables), puis F5 « J'ai reçu un lien » pour y coller son lien."
+            "Ouvrez le message « Réinitialisation de votre mot de passe » (pensez aux "
+            "indésirables), puis F5 « Lien reçu » pour y coller son lien."
         )
 
     def action_link(self) -> None:

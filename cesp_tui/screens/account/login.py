@@ -2,7 +2,7 @@
 
 Shown at once when the client starts (the embedded platform finishes starting behind
 it). F2 "Créer un compte" (CESP sign-up), F3 "Mot de passe oublié", F4 "Boîte mail
-locale" (embedded platform only), F5 "J'ai reçu un lien" (paste the link or token of a
+locale" (embedded platform only), F5 "Lien reçu" (paste the link or token of a
 mail), F6 "Création de compte établissement" (ASP). A successful login posts `LoggedIn`
 to the app, which opens the home screen (and, on an applicant's first login, the dossier
 on "État civil").

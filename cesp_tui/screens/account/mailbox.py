@@ -3,8 +3,9 @@
 The embedded platform does not send mail: it writes each message to a Maildir in its data
 directory. This screen lists them (date, subject, recipient), newest first, shows the
 selected one, and saves copying by hand: ``l`` uses the message's link (opens "Mon
-compte" or the reset screen with the token filled in), ``c`` puts the 4-digit code in
-the code screen. The Maildir is read in a thread worker, again every two seconds.
+compte" or the reset screen with the token filled in), ``c`` copies the 4-digit code
+and puts it in the code screen underneath, if any; the mailbox stays open (F9 closes
+it). The Maildir is read in a thread worker, again every two seconds.
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ REFRESH_SECONDS = 2.0
 _CODE = re.compile(r"code de vérification\s*:\s*(\d{4})", re.IGNORECASE)
 _TOKEN = re.compile(r"coller ce jeton\s*:\s*\n\s*(\S+)")
 _LINK = re.compile(r"https?://\S+jeton=\S+")
-_COLUMNS = [("date", cell("Date")), ("subject", cell("Objet")), ("to", cell("Destinataire"))]
+#: The recipient before the subject: at 80 columns a long subject pushed it off the right
+#: edge (issue 13); the subject, last, is read whole in the mail below the table.
+_COLUMNS = [("date", cell("Date")), ("to", cell("Destinataire")), ("subject", cell("Objet"))]
 
 
 @dataclass(frozen=True)
@@ -188,7 +191,7 @@ class MailboxScreen(AccountScreen):
         self.mails = message.mails
         table = self.query_one("#mails", PaddedTable)
         table.fill(
-            _COLUMNS, [(m.key, [cell(m.when), cell(m.subject), cell(m.to)]) for m in self.mails]
+            _COLUMNS, [(m.key, [cell(m.when), cell(m.to), cell(m.subject)]) for m in self.mails]
         )
         if selected is not None and any(m.key == selected for m in self.mails):
             table.move_cursor(row=table.get_row_index(selected))
@@ -265,13 +268,17 @@ class MailboxScreen(AccountScreen):
             return
         app = self.app
         app.copy_to_clipboard(code)
+        # The mailbox stays open (closing it, or opening a code screen over it, made F9
+        # go somewhere unexpected): the code waits in the code screen underneath, if any.
         target = next(
             (s for s in reversed(app.screen_stack[:-1]) if isinstance(s, SignupCodeScreen)), None
         )
-        app.pop_screen()
         if target is not None:
-            while app.screen is not target and len(app.screen_stack) > 1:
-                app.pop_screen()
             target.fill_code(code)
-            return
-        app.push_screen(SignupCodeScreen(mail.to, code=code))
+            text = (
+                f"Code {code} copié et saisi dans l'écran « Code de vérification » : "
+                "F9 pour y revenir et le valider."
+            )
+        else:
+            text = f"Code {code} copié dans le presse-papiers (Ctrl+V pour le coller)."
+        self.notify(text, title="Boîte mail locale")

@@ -1,4 +1,4 @@
-"""A new password with the link of the mail « Réinitialisation de votre mot de passe »:
+"""A new password with the link of the mail « Réinitialisation de votre mot de passe »:
 the link is checked with the platform, which says whether the account has a secret
 question; only then is its answer asked (an établissement account has none: the mailed
 link alone proves the owner). Then the new password (rules ticked live). Success: back to
@@ -34,7 +34,7 @@ class PasswordResetScreen(LinkPasswordScreen):
         with VerticalScroll(id="account-box"):
             yield Static("Nouveau mot de passe", id="title")
             yield Static(
-                "Collez le lien du message « Réinitialisation de votre mot de passe » (ou le "
+                "Collez le lien du message « Réinitialisation de votre mot de passe » (ou le "
                 "jeton qu'il donne).",
                 id="intro",
                 markup=False,

@@ -1,6 +1,6 @@
 """Account creation, step 3/4 "Mon compte": the password and the secret question.
 
-The mail « Initialisation mdp via lien éphémère » carries a link (valid 15 minutes) and
+The mail « Initialisation mdp via lien éphémère » carries a link (valid 15 minutes) and
 the token inside it: either can be pasted here (or filled from the local mailbox). The
 link is checked with the platform (``GET``), which names the account. The password rules
 of `cesp_core.validators.password` are ticked live as the user types. Success: back to
@@ -212,7 +212,7 @@ class PasswordSetupScreen(LinkPasswordScreen):
         with VerticalScroll(id="account-box"):
             yield Static("Mon compte — 3/4 Mot de passe et question secrète", id="title")
             yield Static(
-                "Ouvrez le message « Initialisation mdp via lien éphémère » et collez ici son "
+                "Ouvrez le message « Initialisation mdp via lien éphémère » et collez ici son "
                 "lien (valable 15 minutes).",
                 id="intro",
                 markup=False,
@@ -321,6 +321,6 @@ class PasswordSetupScreen(LinkPasswordScreen):
         back_to_login(
             self,
             username,
-            f"Votre compte est créé ! Connectez-vous avec votre identifiant « {username} » "
+            f"Votre compte est créé ! Connectez-vous avec votre identifiant « {username} » "
             "et le mot de passe que vous venez de choisir.",
         )

@@ -1,9 +1,10 @@
 """Account creation, step 2/4 "Vérification e-mail": the 4-digit code sent by mail.
 
 With the guide's hints when no mail arrives: look in the "indésirables" (spam) folder,
-go back to fix the address (F9), or have a new code sent (F2). The number of tries left
-comes from the server's answer. Once the code is right, the three mails of step 3 are on
-their way and "Mon compte" (the password) opens.
+go back to fix the address (F9), or have a new code sent (F8; F2 is "Créer un compte"
+on the login screen). The number of tries left comes from the server's answer. Once the
+code is right, the three mails of step 3 are on their way and "Mon compte" (the password)
+opens.
 
 An établissement account (``etablissement=True``) proves its address the same way; its
 password was chosen already, so a right code leads back to the login screen.
@@ -32,7 +33,8 @@ class SignupCodeScreen(AccountScreen):
     CSS_PATH: ClassVar[list[str]] = ["account.tcss", "signup.tcss"]
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f2", "resend", "Renvoyer un code", id="signup_code.resend"),
+        # F8: F2 is "Créer un compte" on the login screen (one key, one meaning, ADR 0026).
+        Binding("f8", "resend", "Renvoyer un code", id="signup_code.resend"),
     ]
 
     def __init__(
@@ -84,9 +86,9 @@ class SignupCodeScreen(AccountScreen):
                 yield Button("Valider", id="code-submit", variant="primary", compact=True)
             yield Static(
                 "Pas de message ?\n"
-                "• Consultez le dossier « indésirables » (spam) de votre messagerie.\n"
-                f"• Vérifiez l'adresse saisie ({self.email}) : F9 « Retour » pour la corriger.\n"
-                "• F2 « Renvoyer un code » pour en recevoir un nouveau.",
+                "• Consultez le dossier « indésirables » (spam) de votre messagerie.\n"
+                f"• Vérifiez l'adresse saisie ({self.email}) : F9 « Retour » pour la corriger.\n"
+                "• F8 « Renvoyer un code » pour en recevoir un nouveau.",
                 id="hints",
                 markup=False,
             )
@@ -132,7 +134,7 @@ class SignupCodeScreen(AccountScreen):
         text = ""
         if self.tries_left is not None:
             text = (
-                "Plus aucun essai pour ce code : F2 « Renvoyer un code »."
+                "Plus aucun essai pour ce code : F8 « Renvoyer un code »."
                 if self.tries_left <= 0
                 else f"Essais restants pour ce code : {self.tries_left}"
             )

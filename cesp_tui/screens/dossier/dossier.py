@@ -23,10 +23,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
@@ -74,7 +75,8 @@ from cesp_tui.screens.etablissement.confirmer import (
     first_tab_hint,
 )
 from cesp_tui.services import client_app
-from cesp_tui.sync_news import FollowsSyncNews
+from cesp_tui.sync_news import FollowsSyncNews, report_pending
+from cesp_tui.textual_compat import alt_digit_key
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.readonly_banner import ReadonlyBanner
 from cesp_tui.widgets.status_line import StatusLine
@@ -231,12 +233,31 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Enregistrer", id="dossier.save"),
-        Binding("ctrl+n", "save_next", "Enregistrer et suivant", id="dossier.save_next"),
+        Binding(
+            "ctrl+n",
+            "save_next",
+            "Enr. et suivant",
+            tooltip="Enregistrer et suivant",
+            id="dossier.save_next",
+        ),
         # Tabs (ADR 0026): Alt+1…Alt+8, Ctrl+PgUp/Ctrl+PgDn. Never a printable key: a
         # digit typed anywhere in a form is data, not a tab change.
-        Binding("alt+1", "goto(1)", "Onglet 1", key_display="Alt+1…7", id="dossier.tab_1"),
+        # Each also on the key ESC+digit arrives as in xterm/tmux (`textual_compat`).
+        Binding(
+            f"alt+1,{alt_digit_key(1)}",
+            "goto(1)",
+            "Onglets",
+            key_display="Alt+1…7",
+            id="dossier.tab_1",
+        ),
         *(
-            Binding(f"alt+{n}", f"goto({n})", f"Onglet {n}", show=False, id=f"dossier.tab_{n}")
+            Binding(
+                f"alt+{n},{alt_digit_key(n)}",
+                f"goto({n})",
+                f"Onglet {n}",
+                show=False,
+                id=f"dossier.tab_{n}",
+            )
             for n in range(2, 9)
         ),
         # Priority: a table in a tab (DataTable's Ctrl+PgUp/PgDn page sideways) must not
@@ -257,7 +278,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             priority=True,
             id="dossier.tab_next",
         ),
-        Binding("f9", "home", "Mes demandes", id="dossier.home"),
+        Binding("f9", "home", "Retour", tooltip="Mes demandes", id="dossier.home"),
         Binding("ctrl+r", "merge", "Fusionner les versions", id="dossier.merge"),
         # Agents keying paper dossiers (cesp_client.keying): shown for the agent role only.
         Binding("ctrl+g", "carry_over", "Reprendre lot", id="dossier.carry_over"),
@@ -296,6 +317,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self._server_problems: dict[str, list[Problem]] = {}
         self._receipt: dict[str, Any] = {}
         self._merging: set[str] = set()
+        #: Tabs saved here whose platform verdict is not known yet.
+        self._awaiting_verdict: set[str] = set()
         self._select_piece_type: str | None = None
         #: The widget that had the focus when each tab was left.
         self._last_focus: dict[str, Widget] = {}
@@ -304,6 +327,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             workspace.campaign_info, snapshot.dossier.campaign_id
         )
         self.model.campaign_closed = self.campaign_closed
+        #: Fires at the campaign's closing instant (the dossier turns read-only then).
+        self._closing_timer: Timer | None = None
 
     def _initial_tab(self, tab: str | None) -> str:
         keys = [t.key for t in self.demarche.tabs]
@@ -427,6 +452,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self.call_after_refresh(self.action_merge)
         if not self.remote:
             self._fetch_campaign()
+        self._watch_closing()
         if (hint := first_tab_hint(self.model, self.current_tab)) is not None:
             self.status.show_message(hint)
         self._user_active()  # the other tabs are built once the user pauses
@@ -524,7 +550,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if previous != tab_key and previous in self.dirty_tabs and not self.readonly:
             label = self.demarche.tab(previous).label
             self.status.show_message(
-                f"« {label} » est gardé sur ce poste ; Ctrl+S dans l'onglet pour l'enregistrer."
+                f"« {label} » est gardé sur ce poste ; Ctrl+S dans l'onglet pour l'enregistrer."
             )
         if previous != tab_key and (hint := first_tab_hint(self.model, tab_key)) is not None:
             self.status.show_message(hint, error=True)
@@ -538,6 +564,29 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         elif not view.focus_field(field):
             view.focus_default()
         self.refresh_bindings()
+
+    # --- typing where nothing can change ---------------------------------------------------
+
+    def readonly_text(self) -> str:
+        """Why a key typed in a form changes nothing (French, one line)."""
+        if self.workspace.read_only_role:
+            return "Lecture seule : le support consulte ce dossier, il ne le modifie pas."
+        if self.campaign is not None and self.campaign_closed:
+            return "Lecture seule : la campagne est close."
+        return "Lecture seule : ce dossier ne peut plus être modifié."
+
+    def on_key(self, event: events.Key) -> None:
+        """A printable key typed in a read-only form (support, a transmitted dossier, a
+        closed campaign) reached the screen: nothing took it. Say why (issue 13)."""
+        if not (event.is_printable and self.readonly):
+            return
+        view = self.current_view
+        focused = self.focused
+        if not isinstance(view, TabScreen) or focused is None:
+            return
+        if focused is not view and view not in focused.ancestors:
+            return
+        self.status.show_message(self.readonly_text())
 
     # --- changes -----------------------------------------------------------------------------
 
@@ -598,6 +647,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("save", "save_next"):  # hidden where there is nothing to save
             view = self.current_view
+            if action == "save_next" and self.current_tab == self.demarche.tabs[-1].key:
+                return False  # no next tab: Ctrl+S saves (and the footer keeps its room)
             return view is not None and view.can_save
         if action == "goto":
             number = parameters[0] if parameters else 0
@@ -625,6 +676,14 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     def _save(self, *, go_next: bool) -> None:
         view = self.current_view
+        if self._closing_reached():  # closed since the screen last looked: said, not saved
+            label = self.demarche.tab(self.current_tab).label
+            self.notify(
+                f"« {label} » n'est pas enregistré : la campagne est close.",
+                title="Enregistrer",
+                severity="error",
+            )
+            return
         if view is None or not view.can_save:
             return
         tab = view.tab_key
@@ -663,10 +722,13 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self.refresh_states()
         self.post_message(SyncRequested())
         count = len(message.problems)
+        # What is true now: the tab is saved on this computer. The platform's verdict
+        # follows (`news_dossier_synced`: "reçu par la plateforme"; `news_save_refused`).
+        self._awaiting_verdict.add(tab)
         if count:
             self.notify(
-                f"« {label} » enregistré, mais {count} point{'s' if count > 1 else ''} à "
-                "corriger (en rouge sous les champs).",
+                f"« {label} » enregistré sur ce poste, mais {count} point"
+                f"{'s' if count > 1 else ''} à corriger (en rouge sous les champs).",
                 title="Enregistrer",
                 severity="warning",
             )
@@ -676,7 +738,9 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
                     "(Alt+1…7 ou Ctrl+PgDn : changer d'onglet)."
                 )
             return
-        self.notify(f"« {label} » enregistré.", title="Enregistrer")
+        self.notify(
+            f"« {label} » enregistré sur ce poste ; envoi à la plateforme.", title="Enregistrer"
+        )
         if message.go_next:
             keys = [t.key for t in self.demarche.tabs]
             index = keys.index(tab)
@@ -684,7 +748,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
                 await self.show_tab(keys[index + 1])
 
     def on__pending_counted(self, message: _PendingCounted) -> None:
-        self.status.pending = message.count
+        report_pending(self, message.count)  # the account's count, as every screen shows
 
     @work(thread=True, group="dossier-io", description="le décompte des modifications en attente")
     def _count_pending(self, model: DossierModel) -> None:
@@ -837,6 +901,33 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self._apply_readonly()
         else:
             self.query_one("#dossier-title", Static).update(self.title_text())
+        self._watch_closing()
+
+    #: Closings further away than this are not timed (the screen is reopened by then).
+    CLOSING_WATCH_SECONDS: ClassVar[float] = 2 * 24 * 3600.0
+
+    def _watch_closing(self) -> None:
+        """A timer at the campaign's closing instant: then the dossier turns read-only,
+        and the footer stops offering Ctrl+S / Ctrl+T (issue 13)."""
+        if self._closing_timer is not None:
+            self._closing_timer.stop()
+            self._closing_timer = None
+        campaign = self.campaign
+        if campaign is None or campaign.closes_at is None or self.model.campaign_closed:
+            return
+        delay = (campaign.closes_at - datetime.now(UTC)).total_seconds()
+        if delay <= self.CLOSING_WATCH_SECONDS:
+            self._closing_timer = self.set_timer(max(0.0, delay) + 0.05, self._closing_reached)
+
+    def _closing_reached(self) -> bool:
+        """The campaign closed by this computer's clock: read-only from now on (True when
+        that changed something)."""
+        self._closing_timer = None
+        if self.campaign is None or not self.campaign.closed() or self.model.campaign_closed:
+            return False
+        self.model.campaign_closed = True
+        self._apply_readonly()
+        return True
 
     def _apply_readonly(self) -> None:
         readonly = self.readonly
@@ -955,7 +1046,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         where = ""
         if message.tab:
             try:
-                where = f"« {self.demarche.tab(message.tab).label} » : "
+                where = f"« {self.demarche.tab(message.tab).label} » : "
             except KeyError:
                 where = ""
         text = f"Refusé par le serveur — {where}{detail}"
@@ -969,6 +1060,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             view = self._views.get(tab)
             if view is not None:
                 view.show_problems(problems)
+        if message.tab:
+            self._awaiting_verdict.discard(message.tab)
         if message.tab and message.tab not in self.model.dirty_tabs:
             self.model.dirty_tabs.append(message.tab)
         self.reload()
@@ -983,8 +1076,18 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self.action_merge()
 
     def news_dossier_synced(self, message: DossierSynced) -> None:
-        if self._mine(message):
-            self.reload()
+        if not self._mine(message):
+            return
+        tab = message.tab
+        if tab is not None and tab in self._awaiting_verdict:
+            self._awaiting_verdict.discard(tab)
+            try:
+                label = self.demarche.tab(tab).label
+            except KeyError:
+                label = tab
+            if not (self.banner.kind == "error" and self.banner.visible_text):
+                self.status.show_message(f"« {label} » enregistré sur la plateforme.")
+        self.reload()
 
     def news_dossier_transmitted(self, message: DossierTransmitted) -> None:
         if not self._mine(message):
@@ -1044,10 +1147,10 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         await self._rebuild_form(tab)
         label = self.demarche.tab(tab).label
         if message.requeued:
-            self.notify(f"Fusion de « {label} » enregistrée : elle part vers le serveur.")
+            self.notify(f"Fusion de « {label} » enregistrée : elle part vers le serveur.")
             self.post_message(SyncRequested())
         else:
-            self.notify(f"« {label} » : la version du serveur est reprise.")
+            self.notify(f"« {label} » : la version du serveur est reprise.")
         self.status.clear_message()
         self.refresh_states()
         self.reload()

@@ -13,8 +13,7 @@ async worker; handlers change the screen.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
@@ -22,9 +21,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.screen import Screen
+from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from cesp_client.dossier_model import delete_dossier
@@ -39,13 +37,14 @@ from cesp_client.store import LocalDossier, OpKind, PieceState
 from cesp_client.workspace import CONFLICT_PREFIX, REFUSED_PREFIX, Workspace
 from cesp_core.demarches import DEMARCHES, get_demarche
 from cesp_core.lifecycle import STATE_LABELS, DossierState
-from cesp_core.timefmt import format_moment, paris
-from cesp_tui.messages import OpenFirstDossier, SyncRequested
+from cesp_core.timefmt import paris
+from cesp_tui.messages import CampaignsLoaded, OpenFirstDossier, SyncRequested
+from cesp_tui.screens.common.campaigns import CampaignPicker, fetch_campaigns
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.dossier import OpensDossiers
 from cesp_tui.screens.etablissement.recap import campaigns_line, closed_campaign_message
 from cesp_tui.services import client_app, workspace_of
-from cesp_tui.sync_news import FollowsSyncNews
+from cesp_tui.sync_news import FollowsSyncNews, report_pending
 from cesp_tui.widgets.dossier_table import DossierRow, DossierTable
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
@@ -55,7 +54,6 @@ if TYPE_CHECKING:
     from cesp_client.store import DraftStore
 
 __all__ = [
-    "CampaignPicker",
     "HomeScreen",
     "dossier_rows",
     "sync_text",
@@ -131,50 +129,6 @@ def dossier_rows(
     return rows
 
 
-# --- choosing a campaign -------------------------------------------------------------------
-
-
-class CampaignPicker(ModalScreen[int | None]):
-    """Several campaigns open at once: which one the new dossier belongs to."""
-
-    CSS_PATH = "home.tcss"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9", "cancel", "Annuler", id="campaigns.back"),
-        Binding("escape", "cancel", "Annuler", show=False, id="campaigns.cancel"),
-    ]
-
-    def __init__(self, campaigns: Sequence[dict[str, Any]]) -> None:
-        super().__init__()
-        self.campaigns = list(campaigns)
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="campaign-box") as box:
-            box.border_title = "Nouvelle demande : quelle campagne ?"
-            yield OptionList(
-                *(
-                    Option(
-                        f"{c.get('label', '')} — clôture le {format_moment(c.get('closes_at'))}",
-                        id=str(c["id"]),
-                    )
-                    for c in self.campaigns
-                ),
-                id="campaign-list",
-            )
-        yield StableFooter()
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(int(event.option.id or 0))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 # --- messages of the screen's workers ------------------------------------------------------
 
 
@@ -187,14 +141,6 @@ class _WorkspaceReady(Message):
 class _RowsLoaded(Message):
     rows: list[DossierRow]
     pending: int
-
-
-@dataclass
-class _CampaignsFetched(Message):
-    campaigns: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
-    #: Start a dossier once they are known.
-    for_new: bool = False
 
 
 @dataclass
@@ -231,6 +177,10 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         Binding("c", "recap", "Récap. candidatures", id="home.recap"),
     ]
 
+    #: What a dossier is called here: a "demande" (CESP), a "candidature" (ASP: the
+    #: établissement's home, `CandidaturesHomeScreen`).
+    NOUN: ClassVar[str] = "demande"
+
     def __init__(self, workspace: Workspace | None = None) -> None:
         super().__init__()
         self.workspace: Workspace | None = workspace
@@ -240,7 +190,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="home-body"):
-            yield Static("Mes demandes", id="home-title", markup=False)
+            yield Static(f"Mes {self.NOUN}s", id="home-title", markup=False)
             yield Static("", id="home-platform", markup=False)
             yield Static("", id="home-campaigns", markup=False)
             yield DossierTable(id="home-table")
@@ -306,7 +256,9 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     def on__workspace_ready(self, message: _WorkspaceReady) -> None:
         if message.workspace is None:
-            self.query_one("#home-empty", Static).update("Connectez-vous pour voir vos demandes.")
+            self.query_one("#home-empty", Static).update(
+                f"Connectez-vous pour voir vos {self.NOUN}s."
+            )
             return
         self.workspace = message.workspace
         self._workspace_ready()
@@ -319,7 +271,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self.open_dossier(dossier_id, tab=tab, field=field)
         session = client_app(self.app).session
         name = getattr(session, "display_name", None) or self.workspace.username
-        self.query_one("#home-title", Static).update(f"Mes demandes — {name}")
+        self.query_one("#home-title", Static).update(f"Mes {self.NOUN}s — {name}")
         self.reload()
         if self.workspace.api is not None:
             self._fetch_campaigns(for_new=False)
@@ -338,7 +290,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             campaigns=dict(workspace.campaign_labels),
             refused=refused,
         )
-        pending = workspace.store.pending_count()
+        pending = workspace.pending_count()  # the account's, as the sync engine counts
         # A newer load replaced this one (exclusive): a thread cannot be stopped, but its
         # stale rows must not overwrite the newer ones.
         if not get_current_worker().is_cancelled:
@@ -347,14 +299,15 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     def on__rows_loaded(self, message: _RowsLoaded) -> None:
         self._loaded = True
         self.table.set_rows(message.rows)
-        self.query_one(StatusLine).pending = message.pending
+        report_pending(self, message.pending)
         empty = self.query_one("#home-empty", Static)
         if message.rows:
             empty.update("")
             empty.display = False
         else:
             empty.update(
-                "Aucune demande sur ce poste. Tapez « n » pour commencer une nouvelle demande."
+                f"Aucune {self.NOUN} sur ce poste. Tapez « n » pour commencer une nouvelle "
+                f"{self.NOUN}."
             )
             empty.display = True
         if self.focused is None or not isinstance(self.focused, DataTable):
@@ -370,37 +323,18 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         owned = [d.key for d in DEMARCHES.values() if role in d.owner_roles]
         return owned[0] if owned else None
 
-    @work(group="home-campaigns", exclusive=True, description="la liste des campagnes")
-    async def _fetch_campaigns(self, *, for_new: bool) -> None:
+    def _fetch_campaigns(self, *, for_new: bool) -> None:
         assert self.workspace is not None
-        api = self.workspace.api
-        if api is None:
-            self.post_message(
-                _CampaignsFetched(
-                    error="Hors ligne : la liste des campagnes n'est pas disponible.",
-                    for_new=for_new,
-                )
-            )
-            return
-        from cesp_client.api import ApiError, Offline
+        fetch_campaigns(
+            self,
+            self.workspace.api,
+            purpose="new" if for_new else "",
+            offline="Hors ligne : impossible de connaître les campagnes ouvertes. "
+            "Réessayez quand la plateforme répond.",
+        )
 
-        try:
-            campaigns = await api.campaigns()
-        except Offline:
-            self.post_message(
-                _CampaignsFetched(
-                    error="Hors ligne : impossible de connaître les campagnes ouvertes. "
-                    "Réessayez quand la plateforme répond.",
-                    for_new=for_new,
-                )
-            )
-            return
-        except ApiError as error:
-            self.post_message(_CampaignsFetched(error=error.detail, for_new=for_new))
-            return
-        self.post_message(_CampaignsFetched([dict(c) for c in campaigns], for_new=for_new))
-
-    def on__campaigns_fetched(self, message: _CampaignsFetched) -> None:
+    def on_campaigns_loaded(self, message: CampaignsLoaded) -> None:
+        message.stop()
         for campaign in message.campaigns:
             if "id" in campaign:
                 labels = self.workspace.campaign_labels if self.workspace else {}
@@ -411,12 +345,12 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             line = self.query_one("#home-campaigns", Static)
             line.update(campaigns_line(message.campaigns, self._demarche_for_new()))
             line.display = bool(str(line.content))
-        if not message.for_new:
+        if message.purpose != "new":
             if message.campaigns:
                 self.reload()
             return
         if message.error:
-            self.notify(message.error, title="Nouvelle demande", severity="error", timeout=10)
+            self.notify(message.error, title=f"Nouvelle {self.NOUN}", severity="error", timeout=10)
             return
         demarche = self._demarche_for_new()
         open_ones = [
@@ -424,8 +358,9 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         ]
         if not open_ones:
             self.notify(
-                "Aucune campagne n'est ouverte en ce moment : impossible de commencer une demande.",
-                title="Nouvelle demande",
+                "Aucune campagne n'est ouverte en ce moment : impossible de commencer une "
+                f"{self.NOUN}.",
+                title=f"Nouvelle {self.NOUN}",
                 severity="warning",
                 timeout=10,
             )
@@ -438,7 +373,9 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             if campaign_id:
                 self.create_for_campaign(campaign_id, str(demarche))
 
-        self.app.push_screen(CampaignPicker(open_ones), picked)
+        self.app.push_screen(
+            CampaignPicker(open_ones, title=f"Nouvelle {self.NOUN} : quelle campagne ?"), picked
+        )
 
     def create_for_campaign(self, campaign_id: int, demarche: str) -> None:
         """Start a dossier of ``campaign_id`` (CESP applicant: resume the existing one)."""
@@ -464,8 +401,8 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     def on__created(self, message: _Created) -> None:
         if message.existing:
             self.notify(
-                "Vous avez déjà une demande pour cette campagne : elle est reprise.",
-                title="Nouvelle demande",
+                f"Vous avez déjà une {self.NOUN} pour cette campagne : elle est reprise.",
+                title=f"Nouvelle {self.NOUN}",
             )
         else:
             self.post_message(SyncRequested())
@@ -498,7 +435,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if self.workspace is None:
             return
         if self.workspace.read_only_role or self._demarche_for_new() is None:
-            self.notify("Votre rôle ne permet pas de créer une demande.", severity="warning")
+            self.notify(f"Votre rôle ne permet pas de créer une {self.NOUN}.", severity="warning")
             return
         self._fetch_campaigns(for_new=True)
 
@@ -520,7 +457,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         row = next(r for r in self.table.dossier_rows if r.dossier_id == dossier_id)
         if row.state != STATE_LABELS[DossierState.BROUILLON]:
             self.notify(
-                "Seul un brouillon peut être supprimé : cette demande est transmise.",
+                f"Seul un brouillon peut être supprimé : cette {self.NOUN} est transmise.",
                 severity="warning",
             )
             return
@@ -532,7 +469,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
         self.app.push_screen(
             ConfirmModal(
-                f"Supprimer le brouillon « {row.numero} » ?",
+                f"Supprimer le brouillon « {row.numero} » ?",
                 "Ses données et ses pièces seront effacées, sur ce poste et sur la plateforme.",
                 title="Supprimer le brouillon",
             ),
@@ -559,9 +496,9 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self.notify(message.refused, title="Supprimer le brouillon", severity="error")
             return
         if message.at_once:
-            self.notify(f"Brouillon « {message.label} » supprimé.")
+            self.notify(f"Brouillon « {message.label} » supprimé.")
         else:
-            self.notify(f"Brouillon « {message.label} » supprimé ; la plateforme en sera informée.")
+            self.notify(f"Brouillon « {message.label} » supprimé ; la plateforme en sera informée.")
             self.post_message(SyncRequested())
         self.reload()
 
@@ -595,8 +532,20 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if not self.is_current:
             return  # the dossier's screen, above, opens the merge
         self.notify(
-            "Une demande a été modifiée ailleurs : ouvrez-la pour choisir entre les deux versions.",
+            f"Une {self.NOUN} a été modifiée ailleurs : ouvrez-la pour choisir entre les deux "
+            "versions.",
             title="Conflit",
             severity="warning",
             timeout=10,
         )
+
+
+class CandidaturesHomeScreen(HomeScreen):
+    """ "Mes candidatures": the établissement's home (ASP candidatures), the same screen
+    in the words of the ASP démarche."""
+
+    NOUN: ClassVar[str] = "candidature"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "Nouvelle candidature", id="home.new"),
+    ]

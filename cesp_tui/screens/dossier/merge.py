@@ -140,9 +140,9 @@ class MergeScreen(ModalScreen[dict[str, Value] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="merge-box") as box:
-            box.border_title = f"Conflit : « {self.tab_label} »"
+            box.border_title = f"Conflit : « {self.tab_label} »"
             yield Static(
-                f"« {self.tab_label} » a été modifié ailleurs (version {self.server_version} "
+                f"« {self.tab_label} » a été modifié ailleurs (version {self.server_version} "
                 "sur le serveur) depuis votre dernière synchronisation. Choisissez, champ par "
                 "champ, la valeur à garder : rien n'est écrasé sans votre choix.",
                 id="merge-help",
@@ -170,6 +170,10 @@ class MergeScreen(ModalScreen[dict[str, Value] | None]):
         return "\n".join(lines)
 
     def on_mount(self) -> None:
+        # The merge opens uncovered (issue 13): the notices that led here ("« … »
+        # enregistré.", "ouvrez-la…") are stale once it is in front; later ones wait
+        # until it closes (its toasts are hidden: merge.tcss).
+        self.app.clear_notifications()
         table = self.table
         rows = []
         for key in self.keys:

@@ -5,9 +5,10 @@ Each piece type of the démarche is a line of the table (marked ``*`` when
 and upload state. ``a`` adds a file to the type under the cursor through a `FilePicker`
 (path with completion, or a directory tree); ``x`` removes the file under the cursor.
 
-A file is checked before anything is queued: its extension and its first bytes must name
-the same allowed format (PDF ``%PDF-``, JPEG ``FF D8 FF``, PNG signature: an ``.exe``
-renamed ``.pdf`` is refused), and it must fit the démarche's size limits. An accepted
+A file is checked before anything is queued (`cesp_core.validators.pieces`, as the
+platform does): its extension and its first bytes must name the same allowed format (PDF
+``%PDF-``, JPEG ``FF D8 FF``, PNG signature: an ``.exe`` renamed ``.pdf`` is refused), and
+it must fit the démarche's size limits. An accepted
 file is copied into the draft store and its upload queued at once (`DraftStore.add_piece`);
 the sync engine sends it.
 """
@@ -23,19 +24,34 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, ProgressBar, Static
 from textual.widgets.data_table import CellDoesNotExist, RowDoesNotExist
 
+from cesp_client.events import (
+    ConnectionChanged,
+    DossierSynced,
+    SaveRefused,
+    SyncFailed,
+    UploadCancelled,
+    UploadProgress,
+)
 from cesp_client.store import LocalPiece, PieceState
 from cesp_core.demarches import rules
 from cesp_core.demarches.model import Demarche, PieceType, Tab
 from cesp_core.problems import Problem
-from cesp_tui.messages import PiecesChanged, SyncRequested
+from cesp_core.validators.pieces import (
+    HEAD_BYTES,
+    formats_phrase,
+    human_size,
+    validate_piece_file,
+)
+from cesp_tui.messages import PiecesChanged, SyncRequested, UploadCancelRequested
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.tab import DossierView
+from cesp_tui.sync_news import FollowsSyncNews
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
 from cesp_tui.widgets.footer import StableFooter
@@ -46,7 +62,6 @@ if TYPE_CHECKING:
     from cesp_client.dossier_model import DossierModel
 
 __all__ = [
-    "FORMATS",
     "AddPieceModal",
     "PieceAdded",
     "PieceRemoved",
@@ -56,14 +71,6 @@ __all__ = [
     "human_size",
     "piece_state_text",
 ]
-
-#: format key -> (extensions, signature of the first bytes, label).
-FORMATS: dict[str, tuple[tuple[str, ...], bytes, str]] = {
-    "pdf": ((".pdf",), b"%PDF-", "PDF"),
-    "jpeg": ((".jpg", ".jpeg"), b"\xff\xd8\xff", "JPEG"),
-    "png": ((".png",), b"\x89PNG\r\n\x1a\n", "PNG"),
-}
-_HEAD_BYTES = 16
 
 _STATE_TEXT = {
     PieceState.PENDING: "à envoyer",
@@ -77,26 +84,6 @@ _STATE_STYLE = {
     PieceState.UPLOADED: "green",
     PieceState.REFUSED: "bold red",
 }
-
-
-def human_size(size: int) -> str:
-    """``812 o``, ``12,5 Ko``, ``3,2 Mo`` (French decimal comma)."""
-    if size < 1024:
-        return f"{size} o"
-    for unit in ("Ko", "Mo", "Go"):
-        size_f = size / 1024
-        if size_f < 1024 or unit == "Go":
-            text = f"{size_f:.1f}".rstrip("0").rstrip(".")
-            return f"{text.replace('.', ',')} {unit}"
-        size = int(size_f)
-    raise AssertionError("unreachable")
-
-
-def formats_phrase(formats: Sequence[str]) -> str:
-    labels = [FORMATS[f][2] for f in formats if f in FORMATS]
-    if len(labels) <= 1:
-        return "".join(labels)
-    return ", ".join(labels[:-1]) + " ou " + labels[-1]
 
 
 def piece_state_text(piece: LocalPiece) -> str:
@@ -119,40 +106,15 @@ def check_piece_file(
     name = path.name or str(path)
     try:
         if path.is_dir():
-            return f"« {name} » est un dossier : choisissez un fichier."
+            return f"« {name} » est un dossier : choisissez un fichier."
         if not path.is_file():
             return f"Fichier introuvable : {path}"
         size = path.stat().st_size
         with path.open("rb") as handle:
-            head = handle.read(_HEAD_BYTES)
+            head = handle.read(HEAD_BYTES)
     except OSError as error:
-        return f"Impossible de lire « {name} » : {error.strerror or error}."
-    allowed = formats_phrase(formats)
-    by_extension = next(
-        (kind for kind in formats if path.suffix.lower() in FORMATS.get(kind, ((), b"", ""))[0]),
-        None,
-    )
-    if by_extension is None:
-        return f"Format refusé pour « {name} » : formats acceptés {allowed}."
-    _extensions, signature, label = FORMATS[by_extension]
-    if size == 0:
-        return f"« {name} » est vide."
-    if not head.startswith(signature):
-        return (
-            f"« {name} » n'est pas un vrai fichier {label} : son contenu ne correspond pas à "
-            f"son extension. Fichier refusé (formats acceptés {allowed})."
-        )
-    if size > max_bytes:
-        return (
-            f"« {name} » est trop volumineux ({human_size(size)}) : "
-            f"{human_size(max_bytes)} au plus par fichier."
-        )
-    if room_left is not None and size > room_left:
-        return (
-            f"« {name} » ({human_size(size)}) dépasserait la taille totale permise pour le "
-            f"dossier : il reste {human_size(max(room_left, 0))}."
-        )
-    return None
+        return f"Impossible de lire « {name} » : {error.strerror or error}."
+    return validate_piece_file(name, head, size, formats, max_bytes, room_left=room_left)
 
 
 # --- the file picker box -------------------------------------------------------------------
@@ -271,12 +233,23 @@ class _PieceTable(PaddedTable):
     ]
 
 
-class PiecesScreen(DossierView):
-    """Piece types, their files and upload states; add and remove files."""
+def upload_text(event: UploadProgress) -> str:
+    """``Envoi de « cv.pdf » : 1,2 Mo / 3,4 Mo`` (then: the platform checks it)."""
+    name = fit(event.filename, 28)
+    if event.sent >= event.total:
+        return f"« {name} » envoyé ({human_size(event.total)}) : vérification…"
+    return f"Envoi de « {name} » : {human_size(event.sent)} / {human_size(event.total)}"
+
+
+class PiecesScreen(FollowsSyncNews, DossierView):
+    """Piece types, their files and upload states; add and remove files. While a file of
+    this dossier is sent, a progress bar shows the bytes sent, and Échap stops it (the
+    file is then withdrawn: nothing of it stays on the platform)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "add", "Ajouter un fichier", id="pieces.add"),
-        Binding("x", "remove", "Retirer le fichier", id="pieces.remove"),
+        Binding("a", "add", "Ajouter", tooltip="Ajouter un fichier", id="pieces.add"),
+        Binding("x", "remove", "Retirer", tooltip="Retirer le fichier", id="pieces.remove"),
+        Binding("escape", "cancel_upload", "Annuler l'envoi", id="pieces.cancel_upload"),
     ]
 
     def __init__(self, tab: Tab, model: DossierModel, *, readonly: bool = False) -> None:
@@ -284,6 +257,8 @@ class PiecesScreen(DossierView):
         self._widths: tuple[int, int] | None = None
         self._refused: list[str] = []
         self._problem_messages: list[str] = []
+        #: The piece of this dossier being sent now (None: none).
+        self.uploading: str | None = None
 
     def compose(self) -> ComposeResult:
         screen = self.model
@@ -292,6 +267,9 @@ class PiecesScreen(DossierView):
         limit = f"{human_size(demarche.max_file_bytes)} au plus par fichier."
         yield Static(f"{help_text} {limit}".strip(), classes="pieces-help", markup=False)
         yield _PieceTable(id="pieces-table")
+        with Horizontal(id="pieces-upload"):
+            yield Static("", id="pieces-upload-text", markup=False)
+            yield ProgressBar(id="pieces-upload-bar", show_eta=False)
         yield Static("", id="pieces-problems", markup=False)
         if self.tab.fields:
             yield TabForm(
@@ -369,7 +347,7 @@ class PiecesScreen(DossierView):
                 )
                 if state is PieceState.REFUSED:
                     refused.append(
-                        f"« {piece.filename} » refusée : {piece.error or 'voir le serveur'}."
+                        f"« {piece.filename} » refusée : {piece.error or 'voir le serveur'}."
                     )
         self._refused = refused
         self._update_problem_line()
@@ -480,9 +458,64 @@ class PiecesScreen(DossierView):
     # --- actions -------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Never possible on a read-only dossier (jury, support, transmitted): not shown.
         if action in ("add", "remove") and self.readonly:
-            return None
+            return False
+        if action == "cancel_upload":  # shown only while a file of this dossier is sent
+            return self.uploading is not None
         return True
+
+    # --- the upload in flight (the sync engine's news) ---------------------------------
+
+    def news_upload_progress(self, event: UploadProgress) -> None:
+        if event.dossier_id != self.model.dossier_id:
+            return
+        started = self.uploading != event.piece_id
+        self.uploading = event.piece_id
+        self.query_one("#pieces-upload-text", Static).update(upload_text(event))
+        self.query_one("#pieces-upload-bar", ProgressBar).update(
+            total=max(event.total, 1), progress=event.sent
+        )
+        if started:
+            self.add_class("-uploading")
+            if self.is_attached:
+                self.screen.refresh_bindings()
+
+    def news_upload_cancelled(self, event: UploadCancelled) -> None:
+        if event.dossier_id != self.model.dossier_id:
+            return
+        self._upload_ended()
+        self.notify(f"Envoi de « {event.filename} » annulé : le fichier est retiré du dossier.")
+        self.post_message(PiecesChanged())
+
+    def news_dossier_synced(self, event: DossierSynced) -> None:
+        if event.dossier_id == self.model.dossier_id and event.kind == "upload":
+            self._upload_ended()
+
+    def news_save_refused(self, event: SaveRefused) -> None:
+        if event.dossier_id == self.model.dossier_id:
+            self._upload_ended()
+
+    def news_sync_failed(self, event: SyncFailed) -> None:
+        if event.dossier_id == self.model.dossier_id:
+            self._upload_ended()
+
+    def news_connection_changed(self, event: ConnectionChanged) -> None:
+        if not event.online:  # the upload waits for the platform: sent again later
+            self._upload_ended()
+
+    def _upload_ended(self) -> None:
+        if self.uploading is None:
+            return
+        self.uploading = None
+        self.remove_class("-uploading")
+        if self.is_attached:
+            self.screen.refresh_bindings()
+
+    def action_cancel_upload(self) -> None:
+        if self.uploading is not None:
+            self.query_one("#pieces-upload-text", Static).update("Annulation de l'envoi…")
+            self.post_message(UploadCancelRequested(self.uploading))
 
     def action_add(self) -> None:
         piece_type = self.current_piece_type()
@@ -497,7 +530,7 @@ class PiecesScreen(DossierView):
         )
         if count >= piece_type.max_files:
             self.notify(
-                f"{piece_type.max_files} fichiers au plus pour « {piece_type.label} ».",
+                f"{piece_type.max_files} fichiers au plus pour « {piece_type.label} ».",
                 severity="warning",
             )
             return
@@ -524,12 +557,12 @@ class PiecesScreen(DossierView):
     def on_piece_added(self, message: PieceAdded) -> None:
         if message.error is not None:
             self.notify(
-                f"« {message.filename} » n'a pas pu être ajouté : {message.error}",
+                f"« {message.filename} » n'a pas pu être ajouté : {message.error}",
                 severity="error",
                 timeout=10,
             )
             return
-        self.notify(f"« {message.filename} » ajouté ; il sera envoyé dès que possible.")
+        self.notify(f"« {message.filename} » ajouté ; il sera envoyé dès que possible.")
         self.post_message(SyncRequested())
         self.post_message(PiecesChanged(select_type=message.piece_type))
 
@@ -544,7 +577,7 @@ class PiecesScreen(DossierView):
                 self._remove(self.model, piece.id, piece.filename)
 
         self.app.push_screen(
-            ConfirmModal(f"Retirer « {piece.filename} » du dossier ?", title="Retirer un fichier"),
+            ConfirmModal(f"Retirer « {piece.filename} » du dossier ?", title="Retirer un fichier"),
             answered,
         )
 
@@ -554,6 +587,6 @@ class PiecesScreen(DossierView):
         self.post_message(PieceRemoved(filename))
 
     def on_piece_removed(self, message: PieceRemoved) -> None:
-        self.notify(f"« {message.filename} » retiré du dossier.")
+        self.notify(f"« {message.filename} » retiré du dossier.")
         self.post_message(SyncRequested())
         self.post_message(PiecesChanged())

@@ -138,9 +138,15 @@ class SyntheseScreen(DossierView):
     """Read-only sections, the problems (Enter jumps to the field), certify, transmit."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+t", "transmit", "Transmettre ma demande", id="synthese.transmit"),
-        Binding("alt+o", "open_all", "Tout déplier", id="synthese.open_all"),
-        Binding("alt+f", "close_all", "Tout replier", id="synthese.close_all"),
+        Binding(
+            "ctrl+t",
+            "transmit",
+            "Transmettre",
+            tooltip="Transmettre ma demande",
+            id="synthese.transmit",
+        ),
+        Binding("alt+o", "open_all", "Déplier", tooltip="Tout déplier", id="synthese.open_all"),
+        Binding("alt+f", "close_all", "Replier", tooltip="Tout replier", id="synthese.close_all"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -47,7 +47,7 @@ CONFIRMED_BANNER = (
 
 INTRO = (
     "La saisie est terminée et toutes les pièces justificatives obligatoires sont "
-    "déposées : cochez toutes les cases puis « Enregistrer » (Ctrl+S). La candidature est "
+    "déposées : cochez toutes les cases puis « Enregistrer » (Ctrl+S). La candidature est "
     "alors transmise et un accusé de réception est envoyé à l'établissement recruteur ; "
     "elle ne sera plus modifiable."
 )
@@ -72,9 +72,9 @@ def first_tab_hint(screen: DossierModel, tab_key: str) -> str | None:
         return None
     label = screen.demarche.tab(first).label
     if tab_key == first:
-        return f"Commencez par « {label} » : enregistrez cet onglet (Ctrl+S) avant les autres."
+        return f"Commencez par « {label} » : enregistrez cet onglet (Ctrl+S) avant les autres."
     return (
-        f"Enregistrez d'abord l'onglet « {label} » (touche 1) : les autres onglets ne "
+        f"Enregistrez d'abord l'onglet « {label} » (touche 1) : les autres onglets ne "
         "pourront être enregistrés qu'ensuite."
     )
 
@@ -171,7 +171,7 @@ class ConfirmerScreen(ModalScreen[ConfirmerResult | None]):
         elif not self.all_ticked:
             status.update(f"La candidature est complète. {ALL_BOXES}")
         else:
-            status.update("Tout est prêt : « Enregistrer » (Ctrl+S) transmet la candidature.")
+            status.update("Tout est prêt : « Enregistrer » (Ctrl+S) transmet la candidature.")
         status.set_class(bool(count), "-problems")
 
     # --- events ------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ computer's copy, else the platform's, read-only); ``s`` deletes it after a yes/n
 question — only a draft, only until the closing date (the platform says the same);
 ``e`` exports the table to CSV (French spreadsheets) and ``i`` prints it to a PDF file,
 asking for the file name (default in the client's data directory) and saying where it
-was written.
+was written. While the file is written a progress bar counts the rows; Échap stops it and
+no file is left (the writers go through a temporary file).
 
 Workers read the store, call the platform and write the files; handlers change the screen.
 """
@@ -40,17 +41,19 @@ from textual.worker import get_current_worker
 from cesp_client.api.etablissement import CLOSED_MESSAGE, CampaignWindow, list_candidatures
 from cesp_client.dossier_model import delete_dossier
 from cesp_client.events import DossiersPulled, DossierSynced, DossierTransmitted
-from cesp_client.exports import Column, write_csv, write_pdf
+from cesp_client.exports import Column, WriteCancelled, write_csv, write_pdf
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.lifecycle import STATE_LABELS, DossierState
 from cesp_core.text import printable
 from cesp_core.timefmt import file_stamp, format_moment, paris, paris_now
+from cesp_tui.messages import WorkProgress
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.services import client_app
 from cesp_tui.sync_news import FollowsSyncNews
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
+from cesp_tui.widgets.work_progress import WorkProgressLine
 from cesp_tui.workers import work
 
 if TYPE_CHECKING:
@@ -86,6 +89,20 @@ EXPORT_COLUMNS: tuple[Column, ...] = (
 _NARROW = ("numero", "candidat", "etat", "completude")
 _WIDE = ("numero", "candidat", "partenaire", "specialite", "etat", "completude", "modifie")
 _MAX_CELL = {"candidat": 22, "partenaire": 24, "specialite": 18, "numero": 20}
+
+
+#: What the number in "Incomplet (N)" counts (the platform's `problem_count`).
+INCOMPLETE_LEGEND = (
+    "Incomplet (N) : N champs obligatoires, valeurs à corriger, pièces ou cases à cocher manquants."
+)
+
+
+def detail_text(row: RecapRow, legend: bool) -> str:
+    """The line under the Récap's table for the highlighted candidature."""
+    partenaire = row.partenaire or "à saisir"
+    specialite = row.specialite or "à saisir"
+    text = f"Partenaire : {partenaire} · Spécialité : {specialite}"
+    return f"{text}\n{INCOMPLETE_LEGEND}" if legend else text
 
 
 # --- campaign window helpers (also used by "Mes demandes") -----------------------------------
@@ -391,6 +408,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
         Binding("i", "print", "Imprimer (PDF)", id="recap.print"),
         Binding("r", "refresh", "Actualiser", id="recap.refresh"),
         Binding("f9", "back", "Retour", id="recap.back"),
+        Binding("escape", "stop_writing", "Annuler l'écriture", id="recap.stop_writing"),
     ]
 
     def __init__(self, workspace: Workspace) -> None:
@@ -402,13 +420,17 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
         self._reload_timer: Timer | None = None
         self._wide: bool | None = None
         self._title = "Récap. candidatures"
+        #: "csv" or "pdf" while a file is written.
+        self.writing: str | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="recap-body"):
             yield Static("Récap. candidatures", id="recap-title", markup=False)
             yield Static("", id="recap-campaigns", markup=False)
             yield PaddedTable(id="recap-table", zebra_stripes=True)
+            yield Static("", id="recap-detail", markup=False)
             yield Static("", id="recap-empty", markup=False)
+            yield WorkProgressLine(id="recap-progress")
         yield StatusLine()
         yield StableFooter()
 
@@ -421,6 +443,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             self.query_one("#recap-title", Static).update(self._title)
         self.query_one("#recap-campaigns").display = False
         self.query_one("#recap-empty").display = False
+        self.query_one("#recap-detail").display = False
         self.query_one(StatusLine).online = client_app(self.app).online
         self.reload()
 
@@ -525,7 +548,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             empty.display = False
         else:
             empty.update(
-                "Aucune candidature pour le moment : « n » dans « Mes demandes » (F9) pour "
+                "Aucune candidature pour le moment : « n » dans « Mes candidatures » (F9) pour "
                 "en commencer une."
             )
             empty.display = True
@@ -565,6 +588,23 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             index = next((i for i, r in enumerate(self.rows) if r.dossier_id == keep), None)
             if index is not None:
                 table.move_cursor(row=index, animate=False)
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted, "#recap-table")
+    def _highlighted(self) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """Under the table: the highlighted candidature's partner establishment and
+        specialty (the narrow table has no room for them), and what "Incomplet (N)"
+        counts."""
+        line = self.query_one("#recap-detail", Static)
+        row = self.selected
+        if row is None:
+            line.display = False
+            return
+        line.update(detail_text(row, any(not r.complete for r in self.rows)))
+        line.display = True
 
     # --- actions ------------------------------------------------------------------------------
 
@@ -572,7 +612,9 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
         if action in ("show", "delete"):
             return self.selected is not None
         if action in ("export", "print"):
-            return bool(self.rows)
+            return bool(self.rows) and self.writing is None
+        if action == "stop_writing":  # while a file is written only
+            return self.writing is not None
         return True
 
     def action_back(self) -> None:
@@ -632,7 +674,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             return
         if row.state != DossierState.BROUILLON.value:
             self.notify(
-                f"La candidature « {row.numero} » est {row.etat.lower()} : elle ne peut plus "
+                f"La candidature « {row.numero} » est {row.etat.lower()} : elle ne peut plus "
                 "être supprimée.",
                 title="Supprimer",
                 severity="warning",
@@ -646,7 +688,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
 
         self.app.push_screen(
             ConfirmModal(
-                f"Supprimer la candidature « {row.numero} »{who} ?",
+                f"Supprimer la candidature « {row.numero} »{who} ?",
                 "Ses saisies et ses pièces justificatives seront effacées, sur ce poste et "
                 "sur la plateforme.",
                 title="Supprimer la candidature",
@@ -693,11 +735,11 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
             return
         if message.queued:
             self.notify(
-                f"Candidature « {message.numero} » supprimée de ce poste ; la plateforme en "
+                f"Candidature « {message.numero} » supprimée de ce poste ; la plateforme en "
                 "sera informée dès qu'elle répond."
             )
         else:
-            self.notify(f"Candidature « {message.numero} » supprimée.")
+            self.notify(f"Candidature « {message.numero} » supprimée.")
         from cesp_tui.messages import SyncRequested
 
         self.post_message(SyncRequested())
@@ -719,6 +761,8 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
 
         def chosen(path: Path | None) -> None:
             if path is not None:
+                self.writing = kind
+                self.refresh_bindings()
                 self._write(path, kind, rows, self._subtitle())
 
         self.app.push_screen(ExportPathModal(title, default_export_path(self.app, kind)), chosen)
@@ -732,9 +776,24 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
     @work(thread=True, group="recap-write", description="l'écriture du fichier")
     def _write(self, path: Path, kind: str, rows: list[RecapRow], subtitle: str) -> None:
         values = [row.values() for row in rows]
+        worker = get_current_worker()
+        what = "Export CSV" if kind == "csv" else "Impression PDF"
+
+        def progress(done: int, total: int) -> None:
+            text = f"{what} : {done} / {total} ligne{'s' if total > 1 else ''}"
+            if kind == "pdf" and done == total:
+                text += " — mise en page…"
+            self.post_message(WorkProgress("recap", done, total, text))
+
         try:
             if kind == "csv":
-                written = write_csv(path, EXPORT_COLUMNS, values)
+                written = write_csv(
+                    path,
+                    EXPORT_COLUMNS,
+                    values,
+                    progress=progress,
+                    cancelled=lambda: worker.is_cancelled,
+                )
             else:
                 written = write_pdf(
                     path,
@@ -742,19 +801,46 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
                     EXPORT_COLUMNS,
                     values,
                     subtitle=subtitle,
+                    progress=progress,
+                    cancelled=lambda: worker.is_cancelled,
                 )
+        except WriteCancelled:
+            return  # the handler of Échap said so already
         except OSError as error:
             self.post_message(_Written(None, kind, f"{error.strerror or error} ({path})"))
             return
         self.post_message(_Written(written, kind))
 
+    def on_work_progress(self, message: WorkProgress) -> None:
+        if message.job != "recap" or self.writing is None:
+            return
+        message.stop()
+        self.query_one(WorkProgressLine).show(message.done, message.total, message.text)
+
+    def action_stop_writing(self) -> None:
+        """Échap while a file is written: stop; the temporary file goes, no file."""
+        kind = self.writing
+        if kind is None:
+            return
+        self.workers.cancel_group(self, "recap-write")
+        self._written_done()
+        what = "Export CSV" if kind == "csv" else "Impression PDF"
+        self.query_one(StatusLine).show_message(f"{what} annulé : aucun fichier écrit.")
+
+    def _written_done(self) -> None:
+        self.writing = None
+        self.query_one(WorkProgressLine).hide()
+        self.refresh_bindings()
+
     def on__written(self, message: _Written) -> None:
+        self._written_done()
         what = "Export CSV" if message.kind == "csv" else "Impression PDF"
         if message.path is None:
             text = f"{what} impossible : {message.error}"
             self.notify(text, title=what, severity="error", timeout=10)
             self.query_one(StatusLine).show_message(text, error=True)
             return
-        text = f"{what} écrit dans {message.path}"
+        written = "écrit" if message.kind == "csv" else "écrite"  # l'impression : féminin
+        text = f"{what} {written} dans {message.path}"
         self.notify(text, title=what, timeout=10)
         self.query_one(StatusLine).show_message(text, timeout=None)

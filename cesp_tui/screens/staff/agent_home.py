@@ -121,7 +121,7 @@ class AgentHomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     CSS_PATH = "agent_home.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "new", "Nouveau dossier papier", id="agent_home.new"),
+        Binding("n", "new", "Nouveau", tooltip="Nouveau dossier papier", id="agent_home.new"),
         Binding("enter", "open", "Ouvrir", show=False, id="agent_home.open"),
         Binding("c", "continuous", "Saisie continue", id="agent_home.continuous"),
         Binding("r", "refresh", "Actualiser", id="agent_home.refresh"),
@@ -249,7 +249,7 @@ class AgentHomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             table.move_cursor(row=ids.index(selected))
         if not rows:
             info.update(
-                "Aucun dossier papier en cours. Tapez « n » pour saisir un nouveau dossier."
+                "Aucun dossier papier en cours. Tapez « n » pour saisir un nouveau dossier."
             )
         else:
             self._show_missing()
@@ -326,7 +326,7 @@ class AgentHomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self._show_mode()
         self._save_session(session, data_dir_of(self.app))
         self.notify(
-            "Saisie continue activée : après une transmission (ou Ctrl+O « Dossier suivant »), "
+            "Saisie continue activée : après une transmission (ou Ctrl+O « Dossier suivant »), "
             "un nouveau dossier s'ouvre."
             if session.continuous
             else "Saisie continue désactivée.",

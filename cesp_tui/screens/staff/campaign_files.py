@@ -1,29 +1,23 @@
 """`CampaignFileScreen`: what the import and export screens share (a staff member picks a
 CESP campaign, then a file): the campaigns fetched in a worker, one status line, F9 back.
+
+The campaign is a field of their form (a `Select`, the export's with "Toutes les
+campagnes"), not the `CampaignPicker` box; the fetch (`fetch_campaigns`, answered by
+`CampaignsLoaded`) and the lines (`campaign_line`) are the picker's.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 
-from cesp_client.api.support import campaigns_or_error
+from cesp_tui.messages import CampaignsLoaded
+from cesp_tui.screens.common.campaigns import fetch_campaigns
 from cesp_tui.services import client_app
-from cesp_tui.workers import work
 
-__all__ = ["CampaignFileScreen", "CampaignsLoaded"]
-
-
-@dataclass
-class CampaignsLoaded(Message):
-    """The CESP campaigns (or why there are none)."""
-
-    campaigns: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
+__all__ = ["CampaignFileScreen"]
 
 
 class CampaignFileScreen(Screen[None]):
@@ -44,15 +38,11 @@ class CampaignFileScreen(Screen[None]):
         api = client_app(self.app).api
         if api is None:
             return False
-        self._load_campaigns(api)
+        fetch_campaigns(self, api, "cesp", offline="Hors ligne : campagnes inconnues.")
         return True
 
-    @work(group="campaigns", exclusive=True, description="la liste des campagnes")
-    async def _load_campaigns(self, api: Any) -> None:
-        campaigns, error = await campaigns_or_error(api, "cesp")
-        self.post_message(CampaignsLoaded(campaigns, error))
-
     def on_campaigns_loaded(self, message: CampaignsLoaded) -> None:
+        message.stop()
         if message.error:
             self._say(message.error, error=True)
             return

@@ -156,7 +156,7 @@ class DecisionModal(ModalScreen[Decision | None]):
             return
         decision = self.selected
         if decision is None:
-            self.show_error("Choisissez « Accepté » ou « Refusé » (flèches puis Entrée).")
+            self.show_error("Choisissez « Accepté » ou « Refusé » (flèches puis Entrée).")
             self.query_one(RadioSet).focus()
             return
         if self.api is None:

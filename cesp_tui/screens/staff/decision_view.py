@@ -35,11 +35,15 @@ NOT_PUBLISHED = (
 )
 
 
-def decision_lines(decision: Decision) -> tuple[str, str]:
-    """(headline, detail) of a decision, in French."""
-    label = decision.get("decision_label") or {"accepte": "Accepté", "refuse": "Refusé"}.get(
-        str(decision.get("decision")), str(decision.get("decision") or "")
-    )
+def decision_lines(decision: Decision, noun: str = "demande") -> tuple[str, str]:
+    """(headline, detail) of a decision, in French: "Décision du jury : demande acceptée"
+    (``noun`` "candidature" for an ASP dossier)."""
+    outcome = str(decision.get("decision") or "")
+    agreed = {"accepte": "acceptée", "refuse": "refusée"}.get(outcome)
+    if agreed is not None:
+        label = f"{noun} {agreed}"
+    else:
+        label = str(decision.get("decision_label") or outcome)
     headline = f"Décision du jury : {label}"
     when = day_text(decision.get("decided_at"))
     if when:
@@ -123,7 +127,8 @@ class DecisionViewModal(ModalScreen[None]):
             self.text = error or NOT_PUBLISHED
             return
         self.decision = decision
-        first, second = decision_lines(decision)
+        noun = "candidature" if self.numero.startswith("ASP-") else "demande"
+        first, second = decision_lines(decision, noun)
         headline.update(first)
         detail.update(second)
         headline.set_class(decision.get("decision") == "accepte", "-accepted")

@@ -15,7 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from cesp_core.text import printable
+from cesp_core.text import plural, printable
 from cesp_tui.screens.staff.dossier_history import when_text
 from cesp_tui.screens.staff.platform_list import PlatformListScreen
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
@@ -40,7 +40,7 @@ def mail_text(mail: dict[str, Any]) -> str:
         f"Créé le {when_text(mail.get('created_at'))}"
         + (f" — envoyé le {when_text(mail.get('sent_at'))}" if mail.get("sent_at") else ""),
         f"État : {mail.get('status_label') or mail.get('status') or ''}"
-        + (f" ({mail.get('attempts')} essai(s))" if mail.get("attempts") else ""),
+        + (f" ({plural(int(mail.get('attempts') or 0), 'essai')})" if mail.get("attempts") else ""),
     ]
     if mail.get("last_error"):
         lines.append(f"Dernière erreur : {mail['last_error']}")

@@ -1,10 +1,13 @@
 """Export the list of dossiers to a CSV or JSON file (agents, support).
 
 `ExportScreen()`: filters (campaign, state), the format (CSV for a spreadsheet: UTF-8
-with BOM and « ; » ; or JSON) and the file to write (a default in the current directory,
+with BOM and « ; » ; or JSON) and the file to write (a default in the current directory,
 editable); Ctrl+S (or Entrée in the path) asks the platform (``GET /exports/dossiers``)
 and writes the file in a worker, then says where and how many dossiers. NIR and IBAN
 come masked (the platform masks them for every export this screen asks for).
+
+The file is written as it arrives (a progress bar shows what was received) into a
+temporary file renamed at the end: Échap stops the export and leaves no half file.
 """
 
 from __future__ import annotations
@@ -28,9 +31,12 @@ from textual.worker import get_current_worker
 
 from cesp_client.api.errors import ApiError, Offline
 from cesp_core.lifecycle import STATE_LABELS
+from cesp_tui.messages import WorkProgress
+from cesp_tui.screens.common.campaigns import campaign_line
 from cesp_tui.screens.staff.campaign_files import CampaignFileScreen
 from cesp_tui.services import client_app
 from cesp_tui.widgets.footer import StableFooter
+from cesp_tui.widgets.work_progress import WorkProgressLine, human_size
 from cesp_tui.workers import work
 
 __all__ = ["ExportScreen", "count_records", "default_export_path", "write_export"]
@@ -80,6 +86,7 @@ class ExportScreen(CampaignFileScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "export", "Exporter", id="export.send"),
         Binding("f9", "back", "Retour", id="export.back"),
+        Binding("escape", "cancel", "Annuler l'export", id="export.stop"),
     ]
 
     def __init__(self, *, q: str | None = None, base: Path | None = None) -> None:
@@ -121,6 +128,7 @@ class ExportScreen(CampaignFileScreen):
             yield Static(
                 "NIR et IBAN sont masqués. Ctrl+S : exporter.", id="export-status", markup=False
             )
+            yield WorkProgressLine(id="export-progress")
         yield StableFooter()
 
     def on_mount(self) -> None:
@@ -133,10 +141,7 @@ class ExportScreen(CampaignFileScreen):
         select.set_options(
             [
                 ("Toutes les campagnes", _ALL),
-                *(
-                    (str(c.get("label") or f"Campagne n° {c['id']}"), str(c["id"]))
-                    for c in campaigns
-                ),
+                *((campaign_line(c), str(c["id"])) for c in campaigns),
             ]
         )
         select.value = _ALL
@@ -180,17 +185,47 @@ class ExportScreen(CampaignFileScreen):
         if not path.is_absolute():
             path = self.base / path
         self.busy = True
-        self._say("Export en cours…")
+        self.refresh_bindings()
+        self._say("Export en cours… (Échap : annuler)")
         self._export(api, self.filters(), path)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":  # while an export runs only
+            return self.busy
+        return True
+
+    def action_cancel(self) -> None:
+        """Échap during an export: stop it; the temporary file goes, no half file."""
+        if not self.busy:
+            return
+        self.workers.cancel_group(self, "export-send")
+        self._finished()
+        self._say("Export annulé : aucun fichier n'a été écrit.", error=True)
+
+    def _finished(self) -> None:
+        self.busy = False
+        self.query_one(WorkProgressLine).hide()
+        self.refresh_bindings()
+
+    def on_work_progress(self, message: WorkProgress) -> None:
+        if message.job != "export" or not self.busy:
+            return
+        message.stop()
+        self.query_one(WorkProgressLine).show(message.done, message.total, message.text)
 
     @work(group="export-send", exclusive=True, description="l'export")
     async def _export(self, api: Any, filters: dict[str, Any], path: Path) -> None:
-        from cesp_client.api.support import export_dossiers
+        from cesp_client.api.support import export_dossiers_to
+
+        def progress(received: int, total: int | None) -> None:
+            of = f" / {human_size(total)}" if total else ""
+            text = f"Réception de l'export : {human_size(received)}{of}"
+            self.post_message(WorkProgress("export", received, total, text))
 
         try:
-            content = await export_dossiers(api, **filters)
+            written = await export_dossiers_to(api, path, progress=progress, **filters)
+            content = await asyncio.to_thread(written.read_bytes)
             count = count_records(content, filters["fmt"])
-            written = await asyncio.to_thread(write_export, content, path)
         except Offline:
             message = _Exported(None, error="Hors ligne : rien n'a été exporté.")
         except ApiError as error:
@@ -205,7 +240,7 @@ class ExportScreen(CampaignFileScreen):
             self.post_message(message)
 
     def on__exported(self, message: _Exported) -> None:
-        self.busy = False
+        self._finished()
         if message.path is None:
             self._say(message.error or "Export impossible.", error=True)
             self.notify(message.error or "Export impossible.", severity="error", title="Export")

@@ -6,11 +6,19 @@ Ctrl+S sends it (``POST /imports/dossiers``) or Ctrl+B only checks it (dry run).
 platform checks every line with `cesp_core` and imports all or nothing: the report lists
 each line — accepted with its numéro, or refused with its French messages — and says
 plainly when nothing was imported. Reading the file and the call run in a worker.
+
+While the file is sent a progress bar shows the bytes sent (and how many lines the file
+holds); Échap stops it then, and nothing is imported (the platform acts only on a whole
+file). Once the platform has the whole file it checks and imports in one go: the bar
+turns indeterminate and the import can no longer be cancelled (that is said).
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,14 +35,18 @@ from textual.worker import get_current_worker
 from cesp_client.api.errors import ApiError, Offline
 from cesp_client.api.support import ImportOutcome
 from cesp_core.demarches import get_demarche
-from cesp_tui.screens.staff.campaign_files import CampaignFileScreen, CampaignsLoaded
+from cesp_core.text import plural
+from cesp_tui.messages import CampaignsLoaded, WorkProgress
+from cesp_tui.screens.common.campaigns import campaign_line
+from cesp_tui.screens.staff.campaign_files import CampaignFileScreen
 from cesp_tui.services import client_app
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
 from cesp_tui.widgets.footer import StableFooter
+from cesp_tui.widgets.work_progress import WorkProgressLine, human_size
 from cesp_tui.workers import work
 
-__all__ = ["ImportScreen", "line_messages", "outcome_summary"]
+__all__ = ["ImportScreen", "count_import_lines", "line_messages", "outcome_summary"]
 
 #: At most this many bytes are sent (the platform's own limit is 5 MB).
 MAX_BYTES = 5 * 1024 * 1024
@@ -84,14 +96,46 @@ def outcome_summary(outcome: ImportOutcome) -> str:
     if report.get("dry_run"):
         to_create = int(report.get("to_create") or 0)
         return (
-            f"Vérification sans import : {total} ligne(s), {to_create} dossier(s) à créer, "
-            f"{existing} déjà existant(s). Rien n'a été importé : Ctrl+S pour importer."
+            f"Vérification sans import : {plural(total, 'ligne')}, "
+            f"{plural(to_create, 'dossier')} à créer, {plural(existing, 'déjà existant')}. "
+            "Rien n'a été importé : Ctrl+S pour importer."
         )
     created = int(report.get("created") or 0)
     return (
-        f"Import terminé : {created} dossier(s) créé(s), {existing} déjà existant(s), "
-        f"sur {total} ligne(s). Chaque candidat reçoit le lien pour réclamer son dossier."
+        f"Import terminé : {plural(created, 'dossier créé', 'dossiers créés')}, "
+        f"{plural(existing, 'déjà existant')}, sur {plural(total, 'ligne')}. "
+        "Chaque candidat reçoit le lien pour réclamer son dossier."
     )
+
+
+def count_import_lines(content: bytes, filename: str) -> int | None:
+    """How many dossier lines a CSV or JSON file holds (None: unreadable; the platform
+    says why)."""
+    try:
+        text = content.decode("utf-8-sig")
+        if filename.lower().endswith(".json"):
+            data = json.loads(text)
+            return len(data) if isinstance(data, list) else None
+        header = text.split("\n", 1)[0]
+        delimiter = ";" if header.count(";") >= header.count(",") else ","
+        rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        return max(sum(1 for row in rows if any(cell.strip() for cell in row)) - 1, 0)
+    except (UnicodeDecodeError, ValueError, csv.Error):
+        return None
+
+
+def _lines_text(count: int | None) -> str:
+    if count is None:
+        return ""
+    return f" ({count} ligne{'s' if count > 1 else ''})"
+
+
+@dataclass
+class _SendState:
+    """Set by the worker's body generator on the event loop: whether the platform may
+    have the whole file (from then on, stopping would not undo anything)."""
+
+    sent_all: bool = False
 
 
 @dataclass
@@ -110,6 +154,7 @@ class ImportScreen(CampaignFileScreen):
         Binding("ctrl+s", "send", "Importer", id="import.send"),
         Binding("ctrl+b", "check", "Vérifier sans importer", id="import.check"),
         Binding("f9", "back", "Retour", id="import.back"),
+        Binding("escape", "cancel", "Annuler l'envoi", id="import.cancel"),
     ]
 
     def __init__(self, start: Path | None = None) -> None:
@@ -119,6 +164,7 @@ class ImportScreen(CampaignFileScreen):
         self.outcome: ImportOutcome | None = None
         self.campaigns: list[dict[str, Any]] = []
         self.busy = False
+        self._send_state: _SendState | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="import-body"):
@@ -134,6 +180,7 @@ class ImportScreen(CampaignFileScreen):
                 id="import-status",
                 markup=False,
             )
+            yield WorkProgressLine(id="import-progress")
             yield PaddedTable(id="import-report", zebra_stripes=True)
             yield Static("", id="import-detail", markup=False)
         yield StableFooter()
@@ -153,9 +200,7 @@ class ImportScreen(CampaignFileScreen):
         """The campaigns to choose from: open ones only (an import needs one)."""
         self.campaigns = [c for c in campaigns if c.get("is_open")]
         select = self.query_one("#import-campaign", Select)
-        select.set_options(
-            (str(c.get("label") or f"Campagne n° {c['id']}"), int(c["id"])) for c in self.campaigns
-        )
+        select.set_options((campaign_line(c), int(c["id"])) for c in self.campaigns)
         if self.campaigns:
             select.value = int(self.campaigns[0]["id"])
         else:
@@ -207,10 +252,49 @@ class ImportScreen(CampaignFileScreen):
             return
         self.busy = True
         self._say(f"Envoi de {path.name}…" if not dry_run else f"Vérification de {path.name}…")
-        self._send(api, campaign_id, path, dry_run)
+        self._send_state = _SendState()
+        self.refresh_bindings()
+        self._send(api, campaign_id, path, dry_run, self._send_state)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "cancel":  # while the file is on its way only
+            return self.busy and self._send_state is not None
+        return True
+
+    def action_cancel(self) -> None:
+        """Échap while the file is sent: stop; the platform never had it whole."""
+        state = self._send_state
+        if not self.busy or state is None:
+            return
+        if state.sent_all:
+            self.notify(
+                "La plateforme a reçu tout le fichier : l'import ne peut plus être annulé.",
+                severity="warning",
+                title="Import",
+            )
+            return
+        self.workers.cancel_group(self, "import-send")
+        self._finished()
+        self._say("Envoi annulé : rien n'a été importé.", error=True)
+
+    def _finished(self) -> None:
+        self.busy = False
+        self._send_state = None
+        self.query_one(WorkProgressLine).hide()
+        self.refresh_bindings()
+
+    def on_work_progress(self, message: WorkProgress) -> None:
+        if message.job != "import" or not self.busy:
+            return
+        message.stop()
+        self.query_one(WorkProgressLine).show(message.done, message.total, message.text)
+        if message.total is None:  # the platform has the whole file
+            self.refresh_bindings()
 
     @work(group="import-send", exclusive=True, description="l'envoi")
-    async def _send(self, api: Any, campaign_id: int, path: Path, dry_run: bool) -> None:
+    async def _send(
+        self, api: Any, campaign_id: int, path: Path, dry_run: bool, state: _SendState
+    ) -> None:
         from cesp_client.api.support import import_dossiers
 
         def read() -> bytes:
@@ -226,8 +310,29 @@ class ImportScreen(CampaignFileScreen):
         except OSError as error:
             self.post_message(_Imported(None, f"Lecture impossible de {path} : {error.strerror}"))
             return
+        lines = _lines_text(await asyncio.to_thread(count_import_lines, content, path.name))
+
+        def progress(sent: int, total: int | None) -> None:
+            size = total or len(content)
+            text = f"Envoi de {path.name}{lines} : {human_size(sent)} / {human_size(size)}"
+            self.post_message(WorkProgress("import", sent, size, text))
+
+        def sent_all() -> None:
+            state.sent_all = True  # on the event loop, before any later Échap is handled
+            verb = "vérifie" if dry_run else "vérifie et importe"
+            text = f"La plateforme {verb} {path.name}{lines}… (ne peut plus être annulé)"
+            self.post_message(WorkProgress("import", 0, None, text))
+
         try:
-            outcome = await import_dossiers(api, campaign_id, content, path.name, dry_run=dry_run)
+            outcome = await import_dossiers(
+                api,
+                campaign_id,
+                content,
+                path.name,
+                dry_run=dry_run,
+                progress=progress,
+                sent_all=sent_all,
+            )
         except Offline:
             message = _Imported(None, "Hors ligne : le fichier n'a pas été envoyé.")
         except ApiError as error:
@@ -238,7 +343,7 @@ class ImportScreen(CampaignFileScreen):
             self.post_message(message)
 
     def on__imported(self, message: _Imported) -> None:
-        self.busy = False
+        self._finished()
         if message.outcome is None:
             self._say(message.error or "Import impossible.", error=True)
             self.notify(message.error or "Import impossible.", severity="error", title="Import")

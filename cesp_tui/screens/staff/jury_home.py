@@ -4,8 +4,8 @@
   decided dossiers are listed (numéro, candidate / establishment, state, decision) from
   ``GET /dossiers?campaign_id=`` (drafts left out).
 - The filter line (F3) narrows the list as one types, here on the client: words of a
-  name or a number, and state words (« transmis », « instruction », « accepté »,
-  « refusé », « décidé », « à décider »).
+  name or a number, and state words (« transmis », « instruction », « accepté »,
+  « refusé », « décidé », « à décider »).
 - Enter opens a dossier read-only through the owner's own `DossierScreen` (the
   platform's copy, `cesp_client.remote.fetch_snapshot`); on its pieces tab Ctrl+E saves
   the piece under the cursor into the client's data directory.
@@ -33,9 +33,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import DataTable, Input, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.screen import Screen
+from textual.widgets import DataTable, Input, Static
 
 from cesp_client.api.errors import ApiError, Offline
 from cesp_client.api.jury import (
@@ -51,6 +50,8 @@ from cesp_core.demarches import get_demarche
 from cesp_core.lifecycle import STATE_LABELS, DossierState
 from cesp_core.text import normalize, printable
 from cesp_core.timefmt import format_moment
+from cesp_tui.messages import CampaignsLoaded
+from cesp_tui.screens.common.campaigns import CampaignPicker, fetch_campaigns
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.pieces import PiecesScreen
 from cesp_tui.screens.staff.decision import DecisionModal
@@ -65,7 +66,6 @@ if TYPE_CHECKING:
     from cesp_client.api.client import ApiClient
 
 __all__ = [
-    "JuryCampaignPicker",
     "JuryDossierScreen",
     "JuryHomeScreen",
     "JuryRow",
@@ -233,48 +233,6 @@ def _sort_campaigns(campaigns: Sequence[dict[str, Any]]) -> list[dict[str, Any]]
     return sorted(latest, key=lambda c: bool(c.get("results_published")))
 
 
-# --- choosing a campaign -----------------------------------------------------------------
-
-
-class JuryCampaignPicker(ModalScreen[int | None]):
-    """Which campaign the jury works on (both démarches)."""
-
-    CSS_PATH = "jury_home.tcss"
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9", "cancel", "Annuler", id="jury_campaigns.cancel"),
-    ]
-
-    def __init__(self, campaigns: Sequence[dict[str, Any]], current: int | None = None) -> None:
-        super().__init__()
-        self.campaigns = list(campaigns)
-        self.current = current
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="jury-campaign-box") as box:
-            box.border_title = "Campagne à instruire"
-            yield OptionList(
-                *(Option(campaign_text(c), id=str(c["id"])) for c in self.campaigns),
-                id="jury-campaign-list",
-            )
-        yield StableFooter()
-
-    def on_mount(self) -> None:
-        options = self.query_one(OptionList)
-        options.focus()
-        ids = [int(c["id"]) for c in self.campaigns]
-        if self.current in ids:
-            options.highlighted = ids.index(self.current)
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(int(event.option.id or 0))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 # --- a dossier read from the platform -------------------------------------------------------
 
 
@@ -325,7 +283,7 @@ class JuryDossierScreen(StaffDossierScreen):
         if api is None or not piece.server_id:
             self.notify("Hors ligne : la pièce ne peut pas être téléchargée.", severity="error")
             return
-        self.notify(f"Téléchargement de « {piece.filename} »…")
+        self.notify(f"Téléchargement de « {piece.filename} »…")
         self._download(api, piece.piece_type, piece.server_id, piece.filename, self.downloads_dir)
 
     @work(group="jury-download", description="le téléchargement de la pièce")
@@ -364,12 +322,6 @@ class JuryDossierScreen(StaffDossierScreen):
 
 
 @dataclass
-class _CampaignsLoaded(Message):
-    campaigns: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
-
-
-@dataclass
 class _DossiersLoaded(Message):
     campaign_id: int
     dossiers: list[dict[str, Any]] = field(default_factory=list)
@@ -397,9 +349,13 @@ class _Instructed(Message):
     error: str | None = None
 
 
+#: What the screen says when the platform does not answer.
+_OFFLINE_TEXT = "La plateforme ne répond pas : réessayez dans un moment (F5)."
+
+
 def _api_error_text(error: Exception) -> str:
     if isinstance(error, Offline):
-        return "La plateforme ne répond pas : réessayez dans un moment (F5)."
+        return _OFFLINE_TEXT
     if isinstance(error, ApiError):
         return error.detail
     return str(error)
@@ -521,18 +477,10 @@ class JuryHomeScreen(Screen[None]):
             self.status("Hors ligne : les campagnes ne sont pas disponibles.", error=True)
             return
         self.loading = True
-        self._load_campaigns(api)
+        fetch_campaigns(self, api, offline=_OFFLINE_TEXT)
 
-    @work(group="jury-campaigns", exclusive=True, description="la liste des campagnes")
-    async def _load_campaigns(self, api: ApiClient) -> None:
-        try:
-            campaigns = [dict(c) for c in await api.campaigns()]
-        except (ApiError, Offline) as error:
-            self.post_message(_CampaignsLoaded(error=_api_error_text(error)))
-            return
-        self.post_message(_CampaignsLoaded(campaigns))
-
-    def on__campaigns_loaded(self, message: _CampaignsLoaded) -> None:
+    def on_campaigns_loaded(self, message: CampaignsLoaded) -> None:
+        message.stop()
         if message.error is not None:
             self.loading = False
             self.status(f"Campagnes indisponibles : {message.error}", error=True)
@@ -705,7 +653,15 @@ class JuryHomeScreen(Screen[None]):
                 self.apply_filter()
                 self.reload()
 
-        self.app.push_screen(JuryCampaignPicker(self.campaigns, self.campaign_id), picked)
+        self.app.push_screen(
+            CampaignPicker(
+                self.campaigns,
+                title="Campagne à instruire",
+                current=self.campaign_id,
+                describe=campaign_text,
+            ),
+            picked,
+        )
 
     # --- open one ----------------------------------------------------------------------------
 
@@ -782,7 +738,7 @@ class JuryHomeScreen(Screen[None]):
             return
         if row.state != "transmis":
             self.status(
-                f"{row.numero} est « {row.state_label} » : seul un dossier transmis passe "
+                f"{row.numero} est « {row.state_label} » : seul un dossier transmis passe "
                 "en instruction.",
                 error=True,
             )
@@ -845,7 +801,7 @@ class JuryHomeScreen(Screen[None]):
 
         self.app.push_screen(
             ConfirmModal(
-                f"Publier les résultats de « {campaign.get('label')} » ?",
+                f"Publier les résultats de « {campaign.get('label')} » ?",
                 detail,
                 title="Publier les résultats",
             ),

@@ -25,9 +25,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
+from textual.screen import Screen
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from cesp_client.keying import data_dir_of, keying_session
@@ -38,6 +37,8 @@ from cesp_core.demarches.cesp import CIVILITES
 from cesp_core.demarches.model import Demarche, Field, FieldType, Tab, Value
 from cesp_core.keying import first_field_to_key
 from cesp_core.problems import Problem
+from cesp_tui.messages import CampaignsLoaded
+from cesp_tui.screens.common.campaigns import CampaignPicker, fetch_campaigns
 from cesp_tui.screens.dossier.dossier import DossierScreen
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.tab_form import TabForm
@@ -46,7 +47,7 @@ from cesp_tui.workers import work
 if TYPE_CHECKING:
     from cesp_client.api import ApiClient
 
-__all__ = ["APPLICANT_FORM", "CampaignChoice", "OnBehalfScreen", "applicant_values"]
+__all__ = ["APPLICANT_FORM", "OnBehalfScreen", "applicant_values"]
 
 #: The démarche paper dossiers are keyed for (ASP dossiers are filed by establishments).
 DEMARCHE = "cesp"
@@ -70,7 +71,7 @@ APPLICANT_TAB = Tab(
             FieldType.CHOICE,
             required=True,
             choices=CIVILITES,
-            help="Tapez « m » (M.) ou « f » (Mme).",
+            help="Tapez « m » (M.) ou « f » (Mme).",
         ),
         Field("nom", "Nom de naissance", FieldType.TEXT, required=True, max_length=80),
         Field("prenom", "Prénoms", FieldType.TEXT, required=True, max_length=120),
@@ -104,67 +105,7 @@ def applicant_values(values: dict[str, Value]) -> dict[str, str]:
     }
 
 
-# --- campaign choice ------------------------------------------------------------------------
-
-
-class CampaignChoice(ModalScreen[int | None]):
-    """Which open campaign the batch is for."""
-
-    DEFAULT_CSS = """
-    CampaignChoice {
-        align: center middle;
-        background: $background 60%;
-        & > #campaign-choice {
-            width: 100%;
-            max-width: 80;
-            height: auto;
-            border: thick $primary;
-            border-title-style: bold;
-            background: $surface;
-            padding: 0 1;
-            & > OptionList { height: auto; max-height: 10; }
-        }
-    }
-    """
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f9", "cancel", "Retour", id="campaign_choice.cancel"),
-    ]
-
-    def __init__(self, campaigns: list[dict[str, Any]]) -> None:
-        super().__init__()
-        self.campaigns = campaigns
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="campaign-choice") as box:
-            box.border_title = "Saisie papier : quelle campagne ?"
-            yield OptionList(
-                *(
-                    Option(f"{c.get('label', '')} (n° {c['id']})", id=str(c["id"]))
-                    for c in self.campaigns
-                )
-            )
-        yield StableFooter()
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.dismiss(int(event.option.id or 0))
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
 # --- messages of the workers ---------------------------------------------------------------
-
-
-@dataclass
-class _Campaigns(Message):
-    campaigns: list[dict[str, Any]] = field(default_factory=list)
-    error: str | None = None
 
 
 @dataclass
@@ -231,37 +172,24 @@ class OnBehalfScreen(Screen[None]):
 
     # --- campaign ----------------------------------------------------------------------
 
-    @work(group="on-behalf-campaigns", exclusive=True, description="la liste des campagnes")
-    async def _fetch_campaigns(self, api: ApiClient | None) -> None:
-        from cesp_client.api import ApiError, Offline
+    def _fetch_campaigns(self, api: ApiClient | None) -> None:
+        fetch_campaigns(
+            self,
+            api,
+            DEMARCHE,
+            offline="Hors ligne : la saisie d'un dossier papier demande la plateforme. "
+            "Réessayez quand elle répond (F2).",
+        )
 
-        if api is None:
-            self.post_message(_Campaigns(error="Hors ligne : la plateforme est nécessaire."))
-            return
-        try:
-            campaigns = await api.campaigns(DEMARCHE)
-        except Offline:
-            self.post_message(
-                _Campaigns(
-                    error="Hors ligne : la saisie d'un dossier papier demande la plateforme. "
-                    "Réessayez quand elle répond (F2)."
-                )
-            )
-            return
-        except ApiError as error:
-            self.post_message(_Campaigns(error=error.detail))
-            return
-        open_ones = [dict(c) for c in campaigns if c.get("is_open")]
-        self.post_message(_Campaigns(open_ones))
-
-    def on__campaigns(self, message: _Campaigns) -> None:
+    def on_campaigns_loaded(self, message: CampaignsLoaded) -> None:
+        message.stop()
         if message.error:
             remembered = keying_session(self.app).campaign_id
             if remembered is not None and self.campaign_id is None:
                 self._set_campaign(remembered)  # the batch's: usable when the platform is back
             self.show_status(message.error, error=True)
             return
-        self.campaigns = message.campaigns
+        self.campaigns = [c for c in message.campaigns if c.get("is_open")]
         self.show_status("")
         for campaign in self.campaigns:
             self.workspace.campaign_labels[int(campaign["id"])] = str(campaign.get("label") or "")
@@ -298,7 +226,12 @@ class OnBehalfScreen(Screen[None]):
         if not self.campaigns:
             self._fetch_campaigns(self.workspace.api)
             return
-        self.app.push_screen(CampaignChoice(self.campaigns), self._set_campaign)
+        self.app.push_screen(
+            CampaignPicker(
+                self.campaigns, title="Saisie papier : quelle campagne ?", current=self.campaign_id
+            ),
+            self._set_campaign,
+        )
 
     def action_back(self) -> None:
         self.dismiss()

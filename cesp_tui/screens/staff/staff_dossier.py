@@ -2,7 +2,7 @@
 read-only, with the platform's verdict on the real values.
 
 Staff read a masked copy (NIR ``1 ** ** ** *** *** 46``, IBAN ``FR76 **** …``).
-`cesp_core` checked on that copy would find a « * » in the NIR and call the tab wrong
+`cesp_core` checked on that copy would find a « * » in the NIR and call the tab wrong
 where the owner sees it complete; the platform computes the tab states and problems on
 the real values (``tabs`` of the dossier document), so `StaffDossierScreen` takes the
 platform's verdict for every tab, and for the synthesis keeps the client's own list

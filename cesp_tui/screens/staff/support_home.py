@@ -30,6 +30,7 @@ from textual.worker import get_current_worker
 
 from cesp_client.api.errors import ApiError, Offline
 from cesp_client.workspace import DossierSnapshot, Workspace
+from cesp_core.text import plural
 from cesp_tui.screens.staff.dossier_history import when_text
 from cesp_tui.screens.staff.support_dossier import SupportActions, SupportDossierScreen
 from cesp_tui.services import client_app, workspace_of
@@ -162,7 +163,7 @@ class SupportHomeScreen(SupportActions, Screen[None]):
         if api is None:
             self.status.update("La plateforme n'est pas encore connectée.")
             return
-        self.status.update(f"Recherche de « {query} »…")
+        self.status.update(f"Recherche de « {query} »…")
         self._search(api, query)
 
     @work(group="support-search", exclusive=True, description="la recherche")
@@ -194,11 +195,11 @@ class SupportHomeScreen(SupportActions, Screen[None]):
         self.results = [dict(item) for item in listed.get("items") or []]
         total = int(listed.get("total") or len(self.results))
         if not self.results:
-            self.status.update(f"Aucun dossier ne correspond à « {query} ».")
+            self.status.update(f"Aucun dossier ne correspond à « {query} ».")
         else:
             more = f" ({len(self.results)} affichés)" if total > len(self.results) else ""
             self.status.update(
-                f"{total} dossier{'s' if total > 1 else ''} pour « {query} »{more} : "
+                f"{total} dossier{'s' if total > 1 else ''} pour « {query} »{more} : "
                 "Entrée ouvre le dossier (lecture seule)."
             )
         self._build()
@@ -298,7 +299,7 @@ class SupportHomeScreen(SupportActions, Screen[None]):
             self.notify(message.error or "Dossier non ouvert.", severity="error")
             return
         self.status.update(
-            f"{len(self.results)} dossier(s) pour « {self.query_text} » : "
+            f"{plural(len(self.results), 'dossier')} pour « {self.query_text} » : "
             "Entrée ouvre le dossier (lecture seule)."
         )
         self.app.push_screen(

@@ -1,0 +1,306 @@
+"""Issue 14: one campaign picker (`cesp_tui.screens.common.campaigns`) for "Mes demandes",
+the jury and the paper keying: each opens it, lists the campaigns it should (filtered by
+démarche and openness), with the closing date and hour in Paris time; Enter picks,
+Escape (or F9) cancels and changes nothing. One fetch: `fetch_campaigns` ->
+`CampaignsLoaded`, offline said in French."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import OptionList, Static
+
+from cesp_client.api import Offline
+from cesp_client.keying import keying_session
+from cesp_tui.messages import CampaignsLoaded
+from cesp_tui.screens.common.campaigns import CampaignPicker, campaign_line, fetch_campaigns
+from cesp_tui.screens.dossier.dossier import DossierScreen
+from cesp_tui.screens.dossier.home import HomeScreen
+from cesp_tui.screens.staff.jury_home import JuryHomeScreen
+from cesp_tui.screens.staff.on_behalf import OnBehalfScreen
+from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp
+from tests.tui.apps.settle import settle_workers
+from tests.tui.keywalk import on_behalf_app
+
+SIZE = (80, 24)
+
+#: Closes at 22:59 UTC, i.e. 23:59 in Paris (winter time).
+CESP_OPEN = {
+    "id": 7,
+    "demarche": "cesp",
+    "label": "CESP 2027",
+    "closes_at": "2027-03-13T22:59:00+00:00",
+    "is_open": True,
+}
+CESP_OPEN_2 = {
+    "id": 9,
+    "demarche": "cesp",
+    "label": "CESP 2027 — session 2",
+    "closes_at": "2027-06-30T21:59:00+00:00",
+    "is_open": True,
+}
+CESP_CLOSED = {
+    "id": 5,
+    "demarche": "cesp",
+    "label": "CESP 2025",
+    "closes_at": "2025-03-31T21:59:00+00:00",
+    "is_open": False,
+}
+ASP_OPEN = {
+    "id": 11,
+    "demarche": "asp",
+    "label": "ASP 2027",
+    "closes_at": "2027-03-13T22:59:00+00:00",
+    "is_open": True,
+}
+ALL = [CESP_OPEN, CESP_OPEN_2, CESP_CLOSED, ASP_OPEN]
+
+
+class FakeApi:
+    """The platform's campaign list (or: offline); what the screens ask is recorded."""
+
+    def __init__(self, campaigns: list[dict[str, Any]] | None = None, offline: bool = False):
+        self._campaigns = campaigns or []
+        self.offline = offline
+        self.asked: list[str | None] = []
+
+    async def campaigns(self, demarche: str | None = None) -> list[dict[str, Any]]:
+        self.asked.append(demarche)
+        if self.offline:
+            raise Offline("connexion refusée")
+        return [dict(c) for c in self._campaigns if demarche in (None, c["demarche"])]
+
+
+async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
+    await settle_workers(app, pilot)
+    await pilot.pause()
+
+
+def picker_of(app: App[Any]) -> CampaignPicker:
+    screen = app.screen
+    assert isinstance(screen, CampaignPicker), screen
+    return screen
+
+
+def shown_lines(picker: CampaignPicker) -> list[str]:
+    options = picker.query_one(OptionList)
+    return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+
+
+# --- the picker itself ------------------------------------------------------------------------
+
+
+def test_a_campaign_line_gives_the_closing_date_and_hour_in_paris_time() -> None:
+    assert campaign_line(CESP_OPEN) == "CESP 2027 — clôture le 13/03/2027 à 23:59"
+    assert campaign_line(CESP_OPEN_2) == "CESP 2027 — session 2 — clôture le 30/06/2027 à 23:59"
+    assert campaign_line({"id": 3, "label": ""}) == "Campagne n° 3"
+
+
+class PickerApp(App[None]):
+    """Pushes one picker and records what it was dismissed with."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__()
+        self.kwargs = kwargs
+        self.results: list[int | None] = []
+
+    def on_mount(self) -> None:
+        self.push_screen(
+            CampaignPicker([CESP_OPEN, CESP_OPEN_2], **self.kwargs), self.results.append
+        )
+
+
+@pytest.mark.parametrize("key", ["escape", "f9"])
+async def test_escape_and_f9_cancel(key: str) -> None:
+    app = PickerApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("down", key)
+        await pilot.pause()
+        assert app.results == [None]
+        assert not isinstance(app.screen, CampaignPicker)
+
+
+async def test_arrows_and_enter_pick_and_the_current_one_is_highlighted() -> None:
+    app = PickerApp(current=9)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        picker = picker_of(app)
+        assert picker.query_one(OptionList).highlighted == 1  # the current campaign
+        assert picker.query_one(OptionList).has_focus
+        await pilot.press("up", "enter")
+        await pilot.pause()
+        assert app.results == [7]
+
+
+async def test_printable_keys_pick_nothing() -> None:
+    app = PickerApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("n", "q", "s", "1")
+        await pilot.pause()
+        assert isinstance(app.screen, CampaignPicker)
+        assert app.results == []
+
+
+# --- "Mes demandes" -----------------------------------------------------------------------------
+
+
+async def test_home_lists_the_open_campaigns_of_its_demarche_enter_picks_escape_cancels(
+    tmp_path: Path,
+) -> None:
+    api = FakeApi(ALL)
+    app = DossierHostApp(tmp_path, api=api, role="agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("n")
+        await settle(app, pilot)
+        picker = picker_of(app)
+        assert picker.title_text == "Nouvelle demande : quelle campagne ?"
+        assert shown_lines(picker) == [
+            "CESP 2027 — clôture le 13/03/2027 à 23:59",
+            "CESP 2027 — session 2 — clôture le 30/06/2027 à 23:59",
+        ]
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert isinstance(app.screen, HomeScreen)
+        assert app.store.list(SERVER_KEY, USERNAME) == []  # nothing started
+        await pilot.press("n")
+        await settle(app, pilot)
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        assert isinstance(app.screen, DossierScreen)
+        assert app.screen.dossier.campaign_id == 9
+
+
+# --- the jury -----------------------------------------------------------------------------------
+
+JURY = [
+    {**ASP_OPEN, "closes_at": "2027-02-13T22:59:00+00:00", "results_published": False},
+    {**CESP_OPEN, "results_published": False},
+    {
+        **CESP_CLOSED,
+        "results_published": True,
+        "results_published_at": "2025-06-20T10:30:00+02:00",
+    },
+]
+
+
+class JuryApp(App[None]):
+    def on_mount(self) -> None:
+        self.push_screen(JuryHomeScreen(campaigns=JURY, dossiers=[], campaign_id=7, viewer="Jury"))
+
+
+async def test_jury_lists_every_campaign_f2_opens_enter_picks_escape_cancels() -> None:
+    app = JuryApp()
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        jury = app.screen
+        assert isinstance(jury, JuryHomeScreen)
+        await pilot.press("f2")
+        await pilot.pause()
+        picker = picker_of(app)
+        assert picker.title_text == "Campagne à instruire"
+        lines = shown_lines(picker)
+        # Both démarches, unpublished first; the démarche and the publication are said.
+        assert [line.split(" — ")[0] for line in lines] == [
+            "CESP · CESP 2027",
+            "ASP · ASP 2027",
+            "CESP · CESP 2025",
+        ]
+        assert "clôture le 13/03/2027 à 23:59" in lines[0]
+        assert "résultats publiés le" in lines[2]
+        assert picker.query_one(OptionList).highlighted == 0  # the current one: n° 7
+        await pilot.press("down", "escape")
+        await pilot.pause()
+        assert app.screen is jury
+        assert jury.campaign_id == 7
+        await pilot.press("f2")
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.screen is jury
+        assert jury.campaign_id == 11
+        assert "ASP · ASP 2027" in str(jury.query_one("#jury-campaign", Static).render())
+
+
+# --- the paper keying -----------------------------------------------------------------------------
+
+
+async def test_paper_keying_asks_among_the_open_cesp_campaigns(tmp_path: Path) -> None:
+    app = on_behalf_app(tmp_path)
+    api = FakeApi(ALL)
+    app.workspace.api = api  # type: ignore[attr-defined]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert api.asked == ["cesp"]
+        picker = picker_of(app)  # two open: the screen asks at once
+        assert picker.title_text == "Saisie papier : quelle campagne ?"
+        assert shown_lines(picker) == [
+            "CESP 2027 — clôture le 13/03/2027 à 23:59",
+            "CESP 2027 — session 2 — clôture le 30/06/2027 à 23:59",
+        ]
+        await pilot.press("escape")
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, OnBehalfScreen)
+        assert screen.campaign_id is None
+        await pilot.press("f2")
+        await settle(app, pilot)
+        await pilot.press("down", "enter")
+        await settle(app, pilot)
+        assert app.screen is screen
+        assert screen.campaign_id == 9
+        assert keying_session(app).campaign_id == 9
+        assert "CESP 2027 — session 2" in str(
+            screen.query_one("#on-behalf-campaign", Static).render()
+        )
+
+
+async def test_paper_keying_says_when_no_campaign_is_open(tmp_path: Path) -> None:
+    app = on_behalf_app(tmp_path)
+    app.workspace.api = FakeApi([CESP_CLOSED, ASP_OPEN])  # type: ignore[attr-defined]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = app.screen
+        assert isinstance(screen, OnBehalfScreen)
+        status = str(screen.query_one("#on-behalf-status", Static).render())
+        assert "Aucune campagne CESP n'est ouverte" in status
+        assert screen.campaign_id is None
+
+
+# --- the one fetch ------------------------------------------------------------------------------
+
+
+class FetchApp(App[None]):
+    def __init__(self, api: Any) -> None:
+        super().__init__()
+        self.api = api
+        self.loaded: list[CampaignsLoaded] = []
+
+    def on_campaigns_loaded(self, message: CampaignsLoaded) -> None:
+        self.loaded.append(message)
+
+
+@pytest.mark.parametrize(
+    ("api", "offline"),
+    [(FakeApi(offline=True), True), (None, True), (FakeApi([CESP_OPEN, ASP_OPEN]), False)],
+    ids=["offline", "not-connected", "answer"],
+)
+async def test_fetch_campaigns_posts_one_message(api: Any, offline: bool) -> None:
+    app = FetchApp(api)
+    async with app.run_test(size=SIZE) as pilot:
+        fetch_campaigns(app, api, "asp", purpose="new", offline="Hors ligne, ici.")
+        await settle(app, pilot)
+        assert len(app.loaded) == 1
+        loaded = app.loaded[0]
+        assert loaded.purpose == "new"
+        assert loaded.offline is offline
+        if offline:
+            assert (loaded.error, loaded.campaigns) == ("Hors ligne, ici.", [])
+        else:
+            assert (loaded.error, loaded.campaigns) == (None, [ASP_OPEN])

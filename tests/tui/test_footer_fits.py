@@ -1,0 +1,66 @@
+"""Nothing hides at 80x24, the footer included: every key a footer shows is seen whole
+(its description was cut by the docked "^p Commandes": "^q Quit▏", "f9 M▏")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.app import App
+from textual.screen import Screen
+
+from cesp_client.config import ClientConfig
+from cesp_core.demarches import get_demarche
+from cesp_tui.app import CespApp
+from cesp_tui.screens.account.signup import SignupScreen
+from tests.tui.keywalk import new_dossier_app, settle
+from tests.tui.terminal import full_render
+
+SIZE = (80, 24)
+
+
+def footer_problems(app: App[Any], screen: Screen[Any]) -> list[str]:
+    """The shown bindings whose description is not whole on the footer's line."""
+    line = "".join(c for c, _ in full_render(app).cells[SIZE[1] - 1])
+    shown = [
+        binding.description
+        for (_node, binding, _enabled, _tip) in screen.active_bindings.values()
+        if binding.show and binding.description
+    ]
+    return [
+        f"{description!r} not whole in {line!r}" for description in shown if description not in line
+    ]
+
+
+async def test_the_login_and_sign_up_footers_fit(tmp_path: Path) -> None:
+    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert footer_problems(app, app.screen) == []
+        app.push_screen(SignupScreen())
+        await pilot.pause()
+        await pilot.pause()
+        assert footer_problems(app, app.screen) == []
+
+
+@pytest.mark.parametrize("demarche_key", ["cesp", "asp"])
+async def test_every_dossier_tab_footer_fits(demarche_key: str, tmp_path: Path) -> None:
+    demarche = get_demarche(demarche_key)
+    wrong: list[str] = []
+    for tab in demarche.tabs:
+        app = new_dossier_app(tmp_path / tab.key, demarche_key, tab.key)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            wrong += [f"{tab.key}: {p}" for p in footer_problems(app, app.screen)]
+    assert wrong == []
+
+
+def test_the_app_keys_leave_the_footers_to_the_screens() -> None:
+    """The footers above are measured under a host app; the real app adds no key of its
+    own to them (F1 and Ctrl+P are named at the status line, the rest in F1 and the
+    palette): its footers are those measured."""
+    from textual.binding import Binding
+
+    shown = [b.key for b in CespApp.BINDINGS if isinstance(b, Binding) and b.show]
+    assert shown == []
