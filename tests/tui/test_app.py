@@ -155,7 +155,7 @@ async def test_a_login_sent_while_the_platform_starts_waits_for_it(tmp_path: Pat
             time.sleep(1.5)
             return super().start(data_dir, timeout=timeout)
 
-    app = CespApp(ClientConfig(data_dir=tmp_path), platform=SlowStart(log_to_file=False))
+    app = tui_app(tmp_path, platform=SlowStart(log_to_file=False))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.platform_state == "starting"

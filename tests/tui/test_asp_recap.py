@@ -255,7 +255,7 @@ async def test_narrow_recap_shows_partner_specialty_and_what_incomplet_counts(
     token = create_etablissement_account(server, smtp, EMAIL, etablissement_nom=NOM)
     campaign_id = make_campaign(server, "asp", label="ASP 2026")
     made = seed(server, token, campaign_id)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=(80, 24)) as pilot:
         recap = await open_recap(app, pilot)
         select(recap, made["incomplet"]["numero"])
@@ -277,7 +277,7 @@ async def test_the_etablissement_home_says_candidature(
 
     create_etablissement_account(server, smtp, EMAIL, etablissement_nom=NOM)
     make_campaign(server, "asp", label="ASP 2026")
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle_app(app, pilot)
         login = app.screen

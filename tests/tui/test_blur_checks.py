@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from tests.support.dossiers import complete_cesp_values
+from tests.support.tui import run_app
 from tests.tui.keywalk import form_of, new_dossier_app, press, settle
 
 SIZE = (80, 24)
@@ -31,7 +32,7 @@ async def test_a_wrong_value_is_shown_on_leaving_the_field_and_goes_once_fixed(
     adresse = dict(complete_cesp_values()["adresse"])
     adresse[field] = None
     app = new_dossier_app(tmp_path, "cesp", "adresse", data={"adresse": adresse}, field=field)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         row = form_of(app).row(field)
         control = row.control_widget

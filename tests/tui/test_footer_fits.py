@@ -10,10 +10,10 @@ import pytest
 from textual.app import App
 from textual.screen import Screen
 
-from cesp_client.config import ClientConfig
 from cesp_core.demarches import get_demarche
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.signup import SignupScreen
+from tests.support.tui import tui_app
 from tests.tui.keywalk import new_dossier_app, settle
 from tests.tui.terminal import full_render
 
@@ -34,7 +34,7 @@ def footer_problems(app: App[Any], screen: Screen[Any]) -> list[str]:
 
 
 async def test_the_login_and_sign_up_footers_fit(tmp_path: Path) -> None:
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
+    app = tui_app(tmp_path, server_url="http://127.0.0.1:9")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert footer_problems(app, app.screen) == []

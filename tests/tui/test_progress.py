@@ -23,7 +23,6 @@ from textual.widgets import Input, ProgressBar
 
 from cesp_client.api import ApiClient
 from cesp_client.api.transfer import Pace
-from cesp_client.config import ClientConfig
 from cesp_client.events import SyncEvent, SyncProgress, UploadCancelled, UploadProgress
 from cesp_client.exports import Column, WriteCancelled, write_csv, write_pdf
 from cesp_client.store import DraftStore, PieceState
@@ -49,7 +48,7 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import settle_app, until
+from tests.support.tui import settle_app, tui_app, until
 
 SIZE = (80, 24)
 EMAIL = "lente.connexion@example.fr"
@@ -121,7 +120,7 @@ async def test_an_upload_shows_its_bytes_can_be_cancelled_and_leaves_nothing_on_
     big.write_bytes(tiny_pdf("Notes", padding=1024 * 1024))  # 64 chunks on the slow link
     small = tmp_path / "cni.pdf"
     small.write_bytes(tiny_pdf("CNI"))
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot, EMAIL)
         await until(pilot, lambda: isinstance(app.screen, DossierScreen), what="first dossier")
@@ -404,7 +403,7 @@ async def test_the_first_sync_of_many_drafts_shows_on_the_status_line_and_typing
     make_campaign(server)
     scan = tmp_path / "scan.pdf"
     scan.write_bytes(tiny_pdf("Scan", padding=160 * 1024))  # 10 chunks on the slow link
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot, EMAIL)
         await until(pilot, lambda: isinstance(app.screen, DossierScreen), what="first dossier")
@@ -482,7 +481,7 @@ async def test_the_recap_print_counts_its_rows(
 
     token = create_etablissement_account(server, smtp, ETAB_EMAIL, etablissement_nom=NOM)
     seed(server, token, make_campaign(server, "asp", label="ASP 2026"))
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         recap = await open_recap(app, pilot)
         line = recap.query_one(WorkProgressLine)

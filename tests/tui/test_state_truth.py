@@ -11,7 +11,6 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from cesp_client.api.etablissement import CampaignWindow
-from cesp_client.config import ClientConfig
 from cesp_client.store import DraftStore, OpKind
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
@@ -24,8 +23,8 @@ from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import complete_cesp_values, make_campaign, save_tab
 from tests.support.server import ServerHandle, restart_server
 from tests.support.smtp import SmtpSink
+from tests.support.tui import settle_app, settle_workers, tui_app, until
 from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, SyncedHostApp
-from tests.tui.apps.settle import settle_app, settle_workers, until
 from tests.tui.keywalk import dossier_screen, new_dossier_app, settle
 from tests.tui.login import log_in as log_in_as
 
@@ -69,7 +68,7 @@ async def test_after_a_save_the_status_line_says_all_sent_when_the_store_does(
 ) -> None:
     create_cesp_account(server, smtp, EMAIL)
     make_campaign(server)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot)
         screen = await first_dossier(app, pilot)
@@ -95,7 +94,7 @@ async def test_logout_with_changes_waiting_asks_first(
 ) -> None:
     create_cesp_account(server, smtp, EMAIL)
     campaign = make_campaign(server)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot)
         await first_dossier(app, pilot)
@@ -257,7 +256,7 @@ async def test_a_save_says_enregistre_sur_ce_poste_then_the_platforms_verdict(
 ) -> None:
     create_cesp_account(server, smtp, EMAIL)
     make_campaign(server)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     app.NOTIFICATION_TIMEOUT = 600  # read after the fact, on a loaded machine
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot)
