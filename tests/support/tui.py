@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,9 +39,10 @@ from cesp_client.embedded import EmbeddedPlatform
 from cesp_client.services import ApiFactory, ClientServices
 from cesp_client.session import Session, server_key_for
 from cesp_client.store import DraftStore
+from cesp_client.workspace import Workspace, load_snapshot
 from cesp_tui.app import CespApp
 from cesp_tui.messages import SyncRequested
-from cesp_tui.screens.dossier.dossier import DossierScreen
+from cesp_tui.screens.dossier.dossier import DossierScreen, OpensDossiers
 
 __all__ = [
     "CLOSED_URL",
@@ -130,10 +131,11 @@ class _Plan:
     """What `start` does once the app runs."""
 
     session: Session | None
-    screen: Callable[[], Screen[Any]] | None = None
+    screens: tuple[Callable[[], Screen[Any]], ...] = ()
     open_id: str | None = None
     tab: str | None = None
     field: str | None = None
+    campaigns: tuple[dict[str, Any], ...] = ()
     done: bool = False
 
 
@@ -154,24 +156,35 @@ def tui_app(
     open_id: str | None = None,
     tab: str | None = None,
     field: str | None = None,
-    screen: Callable[[], Screen[Any]] | None = None,
+    screen: Callable[[], Screen[Any]] | Sequence[Callable[[], Screen[Any]]] | None = None,
+    campaigns: Sequence[dict[str, Any]] = (),
     app_class: type[CespApp] = CespApp,
 ) -> CespApp:
     """The real app over test services. With ``role`` (or ``open_id``), `start` logs
     ``username`` in (``token``: a real one for a real platform) and opens ``open_id``;
-    ``screen``: pushed once the app runs (an account screen over the login screen)."""
+    ``screen``: pushed once the app runs (an account screen over the login screen), or
+    several, in order; ``campaigns``: windows the session already learnt from the
+    platform (``Workspace.campaign_info``, as "Mes demandes" keeps them), before
+    ``open_id`` opens."""
     services = test_services(
         data_dir, server_url=server_url, platform=platform, tokens=tokens, new_api=new_api
     )
     app = app_class(services)  # a bench's subclass may add probes, never screens
+    screens: tuple[Callable[[], Screen[Any]], ...]
+    if screen is None:
+        screens = ()
+    elif isinstance(screen, Sequence):
+        screens = tuple(screen)
+    else:
+        screens = (screen,)
     if role is not None or open_id is not None:
         role = role or "candidat"
         url = server_url or CLOSED_URL
         details = {"username": username, "role": role, **(account or {})}
         session = Session(url, server_key_for(url, embedded=False), username, token, details)
-        _PLANS[app] = _Plan(session, screen, open_id, tab, field)
-    elif screen is not None:
-        _PLANS[app] = _Plan(None, screen)
+        _PLANS[app] = _Plan(session, screens, open_id, tab, field, tuple(campaigns))
+    elif screens:
+        _PLANS[app] = _Plan(None, screens)
     return app
 
 
@@ -222,19 +235,40 @@ async def start(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None
         await until(pilot, lambda: app.session is plan.session, timeout, "(session)")
         await until(pilot, lambda: not isinstance(app.screen, LoginScreen), timeout, "(home)")
         await settle_app(app, pilot, timeout)
-    if plan.screen is LoginScreen and plan.session is None:
-        pass  # the app's own login screen, in front already
-    elif plan.screen is not None:
-        pushed = plan.screen()
+    if plan.campaigns:
+        workspace = await _session_workspace(app)
+        for campaign in plan.campaigns:
+            workspace.campaign_info[int(campaign["id"])] = dict(campaign)
+    for make in plan.screens:
+        if make is LoginScreen and plan.session is None:
+            continue  # the app's own login screen, in front already
+        pushed = make()
         await app.push_screen(pushed)
-        await until(pilot, lambda: app.screen is pushed, timeout, "(screen)")
+        await until(pilot, lambda pushed=pushed: app.screen is pushed, timeout, "(screen)")
         await settle_app(app, pilot, timeout)
     if plan.open_id is not None:
-        home: Any = app.screen
-        home.open_dossier(plan.open_id, tab=plan.tab, field=plan.field)
+        home = app.screen
+        if isinstance(home, OpensDossiers):
+            home.open_dossier(plan.open_id, tab=plan.tab, field=plan.field)
+        else:  # a staff home opens platform dossiers only: the local one, as its owner's
+            workspace = await _session_workspace(app)
+            snapshot = await asyncio.to_thread(load_snapshot, workspace.store, plan.open_id)
+            assert snapshot is not None, plan.open_id
+            screen = DossierScreen(workspace, snapshot, tab=plan.tab, field=plan.field)
+            await app.push_screen(screen)
         await until(pilot, lambda: isinstance(app.screen, DossierScreen), timeout, "(dossier)")
         await settle_app(app, pilot, timeout)
     freeze_cursors(app)
+
+
+async def _session_workspace(app: CespApp) -> Workspace:
+    """The workspace of the home screen in front (the one the dossiers it opens share),
+    or the session's."""
+    workspace = getattr(app.screen, "workspace", None)
+    if not isinstance(workspace, Workspace):
+        workspace = await asyncio.to_thread(app.workspace)
+    assert workspace is not None, "no session"
+    return workspace
 
 
 _SYNC_REQUESTS: weakref.WeakKeyDictionary[App[Any], list[SyncRequested]] = (

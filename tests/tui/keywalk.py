@@ -440,8 +440,10 @@ def new_dossier_app(
     data: Mapping[str, Mapping[str, Value]] | None = None,
     saved: Sequence[str] = (),
     field: str | None = None,
+    campaigns: Sequence[dict[str, Any]] = (),
 ) -> CespApp:
-    """The app, logged in, on a new dossier of ``demarche`` in a store of its own, on ``tab``."""
+    """The app, logged in, on a new dossier of ``demarche`` in a store of its own, on ``tab``
+    (``campaigns``: the windows the session knows, see `tui_app`)."""
     store = DraftStore(data_dir / "drafts.db")
     try:
         dossier = store.create_local(SERVER_KEY, USERNAME, demarche, 1, data=data)
@@ -451,7 +453,9 @@ def new_dossier_app(
         store.close()
     if role is None:
         role = "etablissement" if demarche == "asp" else "candidat"
-    return tui_app(data_dir, role=role, open_id=dossier.id, tab=tab, field=field)
+    return tui_app(
+        data_dir, role=role, open_id=dossier.id, tab=tab, field=field, campaigns=campaigns
+    )
 
 
 async def _dossier_ready(app: App[Any], pilot: Pilot[Any]) -> None:
