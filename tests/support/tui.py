@@ -244,7 +244,13 @@ async def start(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None
             continue  # the app's own login screen, in front already
         pushed = make()
         await app.push_screen(pushed)
-        await until(pilot, lambda pushed=pushed: app.screen is pushed, timeout, "(screen)")
+        # (in the stack: the screen may have pushed a box of its own over it already)
+        await until(
+            pilot,
+            lambda pushed=pushed: any(s is pushed for s in app.screen_stack),
+            timeout,
+            "(screen)",
+        )
         await settle_app(app, pilot, timeout)
     if plan.open_id is not None:
         home = app.screen

@@ -37,6 +37,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, RadioButton, RadioSet, TextArea
 
+from cesp_client.services import ApiFactory
 from cesp_client.store import DraftStore
 from cesp_core.demarches import get_demarche
 from cesp_core.demarches.model import Demarche, FieldType, Value
@@ -552,9 +553,10 @@ def _key_name(key: str) -> str:
 # --- the agent's "Nouveau dossier papier" form ---------------------------------------------------
 
 
-def on_behalf_app(data_dir: Path) -> App[Any]:
+def on_behalf_app(data_dir: Path, new_api: ApiFactory | None = None) -> App[Any]:
     """The agent's "Nouveau dossier papier" form (the applicant's identity, keyed before
-    the dossier exists), offline: no campaign, nothing created."""
+    the dossier exists), offline: no campaign, nothing created (``new_api``: a fake
+    platform client, `tests.support.tui.fake`)."""
     from cesp_tui.screens.staff.on_behalf import OnBehalfScreen
 
     def screen() -> Screen[Any]:
@@ -562,7 +564,7 @@ def on_behalf_app(data_dir: Path) -> App[Any]:
         assert workspace is not None
         return OnBehalfScreen(workspace)
 
-    app = tui_app(data_dir, role="agent", screen=screen)
+    app = tui_app(data_dir, role="agent", screen=screen, new_api=new_api)
     return app
 
 

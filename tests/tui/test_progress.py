@@ -48,7 +48,7 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.support.tui import settle_app, tui_app, until
+from tests.support.tui import run_app, settle_app, tui_app, until
 
 SIZE = (80, 24)
 EMAIL = "lente.connexion@example.fr"
@@ -240,19 +240,17 @@ async def test_the_engine_reports_bytes_sent_and_a_cancel_drops_the_upload(
 # --- the import and the export of the back office -----------------------------------------------
 
 
-class ScreenHost(App[None]):
-    """One staff screen with a real `ApiClient` logged in (no login screen)."""
-
-    def __init__(self, url: str, token: str, make_screen: Callable[[], Screen[None]]) -> None:
-        super().__init__()
-        self.api = ApiClient(url, token)
-        self._make_screen = make_screen
-
-    async def on_mount(self) -> None:
-        await self.push_screen(self._make_screen())
-
-    async def on_unmount(self) -> None:
-        await self.api.aclose()
+def staff_app(
+    data_dir: Path, server: ServerHandle, token: str, make_screen: Callable[[], Screen[None]]
+) -> CespApp:
+    """The client logged in as the agent of ``token``, ``make_screen`` over its home."""
+    return tui_app(
+        data_dir / "client",
+        server_url=server.url,
+        role="agent",
+        token=token,
+        screen=make_screen,
+    )
 
 
 def server_dossiers(server: ServerHandle, token: str) -> list[dict[str, Any]]:
@@ -274,8 +272,8 @@ async def test_an_import_shows_what_is_sent_and_a_cancel_before_the_end_imports_
     rows = [import_row(f"candidat{n}@example.org") for n in range(3)]
     path = tmp_path / "papier.csv"
     path.write_bytes(import_csv(rows))
-    app = ScreenHost(server.url, agent, lambda: ImportScreen(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    app = staff_app(tmp_path, server, agent, lambda: ImportScreen(tmp_path))
+    async with run_app(app, size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, ImportScreen)
         app.api.pace = Pace(chunk_bytes=64, pause=0.05)
@@ -328,8 +326,8 @@ async def test_an_export_is_written_as_it_arrives_and_a_cancel_leaves_no_file(
         rows = [import_row(f"candidat{n}@example.org") for n in range(3)]
         assert post_import(client, campaign_id, import_csv(rows[:1])).status_code == 200
     out = tmp_path / "sortie"
-    app = ScreenHost(server.url, agent, lambda: ExportScreen(base=out))
-    async with app.run_test(size=SIZE) as pilot:
+    app = staff_app(tmp_path, server, agent, lambda: ExportScreen(base=out))
+    async with run_app(app, size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, ExportScreen)
         app.api.pace = Pace(chunk_bytes=32, pause=0.05)
