@@ -186,7 +186,8 @@ async def test_the_applicant_keeps_the_plain_behaviour(tmp_path: Path) -> None:
 
 
 class FormApp(App[None]):
-    """One `TabForm` in keying mode (or not), nothing else."""
+    """One `TabForm` in keying mode (or not), nothing else (a widget, no screen of the
+    product: tests/tui/test_no_host_apps.py)."""
 
     def __init__(
         self, tab: str, values: dict[str, Any], *, keying: bool, demarche: Demarche = ASP
@@ -216,7 +217,7 @@ def focused_row(app: App[Any]) -> str | None:
 
 async def test_finess_and_rpps_move_on_when_full_in_keying_mode_only() -> None:
     app = FormApp("identification", {}, keying=True)
-    async with run_app(app, size=SIZE) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         app.form.row("etab_partenaire_finess").focus_control()
         await pilot.press(*"93001005")
         await pilot.pause()
@@ -225,7 +226,7 @@ async def test_finess_and_rpps_move_on_when_full_in_keying_mode_only() -> None:
         await pilot.pause()
         assert focused_row(app) == "etab_partenaire_email"
     app = FormApp("candidat", {"inscrit_ordre": True}, keying=True)
-    async with run_app(app, size=SIZE) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         app.form.row("rpps").focus_control()
         await pilot.press(*"10003456789")
         await pilot.pause()
@@ -237,7 +238,7 @@ async def test_finess_and_rpps_move_on_when_full_in_keying_mode_only() -> None:
         await pilot.pause()
         assert app.ends == 1
     app = FormApp("identification", {}, keying=False)  # the establishment's own form
-    async with run_app(app, size=SIZE) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         app.form.row("etab_partenaire_finess").focus_control()
         await pilot.press(*"930010051")
         await pilot.pause()
@@ -277,7 +278,7 @@ async def test_a_department_changed_in_keying_mode_moves_to_its_commune() -> Non
     Enter goes to it with its list open (it is no longer one filled from the field)."""
     values = {"departement_naissance": "87", "commune_naissance": "87085"}
     app = FormApp("etat_civil", values, keying=True, demarche=CESP)
-    async with run_app(app, size=SIZE) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         app.form.row("departement_naissance").focus_control()
         await pilot.pause()
         await pilot.press("ctrl+u", "1", "9")
