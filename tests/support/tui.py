@@ -54,6 +54,7 @@ __all__ = [
     "fake",
     "freeze_cursors",
     "freeze_screen_cursors",
+    "home_workspace",
     "new_local_dossier",
     "run_app",
     "settle_app",
@@ -239,6 +240,8 @@ async def start(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None
         workspace = await _session_workspace(app)
         for campaign in plan.campaigns:
             workspace.campaign_info[int(campaign["id"])] = dict(campaign)
+            if campaign.get("label"):
+                workspace.campaign_labels[int(campaign["id"])] = str(campaign["label"])
     for make in plan.screens:
         if make is LoginScreen and plan.session is None:
             continue  # the app's own login screen, in front already
@@ -265,6 +268,16 @@ async def start(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None
         await until(pilot, lambda: isinstance(app.screen, DossierScreen), timeout, "(dossier)")
         await settle_app(app, pilot, timeout)
     freeze_cursors(app)
+
+
+def home_workspace(app: App[Any]) -> Workspace:
+    """The workspace of the session's home screen (for a screen ``tui_app`` pushes over
+    it: ``screen=lambda: OnBehalfScreen(home_workspace(app))``)."""
+    for screen in app.screen_stack:
+        workspace = getattr(screen, "workspace", None)
+        if isinstance(workspace, Workspace):
+            return workspace
+    raise AssertionError("no home screen with a workspace: log in first (role=...)")
 
 
 async def _session_workspace(app: CespApp) -> Workspace:

@@ -9,24 +9,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: Host apps not ported yet (file, class): this list only shrinks.
-NOT_PORTED_YET = {
-    ("tests/tui/test_snapshots_accounts.py", "_ReauthApp"),
-    ("tests/tui/test_snapshots_more.py", "ShowApp"),
-    ("tests/tui/test_snapshots_more.py", "SupportApp"),
-    ("tests/tui/test_snapshots_more.py", "OnBehalfApp"),
-    ("tests/tui/test_snapshots_more.py", "JuryApp"),
-    ("tests/tui/test_snapshots_jury.py", "JuryHostApp"),
-    ("tests/tui/test_snapshots_support.py", "ShowApp"),
-    ("tests/tui/test_import_export_screens.py", "ScreenHost"),
-    ("tests/tui/test_agent_screens.py", "FormApp"),
-    ("tests/tui/test_snapshots_agent.py", "AgentApp"),
-    ("tests/tui/test_merge.py", "MergeHost"),
-    ("tests/tui/test_jury_api.py", "ModalHost"),
-    ("tests/tui/test_jury_api.py", "OfflineJuryApp"),
-}
-
-
 def _is_app_base(base: ast.expr) -> bool:
     """``App``, ``App[None]``, ``textual.app.App[...]``."""
     if isinstance(base, ast.Subscript):
@@ -84,5 +66,4 @@ def test_no_test_nor_bench_hosts_the_product_screens_in_an_app_of_its_own() -> N
         for path in sorted((ROOT / folder).rglob("*.py"))
         for name in host_apps(path)
     }
-    assert not (found - NOT_PORTED_YET), "build the real app with tests/support/tui.py"
-    assert not (NOT_PORTED_YET - found), "ported: take it off NOT_PORTED_YET"
+    assert found == set(), "build the real app with tests/support/tui.py"

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -32,7 +31,6 @@ from cesp_tui.screens.account.signup import SignupScreen
 from cesp_tui.screens.account.signup_code import SignupCodeScreen
 from tests.support.tui import (
     begun,
-    freeze_screen_cursors,
     settle_workers,
     tui_app,
 )
@@ -87,15 +85,6 @@ class _Behind(Screen[None]):
         yield Static("État civil — Nom de naissance : Martin (saisie en cours)")
 
 
-class _ReauthApp(App[None]):
-    """The re-authentication modal over a screen being filled."""
-
-    async def on_mount(self) -> None:
-        await self.push_screen(_Behind())
-        await self.push_screen(ReauthModal("jeanne.martin", "Votre session a expiré."))
-        freeze_screen_cursors(self.screen)
-
-
 SCREENS: dict[str, Callable[[], Screen[None]]] = {
     "login": LoginScreen,
     "signup": SignupScreen,
@@ -111,12 +100,18 @@ SCREENS: dict[str, Callable[[], Screen[None]]] = {
 def test_account_screen(
     tmp_path: Path, snap_compare: Any, name: str, size: tuple[int, int]
 ) -> None:
-    assert snap_compare(tui_app(tmp_path, screen=SCREENS[name]), terminal_size=size)
+    app = tui_app(tmp_path, screen=SCREENS[name])
+    assert snap_compare(app, terminal_size=size, run_before=begun())
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_reauth_modal(snap_compare: Any, size: tuple[int, int]) -> None:
-    assert snap_compare(_ReauthApp(), terminal_size=size)
+def test_reauth_modal(tmp_path: Path, snap_compare: Any, size: tuple[int, int]) -> None:
+    """The re-authentication modal over a screen being filled."""
+    app = tui_app(
+        tmp_path,
+        screen=[_Behind, lambda: ReauthModal("jeanne.martin", "Votre session a expiré.")],
+    )
+    assert snap_compare(app, terminal_size=size, run_before=begun())
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

@@ -16,10 +16,10 @@ import pytest
 from textual.app import App
 from textual.pilot import Pilot
 
-from cesp_client.store import DraftStore, DraftWriter
-from cesp_client.workspace import Workspace
+from cesp_client.store import DraftStore
+from cesp_tui.app import CespApp
 from cesp_tui.messages import CampaignsLoaded
-from cesp_tui.screens.staff.agent_home import AgentHomeScreen, _Queue
+from cesp_tui.screens.staff.agent_home import _Queue
 from cesp_tui.screens.staff.on_behalf import OnBehalfScreen
 from tests.support.dossiers import complete_cesp_values
 from tests.support.tui import (
@@ -28,6 +28,7 @@ from tests.support.tui import (
     begun,
     freeze_cursors,
     freeze_screen_cursors,
+    home_workspace,
     settle_workers,
     tui_app,
 )
@@ -72,31 +73,22 @@ QUEUE: list[dict[str, Any]] = [
 ]
 
 
-class AgentApp(App[None]):
-    """One agent screen over a draft store of its own (no platform)."""
+#: The campaign the agent's client already knows (its label in the lists).
+KNOWN = [{"id": 7, "label": "CESP 2026", "demarche": "cesp", "is_open": True}]
 
-    CSS = "Screen { layout: vertical; }"
 
-    def __init__(self, data_dir: Path, which: str) -> None:
-        super().__init__()
-        self.store = DraftStore(data_dir / "drafts.db")
-        self.writer = DraftWriter(self.store)
-        self.workspace = Workspace(
-            store=self.store,
-            writer=self.writer,
-            server_key=SERVER_KEY,
-            username=USERNAME,
-            role="agent",
-            applicant_demarche=None,
-            campaign_labels={7: "CESP 2026"},
-        )
-        self.which = which
-
-    def on_mount(self) -> None:
-        if self.which == "home":
-            self.push_screen(AgentHomeScreen(self.workspace))
-        else:
-            self.push_screen(OnBehalfScreen(self.workspace))
+def agent_app(data_dir: Path, which: str) -> CespApp:
+    """The client logged in as an agent (no platform): its home, or "Nouveau dossier
+    papier" over it."""
+    if which == "home":
+        return tui_app(data_dir, role="agent", campaigns=KNOWN)
+    app = tui_app(
+        data_dir,
+        role="agent",
+        campaigns=KNOWN,
+        screen=lambda: OnBehalfScreen(home_workspace(app)),
+    )
+    return app
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
@@ -107,7 +99,7 @@ async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_agent_home(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
-    app = AgentApp(tmp_path, "home")
+    app = agent_app(tmp_path, "home")
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(app, pilot)
@@ -121,7 +113,7 @@ def test_agent_home(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) ->
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_new_paper_dossier(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
-    app = AgentApp(tmp_path, "on_behalf")
+    app = agent_app(tmp_path, "on_behalf")
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(app, pilot)

@@ -23,18 +23,17 @@ from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import text
-from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
 
 from cesp_client.remote import snapshot_from_server
-from cesp_client.store import DraftStore, DraftWriter, PieceState
-from cesp_client.workspace import Workspace
+from cesp_client.store import DraftStore, PieceState
 from cesp_core import timefmt
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.demarches.model import TabKind
 from cesp_core.masking import mask_dossier_data
+from cesp_tui.app import CespApp
 from cesp_tui.messages import CampaignsLoaded
 from cesp_tui.screens.common.campaigns import CampaignPicker
 from cesp_tui.screens.common.confirm import ConfirmModal
@@ -60,6 +59,7 @@ from tests.support.tui import (
     begun,
     freeze_cursors,
     freeze_screen_cursors,
+    home_workspace,
     settle_workers,
     tui_app,
 )
@@ -207,17 +207,10 @@ def seed_asp(tmp_path: Path) -> None:
 # --- hosts and settling --------------------------------------------------------------------
 
 
-class ShowApp(App[None]):
-    """Pushes the screen ``make_screen`` builds (fixed data, no platform)."""
-
-    CSS = "Screen { layout: vertical; }"
-
-    def __init__(self, make_screen: Callable[[], Screen[Any]]) -> None:
-        super().__init__()
-        self._make_screen = make_screen
-
-    def on_mount(self) -> None:
-        self.push_screen(self._make_screen())
+def staff_app(data_dir: Path, role: str, make_screen: Callable[[], Screen[Any]]) -> CespApp:
+    """The client logged in with a staff ``role`` (no platform), ``make_screen`` over the
+    role's home (fixed data)."""
+    return tui_app(data_dir, role=role, screen=make_screen)
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -385,7 +378,7 @@ EXPORT_CAMPAIGNS = [
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_export_screen(
-    snap_compare: Any, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+    snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
 ) -> None:
     monkeypatch.setattr(export_dossiers, "date", FrozenDate)
 
@@ -395,7 +388,7 @@ def test_export_screen(
         screen.post_message(CampaignsLoaded([dict(c) for c in EXPORT_CAMPAIGNS]))
         await settle(pilot)
 
-    app = ShowApp(lambda: ExportScreen(base=Path("/home/agent")))
+    app = staff_app(tmp_path, "agent", lambda: ExportScreen(base=Path("/home/agent")))
     assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
@@ -449,34 +442,18 @@ def consulted_document() -> dict[str, Any]:
     }
 
 
-class SupportApp(App[None]):
-    """The support's read-only dossier over a fixed platform document."""
-
-    CSS = "Screen { layout: vertical; }"
-
-    def __init__(self, data_dir: Path, tab: str | None = None) -> None:
-        super().__init__()
-        self.store = DraftStore(data_dir / "drafts.db")
-        self.writer = DraftWriter(self.store)
-        self.workspace = Workspace(
-            store=self.store,
-            writer=self.writer,
-            server_key=SERVER_KEY,
-            username="support-anne",
-            role="support",
-            applicant_demarche=None,
-            campaign_labels={7: "CESP 2026"},
-        )
-        self.tab = tab
-
-    def on_mount(self) -> None:
-        document = consulted_document()
-        snapshot = snapshot_from_server(document, SERVER_KEY, "support-anne")  # type: ignore[arg-type]
-        self.push_screen(SupportDossierScreen(self.workspace, snapshot, document, tab=self.tab))
-
-    async def on_unmount(self) -> None:
-        self.writer.close()
-        self.store.close()
+def support_app(data_dir: Path, tab: str | None = None) -> CespApp:
+    """The support's read-only dossier over a fixed platform document, over its home."""
+    document = consulted_document()
+    snapshot = snapshot_from_server(document, SERVER_KEY, "support-anne")  # type: ignore[arg-type]
+    app = tui_app(
+        data_dir,
+        role="support",
+        username="support-anne",
+        campaigns=[{"id": 7, "label": "CESP 2026"}],
+        screen=lambda: SupportDossierScreen(home_workspace(app), snapshot, document, tab=tab),
+    )
+    return app
 
 
 @pytest.mark.parametrize("tab", ["etat_civil", "synthese"])
@@ -489,7 +466,7 @@ def test_support_dossier(
         screen = _on_top(pilot, SupportDossierScreen)
         assert screen.readonly
 
-    app = SupportApp(tmp_path, tab=tab)
+    app = support_app(tmp_path, tab=tab)
     assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
@@ -514,7 +491,7 @@ def test_diagnostic_modal(
         shown = modal.query_one("#diagnostic-path", Input).value
         assert shown == "/home/support/diagnostic-CESP-2026-000011-20260312-1405.json"
 
-    app = SupportApp(tmp_path)
+    app = support_app(tmp_path)
     assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
@@ -559,45 +536,21 @@ MAILS = [
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_dossier_mails(snap_compare: Any, size: tuple[int, int]) -> None:
+def test_dossier_mails(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         screen = _on_top(pilot, DossierMailsScreen)
         assert screen.table.row_count == len(MAILS)
 
-    app = ShowApp(
-        lambda: DossierMailsScreen(CONSULTED, "CESP-2026-000011", mails=[dict(m) for m in MAILS])
+    app = staff_app(
+        tmp_path,
+        "support",
+        lambda: DossierMailsScreen(CONSULTED, "CESP-2026-000011", mails=[dict(m) for m in MAILS]),
     )
     assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- paper keying: which campaign the batch is for -----------------------------------------
-
-
-class OnBehalfApp(App[None]):
-    """ "Nouveau dossier papier" over a draft store of its own (no platform)."""
-
-    CSS = "Screen { layout: vertical; }"
-
-    def __init__(self, data_dir: Path) -> None:
-        super().__init__()
-        self.store = DraftStore(data_dir / "drafts.db")
-        self.writer = DraftWriter(self.store)
-        self.workspace = Workspace(
-            store=self.store,
-            writer=self.writer,
-            server_key=SERVER_KEY,
-            username=USERNAME,
-            role="agent",
-            applicant_demarche=None,
-        )
-
-    def on_mount(self) -> None:
-        self.push_screen(OnBehalfScreen(self.workspace))
-
-    async def on_unmount(self) -> None:
-        self.writer.close()
-        self.store.close()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
@@ -609,7 +562,8 @@ def test_campaign_choice(snap_compare: Any, tmp_path: Path, size: tuple[int, int
         await settle(pilot)
         _on_top(pilot, CampaignPicker)
 
-    assert snap_compare(OnBehalfApp(tmp_path), terminal_size=size, run_before=begun(run_before))
+    app = tui_app(tmp_path, role="agent", screen=lambda: OnBehalfScreen(home_workspace(app)))
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- the jury: which campaign to work on ---------------------------------------------------
@@ -640,26 +594,22 @@ JURY_CAMPAIGNS: list[dict[str, Any]] = [
 ]
 
 
-class JuryApp(App[None]):
-    """The jury's list (no dossiers, fixed campaigns)."""
-
-    CSS = "Screen { layout: vertical; }"
-
-    def on_mount(self) -> None:
-        self.push_screen(
-            JuryHomeScreen(campaigns=JURY_CAMPAIGNS, dossiers=[], campaign_id=3, viewer="Anne Jury")
-        )
-
-
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_jury_campaign_picker(snap_compare: Any, size: tuple[int, int]) -> None:
+def test_jury_campaign_picker(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)
         _on_top(pilot, CampaignPicker)
 
-    assert snap_compare(JuryApp(), terminal_size=size, run_before=begun(run_before))
+    app = staff_app(
+        tmp_path,
+        "instructeur",
+        lambda: JuryHomeScreen(
+            campaigns=JURY_CAMPAIGNS, dossiers=[], campaign_id=3, viewer="Anne Jury"
+        ),
+    )
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- "Récap. candidatures": the export's file name -----------------------------------------
