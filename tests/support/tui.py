@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,6 +137,7 @@ class _Plan:
     tab: str | None = None
     field: str | None = None
     campaigns: tuple[dict[str, Any], ...] = ()
+    campaign_labels: tuple[tuple[int, str], ...] = ()
     done: bool = False
 
 
@@ -159,14 +160,15 @@ def tui_app(
     field: str | None = None,
     screen: Callable[[], Screen[Any]] | Sequence[Callable[[], Screen[Any]]] | None = None,
     campaigns: Sequence[dict[str, Any]] = (),
+    campaign_labels: Mapping[int, str] | None = None,
     app_class: type[CespApp] = CespApp,
 ) -> CespApp:
     """The real app over test services. With ``role`` (or ``open_id``), `start` logs
     ``username`` in (``token``: a real one for a real platform) and opens ``open_id``;
     ``screen``: pushed once the app runs (an account screen over the login screen), or
     several, in order; ``campaigns``: windows the session already learnt from the
-    platform (``Workspace.campaign_info``, as "Mes demandes" keeps them), before
-    ``open_id`` opens."""
+    platform (``Workspace.campaign_info`` and their labels, as "Mes demandes" keeps
+    them), ``campaign_labels`` only labels, both before ``open_id`` opens."""
     services = test_services(
         data_dir, server_url=server_url, platform=platform, tokens=tokens, new_api=new_api
     )
@@ -183,7 +185,15 @@ def tui_app(
         url = server_url or CLOSED_URL
         details = {"username": username, "role": role, **(account or {})}
         session = Session(url, server_key_for(url, embedded=False), username, token, details)
-        _PLANS[app] = _Plan(session, screens, open_id, tab, field, tuple(campaigns))
+        _PLANS[app] = _Plan(
+            session,
+            screens,
+            open_id,
+            tab,
+            field,
+            tuple(campaigns),
+            tuple((campaign_labels or {}).items()),
+        )
     elif screens:
         _PLANS[app] = _Plan(None, screens)
     return app
@@ -236,8 +246,9 @@ async def start(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None
         await until(pilot, lambda: app.session is plan.session, timeout, "(session)")
         await until(pilot, lambda: not isinstance(app.screen, LoginScreen), timeout, "(home)")
         await settle_app(app, pilot, timeout)
-    if plan.campaigns:
+    if plan.campaigns or plan.campaign_labels:
         workspace = await _session_workspace(app)
+        workspace.campaign_labels.update(dict(plan.campaign_labels))
         for campaign in plan.campaigns:
             workspace.campaign_info[int(campaign["id"])] = dict(campaign)
             if campaign.get("label"):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+
 def _is_app_base(base: ast.expr) -> bool:
     """``App``, ``App[None]``, ``textual.app.App[...]``."""
     if isinstance(base, ast.Subscript):

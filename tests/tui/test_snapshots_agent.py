@@ -74,18 +74,18 @@ QUEUE: list[dict[str, Any]] = [
 
 
 #: The campaign the agent's client already knows (its label in the lists).
-KNOWN = [{"id": 7, "label": "CESP 2026", "demarche": "cesp", "is_open": True}]
+KNOWN = {7: "CESP 2026"}
 
 
 def agent_app(data_dir: Path, which: str) -> CespApp:
     """The client logged in as an agent (no platform): its home, or "Nouveau dossier
     papier" over it."""
     if which == "home":
-        return tui_app(data_dir, role="agent", campaigns=KNOWN)
+        return tui_app(data_dir, role="agent", campaign_labels=KNOWN)
     app = tui_app(
         data_dir,
         role="agent",
-        campaigns=KNOWN,
+        campaign_labels=KNOWN,
         screen=lambda: OnBehalfScreen(home_workspace(app)),
     )
     return app

@@ -194,7 +194,5 @@ def test_confirmer(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> 
 def test_closed_campaign_read_only(
     snap_compare: Any, tmp_path: Path, size: tuple[int, int]
 ) -> None:
-    app = host(tmp_path)
-    app.workspace.campaign_info[CAMPAIGN] = dict(CLOSED_CAMPAIGN)
-    app.open_id, app.tab = PARTIAL, "projet_medical"
+    app = host(tmp_path, campaigns=[CLOSED_CAMPAIGN], open_id=PARTIAL, tab="projet_medical")
     assert snap_compare(app, terminal_size=size, run_before=begun(settle))

@@ -337,8 +337,7 @@ def test_campaign_picker(snap_compare: Any, tmp_path: Path, size: tuple[int, int
         _on_top(pilot, CampaignPicker)
 
     seed_cesp(tmp_path)
-    app = tui_app(tmp_path, role="candidat")
-    app.workspace.campaign_labels.update({6: "CESP 2025", 7: "CESP 2026"})
+    app = tui_app(tmp_path, role="candidat", campaign_labels={6: "CESP 2025", 7: "CESP 2026"})
     assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
@@ -450,7 +449,7 @@ def support_app(data_dir: Path, tab: str | None = None) -> CespApp:
         data_dir,
         role="support",
         username="support-anne",
-        campaigns=[{"id": 7, "label": "CESP 2026"}],
+        campaign_labels={7: "CESP 2026"},
         screen=lambda: SupportDossierScreen(home_workspace(app), snapshot, document, tab=tab),
     )
     return app
