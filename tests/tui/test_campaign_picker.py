@@ -7,6 +7,8 @@ Escape (or F9) cancels and changes nothing. One fetch: `fetch_campaigns` ->
 from __future__ import annotations
 
 import contextlib
+import html
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -306,3 +308,28 @@ async def test_fetch_campaigns_posts_one_message(api: Any, offline: bool) -> Non
             assert (loaded.error, loaded.campaigns) == ("Hors ligne, ici.", [])
         else:
             assert (loaded.error, loaded.campaigns) == (None, [ASP_OPEN])
+
+
+# --- the screen below stays in sight ------------------------------------------------------------
+
+
+def visible_text(app: App[Any]) -> str:
+    """The text of the app's screenshot (what the terminal shows, boxes over screens)."""
+    svg = app.export_screenshot()
+    return html.unescape(" ".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace("\xa0", " ")
+
+
+async def test_the_picker_leaves_the_screen_below_in_sight(tmp_path: Path) -> None:
+    """Over "Mes demandes" in the client, the box was drawn on an opaque screen: the
+    app's ``Screen { background }`` rule won over the picker's default CSS, and the list
+    it is asked for vanished while it was open, unlike under the other boxes."""
+    app = tui_app(tmp_path, role="candidat")
+    async with run_app(app, size=SIZE) as pilot:
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        assert "Mes demandes" in visible_text(app)
+        await app.push_screen(CampaignPicker([CESP_OPEN, CESP_OPEN_2]))
+        await settle(app, pilot)
+        shown = visible_text(app)
+        assert "CESP 2027 — clôture le 13/03/2027 à 23:59" in shown  # the box
+        assert "Mes demandes" in shown  # and the screen it was opened from, dimmed
