@@ -246,13 +246,17 @@ async def start(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None
         await until(pilot, lambda: app.session is plan.session, timeout, "(session)")
         await until(pilot, lambda: not isinstance(app.screen, LoginScreen), timeout, "(home)")
         await settle_app(app, pilot, timeout)
-    if plan.campaigns or plan.campaign_labels:
         workspace = await _session_workspace(app)
+        _WORKSPACES[app] = workspace
         workspace.campaign_labels.update(dict(plan.campaign_labels))
         for campaign in plan.campaigns:
             workspace.campaign_info[int(campaign["id"])] = dict(campaign)
             if campaign.get("label"):
                 workspace.campaign_labels[int(campaign["id"])] = str(campaign["label"])
+        reload = getattr(app.screen, "reload", None)  # "Mes demandes": lists them again
+        if (plan.campaigns or plan.campaign_labels) and callable(reload):
+            reload()
+            await settle_app(app, pilot, timeout)
     for make in plan.screens:
         if make is LoginScreen and plan.session is None:
             continue  # the app's own login screen, in front already
@@ -281,14 +285,16 @@ async def start(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None
     freeze_cursors(app)
 
 
+_WORKSPACES: weakref.WeakKeyDictionary[App[Any], Workspace] = weakref.WeakKeyDictionary()
+
+
 def home_workspace(app: App[Any]) -> Workspace:
-    """The workspace of the session's home screen (for a screen ``tui_app`` pushes over
-    it: ``screen=lambda: OnBehalfScreen(home_workspace(app))``)."""
-    for screen in app.screen_stack:
-        workspace = getattr(screen, "workspace", None)
-        if isinstance(workspace, Workspace):
-            return workspace
-    raise AssertionError("no home screen with a workspace: log in first (role=...)")
+    """The session's workspace (its home screen's, when it has one), once `start` has
+    logged in: for a screen ``tui_app`` pushes over the home, e.g.
+    ``screen=lambda: OnBehalfScreen(home_workspace(app))``."""
+    workspace = _WORKSPACES.get(app)
+    assert workspace is not None, "no session: log in first (tui_app(role=...))"
+    return workspace
 
 
 async def _session_workspace(app: CespApp) -> Workspace:

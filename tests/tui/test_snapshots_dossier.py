@@ -124,6 +124,8 @@ def seed(tmp_path: Path) -> None:
 async def settle(pilot: Pilot[Any]) -> None:
     await settle_workers(pilot.app, pilot, ignore=lambda _w: False)
     freeze_cursors(pilot.app)
+    # What the client says at login (a dossier in conflict) is not the screen's.
+    pilot.app.clear_notifications()
     await pilot.pause()
 
 

@@ -27,6 +27,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
 
+from cesp_client.api import ApiClient
 from cesp_client.remote import snapshot_from_server
 from cesp_client.store import DraftStore, PieceState
 from cesp_core import timefmt
@@ -38,6 +39,7 @@ from cesp_tui.messages import CampaignsLoaded
 from cesp_tui.screens.common.campaigns import CampaignPicker
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.pieces import AddPieceModal
+from cesp_tui.screens.etablissement import recap
 from cesp_tui.screens.etablissement.recap import ExportPathModal
 from cesp_tui.screens.staff import export_dossiers, support_dossier
 from cesp_tui.screens.staff.decision_view import DecisionViewModal
@@ -54,9 +56,11 @@ from tests.support.dossiers import (
     tiny_pdf,
 )
 from tests.support.tui import (
+    CLOSED_URL,
     SERVER_KEY,
     USERNAME,
     begun,
+    fake,
     freeze_cursors,
     freeze_screen_cursors,
     home_workspace,
@@ -205,6 +209,18 @@ def seed_asp(tmp_path: Path) -> None:
 
 
 # --- hosts and settling --------------------------------------------------------------------
+
+
+class CampaignsApi(ApiClient):
+    """A platform that answers its campaign list (``GET /campaigns``) only; every other
+    call goes to the closed port (offline)."""
+
+    def __init__(self, campaigns: list[dict[str, Any]]) -> None:
+        super().__init__(CLOSED_URL)
+        self._campaigns = campaigns
+
+    async def campaigns(self, demarche: str | None = None) -> list[dict[str, Any]]:
+        return [dict(c) for c in self._campaigns if demarche in (None, c.get("demarche"))]
 
 
 def staff_app(data_dir: Path, role: str, make_screen: Callable[[], Screen[Any]]) -> CespApp:
@@ -384,10 +400,14 @@ def test_export_screen(
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         screen = _on_top(pilot, ExportScreen)
-        screen.post_message(CampaignsLoaded([dict(c) for c in EXPORT_CAMPAIGNS]))
-        await settle(pilot)
+        assert screen.campaigns == EXPORT_CAMPAIGNS  # the platform's answer
 
-    app = staff_app(tmp_path, "agent", lambda: ExportScreen(base=Path("/home/agent")))
+    app = tui_app(
+        tmp_path,
+        role="agent",
+        new_api=fake(CampaignsApi(EXPORT_CAMPAIGNS)),
+        screen=lambda: ExportScreen(base=Path("/home/agent")),
+    )
     assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
@@ -619,7 +639,15 @@ def test_export_path_modal(
     snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
 ) -> None:
     monkeypatch.setattr(timefmt, "datetime", FrozenDatetime)  # file names: Paris time
-    monkeypatch.setenv("HOME", "/home/bam")  # the default folder: ~/Documents
+    # The default folder is the client's data directory's "exports": shown under a fixed
+    # data directory rather than the test's temporary one.
+    real_default = recap.default_export_path
+    data_dir = Path("/home/bam/.local/share/cesp")
+
+    def default_under_fixed_dir(app: Any, extension: str) -> Path:
+        return data_dir / real_default(app, extension).relative_to(tmp_path)
+
+    monkeypatch.setattr(recap, "default_export_path", default_under_fixed_dir)
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
@@ -629,7 +657,7 @@ def test_export_path_modal(
         await settle(pilot)
         modal = _on_top(pilot, ExportPathModal)
         shown = modal.query_one("#export-path", Input).value
-        assert shown == "/home/bam/Documents/recap-candidatures-2026-03-12.csv"
+        assert shown == f"{data_dir}/exports/recap-candidatures-2026-03-12.csv"
 
     seed_asp(tmp_path)
     app = tui_app(tmp_path, role="etablissement")
