@@ -245,6 +245,7 @@ async def start(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None
         app.post_message(LoggedIn(plan.session))
         await until(pilot, lambda: app.session is plan.session, timeout, "(session)")
         await until(pilot, lambda: not isinstance(app.screen, LoginScreen), timeout, "(home)")
+        await _engine_started(app, pilot)
         await settle_app(app, pilot, timeout)
         workspace = await _session_workspace(app)
         _WORKSPACES[app] = workspace
@@ -271,6 +272,9 @@ async def start(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None
         )
         await settle_app(app, pilot, timeout)
     if plan.open_id is not None:
+        # What the login said (a dossier in conflict...) was read: the toasts go, as
+        # they do before a user opens a dossier (they would stay under its boxes).
+        app.clear_notifications()
         home = app.screen
         if isinstance(home, OpensDossiers):
             home.open_dossier(plan.open_id, tab=plan.tab, field=plan.field)
@@ -286,6 +290,19 @@ async def start(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None
 
 
 _WORKSPACES: weakref.WeakKeyDictionary[App[Any], Workspace] = weakref.WeakKeyDictionary()
+
+
+async def _engine_started(app: CespApp, pilot: Pilot[Any], timeout: float = 10.0) -> None:
+    """Until the session's sync engine has made its first contact (it has said the
+    conflicts waiting in the store, counted the changes, and tried a pull first): what
+    it says at login is then said before the test goes on, on every run. An engine that
+    never gets an answer (no platform at all) is not waited for longer than ``timeout``."""
+    with contextlib.suppress(AssertionError):
+        await until(
+            pilot,
+            lambda: app.sync_engine is not None and app.sync_engine.online is not None,
+            timeout,
+        )
 
 
 def home_workspace(app: App[Any]) -> Workspace:
