@@ -194,6 +194,7 @@ class AgentHomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self.query_one("#agent-missing", Static).update("Connectez-vous pour saisir.")
             return
         self.workspace = message.workspace
+        self.refresh_bindings()  # "Nouveau", "Actualiser" can be done now: the footer says so
         session = client_app(self.app).session
         name = getattr(session, "display_name", None) or self.workspace.username
         self.query_one("#agent-title", Static).update(f"File de saisie — {name}")
