@@ -30,9 +30,7 @@ def dimmed(screen: Any, key: str) -> bool:
 
 
 @pytest.mark.parametrize("role", sorted(READY))
-async def test_new_is_offered_as_soon_as_the_workspace_is_known(
-    tmp_path: Path, role: str
-) -> None:
+async def test_new_is_offered_as_soon_as_the_workspace_is_known(tmp_path: Path, role: str) -> None:
     app = tui_app(tmp_path, role=role)
     async with run_app(app, size=(80, 24)) as pilot:
         home: Any = app.screen
