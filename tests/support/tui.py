@@ -228,12 +228,19 @@ def new_local_dossier(data_dir: Path, demarche: str = "cesp", **kwargs: Any) -> 
 
 
 async def start(app: App[Any], pilot: Pilot[Any], timeout: float = 30.0) -> None:
-    """The app started: its platform known, and the planned session and dossier open."""
+    """The app started, its platform known (or failed to start), then what `tui_app`
+    planned: the session, the screens, the dossier open."""
     from cesp_tui.messages import LoggedIn
     from cesp_tui.screens.account.login import LoginScreen
 
     assert isinstance(app, CespApp)
-    await until(pilot, lambda: app.api is not None, timeout, "(platform)")
+    # The platform known (ready, or an embedded one that failed to start).
+    await until(
+        pilot,
+        lambda: app.api is not None or app.platform_state == "failed",
+        timeout,
+        "(platform)",
+    )
     await until(pilot, lambda: isinstance(app.screen, LoginScreen), timeout, "(login)")
     await settle_app(app, pilot, timeout)
     plan = _PLANS.get(app)

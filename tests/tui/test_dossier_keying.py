@@ -463,7 +463,7 @@ KEYING_SCRIPT = textwrap.dedent(
     import asyncio, sys
     from pathlib import Path
 
-    from tests.support.tui import run_app, tui_app
+    from tests.support.tui import run_app, settle_app, tui_app
 
     FIELDS = [("nom_naissance", "Durand"), ("nom_usage", "Martin"),
               ("prenoms", "Jean Pierre"), ("date_naissance", "15031999")]
@@ -471,10 +471,7 @@ KEYING_SCRIPT = textwrap.dedent(
     async def main() -> None:
         app = tui_app(Path(sys.argv[1]), role="candidat", open_id=sys.argv[2])
         async with run_app(app, size=(80, 24)) as pilot:
-            for _ in range(3):
-                busy = [w for w in app.workers if not w.is_finished]
-                await asyncio.gather(*(w.wait() for w in busy), return_exceptions=True)
-                await pilot.pause()
+            await settle_app(app, pilot)  # (the sync engine's worker never ends)
             await pilot.press("enter", "tab")
             for key, text in FIELDS:
                 await pilot.press(*text)

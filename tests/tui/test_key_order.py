@@ -62,7 +62,7 @@ async def at_nom_naissance(pilot: Pilot[Any]) -> TabForm:
 
 async def test_a_burst_of_keys_lands_field_by_field() -> None:
     app = form_app("etat_civil")
-    async with run_app(app, size=SIZE) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         form = await at_nom_naissance(pilot)
         await send_at_once(app, pilot, BURST)
         assert filled(form) == EXPECTED
@@ -71,7 +71,7 @@ async def test_a_burst_of_keys_lands_field_by_field() -> None:
 async def test_the_same_keys_one_by_one_give_the_same_fields() -> None:
     """The reference: what the burst must give is what slow typing gives."""
     app = form_app("etat_civil")
-    async with run_app(app, size=SIZE) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         form = await at_nom_naissance(pilot)
         for key in BURST:
             await pilot.press(key)
@@ -96,7 +96,7 @@ async def test_a_burst_on_the_dossier_screen_reaches_the_draft(tmp_path: Path) -
 
 async def test_the_textual_in_use_keeps_what_ordering_reads() -> None:
     app = form_app("etat_civil")
-    async with run_app(app, size=SIZE) as pilot:
+    async with app.run_test(size=SIZE) as pilot:
         await at_nom_naissance(pilot)
         await pilot.press("D")
         assert app.key_order_off is None  # type: ignore[attr-defined]
@@ -111,7 +111,7 @@ async def test_without_textual_s_internals_keys_go_to_textual_and_the_log_says_w
     monkeypatch.setattr(textual_compat, "REGISTRY", "_registry_of_another_textual")
     app = form_app("etat_civil")
     with caplog.at_level(logging.WARNING, logger="cesp_tui.textual_compat"):
-        async with run_app(app, size=SIZE) as pilot:
+        async with app.run_test(size=SIZE) as pilot:
             form = await at_nom_naissance(pilot)
             for key in [*"Du", "tab", *"Je"]:
                 await pilot.press(key)
