@@ -25,7 +25,7 @@ from cesp_tui.key_order import OrderedKeys
 from cesp_tui.messages import DraftWriteFailed, PlatformFailed, PlatformReady, WorkerFailed
 from cesp_tui.palette import SinglePalette
 from cesp_tui.screens.account.login import LoginScreen
-from cesp_tui.textual_compat import alt_digits_as_keys
+from cesp_tui.textual_compat import alt_digits_as_keys, keep_non_breaking_spaces
 from cesp_tui.workers import work
 
 if TYPE_CHECKING:  # imported on first use: the first screen shows sooner
@@ -84,6 +84,7 @@ class CespApp(
         #: What the app reads from outside (ADR 0028).
         self.services: ClientServices = services
         alt_digits_as_keys()  # Alt+1…7 change tab in xterm/tmux too (textual_compat)
+        keep_non_breaking_spaces()  # no line break inside « » or before ":" (same)
         #: The sync engine's news (`cesp_client.events`), published once the app has
         #: taken what it keeps (`SessionMixin.receive_sync_event`); screens subscribe.
         self.sync_news: Signal[SyncEvent] = Signal(self, "sync-news")
@@ -280,6 +281,16 @@ class CespApp(
         path = mailbox_path(self)
         if path is not None and not isinstance(self.screen, MailboxScreen):
             self.push_screen(MailboxScreen(path))
+
+    def get_key_display(self, binding: Binding) -> str:
+        """Textual's key display, but the dossier's tab keys named with the screen's
+        number of tabs ("Alt+1…6" on an ASP candidature, not CESP's "Alt+1…7")."""
+        if binding.id == "dossier.tab_1":
+            from cesp_tui.widgets.tab_header import NumberedTabs, tab_keys_display
+
+            if isinstance(self.screen, NumberedTabs):
+                return tab_keys_display(self.screen.tab_count)
+        return super().get_key_display(binding)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield SystemCommand("Aide", "Afficher ou masquer les touches et l'aide", self.action_help)

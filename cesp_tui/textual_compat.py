@@ -20,11 +20,20 @@ why) rather than fail on a key.
   Textual reads ESC then "2": the digit typed). At start (only if the entries are what
   this module expects) each ESC+digit is mapped to a private-use character instead, not
   printable, so no field takes it; the dossier binds it beside Alt+digit.
+- `keep_non_breaking_spaces`, for French text (ADR 0023): Textual wraps a widget's text
+  with Rich's word splitter (`rich._wrap.re_word`), whose whitespace class takes the
+  no-break spaces French puts inside guillemets and before ":", ";", "?", "!" for
+  spaces it may break at: a line began with ": choisissez-en un moins prévisible." or
+  ended with "«".
+  At start (only if the pattern is the one this module expects) the splitter is given a
+  pattern that breaks at every space but U+00A0, U+202F and a plain space where French
+  wants a no-break one (after "«", before ":", ";", "?", "!", "»").
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Sized
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +50,7 @@ __all__ = [
     "alt_digit_key",
     "alt_digits_as_keys",
     "app_is_busy",
+    "keep_non_breaking_spaces",
     "key_order_unavailable",
 ]
 
@@ -137,4 +147,33 @@ def alt_digits_as_keys() -> bool:
             return False
     for digit in _OPTION_DIGITS:
         table[f"\x1b{digit}"] = ALT_DIGIT_KEYS[digit]
+    return True
+
+
+#: Rich 14's word pattern: a run of non-spaces with the spaces around it.
+_RICH_WORD = r"\s*\S+\s*"
+#: What belongs to a word: a non-space, a no-break space (U+00A0, U+202F), and the
+#: space French typography wants unbreakable even where the text has a plain one: after
+#: "«", and before ":", ";", "?", "!", "»" that end a word ("supprimé : cette…").
+_WORD_PART = r"(?:\S|[\u00a0\u202f]|(?<=«) | (?=[:;?!»](?:\s|$)))"
+#: Rich's pattern with those parts: spaces elsewhere remain break points.
+NON_BREAKING_WORD = re.compile(rf"[^\S\u00a0\u202f]*{_WORD_PART}+[^\S\u00a0\u202f]*")
+
+
+def keep_non_breaking_spaces() -> bool:
+    """Let lines break at spaces but not at no-break ones (see the module's docstring).
+    Returns whether the word splitter now reads so; logs why not (another Rich: French
+    text may then break inside guillemets or before a colon)."""
+    try:
+        from rich import _wrap
+    except ImportError:
+        log.warning("Espaces insécables : découpage en mots de Rich introuvable")
+        return False
+    pattern = getattr(_wrap, "re_word", None)
+    if pattern is NON_BREAKING_WORD:
+        return True
+    if not isinstance(pattern, re.Pattern) or pattern.pattern != _RICH_WORD:
+        log.warning("Espaces insécables : motif de découpage inattendu (Rich), laissé tel quel")
+        return False
+    _wrap.re_word = NON_BREAKING_WORD
     return True

@@ -30,7 +30,15 @@ class PaddedTable(DataTable[object]):
     """A DataTable whose cells carry their own one-space margins (`cell`).
 
     Textual 8 offsets styled cells by the table's ``cell_padding`` except on the cursor
-    row; with no padding and margins inside the text, every row lines up."""
+    row; with no padding and margins inside the text, every row lines up.
+
+    Home and End go to the first and last row in every table of the client (Textual's
+    DataTable gives them to the first and last column, a no-op in a row cursor table)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("home", "scroll_top", "Première ligne", show=False, id="table.first"),
+        Binding("end", "scroll_bottom", "Dernière ligne", show=False, id="table.last"),
+    ]
 
     def __init__(
         self,
@@ -138,8 +146,6 @@ class DossierTable(PaddedTable):
         Binding("down", "cursor_down", "Ligne suivante", show=False, id="dossiers.down"),
         Binding("pageup", "page_up", "Page précédente", show=False, id="dossiers.page_up"),
         Binding("pagedown", "page_down", "Page suivante", show=False, id="dossiers.page_down"),
-        Binding("home", "scroll_top", "Première ligne", show=False, id="dossiers.first"),
-        Binding("end", "scroll_bottom", "Dernière ligne", show=False, id="dossiers.last"),
     ]
 
     def __init__(
@@ -165,9 +171,15 @@ class DossierTable(PaddedTable):
     @property
     def selected_id(self) -> str | None:
         """The dossier under the cursor (None when the table is empty)."""
+        row = self.selected_row
+        return row.dossier_id if row is not None else None
+
+    @property
+    def selected_row(self) -> DossierRow | None:
+        """The row under the cursor (None when the table is empty)."""
         if not self._rows or not 0 <= self.cursor_row < len(self._rows):
             return None
-        return self._rows[self.cursor_row].dossier_id
+        return self._rows[self.cursor_row]
 
     def set_rows(self, rows: Sequence[DossierRow]) -> None:
         """Replace the rows, keeping the cursor on the same dossier when it is still there."""

@@ -6,14 +6,20 @@ form, moving from one field to the next rarely changes the keys shown, and the r
 was most of the cost of a focus move (ADR 0011). This footer compares what it would show
 (key, description, action, enabled, tooltip of every shown binding) with what it shows,
 and keeps its widgets when nothing differs.
+
+Textual's own widgets describe their keys in English ("esc Dismiss menu" under an open
+`Select`): the footer shows them in French (`keys_help.FRENCH`), as F1 does.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
+
+from cesp_tui.widgets.keys_help import FRENCH
 
 __all__ = ["StableFooter"]
 
@@ -45,6 +51,14 @@ class StableFooter(Footer):
         super().__init__(
             *children, compact=compact, show_command_palette=show_command_palette, **kwargs
         )
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            # A footer key (`FooterKey`, whose module is private) carries `description`.
+            description = getattr(widget, "description", None)
+            if isinstance(description, str) and description in FRENCH:
+                widget.description = FRENCH[description]  # type: ignore[attr-defined]
+            yield widget
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
         if self.is_attached and screen is self.screen and screen.app.app_focus:

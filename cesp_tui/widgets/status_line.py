@@ -83,12 +83,16 @@ class StatusLine(FollowsSyncNews, Widget):
         self,
         *,
         dossier_id: str | None = None,
+        screen_keys: dict[str, str] | None = None,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.dossier_id = dossier_id
+        #: Keys of the screen named here rather than in its footer: binding id -> a word
+        #: (the agent's Ctrl+G, Ctrl+B, Ctrl+O, which the footer has no room for).
+        self.screen_keys = dict(screen_keys or {})
         self._timer: Timer | None = None
         self.message: str = ""
         self.message_is_error = False
@@ -112,12 +116,14 @@ class StatusLine(FollowsSyncNews, Widget):
         self.show_global_keys()
 
     def show_global_keys(self) -> None:
-        """Help and the command palette, at the right end: the footers keep their width
-        for the screen's own keys (the user's keymap is followed)."""
-        wanted = {"app.help": "aide", "app.command_palette": "commandes"}
+        """Help and the command palette, at the right end (after the screen's keys of
+        `screen_keys`): the footers keep their width for the screen's own keys (the
+        user's keymap is followed)."""
+        wanted = {**self.screen_keys, "app.help": "aide", "app.command_palette": "commandes"}
         found: dict[str, str] = {}
         for node, binding, _enabled, _tip in self.screen.active_bindings.values():
-            if binding.id in wanted and node is self.app:
+            mine = node is self.app or binding.id in self.screen_keys
+            if binding.id in wanted and mine:
                 found[binding.id] = f"{self.app.get_key_display(binding)} {wanted[binding.id]}"
         text = " · ".join(found[key] for key in wanted if key in found)
         self.query_one(".status-keys", Static).update(text)

@@ -42,7 +42,20 @@ from .iban_input import IbanInput
 __all__ = ["TabForm"]
 
 #: Field types checked as soon as the cursor leaves them (`TabForm._check_on_leaving`).
-_CHECKED_ON_LEAVING = frozenset({FieldType.POSTAL_CODE, FieldType.PHONE})
+#: Every field of a fixed format or range: a wrong key (FINESS, RPPS), a malformed
+#: address, a number out of range is said under the field as the cursor leaves it.
+_CHECKED_ON_LEAVING = frozenset(
+    {
+        FieldType.POSTAL_CODE,
+        FieldType.PHONE,
+        FieldType.EMAIL,
+        FieldType.FINESS,
+        FieldType.RPPS,
+        FieldType.BIC,
+        FieldType.INT,
+        FieldType.YEAR,
+    }
+)
 
 
 class TabForm(VerticalScroll):
@@ -203,8 +216,8 @@ class TabForm(VerticalScroll):
             self.call_after_refresh(self.reveal, new_row)
 
     def _check_on_leaving(self, row: FieldRow) -> None:
-        """A postal code or a phone number is checked when the cursor leaves it (the
-        validators of `cesp_core`): the problem shows under the field at once rather
+        """A field of a fixed format (`_CHECKED_ON_LEAVING`) is checked when the cursor
+        leaves it (the validators of `cesp_core`): the problem shows under the field at once rather
         than at the next save. An empty field is left for the save to report."""
         checked = row.field.type in _CHECKED_ON_LEAVING or row.field.not_in_past
         if not checked or not row.display:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from textual import events
 from textual.app import ComposeResult
@@ -15,7 +16,16 @@ from textual.widgets import Static
 from cesp_core.demarches.model import Demarche
 from cesp_core.demarches.rules import TabState
 
-__all__ = ["ABBREVIATIONS", "LEVELS", "STATE_SYMBOL", "STATE_TEXT", "TabHeader", "abbreviations"]
+__all__ = [
+    "ABBREVIATIONS",
+    "LEVELS",
+    "STATE_SYMBOL",
+    "STATE_TEXT",
+    "NumberedTabs",
+    "TabHeader",
+    "abbreviations",
+    "tab_keys_display",
+]
 
 #: How each state reads in a cell (symbol first: it survives truncation).
 STATE_TEXT: dict[TabState, str] = {
@@ -24,6 +34,19 @@ STATE_TEXT: dict[TabState, str] = {
     TabState.ERREURS: "✗ Erreurs",
     TabState.VIDE: "À saisir",
 }
+
+
+@runtime_checkable
+class NumberedTabs(Protocol):
+    """A screen whose tabs are reached with Alt+1…Alt+N (the dossier's)."""
+
+    @property
+    def tab_count(self) -> int: ...
+
+
+def tab_keys_display(count: int) -> str:
+    """How the footer names the tab keys: "Alt+1…7" for CESP, "Alt+1…6" for ASP."""
+    return f"Alt+1…{count}"
 
 
 #: Tabs are reached with Alt+1…Alt+9 (ADR 0026): the cells show the real key while

@@ -11,9 +11,16 @@ import keyring.errors
 import pytest
 
 from cesp_client.store import DraftStore
+from cesp_tui.textual_compat import alt_digits_as_keys, keep_non_breaking_spaces
 from tests.support.server import ServerHandle, start_server, test_settings
 from tests.support.smtp import SmtpSink
 from tests.support.tui import MemoryKeyring
+
+# What `CespApp.__init__` sets up for the whole process, set up once for every test here:
+# a test that builds a bare `App` (a widget's own test) renders as the client does, and
+# no result depends on whether an earlier test of the same worker built a `CespApp`.
+alt_digits_as_keys()
+keep_non_breaking_spaces()
 
 
 @pytest.fixture(autouse=True)

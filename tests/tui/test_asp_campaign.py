@@ -118,7 +118,7 @@ async def test_days_left_then_a_write_after_closing_is_refused_and_read_only(
         await settle_app(app, pilot)
         status = screen.query_one(StatusLine)
         await until(pilot, lambda: CLOSED_MESSAGE in status.message, timeout=20)
-        assert status.message.startswith("Refusé par le serveur")
+        assert status.message.startswith("Refusé par la plateforme")
         assert status.message_is_error
         # From then on: read-only, and the banner says why.
         await until(pilot, lambda: screen.readonly)

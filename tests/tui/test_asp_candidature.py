@@ -278,7 +278,7 @@ async def test_a_save_refused_with_409_is_shown_with_the_platform_words(
         app.drafts.mark_tab_saved(dossier_id, "candidat")
         app.request_sync()
         await until(pilot, lambda: screen.banner.kind == "error", timeout=20)
-        assert "Refusé par le serveur" in screen.banner.text
+        assert "Refusé par la plateforme" in screen.banner.text
         assert "« Candidat »" in screen.banner.text
         assert "Enregistrez d'abord l'onglet « Identification »" in screen.banner.text
         assert app.drafts.get(dossier_id).data["candidat"]["nom"] == "Martin"  # type: ignore[union-attr]

@@ -1,6 +1,7 @@
-"""Issue 13, property 3: a postal code or a phone number is checked on leaving the field
-(the problem under it at once, not at the next save), and the message goes as soon as
-the value is fixed."""
+"""Issue 13, property 3: a field of a fixed format (postal code, phone, e-mail, FINESS,
+RPPS, BIC, a number in a range) is checked on leaving it (the problem under it at once,
+not at the next save: an RPPS with a wrong key only said "✗ Erreurs" at the save), and
+the message goes as soon as the value is fixed."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Static
 
-from tests.support.dossiers import complete_cesp_values
+from tests.support.dossiers import complete_asp_values, complete_cesp_values
 from tests.support.tui import run_app
 from tests.tui.keywalk import form_of, new_dossier_app, press, settle
 
@@ -22,16 +23,28 @@ def _error_text(app, field: str) -> str:
     return str(line.render()) if line.display and line.has_class("-visible") else ""
 
 
-@pytest.mark.parametrize(
-    ("field", "bad", "good"),
-    [("code_postal", "7500", "75011"), ("telephone", "0612", "0612345678")],
-)
+CASES = {
+    "code_postal": ("cesp", "adresse", "7500", "75011"),
+    "telephone": ("cesp", "adresse", "0612", "0612345678"),
+    "email": ("cesp", "adresse", "lea@", "lea@example.org"),
+    "bic": ("cesp", "coordonnees_bancaires", "BNPAFRP", "BNPAFRPP"),
+    "rpps": ("asp", "candidat", "10000001016", "10000000009"),
+    "etab_partenaire_finess": ("asp", "identification", "950110016", "950110015"),
+}
+
+
+@pytest.mark.parametrize("field", list(CASES))
 async def test_a_wrong_value_is_shown_on_leaving_the_field_and_goes_once_fixed(
-    field: str, bad: str, good: str, tmp_path: Path
+    field: str, tmp_path: Path
 ) -> None:
-    adresse = dict(complete_cesp_values()["adresse"])
-    adresse[field] = None
-    app = new_dossier_app(tmp_path, "cesp", "adresse", data={"adresse": adresse}, field=field)
+    demarche, tab, bad, good = CASES[field]
+    data = complete_cesp_values() if demarche == "cesp" else complete_asp_values()
+    values = dict(data[tab])
+    values[field] = None
+    if field == "rpps":
+        values["inscrit_ordre"] = True  # the RPPS is asked of a registered candidate
+    data[tab] = values
+    app = new_dossier_app(tmp_path, demarche, tab, data=data, field=field)
     async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         row = form_of(app).row(field)

@@ -44,12 +44,18 @@ async def test_the_login_and_sign_up_footers_fit(tmp_path: Path) -> None:
         assert footer_problems(app, app.screen) == []
 
 
-@pytest.mark.parametrize("demarche_key", ["cesp", "asp"])
-async def test_every_dossier_tab_footer_fits(demarche_key: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("demarche_key", "role"), [("cesp", None), ("asp", None), ("cesp", "agent")]
+)
+async def test_every_dossier_tab_footer_fits(
+    demarche_key: str, role: str | None, tmp_path: Path
+) -> None:
+    """Each tab of each démarche, the owner's and the agent keying a paper dossier
+    (whose footer lost "Idem" and "Dossier suivant" past the right edge, seen in tmux)."""
     demarche = get_demarche(demarche_key)
     wrong: list[str] = []
     for tab in demarche.tabs:
-        app = new_dossier_app(tmp_path / tab.key, demarche_key, tab.key)
+        app = new_dossier_app(tmp_path / tab.key, demarche_key, tab.key, role=role)
         async with app.run_test(size=SIZE) as pilot:
             await settle(app, pilot)
             wrong += [f"{tab.key}: {p}" for p in footer_problems(app, app.screen)]
@@ -64,3 +70,14 @@ def test_the_app_keys_leave_the_footers_to_the_screens() -> None:
 
     shown = [b.key for b in CespApp.BINDINGS if isinstance(b, Binding) and b.show]
     assert shown == []
+
+
+async def test_the_agent_keys_are_named_at_the_status_line(tmp_path: Path) -> None:
+    """Not in the footer (no room at 80 columns) but at the status line, for good (the
+    message that named them faded after 5 seconds)."""
+    app = new_dossier_app(tmp_path, "cesp", "etat_civil", role="agent")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        status = "".join(c for c, _ in full_render(app).cells[SIZE[1] - 2])
+        assert "^g lot · ^b idem · ^o suivant" in status, status
+        assert footer_problems(app, app.screen) == []

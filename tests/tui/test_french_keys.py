@@ -229,3 +229,25 @@ def test_an_f_key_means_one_thing_on_the_account_screens() -> None:
     assert meanings["f2"] == {"Créer un compte"}, meanings
     clashes = {key: found for key, found in meanings.items() if len(found) > 1}
     assert clashes == {}
+
+
+async def test_an_open_list_names_its_keys_in_french(tmp_path: Path) -> None:
+    """Textual's `Select` overlay binds Esc as "Dismiss menu": the footer said it in
+    English on the export screen (issue 13, seen in tmux)."""
+    from textual.widgets import Select
+
+    from cesp_tui.screens.staff.export_dossiers import ExportScreen
+
+    app = tui_app(tmp_path / "client", server_url="http://127.0.0.1:9")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle_app(app, pilot)
+        await app.push_screen(ExportScreen(base=tmp_path))
+        await settle_app(app, pilot)
+        select = app.screen.query_one("#export-format", Select)
+        select.focus()
+        await pilot.press("enter")
+        await settle_app(app, pilot)
+        assert select.expanded
+        shown = footer_descriptions(app)
+        assert "Fermer la liste" in shown, shown
+        assert english_words(shown) == [], shown

@@ -155,8 +155,8 @@ async def test_the_list_shows_each_dossier_and_how_it_stands(tmp_path: Path) -> 
         assert found["CESP-B"]["sync"] == "2 modifications en attente"
         assert found["CESP-C"]["sync"] == "conflit"
         assert found["CESP-D"]["campaign"] == "Campagne n° 8"  # not among the platform's answer
-        assert found["CESP-D"]["sync"] == "refusé par le serveur"
-        assert found["CESP-E"]["sync"] == "refusé par le serveur"
+        assert found["CESP-D"]["sync"] == "refusé par la plateforme"
+        assert found["CESP-E"]["sync"] == "refusé par la plateforme"
         assert found["CESP-F"]["state"] == "Transmis"
         assert next(iter(found)) == "CESP-F"  # most recently changed first
         assert app.focused is home(app).query_one(DossierTable)
@@ -312,7 +312,7 @@ async def test_the_list_follows_the_sync_engine(tmp_path: Path) -> None:
         assert rows(app)["CESP-B"]["sync"] == "à jour"
         app.sync_news.publish(SaveRefused(ids["CESP-A"], "adresse", "La campagne est close."))
         await settle(app, pilot)
-        assert rows(app)["CESP-A"]["sync"] == "refusé par le serveur"
+        assert rows(app)["CESP-A"]["sync"] == "refusé par la plateforme"
         home(app).post_message(OpenFirstDossier(ids["CESP-A"], "cesp", 7, "adresse"))
         await settle(app, pilot)
         assert isinstance(app.screen, DossierScreen)

@@ -226,7 +226,7 @@ class PasswordSetupScreen(LinkPasswordScreen):
                     id="secret_question",
                     compact=True,
                     max_length=200,
-                    placeholder="Nom de ma première école ?",
+                    placeholder="ex. : Ma première école ?",
                 ),
                 field="secret_question",
             )

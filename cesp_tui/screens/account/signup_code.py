@@ -76,7 +76,7 @@ class SignupCodeScreen(AccountScreen):
                     compact=True,
                     max_length=4,
                     restrict=r"[0-9]*",
-                    placeholder="1234",
+                    placeholder="4 chiffres",
                 ),
                 field="code",
             )

@@ -81,7 +81,7 @@ from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.readonly_banner import ReadonlyBanner
 from cesp_tui.widgets.status_line import StatusLine
 from cesp_tui.widgets.tab_form import TabForm
-from cesp_tui.widgets.tab_header import TabHeader
+from cesp_tui.widgets.tab_header import TabHeader, tab_keys_display
 from cesp_tui.workers import work
 
 if TYPE_CHECKING:
@@ -212,6 +212,14 @@ def _commands() -> Any:
 # --- the screen -----------------------------------------------------------------------------------
 
 
+#: The agent's keying keys, named at the status line (binding id -> word).
+_AGENT_KEYS = {
+    "dossier.carry_over": "lot",
+    "dossier.dup": "idem",
+    "dossier.next_dossier": "suivant",
+}
+
+
 class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     """The tabs of one dossier. ``tab`` / ``field``: where to put the cursor first."""
 
@@ -280,10 +288,12 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         ),
         Binding("f9", "home", "Retour", tooltip="Mes demandes", id="dossier.home"),
         Binding("ctrl+r", "merge", "Fusionner les versions", id="dossier.merge"),
-        # Agents keying paper dossiers (cesp_client.keying): shown for the agent role only.
-        Binding("ctrl+g", "carry_over", "Reprendre lot", id="dossier.carry_over"),
-        Binding("ctrl+b", "dup", "Idem", id="dossier.dup"),
-        Binding("ctrl+o", "next_dossier", "Dossier suivant", id="dossier.next_dossier"),
+        # Agents keying paper dossiers (cesp_client.keying): for the agent role only, named
+        # by the status line (`_AGENT_KEYS`: "^g lot · ^b idem · ^o suivant"), F1 and the
+        # palette; in the footer they went past the right edge at 80 columns.
+        Binding("ctrl+g", "carry_over", "Reprendre lot", show=False, id="dossier.carry_over"),
+        Binding("ctrl+b", "dup", "Idem", show=False, id="dossier.dup"),
+        Binding("ctrl+o", "next_dossier", "Dossier suivant", show=False, id="dossier.next_dossier"),
         Binding("ctrl+d", "decision", "Décision", id="dossier.decision"),
         Binding("ctrl+t", "confirmer", "Confirmer", id="dossier.confirmer"),
     ]
@@ -320,6 +330,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         #: Tabs saved here whose platform verdict is not known yet.
         self._awaiting_verdict: set[str] = set()
         self._select_piece_type: str | None = None
+        #: The tab the platform's last refusal spoke of, while its banner shows.
+        self._refused_tab: str | None = None
         #: The widget that had the focus when each tab was left.
         self._last_focus: dict[str, Widget] = {}
         #: The campaign's window (closing date, days left), as last learnt.
@@ -440,14 +452,13 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self.demarche, states=self.tab_states(), current=self.current_tab, id="dossier-tabs"
         )
         yield ContentSwitcher(id="dossier-views")
-        yield StatusLine(dossier_id=self.dossier_id)
+        agent_keys = _AGENT_KEYS if self.keying_mode and not self.readonly else None
+        yield StatusLine(dossier_id=self.dossier_id, screen_keys=agent_keys)
         yield StableFooter()
 
     async def on_mount(self) -> None:
         await self.show_tab(self.current_tab, self._initial_field)
         self._count_pending(self.model)
-        if self.keying_mode and not self.readonly:  # the agent's keys, also at 80 columns
-            self.status.show_message("Ctrl+G lot · Ctrl+B idem · Ctrl+O suivant")
         if self.conflicts:
             self.call_after_refresh(self.action_merge)
         if not self.remote:
@@ -468,6 +479,11 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     @property
     def status(self) -> StatusLine:
         return self.query_one(StatusLine)
+
+    @property
+    def tab_count(self) -> int:
+        """How many tabs Alt+1…Alt+N reach (`NumberedTabs`)."""
+        return len(self.demarche.tabs)
 
     def _make_view(self, tab: Tab) -> DossierView:
         if tab.kind is TabKind.PIECES:
@@ -628,7 +644,20 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     @on(PiecesChanged)
     def _pieces_changed(self, message: PiecesChanged) -> None:
         message.stop()
+        # A file added or removed since a file was refused: the refused one has its own
+        # line in the pieces table; the red banner no longer speaks of the present.
+        if self._refused_tab is not None and self._refused_tab == self.current_tab:
+            self._refusal_behind_us()
         self.reload_pieces(message.select_type)
+
+    def _refusal_behind_us(self) -> None:
+        """The platform's last refusal was answered (the tab saved again, a file added or
+        removed on the tab it spoke of): the banner and the status line leave it."""
+        self._refused_tab = None
+        if self.banner.kind == "error":
+            text, kind = self.banner_text()
+            self.banner.show(text, kind)  # type: ignore[arg-type]
+            self.status.clear_message()
 
     def refresh_states(self) -> None:
         self._states_timer = None
@@ -713,10 +742,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         tab = message.tab
         label = self.demarche.tab(tab).label
         self.model.adopt_tab_saved(tab)
-        if self.banner.kind == "error":  # saved again: the refusal is behind us
-            text, kind = self.banner_text()
-            self.banner.show(text, kind)  # type: ignore[arg-type]
-            self.status.clear_message()
+        self._refusal_behind_us()  # saved again
         if tab == self.demarche.first_tab:
             self.status.clear_message()  # the "save it first" hint is behind us
         self.refresh_states()
@@ -735,7 +761,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             if message.go_next:
                 self.status.show_message(
                     "Complétez l'onglet pour passer au suivant "
-                    "(Alt+1…7 ou Ctrl+PgDn : changer d'onglet)."
+                    f"({tab_keys_display(self.tab_count)} ou Ctrl+PgDn : changer d'onglet)."
                 )
             return
         self.notify(
@@ -1049,7 +1075,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
                 where = f"« {self.demarche.tab(message.tab).label} » : "
             except KeyError:
                 where = ""
-        text = f"Refusé par le serveur — {where}{detail}"
+        text = f"Refusé par la plateforme — {where}{detail}"
+        self._refused_tab = message.tab
         self.banner.show(text, "error")  # loud and sticky (the app also notifies)
         self.status.show_message(text, error=True)
         by_tab: dict[str, list[Problem]] = {}

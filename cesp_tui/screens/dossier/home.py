@@ -2,7 +2,7 @@
 
 One row per dossier of the account (`DraftStore.list`): numéro, campaign, state, last
 change and how it stands with the server ("à jour", "n modifications en attente",
-"conflit", "refusé par le serveur"). Enter resumes a dossier; ``n`` starts one for the
+"conflit", "refusé par la plateforme"). Enter resumes a dossier; ``n`` starts one for the
 open campaign (CESP: one per campaign and applicant — the existing one is resumed
 instead); ``s`` deletes a draft after a yes/no question. The table is read again when the
 sync engine reports something, and when the screen comes back from a dossier.
@@ -65,7 +65,7 @@ def sync_text(pending: int, *, conflict: bool, refused: bool) -> tuple[str, str]
     if conflict:
         return "conflit", "conflict"
     if refused:
-        return "refusé par le serveur", "refused"
+        return "refusé par la plateforme", "refused"
     if pending == 1:
         return "1 modification en attente", "pending"
     if pending > 1:
@@ -417,9 +417,17 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         if action == "recap":  # the établissement's table of its candidatures
             return self.workspace is not None and self.workspace.role == "etablissement"
         tables = self.query(DossierTable)
-        if action in ("open", "delete") and (not tables or tables.first().selected_id is None):
+        row = tables.first().selected_row if tables else None
+        if action in ("open", "delete") and row is None:
             return None
+        if action == "delete" and row is not None:
+            # Only a draft can be deleted: not offered on a transmitted one.
+            return True if row.state == STATE_LABELS[DossierState.BROUILLON] else None
         return True
+
+    @on(DataTable.RowHighlighted, "#home-table")
+    def _row_moved(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()  # "Supprimer le brouillon" follows the row under the cursor
 
     def action_open(self) -> None:
         dossier_id = self.table.selected_id
@@ -523,7 +531,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     def news_save_refused(self, message: SaveRefused) -> None:
         self.refused.add(message.dossier_id)
         self.query_one(StatusLine).show_message(
-            f"Refusé par le serveur : {message.detail}", error=True
+            f"Refusé par la plateforme : {message.detail}", error=True
         )
         self.reload()
 

@@ -15,7 +15,6 @@ the sync engine sends it.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,6 +232,18 @@ class _PieceTable(PaddedTable):
     ]
 
 
+def refusal_text(filename: str, error: str | None) -> str:
+    """The line saying why the platform refused a file: its reason is a sentence of its
+    own, often "Fichier refusé : …" already (no "refusée : Fichier refusé", no "..")."""
+    name = f"«\u00a0{filename}\u00a0»"
+    reason = (error or "").strip().rstrip(".")
+    if not reason:
+        return f"{name} refusée par la plateforme."
+    if "refus" in reason.lower():
+        return f"{name} : {reason}."
+    return f"{name} refusée : {reason}."
+
+
 def upload_text(event: UploadProgress) -> str:
     """``Envoi de « cv.pdf » : 1,2 Mo / 3,4 Mo`` (then: the platform checks it)."""
     name = fit(event.filename, 28)
@@ -267,6 +278,7 @@ class PiecesScreen(FollowsSyncNews, DossierView):
         limit = f"{human_size(demarche.max_file_bytes)} au plus par fichier."
         yield Static(f"{help_text} {limit}".strip(), classes="pieces-help", markup=False)
         yield _PieceTable(id="pieces-table")
+        yield Static("", id="pieces-row", markup=False)
         with Horizontal(id="pieces-upload"):
             yield Static("", id="pieces-upload-text", markup=False)
             yield ProgressBar(id="pieces-upload-bar", show_eta=False)
@@ -310,7 +322,8 @@ class PiecesScreen(FollowsSyncNews, DossierView):
         for piece in screen.pieces:
             by_type.setdefault(piece.piece_type, []).append(piece)
         table = self.table
-        keep = self.current_row_key()
+        keep, keep_index = self.current_row_key(), self.table.cursor_row
+        keep_type = self._type_row_above(keep_index)
         self._widths = piece_width, file_width = self._column_widths()
         table.clear(columns=True)
         table.add_column(cell("Pièce"), key="piece", width=piece_width)
@@ -346,15 +359,24 @@ class PiecesScreen(FollowsSyncNews, DossierView):
                     key=_piece_key(piece.id),
                 )
                 if state is PieceState.REFUSED:
-                    refused.append(
-                        f"« {piece.filename} » refusée : {piece.error or 'voir le serveur'}."
-                    )
+                    refused.append(refusal_text(piece.filename, piece.error))
         self._refused = refused
         self._update_problem_line()
         if keep is not None:
-            # The row may be gone (file removed): the cursor then stays where it is.
-            with contextlib.suppress(RowDoesNotExist):
-                table.move_cursor(row=table.get_row_index(keep), animate=False)
+            try:
+                row = table.get_row_index(keep)
+            except RowDoesNotExist:
+                # The file removed: the cursor stays at its place, on the next file of
+                # the same type (x, o, x, o removes file after file); after its type's
+                # last file, it goes up (to the type's row when none is left: "a" then
+                # adds to that type, not to the next one).
+                row = min(keep_index, table.row_count - 1)
+                if self._row_key(row).startswith("type:") or (
+                    self._type_row_above(row) != keep_type
+                ):
+                    row = max(keep_index - 1, 0)
+            table.move_cursor(row=row, animate=False)
+        self._show_row_whole()
         if self.tab.fields:
             self.query_one(TabForm).update_dossier(screen.data)
 
@@ -367,6 +389,17 @@ class PiecesScreen(FollowsSyncNews, DossierView):
         except CellDoesNotExist:
             return None
         return str(row_key.value) if row_key.value is not None else None
+
+    def _row_key(self, index: int) -> str:
+        value = self.table.ordered_rows[index].key.value
+        return str(value) if value is not None else ""
+
+    def _type_row_above(self, index: int) -> str | None:
+        """The key of the type row that ``index`` (a type or one of its files) belongs to."""
+        for row in range(min(index, self.table.row_count - 1), -1, -1):
+            if (key := self._row_key(row)).startswith("type:"):
+                return key
+        return None
 
     def current_piece_type(self) -> PieceType | None:
         """The piece type of the line under the cursor (a type line or one of its files)."""
@@ -442,6 +475,30 @@ class PiecesScreen(FollowsSyncNews, DossierView):
 
     def _is_form_field(self, field: str | None) -> bool:
         return field is not None and any(f.key == field for f in self.tab.fields)
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        self._show_row_whole()
+
+    def _show_row_whole(self) -> None:
+        """Under the table, the line under the cursor in full when its piece type or
+        file name is cut to fit the columns (at 80 columns, "Projet médical signé des
+        deux éta…"): nothing the user points at stays hidden."""
+        line = self.query_one("#pieces-row", Static)
+        key = self.current_row_key()
+        piece_width, file_width = self._widths or self._column_widths()
+        text = ""
+        if key is not None and key.startswith("type:"):
+            piece_type = self.model.demarche.piece(key.removeprefix("type:"))
+            if len(piece_type.label) + 4 > piece_width:  # " *" and the cell's margins
+                text = piece_type.label
+        elif (piece := self.current_piece()) is not None:
+            label = self.model.demarche.piece(piece.piece_type).label
+            if len(piece.filename) + 2 > file_width or len(label) + 4 > piece_width:
+                text = f"{piece.filename} ({label})"
+        line.update(text)
+        line.set_class(bool(text), "-visible")
 
     @on(DataTable.RowSelected)
     def _row_selected(self, event: DataTable.RowSelected) -> None:

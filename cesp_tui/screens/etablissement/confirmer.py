@@ -26,6 +26,7 @@ from textual.widgets.option_list import Option
 from cesp_core.problems import Problem
 from cesp_tui.screens.dossier.synthese import problem_label, synthesis_problems
 from cesp_tui.widgets.footer import StableFooter
+from cesp_tui.widgets.long_checkbox import LongCheckbox
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -117,7 +118,7 @@ class ConfirmerScreen(ModalScreen[ConfirmerResult | None]):
             yield Static("", id="confirmer-status", markup=False)
             yield OptionList(id="confirmer-problems")
             for cert in screen.demarche.certifications:
-                yield Checkbox(
+                yield LongCheckbox(
                     cert.label,
                     cert.value in screen.certifications,
                     id=f"confirm-{cert.value}",

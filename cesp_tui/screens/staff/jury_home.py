@@ -242,6 +242,12 @@ class _PieceSaved(Message):
     error: str | None = None
 
 
+#: The states in which the jury decides (or changes its decision).
+_DECIDABLE = frozenset(
+    {DossierState.TRANSMIS, DossierState.EN_INSTRUCTION, DossierState.ACCEPTE, DossierState.REFUSE}
+)
+
+
 class JuryDossierScreen(StaffDossierScreen):
     """The owner's `DossierScreen` over the platform's copy (read-only, with the
     platform's verdict: `StaffDossierScreen`), plus Ctrl+E on the pieces tab: save the
@@ -255,7 +261,33 @@ class JuryDossierScreen(StaffDossierScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "download":
             return isinstance(self.current_view, PiecesScreen)  # hidden elsewhere
+        if action == "decision":  # Ctrl+D: decide, as in the list (once the dossier is read)
+            return True if self.dossier.state in _DECIDABLE else None
         return super().check_action(action, parameters)
+
+    def action_decision(self) -> None:
+        """Ctrl+D: the jury's decision on the dossier it is reading (the same box as
+        Ctrl+D in the list); once saved, back to the list, which reads it again."""
+        state = self.dossier.state
+        if state not in _DECIDABLE:
+            return
+        numero = self.dossier.numero or ""
+
+        def decided(decision: Decision | None) -> None:
+            if decision:
+                label = decision.get("decision_label") or decision.get("decision")
+                self.notify(f"Décision enregistrée pour {numero} : {label}.", title="Jury")
+                self.dismiss()
+
+        self.app.push_screen(
+            DecisionModal(
+                getattr(self.app, "api", None),
+                self.dossier_id,
+                numero,
+                fetch_current=state in (DossierState.ACCEPTE, DossierState.REFUSE),
+            ),
+            decided,
+        )
 
     async def show_tab(self, tab_key: str, field: str | None = None) -> None:
         await super().show_tab(tab_key, field)
@@ -371,8 +403,6 @@ class _JuryTable(PaddedTable):
         Binding("down", "cursor_down", "Ligne suivante", show=False, id="jury.down"),
         Binding("pageup", "page_up", "Page précédente", show=False, id="jury.page_up"),
         Binding("pagedown", "page_down", "Page suivante", show=False, id="jury.page_down"),
-        Binding("home", "scroll_top", "Première ligne", show=False, id="jury.first"),
-        Binding("end", "scroll_bottom", "Dernière ligne", show=False, id="jury.last"),
     ]
 
 
@@ -611,6 +641,10 @@ class JuryHomeScreen(Screen[None]):
         row = self.selected
         return row.dossier_id if row else None
 
+    @on(DataTable.RowHighlighted)
+    def _row_moved(self, event: DataTable.RowHighlighted) -> None:
+        self.refresh_bindings()  # F7 "Instruire" follows the dossier under the cursor
+
     @on(Input.Changed, "#jury-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         event.stop()
@@ -626,6 +660,9 @@ class JuryHomeScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("decide", "instruct") and self.selected is None:
             return None
+        if action == "instruct" and self.selected is not None:
+            # Only a transmitted dossier goes into instruction: not offered on the others.
+            return True if self.selected.state == "transmis" else None
         if action == "publish" and self.campaign is None:
             return None
         # Publishing is not offered before the closing (the campaign line says from when).
@@ -701,7 +738,8 @@ class JuryHomeScreen(Screen[None]):
             return
         self.query_one(StatusLine).clear_message()
         self.app.push_screen(
-            JuryDossierScreen(message.workspace, message.snapshot, message.document)
+            JuryDossierScreen(message.workspace, message.snapshot, message.document),
+            lambda _result: self.reload(),  # a decision taken in it shows at once
         )
 
     # --- decision, instruction ---------------------------------------------------------------
