@@ -46,7 +46,7 @@ sys.path.insert(0, str(REPO_ROOT))
 from textual.pilot import Pilot  # noqa: E402
 
 from bench.bench_tui_keying import DATA, NAV, SCRIPT  # noqa: E402
-from cesp_client.config import ClientConfig  # noqa: E402
+from cesp_client.credentials import TokenStore  # noqa: E402
 from cesp_client.store import DraftStore  # noqa: E402
 from cesp_tui.app import CespApp  # noqa: E402
 from cesp_tui.screens.account.login import LoginScreen  # noqa: E402
@@ -57,7 +57,7 @@ from cesp_tui.widgets.field_row import FieldRow  # noqa: E402
 from tests.support.accounts import DEFAULT_PASSWORD, create_staff_account  # noqa: E402
 from tests.support.dossiers import CESP_IBAN, CESP_NIR, make_campaign, nir_with_key  # noqa: E402
 from tests.support.server import start_server, test_settings  # noqa: E402
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp  # noqa: E402
+from tests.support.tui import SERVER_KEY, USERNAME, MemoryKeyring, run_app, tui_app  # noqa: E402
 
 RESULTS = REPO_ROOT / "bench" / "results" / "agent_keying.json"
 SIZE = (80, 24)
@@ -209,7 +209,7 @@ async def run_steps(pilot: Pilot[Any], app: CespApp, steps: list[Step]) -> float
 
 
 async def agent_round(data_dir: Path, server_url: str) -> dict[str, Any]:
-    app = CespApp(ClientConfig(server_url=server_url, data_dir=data_dir))
+    app = tui_app(data_dir, server_url=server_url, tokens=TokenStore(backend=MemoryKeyring()))
     async with app.run_test(size=SIZE) as pilot:
         await until(
             pilot,
@@ -248,8 +248,9 @@ async def plain_round(data_dir: Path) -> tuple[float, dict[str, Any]]:
     store = DraftStore(data_dir / "drafts.db")
     dossier_id = store.create_local(SERVER_KEY, USERNAME, "cesp", 1).id
     store.close()
-    app = DossierHostApp(data_dir, open_id=dossier_id)
-    async with app.run_test(size=SIZE) as pilot:
+    tokens = TokenStore(backend=MemoryKeyring())
+    app = tui_app(data_dir, tokens=tokens, role="candidat", open_id=dossier_id)
+    async with run_app(app, size=SIZE) as pilot:
         for _ in range(100):
             if isinstance(app.screen, DossierScreen):
                 break

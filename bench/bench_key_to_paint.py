@@ -4,8 +4,8 @@ Run from the repository root::
 
     .venv/bin/python bench/bench_key_to_paint.py [--rounds 1] [--modes off,on]
 
-A child process runs the real `DossierScreen` (over a draft store of its own: the host app
-of ``tests/tui/apps/dossier_host.py``, a fresh CESP dossier) with Textual's real Linux
+A child process runs the real `DossierScreen` (the real `CespApp` of
+``tests/support/tui.py``, offline, on a fresh CESP dossier) with Textual's real Linux
 driver, in a pseudo-terminal (``os.openpty``, 80x24 set with ``TIOCSWINSZ``,
 ``TERM=xterm-256color``). The parent writes each key's bytes (xterm encodings) to the
 pty's master side and reads what the app paints.
@@ -143,14 +143,23 @@ SCRIPT: list[tuple[list[str] | str, str]] = [
 DRIVER = r"""
 import json, os, sys, time
 sys.path.insert(0, os.getcwd())
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from cesp_client.credentials import TokenStore
+from cesp_tui.app import CespApp
 from cesp_tui.screens.dossier.dossier import DossierScreen
-from tests.tui.apps.dossier_host import DossierHostApp
+from tests.support.tui import MemoryKeyring, start, tui_app
 
 DossierScreen.prebuild_tabs = os.environ["BENCH_PREBUILD"] == "on"
 side = open(sys.argv[3], "a", buffering=1)
 
 
-class Driver(DossierHostApp):
+class Driver(CespApp):
+    def on_mount(self):  # (CespApp.on_mount runs too): log in, open the dossier
+        self.run_worker(start(self, Pilot(self)), group="bench-start")
+
     def on_descendant_focus(self, event):
         widget = self.focused
         if widget is None:
@@ -166,7 +175,11 @@ class Driver(DossierHostApp):
         }) + "\n")
 
 
-Driver(__import__("pathlib").Path(sys.argv[1]), open_id=sys.argv[2]).run()
+tokens = TokenStore(backend=MemoryKeyring())
+app = tui_app(
+    Path(sys.argv[1]), tokens=tokens, role="candidat", open_id=sys.argv[2], app_class=Driver
+)
+app.run()
 """
 
 
@@ -279,7 +292,7 @@ def read_side(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
 
 def run_mode(mode: str, args: argparse.Namespace, workdir: Path) -> list[Sample]:
     from cesp_client.store import DraftStore
-    from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME
+    from tests.support.tui import SERVER_KEY, USERNAME
 
     data_dir = workdir / mode
     data_dir.mkdir(parents=True)

@@ -37,10 +37,9 @@ sys.path.insert(0, str(REPO_ROOT))
 from textual.message import Message  # noqa: E402
 
 from cesp_client.api import ApiClient  # noqa: E402
-from cesp_client.events import DossierSynced, SaveRefused  # noqa: E402
+from cesp_client.events import DossierSynced, SaveRefused, SyncConflict  # noqa: E402
 from cesp_client.store import DraftStore  # noqa: E402
 from cesp_client.sync import SyncEngine  # noqa: E402
-from cesp_tui.messages import SyncConflict  # noqa: E402
 from tests.support.accounts import create_staff_account  # noqa: E402
 from tests.support.dossiers import complete_cesp_values, make_campaign, nir_with_key  # noqa: E402
 from tests.support.server import start_server, test_settings  # noqa: E402

@@ -4,8 +4,8 @@ Run from the repository root::
 
     .venv/bin/python bench/bench_tui_keying.py [--rounds 3]
 
-The real `DossierScreen` (over a draft store of its own, no server: the Pilot host app of
-``tests/tui/apps/dossier_host.py``) at 80x24; the five form tabs of a CESP dossier keyed
+The real `DossierScreen` (the real `CespApp` of ``tests/support/tui.py``,
+offline, over a draft store of its own) at 80x24; the five form tabs of a CESP dossier keyed
 exactly as ``tests/tui/test_dossier_keying.py`` does (data typed character by character,
 Enter/Tab/Ctrl+S/Ctrl+N/F-keys/arrows for the rest), ``--rounds`` times on fresh dossiers.
 The department/commune/country indexes are warmed first, as the client does at start.
@@ -65,15 +65,20 @@ from textual.message_pump import MessagePump  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
 from textual.screen import Screen  # noqa: E402
 
+from cesp_client.credentials import TokenStore  # noqa: E402
 from cesp_client.store import DraftStore  # noqa: E402
+from cesp_tui.app import CespApp  # noqa: E402
 from cesp_tui.screens.dossier.dossier import STATES_DELAY, DossierScreen  # noqa: E402
 from cesp_tui.widgets.field_row import FieldRow  # noqa: E402
 from tests.support.dossiers import CESP_IBAN, CESP_NIR  # noqa: E402
-from tests.tui.apps.dossier_host import (  # noqa: E402
+from tests.support.tui import (  # noqa: E402
     SERVER_KEY,
     USERNAME,
-    DossierHostApp,
+    MemoryKeyring,
+    dossier_screen_of,
     freeze_cursors,
+    run_app,
+    tui_app,
 )
 
 RESULTS = REPO_ROOT / "bench" / "results" / "tui_keying.json"
@@ -328,7 +333,7 @@ def rss_kib() -> dict[str, int]:
     return out
 
 
-def focused_field(app: DossierHostApp) -> str:
+def focused_field(app: CespApp) -> str:
     node: Any = app.focused
     while node is not None:
         if isinstance(node, FieldRow):
@@ -337,7 +342,7 @@ def focused_field(app: DossierHostApp) -> str:
     return f"<{type(app.focused).__name__ if app.focused else 'none'}>"
 
 
-async def settle(app: DossierHostApp, pilot: Pilot[Any]) -> None:
+async def settle(app: CespApp, pilot: Pilot[Any]) -> None:
     for _ in range(3):
         busy = [w for w in app.workers if not w.is_finished]
         if busy:
@@ -345,7 +350,7 @@ async def settle(app: DossierHostApp, pilot: Pilot[Any]) -> None:
         await pilot.pause()
 
 
-async def states_refreshed(app: DossierHostApp, pilot: Pilot[Any]) -> None:
+async def states_refreshed(app: CespApp, pilot: Pilot[Any]) -> None:
     """Outside the measured window: let the header's debounced refresh (STATES_DELAY after
     the last change) run, so that it does not land in the next key's window; it is timed
     on its own."""
@@ -360,8 +365,9 @@ async def key_one_dossier(data_dir: Path, samples: list[Sample]) -> dict[str, An
     store = DraftStore(data_dir / "drafts.db")
     dossier_id = store.create_local(SERVER_KEY, USERNAME, "cesp", 1).id
     store.close()
-    app = DossierHostApp(data_dir, open_id=dossier_id)
-    async with app.run_test(size=SIZE) as pilot:
+    tokens = TokenStore(backend=MemoryKeyring())
+    app = tui_app(data_dir, tokens=tokens, role="candidat", open_id=dossier_id)
+    async with run_app(app, size=SIZE) as pilot:
         Activity.watch_idle()
         await settle(app, pilot)
         for keys, kind in SCRIPT:
@@ -369,7 +375,7 @@ async def key_one_dossier(data_dir: Path, samples: list[Sample]) -> dict[str, An
                 freeze_cursors(app)  # no blink timer inside the measured window
                 await pilot.pause()
                 field = focused_field(app)
-                tab = app.dossier_screen.current_tab
+                tab = dossier_screen_of(app).current_tab
                 Activity.reset()
                 cpu0 = time.process_time()
                 thread0 = time.thread_time()
@@ -398,8 +404,8 @@ async def key_one_dossier(data_dir: Path, samples: list[Sample]) -> dict[str, An
             if kind == NAV and keys and keys[-1] == "ctrl+n":
                 await settle(app, pilot)
         await settle(app, pilot)
-        final_tab = app.dossier_screen.current_tab
-        states = {tab: str(state) for tab, state in app.dossier_screen.tab_states().items()}
+        final_tab = dossier_screen_of(app).current_tab
+        states = {tab: str(state) for tab, state in dossier_screen_of(app).tab_states().items()}
     store = DraftStore(data_dir / "drafts.db")
     ops = [str(op.kind) for op in store.ops(dossier_id)]
     store.close()

@@ -5,7 +5,7 @@ Run from the repository root::
 
     .venv/bin/python bench/bench_tui_renders.py
 
-The real `DossierScreen` (host app of ``tests/tui/apps/dossier_host.py``, empty CESP
+The real `DossierScreen` (the real `CespApp` of ``tests/support/tui.py``, empty CESP
 dossier) at 80x24, keyed through Pilot: text in "Nom de naissance" and "Prénoms", the
 date, the move into the department list, three letters in it, Enter. For each step:
 `Widget.render_lines` calls (by widget class), `Screen._refresh_layout` runs, and the
@@ -32,7 +32,14 @@ sys.path.insert(0, str(REPO_ROOT))
 from textual.screen import Screen  # noqa: E402
 from textual.widget import Widget  # noqa: E402
 
-from tests.tui.apps.dossier_host import empty_dossier_app, freeze_cursors  # noqa: E402
+from cesp_client.credentials import TokenStore  # noqa: E402
+from tests.support.tui import (  # noqa: E402
+    MemoryKeyring,
+    freeze_cursors,
+    new_local_dossier,
+    run_app,
+    tui_app,
+)
 
 RESULTS = REPO_ROOT / "bench" / "results" / "tui_renders.json"
 STEPS: list[tuple[str, list[str]]] = [
@@ -63,8 +70,13 @@ async def run() -> list[dict[str, Any]]:
     Widget.render_lines = counted_render  # type: ignore[method-assign]
     Screen._refresh_layout = counted_layout  # type: ignore[method-assign]
     out: list[dict[str, Any]] = []
-    app = empty_dossier_app(Path(tempfile.mkdtemp()), field="nom_naissance")
-    async with app.run_test(size=(80, 24)) as pilot:
+    data_dir = Path(tempfile.mkdtemp())
+    tokens = TokenStore(backend=MemoryKeyring())
+    dossier_id = new_local_dossier(data_dir)
+    app = tui_app(
+        data_dir, tokens=tokens, open_id=dossier_id, tab="etat_civil", field="nom_naissance"
+    )
+    async with run_app(app, size=(80, 24)) as pilot:
         await pilot.pause()
         freeze_cursors(app)
         await pilot.pause(0.3)

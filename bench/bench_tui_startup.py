@@ -124,7 +124,12 @@ class BenchApp(CespApp):
         self.exit()
 
 
-app = BenchApp(config)
+try:  # one services object since ADR 0028 ...
+    from cesp_client.services import ClientServices
+except ImportError:  # ... a config before it (for --ref)
+    app = BenchApp(config)
+else:
+    app = BenchApp(ClientServices.from_config(config))
 app.run(headless=True, size=(80, 24))
 marks["exited"] = time.monotonic_ns() - T0
 print("BENCH " + json.dumps({"marks": marks, "memory": memory}))

@@ -86,9 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cesp : {error}", file=sys.stderr)
         return 2
 
+    from cesp_client.services import ClientServices
     from cesp_tui.app import CespApp  # after argument parsing: --help stays instant
 
-    app = CespApp(config)
+    app = CespApp(ClientServices.from_config(config))
     app.run(mouse=not config.no_mouse)
     return app.return_code or 0
 

@@ -17,6 +17,7 @@ from textual.signal import Signal
 from cesp_client.config import ClientConfig
 from cesp_client.embedded import EmbeddedPlatform, EmbeddedStartError
 from cesp_client.events import ConnectionChanged, SyncEvent
+from cesp_client.services import ClientServices
 from cesp_client.workspace import Workspace
 from cesp_tui.app_session import SessionMixin
 from cesp_tui.heap import CollectsWhenIdle
@@ -76,14 +77,12 @@ class CespApp(
     #: Changes of the session's account that wait for the server.
     pending: reactive[int] = reactive(0)
 
-    def __init__(
-        self,
-        config: ClientConfig,
-        *,
-        platform: EmbeddedPlatform | None = None,
-        tokens: TokenStore | None = None,
-    ) -> None:
+    def __init__(self, services: ClientServices) -> None:
+        """The only way to build the app: the product's services come from
+        `ClientServices.from_config`, the tests' from ``tests/support/tui.py``."""
         super().__init__()
+        #: What the app reads from outside (ADR 0028).
+        self.services: ClientServices = services
         alt_digits_as_keys()  # Alt+1…7 change tab in xterm/tmux too (textual_compat)
         keep_non_breaking_spaces()  # no line break inside « » or before ":" (same)
         #: The sync engine's news (`cesp_client.events`), published once the app has
@@ -91,10 +90,8 @@ class CespApp(
         self.sync_news: Signal[SyncEvent] = Signal(self, "sync-news")
         self.init_sessions()
         self._indexes_warming = False
-        self.config = config
-        self.platform = platform or (EmbeddedPlatform() if config.embedded else None)
-        if tokens is not None:
-            self.tokens = tokens
+        self.config: ClientConfig = services.config
+        self.platform: EmbeddedPlatform | None = services.platform
 
     def on_mount(self) -> None:
         # The user's keys (client.toml [keymap], ADR 0026): footer, palette, F1 follow.
@@ -129,16 +126,12 @@ class CespApp(
     @cached_property
     def tokens(self) -> TokenStore:
         """Session tokens (system keyring, or memory only); its calls block: use workers."""
-        from cesp_client.credentials import TokenStore
-
-        return TokenStore()
+        return self.services.open_tokens()
 
     @cached_property
     def drafts(self) -> DraftStore:
         """The local draft store (opened on first use, from a worker ideally)."""
-        from cesp_client.store import DraftStore
-
-        return DraftStore(self.config.drafts_path)
+        return self.services.open_drafts()
 
     @cached_property
     def draft_writer(self) -> DraftWriter:
@@ -149,6 +142,13 @@ class CespApp(
             self.post_message(DraftWriteFailed(f"Saisie non enregistrée sur ce poste : {error}"))
 
         return DraftWriter(self.drafts, on_error=failed)
+
+    def flush_drafts(self, timeout: float = 5.0) -> bool:
+        """Wait until what was typed is in the draft store (blocks: call from a worker);
+        False on timeout."""
+        if "draft_writer" not in self.__dict__:  # nothing typed yet
+            return True
+        return self.draft_writer.flush(timeout)
 
     def workspace(self) -> Workspace | None:
         """The logged-in user's local side (None before login). Opens the draft store on

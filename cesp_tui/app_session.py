@@ -45,11 +45,11 @@ from cesp_tui.messages import (
 from cesp_tui.workers import run_guarded
 
 if TYPE_CHECKING:
-    from textual.app import App
     from textual.screen import Screen
 
     from cesp_client.api.client import ApiClient
     from cesp_client.sync import SyncEngine
+    from cesp_tui.services import ClientApp
 
 __all__ = [
     "ROLE_HOMES",
@@ -94,19 +94,16 @@ async def first_login_campaign(
     return dict(campaigns[0]), None
 
 
-async def open_session(app: App[Any], api: ApiClient, identifier: str, password: str) -> LoggedIn:
+async def open_session(app: ClientApp, api: ApiClient, identifier: str, password: str) -> LoggedIn:
     """Log in, and find out whether it is the applicant's first login; the password also
     unlocks the local drafts (encrypted at rest). Offline, the password opens the drafts
     kept on this machine, for a session that works offline until the platform answers.
     Raises `ApiError` or `Offline`; the login screen posts the answer to the app."""
-    config = getattr(app, "config", None)
-    server_key = server_key_for(api.base_url, embedded=bool(getattr(config, "embedded", True)))
-    drafts = await asyncio.to_thread(lambda: getattr(app, "drafts", None))
+    server_key = server_key_for(api.base_url, embedded=app.config.embedded)
+    drafts = await asyncio.to_thread(lambda: app.drafts)
     try:
         answer = await api.login(identifier, password)
     except Offline:
-        if drafts is None:
-            raise
         return await _open_offline(app, api, drafts, server_key, identifier, password)
     account = dict(answer["account"])
     session = Session(
@@ -117,27 +114,24 @@ async def open_session(app: App[Any], api: ApiClient, identifier: str, password:
         account=account,
     )
     locked: str | None = None
-    if drafts is not None:
-        from cesp_client.store import keys
+    from cesp_client.store import keys
 
-        try:
-            await asyncio.to_thread(
-                keys.unlock_with_password,
-                drafts,
-                app.tokens,
-                (server_key, session.username),
-                password,
-                verified=True,
-            )
-        except keys.PasswordChanged:
-            locked = "changed"
-        except keys.KeyLost:
-            locked = "restored"
-        if locked is not None:  # the unlock modal comes first, then the home screen
-            return LoggedIn(session, drafts_locked=locked, new_password=password)
-    has_local = False
-    if drafts is not None:
-        has_local = bool(await asyncio.to_thread(drafts.list, session.server_key, session.username))
+    try:
+        await asyncio.to_thread(
+            keys.unlock_with_password,
+            drafts,
+            app.tokens,
+            (server_key, session.username),
+            password,
+            verified=True,
+        )
+    except keys.PasswordChanged:
+        locked = "changed"
+    except keys.KeyLost:
+        locked = "restored"
+    if locked is not None:  # the unlock modal comes first, then the home screen
+        return LoggedIn(session, drafts_locked=locked, new_password=password)
+    has_local = bool(await asyncio.to_thread(drafts.list, session.server_key, session.username))
     first = None
     try:
         first = await first_login_campaign(api, session, has_local)
@@ -148,7 +142,7 @@ async def open_session(app: App[Any], api: ApiClient, identifier: str, password:
 
 
 async def _open_offline(
-    app: App[Any], api: ApiClient, drafts: Any, server_key: str, identifier: str, password: str
+    app: ClientApp, api: ApiClient, drafts: Any, server_key: str, identifier: str, password: str
 ) -> LoggedIn:
     """The platform does not answer: the password opens this machine's drafts (their
     wrapped key is the check), for an offline session without a token (the sync engine
@@ -251,7 +245,7 @@ class SessionMixin:
     @property
     def server_key(self) -> str | None:
         app = self._app
-        url = getattr(app, "server_url", None)
+        url = app.server_url
         if url is None:
             return None
         return server_key_for(url, embedded=app.config.embedded)
@@ -261,11 +255,10 @@ class SessionMixin:
     def sessions_platform_ready(self, message: PlatformReady) -> None:
         """The platform answers at ``message.url``: a client for it, and the last session
         back if its token is still accepted."""
-        from cesp_client.api.client import ApiClient
 
         if self.api is None or self.api.base_url != message.url.rstrip("/"):
             old = self.api
-            self.api = ApiClient(message.url)
+            self.api = self._app.services.new_api(message.url, None)
             if old is not None:
                 run_guarded(
                     self._app,
@@ -299,9 +292,7 @@ class SessionMixin:
         if not token:
             app.post_message(_SessionRestored(username))
             return
-        from cesp_client.api.client import ApiClient
-
-        probe = ApiClient(api.base_url, token)
+        probe = app.services.new_api(api.base_url, token)
         try:
             account = await probe.me()
         except Offline:
@@ -559,8 +550,7 @@ class SessionMixin:
         drafts = await asyncio.to_thread(lambda: app.drafts)
         owner = (session.server_key, session.username)
         waiting = await asyncio.to_thread(drafts.unsent_count, owner)  # locked or not
-        if "draft_writer" in app.__dict__:  # what was typed is written before locking
-            await asyncio.to_thread(app.draft_writer.flush)
+        await asyncio.to_thread(app.flush_drafts)  # what was typed is written before locking
         # The drafts lock again: the next session needs the password (or the keyring).
         await asyncio.to_thread(keys.lock, drafts, app.tokens, owner)
         text = "Vous êtes déconnecté."
@@ -634,12 +624,11 @@ class SessionMixin:
         self._app.workers.cancel_group(self._app, "sync")
 
     async def _run_sync(self, session: Session) -> None:
-        from cesp_client.api.client import ApiClient
         from cesp_client.sync import SyncEngine
 
         app = self._app
         drafts = await asyncio.to_thread(lambda: app.drafts)
-        client = ApiClient(session.server_url, session.token)
+        client = app.services.new_api(session.server_url, session.token)
         engine = SyncEngine(
             drafts,
             client,

@@ -9,39 +9,18 @@ import keyring
 import keyring.core
 import keyring.errors
 import pytest
-from keyring.backend import KeyringBackend
 
 from cesp_client.store import DraftStore
 from cesp_tui.textual_compat import alt_digits_as_keys, keep_non_breaking_spaces
 from tests.support.server import ServerHandle, start_server, test_settings
 from tests.support.smtp import SmtpSink
+from tests.support.tui import MemoryKeyring
 
 # What `CespApp.__init__` sets up for the whole process, set up once for every test here:
 # a test that builds a bare `App` (a widget's own test) renders as the client does, and
 # no result depends on whether an earlier test of the same worker built a `CespApp`.
 alt_digits_as_keys()
 keep_non_breaking_spaces()
-
-
-class MemoryKeyring(KeyringBackend):
-    """A real keyring backend that keeps passwords in a dict (tests only)."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.passwords:
-            raise keyring.errors.PasswordDeleteError(username)
-        del self.passwords[(service, username)]
 
 
 @pytest.fixture(autouse=True)

@@ -37,10 +37,12 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, RadioButton, RadioSet, TextArea
 
+from cesp_client.services import ApiFactory
 from cesp_client.store import DraftStore
 from cesp_core.demarches import get_demarche
 from cesp_core.demarches.model import Demarche, FieldType, Value
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp
+from cesp_tui.app import CespApp
+from tests.support.tui import SERVER_KEY, USERNAME, run_app, tui_app
 
 #: Keys the walks type. Printable characters are given as themselves.
 LETTERS = string.ascii_lowercase + string.ascii_uppercase + "éèêëàâçîïôùûüÉÈÀÇ"
@@ -221,15 +223,12 @@ async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
     under load the update timer may not have run yet: CI saw a row at 60 columns still
     laid out as at 80), the draft writer's queue committed. No sleeping."""
     await laid_out(app, pilot)
-    writer = getattr(app, "writer", None)
-    if writer is not None:
-        assert writer.flush(), "the draft writer did not commit in time"
+    await flushed(app)
 
 
 async def flushed(app: App[Any]) -> None:
-    writer = getattr(app, "writer", None)
-    if writer is not None:
-        assert writer.flush(), "the draft writer did not commit in time"
+    assert isinstance(app, CespApp)
+    assert app.flush_drafts(), "the draft writer did not commit in time"
 
 
 @dataclass
@@ -323,7 +322,7 @@ async def run_walk(
     """A fresh app for ``target`` and one walk of ``count`` keys drawn from ``seed``."""
     app = target.make_app(tmp_path)
     keys = random_keys(seed, count, digits=digits)
-    async with app.run_test(size=target.size) as pilot:
+    async with run_app(app, size=target.size) as pilot:
         if target.ready is not None:
             await target.ready(app, pilot)
         freeze_cursors(app)
@@ -388,7 +387,8 @@ def dossier_form_values(app: App[Any]) -> dict[str, Value]:
 
 def dossier_stored(app: App[Any]) -> dict[str, Value]:
     screen = dossier_screen(app)
-    store: DraftStore = app.store  # type: ignore[attr-defined]
+    assert isinstance(app, CespApp)
+    store: DraftStore = app.drafts
     dossier = store.get(screen.dossier_id)
     assert dossier is not None
     form = form_of(app)
@@ -441,8 +441,10 @@ def new_dossier_app(
     data: Mapping[str, Mapping[str, Value]] | None = None,
     saved: Sequence[str] = (),
     field: str | None = None,
-) -> DossierHostApp:
-    """The host app on a new dossier of ``demarche`` in a store of its own, on ``tab``."""
+    campaigns: Sequence[dict[str, Any]] = (),
+) -> CespApp:
+    """The app, logged in, on a new dossier of ``demarche`` in a store of its own, on ``tab``
+    (``campaigns``: the windows the session knows, see `tui_app`)."""
     store = DraftStore(data_dir / "drafts.db")
     try:
         dossier = store.create_local(SERVER_KEY, USERNAME, demarche, 1, data=data)
@@ -452,7 +454,9 @@ def new_dossier_app(
         store.close()
     if role is None:
         role = "etablissement" if demarche == "asp" else "candidat"
-    return DossierHostApp(data_dir, role=role, open_id=dossier.id, tab=tab, field=field)
+    return tui_app(
+        data_dir, role=role, open_id=dossier.id, tab=tab, field=field, campaigns=campaigns
+    )
 
 
 async def _dossier_ready(app: App[Any], pilot: Pilot[Any]) -> None:
@@ -512,14 +516,12 @@ def account_target(
     *,
     key_changes: Mapping[str, frozenset[str]] | None = None,
 ) -> Target:
-    from tests.tui.apps.account_app import AccountScreenApp
-
     async def ready(app: App[Any], pilot: Pilot[Any]) -> None:
         await settle(app, pilot)
 
     return Target(
         name=name,
-        make_app=lambda _d: AccountScreenApp(make_screen),
+        make_app=lambda data_dir: tui_app(data_dir, screen=make_screen),
         observe=account_observer(field_ids),
         key_changes=dict(key_changes or {}),
         ready=ready,
@@ -551,38 +553,19 @@ def _key_name(key: str) -> str:
 # --- the agent's "Nouveau dossier papier" form ---------------------------------------------------
 
 
-def on_behalf_app(data_dir: Path) -> App[Any]:
+def on_behalf_app(data_dir: Path, new_api: ApiFactory | None = None) -> App[Any]:
     """The agent's "Nouveau dossier papier" form (the applicant's identity, keyed before
-    the dossier exists), offline: no campaign, nothing created."""
-    from cesp_client.store import DraftWriter
-    from cesp_tui.key_order import OrderedKeys
-    from cesp_tui.screens.dossier.dossier import Workspace
+    the dossier exists), offline: no campaign, nothing created (``new_api``: a fake
+    platform client, `tests.support.tui.fake`)."""
     from cesp_tui.screens.staff.on_behalf import OnBehalfScreen
 
-    class OnBehalfApp(OrderedKeys, App[None]):
-        CSS = "Screen { layout: vertical; }"
+    def screen() -> Screen[Any]:
+        workspace = app.workspace()
+        assert workspace is not None
+        return OnBehalfScreen(workspace)
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.store = DraftStore(data_dir / "drafts.db")
-            self.writer = DraftWriter(self.store)
-            self.workspace = Workspace(
-                store=self.store,
-                writer=self.writer,
-                server_key=SERVER_KEY,
-                username=USERNAME,
-                role="agent",
-                applicant_demarche=None,
-            )
-
-        def on_mount(self) -> None:
-            self.push_screen(OnBehalfScreen(self.workspace))
-
-        async def on_unmount(self) -> None:
-            self.writer.close()
-            self.store.close()
-
-    return OnBehalfApp()
+    app = tui_app(data_dir, role="agent", screen=screen, new_api=new_api)
+    return app
 
 
 def observe_on_behalf(app: App[Any]) -> Seen:
@@ -742,13 +725,7 @@ def focus_problem(app: App[Any]) -> str | None:
     return None
 
 
-def ordered_account_app(make_screen: Callable[[], Screen[Any]]) -> App[Any]:
-    """An account screen in an app that hands keys over in order, as `CespApp` does
-    (`cesp_tui.key_order.OrderedKeys`)."""
-    from cesp_tui.key_order import OrderedKeys
-    from tests.tui.apps.account_app import AccountScreenApp
-
-    class OrderedAccountApp(OrderedKeys, AccountScreenApp):
-        pass
-
-    return OrderedAccountApp(make_screen)
+def ordered_account_app(data_dir: Path, make_screen: Callable[[], Screen[Any]]) -> CespApp:
+    """An account screen in the client app (which hands keys over in order,
+    `cesp_tui.key_order.OrderedKeys`)."""
+    return tui_app(data_dir, screen=make_screen)

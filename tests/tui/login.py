@@ -11,7 +11,7 @@ from textual.widgets import Input
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
 from tests.support.accounts import DEFAULT_PASSWORD
-from tests.tui.apps.settle import settle_app, until
+from tests.support.tui import settle_app, until
 
 
 async def log_in(

@@ -16,7 +16,6 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from cesp_client.config import ClientConfig
 from cesp_client.embedded import EmbeddedPlatform
 from cesp_client.session import last_user
 from cesp_tui.app import CespApp
@@ -41,8 +40,7 @@ from tests.support.accounts import (
 from tests.support.dossiers import complete_cesp_values, make_campaign
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink, body_text
-from tests.tui.apps.account_app import AccountScreenApp
-from tests.tui.apps.settle import until
+from tests.support.tui import run_app, tui_app, until
 
 SIZE = (80, 24)
 EMAIL = "jeanne.martin@example.org"
@@ -52,7 +50,7 @@ PASSWORD = "Motdepasse1!"
 # --- helpers -----------------------------------------------------------------------------
 
 
-async def settle(app: CespApp | AccountScreenApp, pilot: Pilot[Any], timeout: float = 30) -> None:
+async def settle(app: CespApp | CespApp, pilot: Pilot[Any], timeout: float = 30) -> None:
     """Wait until the app's workers are done (the sync engine's endless loop aside)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -72,11 +70,11 @@ async def type_text(pilot: Pilot[Any], text: str) -> None:
     await pilot.press(*text)
 
 
-def banner_text(app: CespApp | AccountScreenApp) -> str:
+def banner_text(app: CespApp | CespApp) -> str:
     return str(app.screen.query_one("#banner").render())
 
 
-def field_error(app: CespApp | AccountScreenApp, field: str) -> str:
+def field_error(app: CespApp | CespApp, field: str) -> str:
     return str(app.screen.query_one(f"#{field}-error").render())
 
 
@@ -123,8 +121,8 @@ async def log_in(app: CespApp, pilot: Pilot[Any], identifier: str, password: str
 
 async def test_sign_up_through_the_screens_and_the_local_mailbox(tmp_path: Path) -> None:
     platform = EmbeddedPlatform(log_to_file=False)
-    app = CespApp(ClientConfig(data_dir=tmp_path), platform=platform)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, platform=platform)
+    async with run_app(app, size=SIZE) as pilot:
         assert isinstance(app.screen, LoginScreen)  # at once, before the platform is up
         await settle(app, pilot)
         shim = embedded_shim(platform)
@@ -216,14 +214,14 @@ async def test_sign_up_through_the_screens_and_the_local_mailbox(tmp_path: Path)
 
 
 def shared_app(server: ServerHandle, tmp_path: Path) -> CespApp:
-    return CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    return tui_app(tmp_path / "client", server_url=server.url)
 
 
 async def test_a_wrong_code_is_said_with_the_tries_left_and_retour_fixes_the_address(
     server: ServerHandle, smtp: SmtpSink, tmp_path: Path
 ) -> None:
     app = shared_app(server, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await fill_sign_up(pilot)
         await pilot.press("enter", "tab", "enter")
@@ -258,7 +256,7 @@ async def test_sign_up_problems_from_the_server_go_under_their_fields(
     server: ServerHandle, tmp_path: Path
 ) -> None:
     app = shared_app(server, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await fill_sign_up(pilot, email="jeanne@example.org")
         screen = app.screen
@@ -280,7 +278,7 @@ async def test_forgot_password_then_reset_with_the_secret_question(
     email = "paul.durand@example.org"
     create_cesp_account(server, smtp, email)
     app = shared_app(server, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await type_text(pilot, email)
         await pilot.press("f3")
@@ -331,9 +329,9 @@ async def test_forgot_password_then_reset_with_the_secret_question(
         assert app.session is not None and app.session.username == "jeanne.dupont"
 
 
-async def test_password_rules_are_ticked_live() -> None:
-    app = AccountScreenApp(PasswordSetupScreen)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_password_rules_are_ticked_live(tmp_path: Path) -> None:
+    app = tui_app(tmp_path, screen=PasswordSetupScreen)
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, PasswordSetupScreen)
@@ -378,7 +376,7 @@ async def test_session_expiry_reauth_in_place_then_the_save_goes_through(
     create_cesp_account(server, smtp, EMAIL)
     make_campaign(server)
     app = shared_app(server, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await log_in(app, pilot, EMAIL, DEFAULT_PASSWORD)
         session = app.session
@@ -422,7 +420,7 @@ async def test_restore_at_start_then_logout_revokes_and_forgets(
 ) -> None:
     create_cesp_account(server, smtp, EMAIL)  # no campaign open
     app = shared_app(server, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await log_in(app, pilot, "jeanne.dupont", DEFAULT_PASSWORD)
         assert type(app.screen).__name__ == "HomeScreen"
@@ -432,7 +430,7 @@ async def test_restore_at_start_then_logout_revokes_and_forgets(
 
     # Next start: the token in the keyring is still accepted: straight to "Mes demandes".
     app = shared_app(server, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await until(pilot, lambda: type(app.screen).__name__ == "HomeScreen")
         assert app.session is not None and app.session.token == token
@@ -455,13 +453,13 @@ async def test_an_expired_kept_session_leads_to_the_login_prefilled(
 ) -> None:
     create_cesp_account(server, smtp, EMAIL)
     app = shared_app(server, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await log_in(app, pilot, EMAIL, DEFAULT_PASSWORD)
         assert app.session is not None
     expire_sessions(server, revoke=True)
     app = shared_app(server, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         assert isinstance(app.screen, LoginScreen)
         assert app.session is None
@@ -473,9 +471,9 @@ async def test_an_expired_kept_session_leads_to_the_login_prefilled(
 
 @pytest.mark.parametrize("key", ["f2", "f3", "f5"])
 async def test_login_links_open_their_screens_and_f9_comes_back(key: str, tmp_path: Path) -> None:
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
+    app = tui_app(tmp_path, server_url="http://127.0.0.1:9")
     expected = {"f2": SignupScreen, "f3": ForgotPasswordScreen, "f5": PasswordSetupScreen}[key]
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         assert not app.screen.active_bindings.get("f4")  # no local mailbox: no F4
         await pilot.press(key)
@@ -498,7 +496,7 @@ async def test_without_a_keyring_the_fallback_is_said_once(
     create_cesp_account(server, smtp, EMAIL)
     keyring.set_keyring(keyring.backends.fail.Keyring())
     app = shared_app(server, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await log_in(app, pilot, EMAIL, DEFAULT_PASSWORD)
         assert app.session is not None
@@ -524,7 +522,7 @@ async def test_offline_the_status_line_says_so_and_the_changes_arrive_later(
     create_cesp_account(server, smtp, EMAIL)
     campaign = make_campaign(server)
     app = shared_app(server, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await log_in(app, pilot, EMAIL, DEFAULT_PASSWORD)
         session = app.session
@@ -563,13 +561,13 @@ async def test_offline_the_status_line_says_so_and_the_changes_arrive_later(
             back.stop()
 
 
-async def test_server_problems_are_routed_under_their_fields() -> None:
+async def test_server_problems_are_routed_under_their_fields(tmp_path: Path) -> None:
     from cesp_client.api import ApiError
     from cesp_core.problems import Problem
     from cesp_tui.screens.account.account_base import Answer
 
-    app = AccountScreenApp(SignupScreen)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, screen=SignupScreen)
+    async with run_app(app, size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, SignupScreen)
         error = ApiError(
@@ -590,9 +588,9 @@ async def test_server_problems_are_routed_under_their_fields() -> None:
         assert screen.query_one("#date_naissance").query_one("Input").has_focus
 
 
-async def test_a_pasted_reset_link_in_mon_compte_opens_the_reset_screen() -> None:
-    app = AccountScreenApp(PasswordSetupScreen)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_a_pasted_reset_link_in_mon_compte_opens_the_reset_screen(tmp_path: Path) -> None:
+    app = tui_app(tmp_path, screen=PasswordSetupScreen)
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await type_text(pilot, "http://127.0.0.1:8000/compte/reinitialisation?jeton=Tok3n-abc")
         await pilot.press("enter")
@@ -615,7 +613,7 @@ async def test_reset_of_an_account_without_secret_question_asks_no_answer(
     body = wait_mail(server, smtp, email, "Réinitialisation")
     link = next(line.strip() for line in body.splitlines() if "jeton=" in line)
     app = shared_app(server, tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("f3")
         await pilot.pause()

@@ -10,7 +10,6 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from cesp_client.config import ClientConfig
 from cesp_client.keying import keying_session
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
@@ -25,7 +24,7 @@ from tests.support.accounts import claim_token, create_cesp_account, create_staf
 from tests.support.dossiers import CESP_IBAN, CESP_NIR, make_campaign, nir_with_key
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import until
+from tests.support.tui import tui_app, until
 
 SIZE = (80, 24)
 AGENT_EMAIL = "agent.saisie@example.org"
@@ -192,7 +191,7 @@ async def test_an_agent_keys_three_paper_dossiers_in_a_row_and_an_applicant_clai
 ) -> None:
     campaign_id = make_campaign(server, label="CESP de test")
     agent_token = create_staff_account(server, "agent", AGENT_EMAIL)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     ids: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot, AGENT_EMAIL)
@@ -281,7 +280,7 @@ async def test_an_agent_keys_three_paper_dossiers_in_a_row_and_an_applicant_clai
 
     # In the client, "Mes demandes" lists it (the sync engine brings it) and it opens with
     # what the agent keyed.
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "applicant"))
+    app = tui_app(tmp_path / "applicant", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot, username)
 

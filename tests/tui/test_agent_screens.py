@@ -16,14 +16,21 @@ from cesp_client.keying import keying_session
 from cesp_client.store import DraftStore, OpKind
 from cesp_core.demarches import ASP, CESP
 from cesp_core.demarches.model import Demarche
+from cesp_tui.app import CespApp
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.staff.on_behalf import OnBehalfScreen
 from cesp_tui.widgets.field_row import FieldRow
 from cesp_tui.widgets.filter_select import FilterSelect
 from cesp_tui.widgets.tab_form import TabForm
 from tests.support.dossiers import CESP_NIR, complete_cesp_values, required_piece_types, tiny_pdf
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import (
+    SERVER_KEY,
+    USERNAME,
+    dossier_screen_of,
+    run_app,
+    settle_workers,
+    tui_app,
+)
 
 SIZE = (80, 24)
 
@@ -41,7 +48,7 @@ def new_dossier(tmp_path: Path, data: dict[str, Any] | None, pieces: list[str] =
     return dossier.id
 
 
-def focused_field(app: DossierHostApp) -> str | None:
+def focused_field(app: CespApp) -> str | None:
     node: Any = app.focused
     while node is not None:
         if isinstance(node, FieldRow):
@@ -50,7 +57,7 @@ def focused_field(app: DossierHostApp) -> str | None:
     return None
 
 
-async def settle(app: DossierHostApp, pilot: Pilot[Any]) -> None:
+async def settle(app: CespApp, pilot: Pilot[Any]) -> None:
     await settle_workers(app, pilot)
 
 
@@ -59,11 +66,11 @@ async def test_a_transmission_in_saisie_continue_opens_the_next_paper_dossier(
 ) -> None:
     values = complete_cesp_values()
     dossier_id = new_dossier(tmp_path, values, required_piece_types("cesp", values))
-    app = DossierHostApp(tmp_path, role="agent", open_id=dossier_id, tab="synthese")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="agent", open_id=dossier_id, tab="synthese")
+    async with run_app(app, size=SIZE) as pilot:
         keying_session(app).continuous = True
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         screen.query_one("#cert-exactitude", Checkbox).focus()
         await pilot.press("space", "ctrl+t")
         await settle(app, pilot)
@@ -103,8 +110,8 @@ async def test_a_transmission_in_saisie_continue_opens_the_next_paper_dossier(
 
 async def test_the_identity_form_shows_its_problems_under_the_fields(tmp_path: Path) -> None:
     dossier_id = new_dossier(tmp_path, {})
-    app = DossierHostApp(tmp_path, role="agent", open_id=dossier_id)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="agent", open_id=dossier_id)
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("ctrl+o")  # "Dossier suivant"
         await settle(app, pilot)
@@ -122,10 +129,10 @@ async def test_the_identity_form_shows_its_problems_under_the_fields(tmp_path: P
 
 async def test_dup_and_carry_over_need_a_previous_dossier(tmp_path: Path) -> None:
     dossier_id = new_dossier(tmp_path, {})
-    app = DossierHostApp(tmp_path, role="agent", open_id=dossier_id, tab="adresse")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="agent", open_id=dossier_id, tab="adresse")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         await pilot.press("ctrl+b", "ctrl+g")
         await settle(app, pilot)
         assert not screen.data.get("adresse")
@@ -153,24 +160,24 @@ async def test_dup_and_carry_over_need_a_previous_dossier(tmp_path: Path) -> Non
 async def test_the_applicant_keeps_the_plain_behaviour(tmp_path: Path) -> None:
     """No auto-advance and no NIR prefill for an applicant (role candidat)."""
     dossier_id = new_dossier(tmp_path, {})
-    app = DossierHostApp(tmp_path, open_id=dossier_id, field="nir")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id, field="nir")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         assert focused_field(app) == "nir"
         await pilot.press(*CESP_NIR)
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         assert screen.data["etat_civil"] == {"nir": CESP_NIR}
         assert focused_field(app) == "nir"
         assert not screen.check_action("carry_over", ())
     # The same keys for an agent: the NIR fills what it tells.
     other = new_dossier(tmp_path, {})
-    app = DossierHostApp(tmp_path, role="agent", open_id=other, field="nir")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="agent", open_id=other, field="nir")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press(*CESP_NIR)
         await settle(app, pilot)
-        assert app.dossier_screen.data["etat_civil"] == {
+        assert dossier_screen_of(app).data["etat_civil"] == {
             "nir": CESP_NIR,
             "civilite": "M",
             "departement_naissance": "87",
@@ -179,7 +186,8 @@ async def test_the_applicant_keeps_the_plain_behaviour(tmp_path: Path) -> None:
 
 
 class FormApp(App[None]):
-    """One `TabForm` in keying mode (or not), nothing else."""
+    """One `TabForm` in keying mode (or not), nothing else (a widget, no screen of the
+    product: tests/tui/test_no_host_apps.py)."""
 
     def __init__(
         self, tab: str, values: dict[str, Any], *, keying: bool, demarche: Demarche = ASP

@@ -10,9 +10,8 @@ from pathlib import Path
 from textual._xterm_parser import XTermParser  # test-side only: what the driver parses
 from textual.widgets import Input
 
-from cesp_client.config import ClientConfig
-from cesp_tui.app import CespApp
 from cesp_tui.textual_compat import alt_digit_key
+from tests.support.tui import run_app, tui_app
 from tests.tui.keywalk import dossier_screen, new_dossier_app, settle
 
 
@@ -21,7 +20,7 @@ def _keys(data: str) -> list[str]:
 
 
 def test_escape_and_a_digit_arrive_as_the_tab_key_once_the_app_exists(tmp_path: Path) -> None:
-    CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
+    tui_app(tmp_path, server_url="http://127.0.0.1:9")
     for digit in range(1, 8):
         assert _keys(f"\x1b{digit}a") == [alt_digit_key(digit), "a"]
     assert _keys("\x1b[1;3Ca") == ["alt+right", "a"]  # other sequences untouched
@@ -32,7 +31,7 @@ async def test_the_tab_key_from_the_terminal_changes_tab_and_types_nothing(
     tmp_path: Path,
 ) -> None:
     app = new_dossier_app(tmp_path, "asp", "identification")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_app(app, size=(80, 24)) as pilot:
         await settle(app, pilot)
         field = app.focused
         assert isinstance(field, Input)

@@ -9,12 +9,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from cesp_client.config import ClientConfig, ConfigError, load_config
+from cesp_client.config import ConfigError, load_config
 from cesp_client.embedded import EmbeddedPlatform
 from cesp_tui.__main__ import build_parser, main
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
 from cesp_tui.widgets.status_line import StatusLine
+from tests.support.tui import tui_app
 
 # --- configuration ------------------------------------------------------------------------
 
@@ -129,7 +130,7 @@ def test_embedded_platform_starts_on_loopback_and_stops(tmp_path: Path) -> None:
 
 
 async def test_app_shows_its_first_screen_then_the_embedded_platform(tmp_path: Path) -> None:
-    app = CespApp(ClientConfig(data_dir=tmp_path), platform=EmbeddedPlatform(log_to_file=False))
+    app = tui_app(tmp_path, platform=EmbeddedPlatform(log_to_file=False))
     async with app.run_test(size=(80, 24)) as pilot:
         status = app.screen.query_one("#platform-status")
         assert "Démarrage" in str(status.render()) or app.platform_state == "ready"
@@ -154,7 +155,7 @@ async def test_a_login_sent_while_the_platform_starts_waits_for_it(tmp_path: Pat
             time.sleep(1.5)
             return super().start(data_dir, timeout=timeout)
 
-    app = CespApp(ClientConfig(data_dir=tmp_path), platform=SlowStart(log_to_file=False))
+    app = tui_app(tmp_path, platform=SlowStart(log_to_file=False))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.platform_state == "starting"
@@ -175,7 +176,7 @@ async def test_app_with_an_unreachable_server_says_hors_ligne(tmp_path: Path) ->
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    app = CespApp(ClientConfig(server_url=f"http://127.0.0.1:{port}", data_dir=tmp_path))
+    app = tui_app(tmp_path, server_url=f"http://127.0.0.1:{port}")
     assert app.platform is None
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
@@ -190,7 +191,7 @@ async def test_app_with_an_unreachable_server_says_hors_ligne(tmp_path: Path) ->
 
 
 async def test_global_keys_have_ids_and_french_descriptions(tmp_path: Path) -> None:
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
+    app = tui_app(tmp_path, server_url="http://127.0.0.1:9")
     async with app.run_test(size=(80, 24)) as pilot:
         bindings = {b.id: b for b in CespApp.BINDINGS}  # type: ignore[union-attr]
         assert set(bindings) == {
@@ -226,7 +227,7 @@ async def test_the_global_keys_are_named_once_at_the_status_line(tmp_path: Path)
     were cut: "^q Quit▏^p Commandes")."""
     from textual.widgets import Footer, Static
 
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
+    app = tui_app(tmp_path, server_url="http://127.0.0.1:9")
     async with app.run_test(size=(80, 24)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from textual.widgets import Button, Input
 
-from cesp_client.config import ClientConfig
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.account_base import PasswordChecklist
 from cesp_tui.screens.account.forgot_password import ForgotPasswordScreen
@@ -25,7 +24,7 @@ from cesp_tui.screens.etablissement.signup_etablissement import (
 from tests.support.accounts import DEFAULT_PASSWORD, VALID_FINESS, extract_code, wait_mail
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import settle_app, until
+from tests.support.tui import settle_app, tui_app, until
 
 SIZE = (80, 24)
 EMAIL = "affaires.medicales@ch-test.fr"
@@ -47,7 +46,7 @@ def test_finess_hint_follows_the_typing() -> None:
 async def test_sign_up_mail_identifiant_login_and_forgotten_password(
     server: ServerHandle, smtp: SmtpSink, tmp_path: Path
 ) -> None:
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await settle_app(app, pilot)
         assert isinstance(app.screen, LoginScreen)
@@ -141,7 +140,7 @@ async def test_the_platform_refusal_goes_under_its_field(
 ) -> None:
     """An address already in use answers like a new one (no enumeration); a refused
     address (the platform's own check) shows under its field."""
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await settle_app(app, pilot)
         await pilot.press("f6")

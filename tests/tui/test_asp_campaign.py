@@ -13,11 +13,9 @@ from sqlmodel import Session
 from textual.widgets import Input
 
 from cesp_client.api.etablissement import CLOSED_MESSAGE, CampaignWindow
-from cesp_client.config import ClientConfig
 from cesp_core.timefmt import PARIS
 from cesp_server.models import Campaign
 from cesp_server.models.base import utcnow
-from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
 from cesp_tui.screens.dossier.dossier import DossierScreen
 from cesp_tui.screens.dossier.home import HomeScreen
@@ -34,7 +32,7 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import settle_app, until
+from tests.support.tui import settle_app, tui_app, until
 
 SIZE = (80, 24)
 EMAIL = "bam@avicenne.example.fr"
@@ -85,7 +83,7 @@ async def test_days_left_then_a_write_after_closing_is_refused_and_read_only(
             complete_asp_values()["identification"],
             made["version"],
         )
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await settle_app(app, pilot)
         login = app.screen
@@ -168,7 +166,7 @@ async def test_a_late_confirmation_is_refused_with_the_guide_words(
     with server.client(token) as client:
         made = create_dossier(client, campaign_id)
         fill_dossier(client, made)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await settle_app(app, pilot)
         login = app.screen

@@ -13,7 +13,6 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, Input, Static
 
-from cesp_client.config import ClientConfig
 from cesp_client.store import DraftStore, OpKind, PieceState
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
@@ -34,8 +33,16 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp
-from tests.tui.apps.settle import settle_app, settle_workers, until
+from tests.support.tui import (
+    SERVER_KEY,
+    USERNAME,
+    dossier_screen_of,
+    run_app,
+    settle_app,
+    settle_workers,
+    tui_app,
+    until,
+)
 
 SIZE = (80, 24)
 EMAIL = "bam@avicenne.example.fr"
@@ -116,8 +123,8 @@ async def test_identification_first_any_order_pieces_then_confirmer_and_its_mail
     folder = files(tmp_path, piece_types)
     AddPieceModal.last_directory = folder
 
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path / "client", server_url=server.url)
+    async with run_app(app, size=SIZE) as pilot:
         await log_in(app, pilot, EMAIL)
         # First login: the candidature is created and opened on "Identification".
         await until(
@@ -259,8 +266,8 @@ async def test_a_save_refused_with_409_is_shown_with_the_platform_words(
     another path than the screen's check): the 409 is shown, the values kept."""
     create_etablissement_account(server, smtp, EMAIL, etablissement_nom=NOM)
     make_campaign(server, "asp", label="ASP 2026")
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path / "client", server_url=server.url)
+    async with run_app(app, size=SIZE) as pilot:
         await log_in(app, pilot, EMAIL)
         await until(pilot, lambda: isinstance(app.screen, DossierScreen))
         screen = dossier_screen(app)
@@ -297,10 +304,10 @@ async def test_rpps_is_checked_or_a_planned_registration_date_is_asked(tmp_path:
         store.mark_tab_saved(dossier.id, "identification")
     finally:
         store.close()
-    app = DossierHostApp(tmp_path, role="etablissement", open_id=dossier.id, tab="candidat")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="etablissement", open_id=dossier.id, tab="candidat")
+    async with run_app(app, size=SIZE) as pilot:
         await settle_workers(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         view = screen.current_view
         assert isinstance(view, TabScreen)
         assert status(app).message == ""  # "Identification" is saved: nothing to say

@@ -14,7 +14,6 @@ from pypdf import PdfReader
 from textual.pilot import Pilot
 from textual.widgets import Input
 
-from cesp_client.config import ClientConfig
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
 from cesp_tui.screens.common.confirm import ConfirmModal
@@ -32,7 +31,7 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import settle_app, until
+from tests.support.tui import settle_app, tui_app, until
 
 EMAIL = "bam@avicenne.example.fr"
 NOM = "Hôpital Avicenne"
@@ -96,7 +95,7 @@ async def test_the_table_show_and_delete(
     token = create_etablissement_account(server, smtp, EMAIL, etablissement_nom=NOM)
     campaign_id = make_campaign(server, "asp", label="ASP 2026")
     made = seed(server, token, campaign_id)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=(120, 40)) as pilot:
         recap = await open_recap(app, pilot)
         by_numero = {r.numero: r for r in recap.rows}
@@ -159,7 +158,7 @@ async def test_export_csv_and_print_pdf(
     campaign_id = make_campaign(server, "asp", label="ASP 2026")
     made = seed(server, token, campaign_id)
     data_dir = tmp_path / "client"
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=data_dir))
+    app = tui_app(data_dir, server_url=server.url)
     async with app.run_test(size=(80, 24)) as pilot:
         recap = await open_recap(app, pilot)
 
@@ -223,7 +222,7 @@ async def test_the_table_follows_the_sync_news(
     token = create_etablissement_account(server, smtp, EMAIL, etablissement_nom=NOM)
     campaign_id = make_campaign(server, "asp", label="ASP 2026")
     seed(server, token, campaign_id)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=(120, 40)) as pilot:
         recap = await open_recap(app, pilot)
         with server.client(token) as client:
@@ -256,7 +255,7 @@ async def test_narrow_recap_shows_partner_specialty_and_what_incomplet_counts(
     token = create_etablissement_account(server, smtp, EMAIL, etablissement_nom=NOM)
     campaign_id = make_campaign(server, "asp", label="ASP 2026")
     made = seed(server, token, campaign_id)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=(80, 24)) as pilot:
         recap = await open_recap(app, pilot)
         select(recap, made["incomplet"]["numero"])
@@ -278,7 +277,7 @@ async def test_the_etablissement_home_says_candidature(
 
     create_etablissement_account(server, smtp, EMAIL, etablissement_nom=NOM)
     make_campaign(server, "asp", label="ASP 2026")
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle_app(app, pilot)
         login = app.screen

@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Input, Static
 
 from tests.support.dossiers import complete_asp_values, complete_cesp_values
+from tests.support.tui import run_app
 from tests.tui.keywalk import form_of, new_dossier_app, press, settle
 
 SIZE = (80, 24)
@@ -44,7 +45,7 @@ async def test_a_wrong_value_is_shown_on_leaving_the_field_and_goes_once_fixed(
         values["inscrit_ordre"] = True  # the RPPS is asked of a registered candidate
     data[tab] = values
     app = new_dossier_app(tmp_path, demarche, tab, data=data, field=field)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         row = form_of(app).row(field)
         control = row.control_widget

@@ -6,6 +6,10 @@ Escape (or F9) cancels and changes nothing. One fetch: `fetch_campaigns` ->
 
 from __future__ import annotations
 
+import contextlib
+import html
+import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +18,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
 
-from cesp_client.api import Offline
+from cesp_client.api import ApiClient, Offline
 from cesp_client.keying import keying_session
 from cesp_tui.messages import CampaignsLoaded
 from cesp_tui.screens.common.campaigns import CampaignPicker, campaign_line, fetch_campaigns
@@ -22,8 +26,15 @@ from cesp_tui.screens.dossier.dossier import DossierScreen
 from cesp_tui.screens.dossier.home import HomeScreen
 from cesp_tui.screens.staff.jury_home import JuryHomeScreen
 from cesp_tui.screens.staff.on_behalf import OnBehalfScreen
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import (
+    CLOSED_URL,
+    SERVER_KEY,
+    USERNAME,
+    fake,
+    run_app,
+    settle_workers,
+    tui_app,
+)
 from tests.tui.keywalk import on_behalf_app
 
 SIZE = (80, 24)
@@ -60,10 +71,12 @@ ASP_OPEN = {
 ALL = [CESP_OPEN, CESP_OPEN_2, CESP_CLOSED, ASP_OPEN]
 
 
-class FakeApi:
-    """The platform's campaign list (or: offline); what the screens ask is recorded."""
+class FakeApi(ApiClient):
+    """The platform's campaign list (or: offline); what the screens ask is recorded; every
+    other call goes to the closed port (offline)."""
 
     def __init__(self, campaigns: list[dict[str, Any]] | None = None, offline: bool = False):
+        super().__init__(CLOSED_URL)
         self._campaigns = campaigns or []
         self.offline = offline
         self.asked: list[str | None] = []
@@ -100,51 +113,43 @@ def test_a_campaign_line_gives_the_closing_date_and_hour_in_paris_time() -> None
     assert campaign_line({"id": 3, "label": ""}) == "Campagne n° 3"
 
 
-class PickerApp(App[None]):
-    """Pushes one picker and records what it was dismissed with."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__()
-        self.kwargs = kwargs
-        self.results: list[int | None] = []
-
-    def on_mount(self) -> None:
-        self.push_screen(
-            CampaignPicker([CESP_OPEN, CESP_OPEN_2], **self.kwargs), self.results.append
-        )
+@contextlib.asynccontextmanager
+async def picker_app(tmp_path: Path, **kwargs: Any) -> AsyncIterator[tuple[Pilot[Any], list[Any]]]:
+    """The app with one picker over its login screen; what it was dismissed with."""
+    app = tui_app(tmp_path)
+    results: list[int | None] = []
+    async with run_app(app, size=SIZE) as pilot:
+        await app.push_screen(CampaignPicker([CESP_OPEN, CESP_OPEN_2], **kwargs), results.append)
+        await pilot.pause()
+        yield pilot, results
 
 
 @pytest.mark.parametrize("key", ["escape", "f9"])
-async def test_escape_and_f9_cancel(key: str) -> None:
-    app = PickerApp()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+async def test_escape_and_f9_cancel(key: str, tmp_path: Path) -> None:
+    async with picker_app(tmp_path) as (pilot, results):
+        app = pilot.app
         await pilot.press("down", key)
         await pilot.pause()
-        assert app.results == [None]
+        assert results == [None]
         assert not isinstance(app.screen, CampaignPicker)
 
 
-async def test_arrows_and_enter_pick_and_the_current_one_is_highlighted() -> None:
-    app = PickerApp(current=9)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        picker = picker_of(app)
+async def test_arrows_and_enter_pick_and_the_current_one_is_highlighted(tmp_path: Path) -> None:
+    async with picker_app(tmp_path, current=9) as (pilot, results):
+        picker = picker_of(pilot.app)
         assert picker.query_one(OptionList).highlighted == 1  # the current campaign
         assert picker.query_one(OptionList).has_focus
         await pilot.press("up", "enter")
         await pilot.pause()
-        assert app.results == [7]
+        assert results == [7]
 
 
-async def test_printable_keys_pick_nothing() -> None:
-    app = PickerApp()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+async def test_printable_keys_pick_nothing(tmp_path: Path) -> None:
+    async with picker_app(tmp_path) as (pilot, results):
         await pilot.press("n", "q", "s", "1")
         await pilot.pause()
-        assert isinstance(app.screen, CampaignPicker)
-        assert app.results == []
+        assert isinstance(pilot.app.screen, CampaignPicker)
+        assert results == []
 
 
 # --- "Mes demandes" -----------------------------------------------------------------------------
@@ -154,8 +159,8 @@ async def test_home_lists_the_open_campaigns_of_its_demarche_enter_picks_escape_
     tmp_path: Path,
 ) -> None:
     api = FakeApi(ALL)
-    app = DossierHostApp(tmp_path, api=api, role="agent")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", new_api=fake(api))
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("n")
         await settle(app, pilot)
@@ -168,7 +173,7 @@ async def test_home_lists_the_open_campaigns_of_its_demarche_enter_picks_escape_
         await pilot.press("escape")
         await settle(app, pilot)
         assert isinstance(app.screen, HomeScreen)
-        assert app.store.list(SERVER_KEY, USERNAME) == []  # nothing started
+        assert app.drafts.list(SERVER_KEY, USERNAME) == []  # nothing started
         await pilot.press("n")
         await settle(app, pilot)
         await pilot.press("down", "enter")
@@ -190,14 +195,15 @@ JURY = [
 ]
 
 
-class JuryApp(App[None]):
-    def on_mount(self) -> None:
-        self.push_screen(JuryHomeScreen(campaigns=JURY, dossiers=[], campaign_id=7, viewer="Jury"))
-
-
-async def test_jury_lists_every_campaign_f2_opens_enter_picks_escape_cancels() -> None:
-    app = JuryApp()
-    async with app.run_test(size=(120, 30)) as pilot:
+async def test_jury_lists_every_campaign_f2_opens_enter_picks_escape_cancels(
+    tmp_path: Path,
+) -> None:
+    app = tui_app(
+        tmp_path,
+        role="instructeur",
+        screen=lambda: JuryHomeScreen(campaigns=JURY, dossiers=[], campaign_id=7, viewer="Jury"),
+    )
+    async with run_app(app, size=(120, 30)) as pilot:
         await pilot.pause()
         jury = app.screen
         assert isinstance(jury, JuryHomeScreen)
@@ -232,10 +238,9 @@ async def test_jury_lists_every_campaign_f2_opens_enter_picks_escape_cancels() -
 
 
 async def test_paper_keying_asks_among_the_open_cesp_campaigns(tmp_path: Path) -> None:
-    app = on_behalf_app(tmp_path)
     api = FakeApi(ALL)
-    app.workspace.api = api  # type: ignore[attr-defined]
-    async with app.run_test(size=SIZE) as pilot:
+    app = on_behalf_app(tmp_path, new_api=fake(api))
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         assert api.asked == ["cesp"]
         picker = picker_of(app)  # two open: the screen asks at once
@@ -262,9 +267,8 @@ async def test_paper_keying_asks_among_the_open_cesp_campaigns(tmp_path: Path) -
 
 
 async def test_paper_keying_says_when_no_campaign_is_open(tmp_path: Path) -> None:
-    app = on_behalf_app(tmp_path)
-    app.workspace.api = FakeApi([CESP_CLOSED, ASP_OPEN])  # type: ignore[attr-defined]
-    async with app.run_test(size=SIZE) as pilot:
+    app = on_behalf_app(tmp_path, new_api=fake(FakeApi([CESP_CLOSED, ASP_OPEN])))
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, OnBehalfScreen)
@@ -304,3 +308,28 @@ async def test_fetch_campaigns_posts_one_message(api: Any, offline: bool) -> Non
             assert (loaded.error, loaded.campaigns) == ("Hors ligne, ici.", [])
         else:
             assert (loaded.error, loaded.campaigns) == (None, [ASP_OPEN])
+
+
+# --- the screen below stays in sight ------------------------------------------------------------
+
+
+def visible_text(app: App[Any]) -> str:
+    """The text of the app's screenshot (what the terminal shows, boxes over screens)."""
+    svg = app.export_screenshot()
+    return html.unescape(" ".join(re.findall(r"<text[^>]*>(.*?)</text>", svg))).replace("\xa0", " ")
+
+
+async def test_the_picker_leaves_the_screen_below_in_sight(tmp_path: Path) -> None:
+    """Over "Mes demandes" in the client, the box was drawn on an opaque screen: the
+    app's ``Screen { background }`` rule won over the picker's default CSS, and the list
+    it is asked for vanished while it was open, unlike under the other boxes."""
+    app = tui_app(tmp_path, role="candidat")
+    async with run_app(app, size=SIZE) as pilot:
+        home = app.screen
+        assert isinstance(home, HomeScreen)
+        assert "Mes demandes" in visible_text(app)
+        await app.push_screen(CampaignPicker([CESP_OPEN, CESP_OPEN_2]))
+        await settle(app, pilot)
+        shown = visible_text(app)
+        assert "CESP 2027 — clôture le 13/03/2027 à 23:59" in shown  # the box
+        assert "Mes demandes" in shown  # and the screen it was opened from, dimmed

@@ -26,6 +26,7 @@ from cesp_tui.widgets.date_input import DateInput
 from cesp_tui.widgets.iban_input import IbanInput
 from cesp_tui.widgets.message_line import MessageLine
 from cesp_tui.widgets.nir_input import NirInput
+from tests.support.tui import run_app
 from tests.tui.keywalk import form_of, new_dossier_app, settle
 
 SIZE = (80, 24)
@@ -145,7 +146,7 @@ async def test_a_wrong_nir_left_in_a_dossier_is_said_under_it_and_stored_compact
     tmp_path: Path,
 ) -> None:
     app = new_dossier_app(tmp_path, "cesp", "etat_civil", field="nir")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         row = form_of(app).row("nir")
         nir = row.control_widget

@@ -24,12 +24,19 @@ from cesp_client.store import DraftStore, OpKind
 from cesp_core.demarches import CESP
 from cesp_core.demarches.rules import TabState, dossier_problems
 from cesp_core.problems import Problem
+from cesp_tui.app import CespApp
 from cesp_tui.screens.dossier.dossier import DossierScreen
 from cesp_tui.screens.dossier.tab import TabScreen
 from cesp_tui.widgets.field_row import FieldRow
 from tests.support.dossiers import CESP_BIC, CESP_IBAN, CESP_NIR, complete_cesp_values
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import (
+    SERVER_KEY,
+    USERNAME,
+    dossier_screen_of,
+    run_app,
+    settle_workers,
+    tui_app,
+)
 
 SIZE = (80, 24)
 ROOT = Path(__file__).resolve().parents[2]
@@ -53,7 +60,7 @@ async def type_text(pilot: Pilot[Any], text: str) -> None:
     await pilot.press(*text)
 
 
-async def palette_pick(app: DossierHostApp, pilot: Pilot[Any], query: str) -> str:
+async def palette_pick(app: CespApp, pilot: Pilot[Any], query: str) -> str:
     """Open the command palette, type ``query``, wait for the hits (the palette batches
     them), take the first one; returns its text."""
     await pilot.press("ctrl+p")
@@ -76,8 +83,8 @@ def row_texts(row: FieldRow) -> str:
     return " ".join(str(s.render()) for s in row.query(Static) if s.display)
 
 
-def form_view(app: DossierHostApp) -> TabScreen:
-    view = app.dossier_screen.current_view
+def form_view(app: CespApp) -> TabScreen:
+    view = dossier_screen_of(app).current_view
     assert isinstance(view, TabScreen), view
     return view
 
@@ -87,10 +94,10 @@ def form_view(app: DossierHostApp) -> TabScreen:
 
 async def test_a_cesp_dossier_keyed_tab_by_tab(tmp_path: Path) -> None:
     dossier_id = new_dossier(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=dossier_id)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id)
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         assert screen.current_tab == "etat_civil"
 
         # 1 État civil: the cursor starts on "Civilité".
@@ -226,16 +233,16 @@ def _with(tab: str, **changes: Any) -> dict[str, dict[str, Any]]:
     return data
 
 
-async def _save_and_read(tmp_path: Path, data: dict[str, Any], tab: str) -> DossierHostApp:
+async def _save_and_read(tmp_path: Path, data: dict[str, Any], tab: str) -> CespApp:
     dossier_id = new_dossier(tmp_path, data)
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab=tab)
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id, tab=tab)
     return app
 
 
 async def test_wrong_nir_key_is_shown_under_the_nir(tmp_path: Path) -> None:
     wrong = CESP_NIR[:-2] + f"{(int(CESP_NIR[-2:]) + 1) % 97:02d}"
     app = await _save_and_read(tmp_path, _with("etat_civil", nir=wrong), "etat_civil")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
@@ -250,7 +257,7 @@ async def test_wrong_nir_key_is_shown_under_the_nir(tmp_path: Path) -> None:
 async def test_nir_month_against_the_birth_date_goes_to_the_date(tmp_path: Path) -> None:
     data = _with("etat_civil", date_naissance="1999-05-15")
     app = await _save_and_read(tmp_path, data, "etat_civil")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
@@ -264,7 +271,7 @@ async def test_nir_month_against_the_birth_date_goes_to_the_date(tmp_path: Path)
 async def test_postal_code_against_the_commune(tmp_path: Path) -> None:
     data = _with("adresse", code_postal="75001")
     app = await _save_and_read(tmp_path, data, "adresse")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
@@ -276,7 +283,7 @@ async def test_postal_code_against_the_commune(tmp_path: Path) -> None:
 async def test_bic_against_the_iban(tmp_path: Path) -> None:
     data = _with("coordonnees_bancaires", bic="BNPAFRPP")
     app = await _save_and_read(tmp_path, data, "coordonnees_bancaires")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("ctrl+s")
         await settle(app, pilot)
@@ -287,13 +294,13 @@ async def test_bic_against_the_iban(tmp_path: Path) -> None:
 
 async def test_missing_required_fields_and_enregistrer_et_suivant_stays(tmp_path: Path) -> None:
     dossier_id = new_dossier(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="adresse")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id, tab="adresse")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await type_text(pilot, "12 rue Jean Jaurès")
         await pilot.press("ctrl+n")
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         assert screen.current_tab == "adresse"  # something is missing: no next tab
         form = form_view(app).form
         for key in ("code_postal", "commune", "telephone"):
@@ -302,7 +309,7 @@ async def test_missing_required_fields_and_enregistrer_et_suivant_stays(tmp_path
         assert form.row("complement").problem is None
         assert app.focused is form.row("code_postal").control_widget  # first one in error
         # The save is queued anyway (the server keeps tabs with problems, and says so).
-        assert [op.tab for op in app.store.ops(dossier_id) if op.kind == OpKind.SAVE_TAB] == [
+        assert [op.tab for op in app.drafts.ops(dossier_id) if op.kind == OpKind.SAVE_TAB] == [
             "adresse"
         ]
         assert screen.header.state_text("adresse").endswith("Incomplet")
@@ -319,10 +326,10 @@ async def test_alt_digits_and_ctrl_page_keys_switch_tabs_and_keep_each_cursor(
     tmp_path: Path,
 ) -> None:
     dossier_id = new_dossier(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=dossier_id)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id)
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         await pilot.press("alt+3")  # Alt+N is tab N (ADR 0026)
         await pilot.pause()
         assert screen.current_tab == "etudes"
@@ -357,12 +364,12 @@ async def test_alt_digits_and_ctrl_page_keys_switch_tabs_and_keep_each_cursor(
 
 async def test_command_palette_jumps_to_a_field_and_to_a_tab(tmp_path: Path) -> None:
     dossier_id = new_dossier(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="adresse")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id, tab="adresse")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         chosen = await palette_pick(app, pilot, "securite sociale")  # typed without accents
         assert "Aller au champ : N° de sécurité sociale" in chosen
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         assert screen.current_tab == "etat_civil"
         assert app.focused is form_view(app).form.row("nir").control_widget.input  # type: ignore[attr-defined]
         assert "Onglet 5 : Coordonnées bancaires" in await palette_pick(app, pilot, "onglet 5")
@@ -376,10 +383,10 @@ async def test_a_transmitted_dossier_opens_read_only(tmp_path: Path) -> None:
     dossier_id = new_dossier(
         tmp_path, complete_cesp_values(), server_version=4, state="transmis", numero="CESP-1"
     )
-    app = DossierHostApp(tmp_path, open_id=dossier_id)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id)
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         assert screen.readonly
         banner = screen.banner.visible_text
         assert banner.startswith("Demande transmise le ") and banner.endswith(": lecture seule.")
@@ -390,16 +397,16 @@ async def test_a_transmitted_dossier_opens_read_only(tmp_path: Path) -> None:
         await pilot.press("ctrl+s")
         await type_text(pilot, "xyz")
         await settle(app, pilot)
-        assert app.store.ops(dossier_id) == []
-        assert app.store.get(dossier_id).data == complete_cesp_values()  # type: ignore[union-attr]
+        assert app.drafts.ops(dossier_id) == []
+        assert app.drafts.get(dossier_id).data == complete_cesp_values()  # type: ignore[union-attr]
 
 
 async def test_save_refused_is_loud_and_puts_problems_on_fields(tmp_path: Path) -> None:
     dossier_id = new_dossier(tmp_path, complete_cesp_values(), server_version=2)
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="adresse")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id, tab="adresse")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         problem = Problem("adresse", "telephone", "Numéro refusé par la plateforme.")
         app.sync_news.publish(
             SaveRefused(dossier_id, "adresse", "La campagne est close.", [problem])
@@ -424,8 +431,8 @@ async def test_save_refused_is_loud_and_puts_problems_on_fields(tmp_path: Path) 
 
 async def test_resume_after_a_restart_finds_the_fields(tmp_path: Path) -> None:
     dossier_id = new_dossier(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=dossier_id)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id)
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("enter", "tab")
         await type_text(pilot, "Durand")
@@ -434,12 +441,12 @@ async def test_resume_after_a_restart_finds_the_fields(tmp_path: Path) -> None:
         await type_text(pilot, "3 place de la République")
         await pilot.pause()
     # A new app on the same data directory, through "Mes demandes" and Enter.
-    again = DossierHostApp(tmp_path)
-    async with again.run_test(size=SIZE) as pilot:
+    again = tui_app(tmp_path, role="candidat")
+    async with run_app(again, size=SIZE) as pilot:
         await settle(again, pilot)
         await pilot.press("enter")
         await settle(again, pilot)
-        screen = again.dossier_screen
+        screen = dossier_screen_of(again)
         assert screen.dossier_id == dossier_id
         form = form_view(again).form
         assert form.row("civilite").value == "M"
@@ -455,23 +462,21 @@ KEYING_SCRIPT = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
-    from tests.tui.apps.dossier_host import DossierHostApp
+
+    from tests.support.tui import run_app, settle_app, tui_app
 
     FIELDS = [("nom_naissance", "Durand"), ("nom_usage", "Martin"),
               ("prenoms", "Jean Pierre"), ("date_naissance", "15031999")]
 
     async def main() -> None:
-        app = DossierHostApp(Path(sys.argv[1]), open_id=sys.argv[2])
-        async with app.run_test(size=(80, 24)) as pilot:
-            for _ in range(3):
-                busy = [w for w in app.workers if not w.is_finished]
-                await asyncio.gather(*(w.wait() for w in busy), return_exceptions=True)
-                await pilot.pause()
+        app = tui_app(Path(sys.argv[1]), role="candidat", open_id=sys.argv[2])
+        async with run_app(app, size=(80, 24)) as pilot:
+            await settle_app(app, pilot)  # (the sync engine's worker never ends)
             await pilot.press("enter", "tab")
             for key, text in FIELDS:
                 await pilot.press(*text)
                 await pilot.pause()
-                app.writer.flush()
+                app.flush_drafts()
                 print("typed", key, flush=True)
                 await pilot.press("enter")
             print("keying on", flush=True)

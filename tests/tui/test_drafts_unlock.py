@@ -13,7 +13,6 @@ import keyring.errors
 from sqlmodel import Session, select
 from textual.pilot import Pilot
 
-from cesp_client.config import ClientConfig
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
 from cesp_tui.screens.account.unlock import UnlockModal
@@ -22,7 +21,7 @@ from tests.support.accounts import DEFAULT_PASSWORD, create_cesp_account
 from tests.support.dossiers import CESP_IBAN, make_campaign, nir_with_key
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import until
+from tests.support.tui import tui_app, until
 from tests.tui.test_account_flow import banner_text, log_in, settle
 from tests.tui.test_store_crypto import NoKeyring
 
@@ -35,7 +34,7 @@ NEW_PASSWORD = "Nouveau-mdp2!"
 
 
 def client_app(url: str, tmp_path: Path) -> CespApp:
-    return CespApp(ClientConfig(server_url=url, data_dir=tmp_path / "client"))
+    return tui_app(tmp_path / "client", server_url=url)
 
 
 def found_in_store(tmp_path: Path, *secrets: str) -> list[tuple[str, str]]:

@@ -10,10 +10,10 @@ import pytest
 from textual.app import App
 from textual.screen import Screen
 
-from cesp_client.config import ClientConfig
 from cesp_core.demarches import get_demarche
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.signup import SignupScreen
+from tests.support.tui import run_app, tui_app
 from tests.tui.keywalk import new_dossier_app, settle
 from tests.tui.terminal import full_render
 
@@ -34,7 +34,7 @@ def footer_problems(app: App[Any], screen: Screen[Any]) -> list[str]:
 
 
 async def test_the_login_and_sign_up_footers_fit(tmp_path: Path) -> None:
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
+    app = tui_app(tmp_path, server_url="http://127.0.0.1:9")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert footer_problems(app, app.screen) == []
@@ -56,7 +56,7 @@ async def test_every_dossier_tab_footer_fits(
     wrong: list[str] = []
     for tab in demarche.tabs:
         app = new_dossier_app(tmp_path / tab.key, demarche_key, tab.key, role=role)
-        async with app.run_test(size=SIZE) as pilot:
+        async with run_app(app, size=SIZE) as pilot:
             await settle(app, pilot)
             wrong += [f"{tab.key}: {p}" for p in footer_problems(app, app.screen)]
     assert wrong == []
@@ -76,7 +76,7 @@ async def test_the_agent_keys_are_named_at_the_status_line(tmp_path: Path) -> No
     """Not in the footer (no room at 80 columns) but at the status line, for good (the
     message that named them faded after 5 seconds)."""
     app = new_dossier_app(tmp_path, "cesp", "etat_civil", role="agent")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         status = "".join(c for c, _ in full_render(app).cells[SIZE[1] - 2])
         assert "^g lot · ^b idem · ^o suivant" in status, status

@@ -15,12 +15,11 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.widgets._footer import FooterKey
 
-from cesp_client.config import ClientConfig
 from cesp_client.store import DraftStore, DraftWriter
 from cesp_client.workspace import Workspace, load_snapshot
 from cesp_tui.app import CespApp
 from tests.support.dossiers import complete_cesp_values
-from tests.tui.apps.settle import settle_app
+from tests.support.tui import settle_app, tui_app
 
 SIZE = (120, 40)
 
@@ -140,7 +139,7 @@ SCREENS: dict[str, tuple[str, Callable[[Workspace, str], Screen[Any] | None]]] =
 async def test_f1_and_the_footer_speak_french(name: str, tmp_path: Path) -> None:
     role, make = SCREENS[name]
     workspace, dossier_id = _workspace(tmp_path, role, "cesp" if role == "candidat" else None)
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url="http://127.0.0.1:9")
     try:
         async with app.run_test(size=SIZE) as pilot:
             await settle_app(app, pilot)
@@ -174,7 +173,7 @@ async def test_the_palette_offers_every_action_of_the_screen(tmp_path: Path) -> 
     from cesp_tui.screens.dossier.dossier import DossierScreen
 
     workspace, dossier_id = _workspace(tmp_path, "candidat", "cesp")
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url="http://127.0.0.1:9")
     try:
         async with app.run_test(size=SIZE) as pilot:
             await settle_app(app, pilot)
@@ -239,7 +238,7 @@ async def test_an_open_list_names_its_keys_in_french(tmp_path: Path) -> None:
 
     from cesp_tui.screens.staff.export_dossiers import ExportScreen
 
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url="http://127.0.0.1:9")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle_app(app, pilot)
         await app.push_screen(ExportScreen(base=tmp_path))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from cesp_tui.heap import FORCE_AFTER, IDLE_AFTER, IdleCollector
+from tests.support.tui import tui_app
 
 
 class FakeClock:
@@ -82,11 +83,9 @@ def test_without_a_pause_it_is_forced_after_enough_younger_collections(
 
 
 async def test_the_app_feeds_its_keys_to_the_collector(tmp_path: Any) -> None:
-    from cesp_client.config import ClientConfig
-    from cesp_tui.app import CespApp
 
     before = gc.get_threshold()
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
+    app = tui_app(tmp_path, server_url="http://127.0.0.1:9")
     async with app.run_test(size=(80, 24)) as pilot:
         idle = app.idle_collector
         assert idle is not None

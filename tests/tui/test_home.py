@@ -13,6 +13,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from cesp_client.api import Offline
+from cesp_client.api.client import ApiClient
 from cesp_client.events import DossierSynced, SaveRefused
 from cesp_client.store import DraftStore, OpKind, PieceState
 from cesp_client.sync.local import CONFLICT, REFUSED, park_op
@@ -26,8 +27,16 @@ from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import complete_cesp_values, make_campaign, tiny_pdf
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, SyncedHostApp
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import (
+    CLOSED_URL,
+    SERVER_KEY,
+    USERNAME,
+    fake,
+    run_app,
+    settle_workers,
+    sync_requests,
+    tui_app,
+)
 
 SIZE = (80, 24)
 
@@ -40,10 +49,12 @@ CAMPAIGN = {
 }
 
 
-class FakeApi:
-    """What "Mes demandes" asks the platform: the campaigns (or: offline)."""
+class FakeApi(ApiClient):
+    """What "Mes demandes" asks the platform: the campaigns (or: offline); every other
+    call goes to the closed port (offline)."""
 
     def __init__(self, campaigns: list[dict[str, Any]] | None = None, offline: bool = False):
+        super().__init__(CLOSED_URL)
         self._campaigns = campaigns or []
         self.offline = offline
         self.calls = 0
@@ -133,8 +144,8 @@ def seed(tmp_path: Path) -> dict[str, str]:
 
 async def test_the_list_shows_each_dossier_and_how_it_stands(tmp_path: Path) -> None:
     seed(tmp_path)
-    app = DossierHostApp(tmp_path, api=FakeApi([CAMPAIGN]))
-    async with app.run_test(size=(120, 40)) as pilot:
+    app = tui_app(tmp_path, role="candidat", new_api=fake(FakeApi([CAMPAIGN])))
+    async with run_app(app, size=(120, 40)) as pilot:
         await settle(app, pilot)
         found = rows(app)
         assert set(found) == {"CESP-A", "CESP-B", "CESP-C", "CESP-D", "CESP-E", "CESP-F"}
@@ -158,8 +169,8 @@ async def test_the_list_shows_each_dossier_and_how_it_stands(tmp_path: Path) -> 
 
 async def test_enter_resumes_the_dossier_under_the_cursor(tmp_path: Path) -> None:
     ids = seed(tmp_path)
-    app = DossierHostApp(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         table = home(app).query_one(DossierTable)
         target = next(i for i, r in enumerate(table.dossier_rows) if r.numero == "CESP-B")
@@ -177,8 +188,8 @@ async def test_enter_resumes_the_dossier_under_the_cursor(tmp_path: Path) -> Non
 
 async def test_delete_a_draft_after_yes_only(tmp_path: Path) -> None:
     ids = seed(tmp_path)
-    app = DossierHostApp(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         table = home(app).query_one(DossierTable)
 
@@ -190,7 +201,7 @@ async def test_delete_a_draft_after_yes_only(tmp_path: Path) -> None:
         await pilot.press("s")
         await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmModal)
-        assert app.store.get(ids["CESP-F"]) is not None
+        assert app.drafts.get(ids["CESP-F"]) is not None
 
         select("CESP-D")  # never reached the server
         await pilot.press("s")
@@ -199,12 +210,12 @@ async def test_delete_a_draft_after_yes_only(tmp_path: Path) -> None:
         assert "CESP-D" in app.screen.question
         await pilot.press("n")
         await settle(app, pilot)
-        assert app.store.get(ids["CESP-D"]) is not None
+        assert app.drafts.get(ids["CESP-D"]) is not None
         await pilot.press("s")
         await settle(app, pilot)
         await pilot.press("o")
         await settle(app, pilot)
-        assert app.store.get(ids["CESP-D"]) is None  # gone at once
+        assert app.drafts.get(ids["CESP-D"]) is None  # gone at once
         assert "CESP-D" not in rows(app)
 
         select("CESP-A")  # on the server: its deletion is queued
@@ -212,14 +223,14 @@ async def test_delete_a_draft_after_yes_only(tmp_path: Path) -> None:
         await settle(app, pilot)
         await pilot.press("o")
         await settle(app, pilot)
-        assert [op.kind for op in app.store.ops(ids["CESP-A"])] == [OpKind.DELETE]
-        assert app.sync_requests >= 1
+        assert [op.kind for op in app.drafts.ops(ids["CESP-A"])] == [OpKind.DELETE]
+        assert sync_requests(app) >= 1
 
 
 async def test_new_dossier_for_the_open_campaign_then_resume_it(tmp_path: Path) -> None:
     api = FakeApi([CAMPAIGN, {**CAMPAIGN, "id": 3, "is_open": False, "label": "CESP 2025"}])
-    app = DossierHostApp(tmp_path, api=api)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", new_api=fake(api))
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         assert "Aucune demande" in str(home(app).query_one("#home-empty", Static).render())
         await pilot.press("n")
@@ -229,7 +240,7 @@ async def test_new_dossier_for_the_open_campaign_then_resume_it(tmp_path: Path) 
         assert screen.current_tab == "etat_civil"  # straight to "État civil"
         assert screen.dossier.campaign_id == 7
         first = screen.dossier_id
-        assert [op.kind for op in app.store.ops(first)] == [OpKind.CREATE]
+        assert [op.kind for op in app.drafts.ops(first)] == [OpKind.CREATE]
         await pilot.press("f9")
         await settle(app, pilot)
         assert rows(app)  # listed now
@@ -247,14 +258,14 @@ async def test_new_dossier_for_the_open_campaign_then_resume_it(tmp_path: Path) 
         await settle(app, pilot)
         assert isinstance(app.screen, DossierScreen)
         assert app.screen.dossier_id == first
-        assert len(app.store.list(SERVER_KEY, USERNAME)) == 1
+        assert len(app.drafts.list(SERVER_KEY, USERNAME)) == 1
         assert any("déjà une demande" in message for message in said), said
 
 
 async def test_several_open_campaigns_ask_which_one(tmp_path: Path) -> None:
     api = FakeApi([CAMPAIGN, {**CAMPAIGN, "id": 9, "label": "CESP 2026 (session 2)"}])
-    app = DossierHostApp(tmp_path, api=api, role="agent")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, new_api=fake(api), role="candidat")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("n")
         await settle(app, pilot)
@@ -263,19 +274,12 @@ async def test_several_open_campaigns_ask_which_one(tmp_path: Path) -> None:
         await settle(app, pilot)
         assert isinstance(app.screen, DossierScreen)
         assert app.screen.dossier.campaign_id == 9
-        # An agent keys several dossiers of a campaign: a second one is a new one.
-        await pilot.press("f9")
-        await settle(app, pilot)
-        await pilot.press("n")
-        await settle(app, pilot)
-        await pilot.press("down", "enter")
-        await settle(app, pilot)
-        assert len(app.store.list(SERVER_KEY, USERNAME)) == 2
+        assert len(app.drafts.list(SERVER_KEY, USERNAME)) == 1
 
 
 async def test_offline_or_no_open_campaign_is_said(tmp_path: Path) -> None:
-    app = DossierHostApp(tmp_path, api=FakeApi(offline=True))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", new_api=fake(FakeApi(offline=True)))
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("n")
         await settle(app, pilot)
@@ -283,23 +287,25 @@ async def test_offline_or_no_open_campaign_is_said(tmp_path: Path) -> None:
         assert any(
             n.severity == "error" and n.message.startswith("Hors ligne") for n in app._notifications
         )
-    closed = DossierHostApp(tmp_path, api=FakeApi([{**CAMPAIGN, "is_open": False}]))
-    async with closed.run_test(size=SIZE) as pilot:
+    closed = tui_app(
+        tmp_path, role="candidat", new_api=fake(FakeApi([{**CAMPAIGN, "is_open": False}]))
+    )
+    async with run_app(closed, size=SIZE) as pilot:
         await settle(closed, pilot)
         await pilot.press("n")
         await settle(closed, pilot)
         assert any("Aucune campagne n'est ouverte" in n.message for n in closed._notifications)
-        assert closed.store.list(SERVER_KEY, USERNAME) == []
+        assert closed.drafts.list(SERVER_KEY, USERNAME) == []
 
 
 async def test_the_list_follows_the_sync_engine(tmp_path: Path) -> None:
     ids = seed(tmp_path)
-    app = DossierHostApp(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         # The engine sent B's changes (behind the screen's back), then says so.
-        for op in app.store.ops(ids["CESP-B"]):
-            app.store.op_done(op.id or 0, 5)
+        for op in app.drafts.ops(ids["CESP-B"]):
+            app.drafts.op_done(op.id or 0, 5)
         assert rows(app)["CESP-B"]["sync"] == "2 modifications en attente"
         app.sync_news.publish(DossierSynced(ids["CESP-B"], "save_tab", 5))
         await settle(app, pilot)
@@ -323,8 +329,14 @@ async def test_a_new_dossier_reaches_the_platform_and_gets_its_numero(
     token = create_cesp_account(server, smtp, "jeanne.dupont@example.org")
     with server.client(token) as client:
         username = client.get("/auth/me").json()["username"]
-    app = SyncedHostApp(tmp_path, server.url, token, username)
-    async with app.run_test(size=(120, 40)) as pilot:
+    app = tui_app(
+        tmp_path,
+        server_url=server.url,
+        token=token,
+        username=username,
+        role="candidat",
+    )
+    async with run_app(app, size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("n")
         await settle(app, pilot)
@@ -333,7 +345,7 @@ async def test_a_new_dossier_reaches_the_platform_and_gets_its_numero(
         dossier_id = screen.dossier_id
         for _ in range(200):
             await pilot.pause(0.05)
-            if app.store.pending_count(dossier_id) == 0:
+            if app.drafts.pending_count(dossier_id) == 0:
                 break
         await pilot.press("f9")
         await settle(app, pilot)
@@ -354,8 +366,6 @@ async def test_in_the_real_client_first_login_keying_and_home(
     tab reaches the platform; F9 comes back to "Mes demandes", up to date."""
     import time
 
-    from cesp_client.config import ClientConfig
-    from cesp_tui.app import CespApp
     from cesp_tui.screens.account.login import LoginScreen
 
     async def until(pilot: Pilot[Any], condition: Any, timeout: float = 30) -> None:
@@ -366,8 +376,8 @@ async def test_in_the_real_client_first_login_keying_and_home(
 
     make_campaign(server, label="CESP de test")
     create_cesp_account(server, smtp, "jeanne.dupont@example.org")
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path / "client", server_url=server.url)
+    async with run_app(app, size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, LoginScreen) and app.api is not None)
         app.screen.query_one("#identifier").value = "jeanne.dupont"  # type: ignore[attr-defined]
         app.screen.query_one("#password").focus()
@@ -395,8 +405,8 @@ async def test_the_command_palette_opens_any_dossier(tmp_path: Path) -> None:
     from textual.command import CommandList
 
     ids = seed(tmp_path)
-    app = DossierHostApp(tmp_path)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
 
         async def pick(query: str) -> str:

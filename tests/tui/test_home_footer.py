@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cesp_client.config import ClientConfig
 from cesp_client.store import DraftStore, DraftWriter
 from cesp_client.workspace import Workspace
 from cesp_tui.app import CespApp
 from cesp_tui.screens.dossier.home import HomeScreen
 from cesp_tui.widgets.dossier_table import DossierTable
 from tests.support.dossiers import complete_cesp_values
-from tests.tui.apps.settle import settle_app
+from tests.support.tui import settle_app, tui_app
 
 
 def enabled_actions(app: CespApp) -> set[str]:
@@ -41,7 +40,7 @@ async def test_delete_is_offered_on_a_draft_only(tmp_path: Path) -> None:
         role="candidat",
         applicant_demarche="cesp",
     )
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url="http://127.0.0.1:9")
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle_app(app, pilot)

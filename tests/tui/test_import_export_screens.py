@@ -8,17 +8,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, Select
 
-from cesp_client.api.client import ApiClient
 from cesp_tui.screens.staff.export_dossiers import ExportScreen
 from cesp_tui.screens.staff.import_dossiers import ImportScreen
 from cesp_tui.widgets.file_picker import FilePicker
@@ -34,24 +31,9 @@ from tests.support.dossiers import (
     post_import,
 )
 from tests.support.server import ServerHandle
-from tests.tui.apps.settle import until
+from tests.support.tui import run_app, tui_app, until
 
 SIZE = (100, 30)
-
-
-class ScreenHost(App[None]):
-    """The real screen, with a real `ApiClient` logged in (no login screen)."""
-
-    def __init__(self, url: str, token: str, make_screen: Callable[[], Screen[None]]) -> None:
-        super().__init__()
-        self.api = ApiClient(url, token)
-        self._make_screen = make_screen
-
-    async def on_mount(self) -> None:
-        await self.push_screen(self._make_screen())
-
-    async def on_unmount(self) -> None:
-        await self.api.aclose()
 
 
 def wrong_nir_values() -> dict[str, dict[str, Any]]:
@@ -116,8 +98,14 @@ async def test_a_refused_line_imports_nothing_and_the_report_says_why(
     rows[2]["adresse.commune"] = "99999"  # no such commune
     path = tmp_path / "dossiers.csv"
     path.write_bytes(import_csv(rows))
-    app = ScreenHost(server.url, agent, lambda: ImportScreen(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(
+        tmp_path / "client",
+        server_url=server.url,
+        role="agent",
+        token=agent,
+        screen=lambda: ImportScreen(tmp_path),
+    )
+    async with run_app(app, size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, ImportScreen)
         await until(pilot, lambda: screen.campaign_id is not None)
@@ -149,8 +137,14 @@ async def test_a_good_csv_then_json_import_every_line_with_its_numero(
     second = import_row("claire.martin@example.org", second_values())
     json_path = tmp_path / "papier.json"
     json_path.write_text(json.dumps([second], ensure_ascii=False), encoding="utf-8")
-    app = ScreenHost(server.url, agent, lambda: ImportScreen(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(
+        tmp_path / "client",
+        server_url=server.url,
+        role="agent",
+        token=agent,
+        screen=lambda: ImportScreen(tmp_path),
+    )
+    async with run_app(app, size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, ImportScreen)
         await until(pilot, lambda: screen.campaign_id is not None)
@@ -203,8 +197,14 @@ async def test_a_malformed_file_gets_one_clear_message(
 ) -> None:
     path = tmp_path / name
     path.write_bytes(content)
-    app = ScreenHost(server.url, agent, lambda: ImportScreen(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(
+        tmp_path / "client",
+        server_url=server.url,
+        role="agent",
+        token=agent,
+        screen=lambda: ImportScreen(tmp_path),
+    )
+    async with run_app(app, size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, ImportScreen)
         await until(pilot, lambda: screen.campaign_id is not None)
@@ -224,8 +224,14 @@ async def test_the_support_may_not_import(tmp_path: Path, server: ServerHandle) 
     support = create_staff_account(server, "support", "anne.support@example.org")
     path = tmp_path / "dossiers.csv"
     path.write_bytes(import_csv([import_row("jean.durand@example.org")]))
-    app = ScreenHost(server.url, support, lambda: ImportScreen(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(
+        tmp_path / "client",
+        server_url=server.url,
+        role="support",
+        token=support,
+        screen=lambda: ImportScreen(tmp_path),
+    )
+    async with run_app(app, size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, ImportScreen)
         await until(pilot, lambda: screen.campaign_id is not None)
@@ -252,8 +258,14 @@ async def test_export_to_csv_and_json_reads_back(
         response = post_import(client, campaign_id, content)
         assert response.status_code == 200, response.text
     numeros = {d["numero"] for d in dossiers_on_server(server, agent)}
-    app = ScreenHost(server.url, agent, lambda: ExportScreen(base=tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(
+        tmp_path / "client",
+        server_url=server.url,
+        role="agent",
+        token=agent,
+        screen=lambda: ExportScreen(base=tmp_path),
+    )
+    async with run_app(app, size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, ExportScreen)
         campaign = screen.query_one("#export-campaign", Select)

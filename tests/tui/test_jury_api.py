@@ -6,11 +6,13 @@ draft store through the sync engine, and the decision box the applicant reads.""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.app import App
+from textual.pilot import Pilot
 
 from cesp_client.api import ApiClient, ApiError
 from cesp_client.api.jury import (
@@ -35,7 +37,7 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink, body_text
-from tests.tui.apps.settle import until
+from tests.support.tui import run_app, tui_app, until
 
 APPLICANT = "jean.durand@example.org"
 JURY = "paul.jury@ars.example.org"
@@ -130,15 +132,15 @@ def test_decision_lines() -> None:
 # --- a CESP campaign against the platform ---------------------------------------------------
 
 
-class ModalHost(App[None]):
-    """Shows one modal box (the decision, or the decision read by its owner)."""
-
-    def __init__(self, modal: Any) -> None:
-        super().__init__()
-        self.modal = modal
-
-    def on_mount(self) -> None:
-        self.push_screen(self.modal)
+@contextlib.asynccontextmanager
+async def modal_shown(data_dir: Path, modal: Any) -> AsyncIterator[Pilot[Any]]:
+    """The app with one modal box (the decision, or the decision read by its owner) over
+    its first screen."""
+    app = tui_app(data_dir)
+    async with run_app(app, size=(80, 24)) as pilot:
+        await app.push_screen(modal)
+        await pilot.pause()
+        yield pilot
 
 
 async def test_cesp_decision_publication_mail_and_the_applicants_copy(
@@ -163,8 +165,8 @@ async def test_cesp_decision_publication_mail_and_the_applicants_copy(
 
         # The same refusal in the decision box: said there, the box stays open.
         modal = DecisionModal(jury, dossier["id"], dossier["numero"], "Jean Pierre DURAND")
-        app = ModalHost(modal)
-        async with app.run_test(size=(80, 24)) as pilot:
+        async with modal_shown(tmp_path / "client", modal) as pilot:
+            app = pilot.app
             await pilot.press("ctrl+s")  # nothing chosen yet
             error = modal.query_one("#decision-error")
             assert "Choisissez" in str(error.render())
@@ -191,7 +193,7 @@ async def test_cesp_decision_publication_mail_and_the_applicants_copy(
 
         # The applicant's box before publication says so.
         view = DecisionViewModal(owner, dossier["id"], dossier["numero"])
-        async with ModalHost(view).run_test(size=(80, 24)) as pilot:
+        async with modal_shown(tmp_path / "client", view) as pilot:
             await until(pilot, lambda: view.text == NOT_PUBLISHED)
 
         with pytest.raises(ApiError) as early:
@@ -211,7 +213,7 @@ async def test_cesp_decision_publication_mail_and_the_applicants_copy(
         assert store.get(dossier["id"]).state == "accepte"  # type: ignore[union-attr]
 
         view = DecisionViewModal(owner, dossier["id"], dossier["numero"])
-        async with ModalHost(view).run_test(size=(80, 24)) as pilot:
+        async with modal_shown(tmp_path / "client", view) as pilot:
             await until(pilot, lambda: "Décision du jury : demande acceptée" in view.text)
             assert "Commentaire du jury : Bon dossier" in view.text
     finally:
@@ -223,28 +225,12 @@ async def test_cesp_decision_publication_mail_and_the_applicants_copy(
 # --- the platform does not answer ------------------------------------------------------------
 
 
-class OfflineJuryApp(App[None]):
-    """The jury's list with a client whose platform does not answer (a closed port)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.api = ApiClient("http://127.0.0.1:9")
-
-    def on_mount(self) -> None:
-        from cesp_tui.screens.staff.jury_home import JuryHomeScreen
-
-        self.push_screen(JuryHomeScreen())
-
-    async def on_unmount(self) -> None:
-        await self.api.aclose()
-
-
-async def test_the_list_says_so_when_the_platform_does_not_answer() -> None:
+async def test_the_list_says_so_when_the_platform_does_not_answer(tmp_path: Path) -> None:
     from cesp_tui.screens.staff.jury_home import JuryHomeScreen
     from cesp_tui.widgets.status_line import StatusLine
 
-    app = OfflineJuryApp()
-    async with app.run_test(size=(80, 24)) as pilot:
+    app = tui_app(tmp_path, role="instructeur")  # the platform does not answer: closed port
+    async with run_app(app, size=(80, 24)) as pilot:
         screen = app.screen
         assert isinstance(screen, JuryHomeScreen)
         status = screen.query_one(StatusLine)

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cesp_client.config import ClientConfig
 from cesp_tui.app import CespApp
 from cesp_tui.screens.staff.jury_home import JuryDossierScreen, JuryHomeScreen
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import until
+from tests.support.tui import tui_app, until
 from tests.tui.test_jury_flow import JURY_EMAIL, SIZE, decide, log_in, prepare, select
 
 
@@ -25,7 +24,7 @@ async def test_the_jury_decides_from_the_dossier_it_reads(
 ) -> None:
     _campaign, numeros = prepare(server, smtp)
     claire = numeros["Martin"]
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "jury"))
+    app = tui_app(tmp_path / "jury", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot, JURY_EMAIL)
         await until(pilot, lambda: isinstance(app.screen, JuryHomeScreen))

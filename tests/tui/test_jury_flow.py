@@ -11,7 +11,6 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from cesp_client.config import ClientConfig
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
 from cesp_tui.screens.common.campaigns import CampaignPicker
@@ -40,7 +39,7 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink, body_text
-from tests.tui.apps.settle import until
+from tests.support.tui import tui_app, until
 
 SIZE = (80, 24)
 ETAB_EMAIL = "bam@avicenne.example.org"
@@ -114,7 +113,7 @@ async def test_jury_decides_publishes_and_the_establishment_reads_the_decision(
     campaign_id, numeros = prepare(server, smtp)
     claire, yanis = numeros["Martin"], numeros["Belkacem"]
 
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "jury"))
+    app = tui_app(tmp_path / "jury", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot, JURY_EMAIL)
         await until(pilot, lambda: isinstance(app.screen, JuryHomeScreen))
@@ -239,7 +238,7 @@ async def test_jury_decides_publishes_and_the_establishment_reads_the_decision(
         await until(pilot, lambda: app.screen is screen)
 
     # The recruiting establishment, on its own client: "Décision" on its candidature.
-    owner_app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "etab"))
+    owner_app = tui_app(tmp_path / "etab", server_url=server.url)
     async with owner_app.run_test(size=SIZE) as pilot:
         await log_in(owner_app, pilot, ETAB_EMAIL)
         await until(pilot, lambda: isinstance(owner_app.screen, HomeScreen))
@@ -290,7 +289,7 @@ async def test_jury_switches_to_a_cesp_campaign_decides_and_the_applicant_is_mai
         numero = answer.json()["numero"]
     create_staff_account(server, "instructeur", JURY_EMAIL)
 
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "jury"))
+    app = tui_app(tmp_path / "jury", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot, JURY_EMAIL)
         await until(pilot, lambda: isinstance(app.screen, JuryHomeScreen))

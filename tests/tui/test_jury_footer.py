@@ -9,10 +9,9 @@ from typing import Any
 
 from textual.widgets import DataTable
 
-from cesp_client.config import ClientConfig
 from cesp_tui.app import CespApp
 from cesp_tui.screens.staff.jury_home import JuryHomeScreen
-from tests.tui.apps.settle import settle_app
+from tests.support.tui import settle_app, tui_app
 
 CAMPAIGN = {
     "id": 4,
@@ -43,7 +42,7 @@ def footer_actions(app: CespApp) -> set[str]:
 
 
 async def test_f7_is_offered_on_a_transmitted_dossier_only(tmp_path: Path) -> None:
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url="http://127.0.0.1:9")
     dossiers = [_summary(n, state) for n, state in enumerate(STATES, start=1)]
     async with app.run_test(size=(80, 24)) as pilot:
         await settle_app(app, pilot)

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from cesp_client.store import DraftStore
+from cesp_tui.app import CespApp
 from tests.support.dossiers import CESP_NIR
-from tests.tui.apps.dossier_host import DossierHostApp
+from tests.support.tui import run_app
 from tests.tui.keywalk import (
     account_observer,
     dossier_screen,
@@ -49,10 +50,8 @@ EXPECTED = {
 
 
 async def _keyed_tab(data_dir: Path, role: str, keys: list[str], *, burst: bool) -> dict[str, Any]:
-    app: DossierHostApp = new_dossier_app(
-        data_dir, "cesp", "etat_civil", role=role, field="civilite"
-    )
-    async with app.run_test(size=SIZE) as pilot:
+    app: CespApp = new_dossier_app(data_dir, "cesp", "etat_civil", role=role, field="civilite")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         freeze_cursors(app)
         if burst:
@@ -91,12 +90,12 @@ async def test_a_tab_typed_in_one_burst_is_stored_as_typed_key_by_key(
 LOGIN = [*"jdurand", "tab", *"Motdepasse1!"]
 
 
-async def _login_fields(burst: bool) -> dict[str, Any]:
+async def _login_fields(tmp_path: Path, burst: bool) -> dict[str, Any]:
     from cesp_tui.screens.account.login import LoginScreen
 
-    app = ordered_account_app(LoginScreen)
+    app = ordered_account_app(tmp_path, LoginScreen)
     observe = account_observer(["identifier", "password"])
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         app.screen.query_one("#identifier").focus()
         await settle(app, pilot)
@@ -109,7 +108,7 @@ async def _login_fields(burst: bool) -> dict[str, Any]:
         return dict(observe(app).values)
 
 
-async def test_the_login_typed_in_one_burst_is_the_login_typed_key_by_key() -> None:
-    one_by_one = await _login_fields(burst=False)
+async def test_the_login_typed_in_one_burst_is_the_login_typed_key_by_key(tmp_path: Path) -> None:
+    one_by_one = await _login_fields(tmp_path / "1", burst=False)
     assert one_by_one == {"identifier": "jdurand", "password": "Motdepasse1!"}
-    assert await _login_fields(burst=True) == one_by_one
+    assert await _login_fields(tmp_path / "2", burst=True) == one_by_one

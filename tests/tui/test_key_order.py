@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 
 from cesp_tui import textual_compat
 from cesp_tui.widgets.tab_form import TabForm
-from tests.tui.apps.dossier_host import DossierHostApp
+from tests.support.tui import run_app, tui_app
 from tests.tui.test_dossier_keying import new_dossier, settle
 from tests.tui.test_tab_form import SIZE, form_app
 
@@ -81,12 +81,14 @@ async def test_the_same_keys_one_by_one_give_the_same_fields() -> None:
 
 async def test_a_burst_on_the_dossier_screen_reaches_the_draft(tmp_path: Path) -> None:
     dossier_id = new_dossier(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="etat_civil", field="nom_naissance")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(
+        tmp_path, role="candidat", open_id=dossier_id, tab="etat_civil", field="nom_naissance"
+    )
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await send_at_once(app, pilot, [*"Durand", "tab", "tab", *"Jean", "enter", *"15031999"])
         await settle(app, pilot)
-        stored = app.store.get(dossier_id).data["etat_civil"]  # type: ignore[union-attr]
+        stored = app.drafts.get(dossier_id).data["etat_civil"]  # type: ignore[union-attr]
         assert stored["nom_naissance"] == "Durand"
         assert stored["prenoms"] == "Jean"
         assert stored["date_naissance"] == "1999-03-15"

@@ -16,13 +16,14 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 
 import cesp_tui
-from cesp_client.config import ClientConfig, ConfigError, load_config
+from cesp_client.config import ConfigError, load_config
 from cesp_client.embedded import EmbeddedStartError
+from cesp_client.services import ClientServices
 from cesp_core.demarches.cesp import SITUATIONS_FAMILIALES
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.mailbox import MailboxScreen
 from cesp_tui.widgets.field_row import choice_for_letter
-from tests.tui.apps.dossier_host import DossierHostApp
+from tests.support.tui import dossier_screen_of, run_app, tui_app
 from tests.tui.test_dossier_keying import form_view, new_dossier, settle
 
 SIZE = (80, 24)
@@ -97,10 +98,10 @@ def test_a_letter_picks_by_visible_label_never_by_hidden_value() -> None:
 
 async def test_printable_keys_on_a_radio_row_never_change_tab_nor_field(tmp_path: Path) -> None:
     dossier_id = new_dossier(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=dossier_id)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id)
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         form = form_view(app).form
         radio = form.row("civilite").control_widget
         radio.focus()
@@ -119,8 +120,8 @@ async def test_printable_keys_on_a_radio_row_never_change_tab_nor_field(tmp_path
 
 async def test_c_on_situation_familiale_keeps_celibataire(tmp_path: Path) -> None:
     dossier_id = new_dossier(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="volet_social")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id, tab="volet_social")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         form = form_view(app).form
         row = form.row("situation_familiale")
@@ -130,14 +131,14 @@ async def test_c_on_situation_familiale_keeps_celibataire(tmp_path: Path) -> Non
         await pilot.press("c", "6", "c")
         await settle(app, pilot)
         assert row.value == "celibataire"
-        assert app.dossier_screen.current_tab == "volet_social"
+        assert dossier_screen_of(app).current_tab == "volet_social"
 
 
 async def test_a_screen_pushed_under_an_open_palette_never_leaves_two(tmp_path: Path) -> None:
     """Ctrl+P on a screen while a dossier opens (a first login): the palette goes, and
     the next Ctrl+P opens one palette (it ended with DuplicateIds)."""
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, server_url="http://127.0.0.1:9")
+    async with run_app(app, size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("ctrl+p")
         await pilot.pause()
@@ -155,8 +156,8 @@ async def test_a_screen_pushed_under_an_open_palette_never_leaves_two(tmp_path: 
 
 
 async def test_f4_opens_the_local_mailbox_from_any_screen(tmp_path: Path) -> None:
-    app = CespApp(ClientConfig(data_dir=tmp_path), platform=_NoStartPlatform(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, platform=_NoStartPlatform(tmp_path))
+    async with run_app(app, size=SIZE) as pilot:
         await pilot.pause()
         app.push_screen(Screen(id="logged-in-like"))
         await pilot.pause()
@@ -203,8 +204,8 @@ async def test_a_user_keymap_in_client_toml_remaps_by_binding_id(tmp_path: Path)
     toml.write_text('server_url = "http://127.0.0.1:9"\n[keymap]\n"app.help" = "f12"\n')
     config = load_config(config_path=toml, environ={}, data_dir=tmp_path)
     assert config.keymap == {"app.help": "f12"}
-    app = CespApp(config)
-    async with app.run_test(size=SIZE) as pilot:
+    app = CespApp(ClientServices.from_config(config))
+    async with run_app(app, size=SIZE) as pilot:
         await pilot.pause()
         assert "f12" in app.screen.active_bindings  # what the footer and F1 list
         assert "f1" not in app.screen.active_bindings
@@ -221,8 +222,8 @@ def test_a_bad_keymap_is_explained_in_french(tmp_path: Path) -> None:
 
 
 async def test_the_palette_offers_the_mailbox_in_french(tmp_path: Path) -> None:
-    app = CespApp(ClientConfig(data_dir=tmp_path), platform=_NoStartPlatform(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, platform=_NoStartPlatform(tmp_path))
+    async with run_app(app, size=SIZE) as pilot:
         await pilot.pause()
         titles = [command.title for command in app.get_system_commands(app.screen)]
         assert "Boîte aux lettres locale (F4)" in titles

@@ -11,8 +11,9 @@ import pytest
 from textual.widgets import Static
 
 from cesp_core.demarches import CESP
+from cesp_tui.app import CespApp
 from tests.support.dossiers import complete_asp_values
-from tests.tui.apps.dossier_host import DossierHostApp
+from tests.support.tui import new_local_dossier, run_app, tui_app
 from tests.tui.keywalk import (
     dossier_screen,
     dossier_values,
@@ -30,7 +31,7 @@ from tests.tui.keywalk import (
 SIZE = (80, 24)
 
 
-async def _opened(app: DossierHostApp, pilot: Any) -> None:
+async def _opened(app: CespApp, pilot: Any) -> None:
     await settle(app, pilot)
     freeze_cursors(app)
 
@@ -40,7 +41,7 @@ async def _opened(app: DossierHostApp, pilot: Any) -> None:
 
 async def test_a_digit_on_a_radio_row_changes_nothing(tmp_path: Path) -> None:
     app = new_dossier_app(tmp_path, "cesp", "etat_civil", field="civilite")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await _opened(app, pilot)
         assert field_of(app.focused) == "civilite"
         before = dossier_values(app)
@@ -56,7 +57,7 @@ async def test_a_digit_on_a_radio_row_changes_nothing(tmp_path: Path) -> None:
 async def test_a_digit_in_a_text_field_is_typed_there(tmp_path: Path) -> None:
     """The guard beside it: digits are characters where a field takes text."""
     app = new_dossier_app(tmp_path, "cesp", "adresse", field="adresse")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await _opened(app, pilot)
         for key in "12":
             await press(app, key)
@@ -68,14 +69,14 @@ async def test_a_digit_in_a_text_field_is_typed_there(tmp_path: Path) -> None:
 # --- letters and spaces on a radio row ------------------------------------------------------
 
 
-def _situation(app: DossierHostApp) -> Any:
+def _situation(app: CespApp) -> Any:
     return dossier_screen(app).data.get("volet_social", {}).get("situation_familiale")
 
 
 async def test_spaces_after_a_letter_keep_the_option_picked(tmp_path: Path) -> None:
     """Space selects the option under the highlight; a letter moves both."""
     app = new_dossier_app(tmp_path, "cesp", "volet_social", field="situation_familiale")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await _opened(app, pilot)
         await press(app, "v")  # "Veuf ou veuve"
         await settle(app, pilot)
@@ -100,7 +101,7 @@ async def test_spaces_on_a_saved_situation_familiale_keep_it(
     one under the highlight) does not make it "Célibataire"."""
     data = {"volet_social": {"situation_familiale": "veuf"}}
     app = new_dossier_app(tmp_path, "cesp", "volet_social", data=data, field=field)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await _opened(app, pilot)
         for key in keys:
             await press(app, key)
@@ -116,7 +117,7 @@ async def test_a_letter_jumps_only_to_an_option_whose_label_starts_with_it(
     tmp_path: Path,
 ) -> None:
     app = new_dossier_app(tmp_path, "cesp", "volet_social", field="situation_familiale")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await _opened(app, pilot)
         await press(app, "c")
         await settle(app, pilot)
@@ -129,7 +130,7 @@ async def test_a_letter_jumps_only_to_an_option_whose_label_starts_with_it(
 async def test_a_letter_picks_the_option_whose_label_starts_with_it(tmp_path: Path) -> None:
     """The guard beside it: "m" is "Marié(e)…" (value ``couple``), "s" "Séparé(e)…"."""
     app = new_dossier_app(tmp_path, "cesp", "volet_social", field="situation_familiale")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await _opened(app, pilot)
         await press(app, "m")
         await settle(app, pilot)
@@ -159,7 +160,7 @@ async def test_every_option_of_a_radio_row_is_on_screen_at_80_columns(
 ) -> None:
     saved = ["identification"] if demarche == "asp" else []
     app = new_dossier_app(tmp_path, demarche, tab, data=data, saved=saved, field=field)
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await _opened(app, pilot)
         row = form_of(app).row(field)
         labels = [c.label for c in row.field.choices]
@@ -172,7 +173,7 @@ async def test_every_option_of_a_radio_row_is_on_screen_at_80_columns(
 # --- ASP "Candidat": the RPPS -----------------------------------------------------------------
 
 
-def _asp_candidat(tmp_path: Path, candidat: dict[str, Any], field: str) -> DossierHostApp:
+def _asp_candidat(tmp_path: Path, candidat: dict[str, Any], field: str) -> CespApp:
     values = complete_asp_values()
     return new_dossier_app(
         tmp_path,
@@ -189,7 +190,7 @@ async def test_after_ticking_the_ordre_box_tab_shows_the_rpps(tmp_path: Path) ->
     candidat.pop("rpps", None)
     candidat.pop("date_previsionnelle_inscription", None)
     app = _asp_candidat(tmp_path, candidat, "inscrit_ordre")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await _opened(app, pilot)
         assert field_of(app.focused) == "inscrit_ordre"
         await press(app, "space")
@@ -208,7 +209,7 @@ async def test_the_rpps_message_is_on_screen_after_ctrl_s(tmp_path: Path) -> Non
     candidat.update(inscrit_ordre=True, rpps="10000001016")
     candidat.pop("date_previsionnelle_inscription", None)
     app = _asp_candidat(tmp_path, candidat, "nom")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await _opened(app, pilot)
         await press(app, "ctrl+s")
         await settle(app, pilot)
@@ -236,7 +237,7 @@ LEVELS = {
 async def test_niveau_offers_only_the_levels_of_the_filiere(filiere: str, tmp_path: Path) -> None:
     data = {"etudes": {"filiere": filiere}}
     app = new_dossier_app(tmp_path, "cesp", "etudes", data=data, field="niveau")
-    async with app.run_test(size=SIZE) as pilot:
+    async with run_app(app, size=SIZE) as pilot:
         await _opened(app, pilot)
         control = form_of(app).row("niveau").control_widget
         offered = {hit.label for hit in control.hits}
@@ -251,9 +252,9 @@ async def test_ctrl_p_while_the_first_dossier_opens_then_again(tmp_path: Path) -
     """A first login opens its dossier from "Mes demandes" at once
     (`HomeScreen.open_dossier`): Ctrl+P pressed on "Mes demandes" just before, then
     again on the dossier, must not crash the client."""
-    app = new_dossier_app(tmp_path, "cesp", "etat_civil")
-    dossier_id, app.open_id = app.open_id, None  # "Mes demandes" first
-    async with app.run_test(size=SIZE) as pilot:
+    dossier_id = new_local_dossier(tmp_path)
+    app = tui_app(tmp_path, role="candidat")  # "Mes demandes" first
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         home = app.screen
         await press(app, "ctrl+p")

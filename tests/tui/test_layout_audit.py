@@ -34,6 +34,7 @@ from cesp_core.demarches import get_demarche
 from cesp_core.demarches.model import Value
 from cesp_core.demarches.rules import TabState
 from tests.support.dossiers import complete_asp_values, complete_cesp_values
+from tests.support.tui import run_app
 from tests.tui.keywalk import (
     dossier_screen,
     focus_problem,
@@ -119,7 +120,7 @@ async def _audit_demarche(
     app = new_dossier_app(data_dir, demarche_key, tabs[0], data=_data(demarche_key), saved=saved)
     found: dict[str, list[str]] = {}
     size_name = f"{size[0]}x{size[1]}"
-    async with app.run_test(size=size) as pilot:
+    async with run_app(app, size=size) as pilot:
         await settle(app, pilot)
         for (dem, tab, state), values in STATES.items():
             if dem != demarche_key:
@@ -245,7 +246,7 @@ async def test_problems_lie_under_their_field(case: str, size: str, tmp_path: Pa
     saved = [demarche.first_tab] if demarche.first_tab and demarche.first_tab != tab else []
     app = new_dossier_app(tmp_path, demarche_key, tab, data={tab: values}, saved=saved)
     width, height = ALL_SIZES[size]
-    async with app.run_test(size=(width, height)) as pilot:
+    async with run_app(app, size=(width, height)) as pilot:
         await settle(app, pilot)
         freeze_cursors(app)
         await press(app, "ctrl+s")
@@ -275,7 +276,7 @@ async def test_tab_labels_are_shown_whole(demarche_key: str, size: str, tmp_path
     demarche = get_demarche(demarche_key)
     app = new_dossier_app(tmp_path, demarche_key, demarche.tabs[0].key)
     width, height = {"120x40": (120, 40), **ALL_SIZES}[size]
-    async with app.run_test(size=(width, height)) as pilot:
+    async with run_app(app, size=(width, height)) as pilot:
         await settle(app, pilot)
         header = dossier_screen(app).header
         header.set_states({tab.key: TabState.INCOMPLET for tab in demarche.tabs})
@@ -301,7 +302,7 @@ async def test_a_wide_terminal_uses_its_width(demarche_key: str, tab: str, tmp_p
     demarche = get_demarche(demarche_key)
     saved = [demarche.first_tab] if demarche.first_tab and demarche.first_tab != tab else []
     app = new_dossier_app(tmp_path, demarche_key, tab, data=_data(demarche_key), saved=saved)
-    async with app.run_test(size=(160, 50)) as pilot:
+    async with run_app(app, size=(160, 50)) as pilot:
         await settle(app, pilot)
         rows = form_of(app).visible_rows()
         labels = [row.query_one(".field-label").region for row in rows]
@@ -320,7 +321,7 @@ async def test_an_open_list_never_covers_the_status_line(size: str, tmp_path: Pa
     from cesp_tui.widgets.status_line import StatusLine
 
     app = new_dossier_app(tmp_path, "cesp", "etat_civil")
-    async with app.run_test(size=SIZES[size]) as pilot:
+    async with run_app(app, size=SIZES[size]) as pilot:
         await settle(app, pilot)
         freeze_cursors(app)
         form = form_of(app)

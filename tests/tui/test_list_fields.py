@@ -15,7 +15,7 @@ from cesp_tui.widgets.filter_select import FilterSelect
 from cesp_tui.widgets.message_line import MessageLine
 from cesp_tui.widgets.tab_form import TabForm
 from tests.support.dossiers import CESP_IBAN, CESP_NIR
-from tests.tui.apps.harness import HarnessApp
+from tests.support.widget_harness import HarnessApp
 from tests.tui.test_tab_form import SIZE, changes, form_app
 
 

@@ -13,11 +13,12 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from cesp_tui.app import CespApp
 from cesp_tui.screens.account.mailbox import MailboxScreen, find_code, find_link, read_maildir
 from cesp_tui.screens.account.password_reset import PasswordResetScreen
 from cesp_tui.screens.account.password_setup import PasswordSetupScreen
 from cesp_tui.screens.account.signup_code import SignupCodeScreen
-from tests.tui.apps.account_app import AccountScreenApp
+from tests.support.tui import run_app, tui_app
 
 TO = "jeanne.martin@example.org"
 SETUP_TOKEN = "AbCdEfGhIjKlMnOp-setup_123"
@@ -56,7 +57,7 @@ def fill(box: Path) -> None:
     deliver(box, "Identifiant de connexion", "Votre identifiant de connexion : j.m\n", 3)
 
 
-async def settle(app: AccountScreenApp, pilot: Pilot[Any]) -> None:
+async def settle(app: CespApp, pilot: Pilot[Any]) -> None:
     deadline = time.monotonic() + 20
     while busy := [w for w in app.workers if not w.is_finished]:
         assert time.monotonic() < deadline, busy
@@ -91,9 +92,9 @@ def test_read_maildir_newest_first_with_codes_and_links(tmp_path: Path) -> None:
 async def test_the_code_goes_into_the_code_screen_below(tmp_path: Path) -> None:
     box = tmp_path / "maildir"
     fill(box)
-    app = AccountScreenApp(lambda: SignupCodeScreen(TO))
+    app = tui_app(tmp_path, screen=lambda: SignupCodeScreen(TO))
     app.NOTIFICATION_TIMEOUT = 600  # read after the fact, on a loaded machine
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_app(app, size=(80, 24)) as pilot:
         code_screen = app.screen
         await app.push_screen(MailboxScreen(box))
         await settle(app, pilot)
@@ -131,9 +132,9 @@ async def test_the_code_is_copied_and_the_mailbox_stays_without_a_code_screen(
 
     box = tmp_path / "maildir"
     fill(box)
-    app = AccountScreenApp(LoginScreen)
+    app = tui_app(tmp_path, screen=LoginScreen)
     app.NOTIFICATION_TIMEOUT = 600  # read after the fact, on a loaded machine
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_app(app, size=(80, 24)) as pilot:
         login = app.screen
         await app.push_screen(MailboxScreen(box))
         await settle(app, pilot)
@@ -153,8 +154,8 @@ async def test_the_code_is_copied_and_the_mailbox_stays_without_a_code_screen(
 async def test_a_link_opens_mon_compte_and_new_mail_shows_up(tmp_path: Path) -> None:
     box = tmp_path / "maildir"
     fill(box)
-    app = AccountScreenApp(lambda: MailboxScreen(box))
-    async with app.run_test(size=(80, 24)) as pilot:
+    app = tui_app(tmp_path, screen=lambda: MailboxScreen(box))
+    async with run_app(app, size=(80, 24)) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, MailboxScreen)
@@ -166,16 +167,16 @@ async def test_a_link_opens_mon_compte_and_new_mail_shows_up(tmp_path: Path) -> 
         assert isinstance(setup, PasswordSetupScreen)
         assert setup.token == SETUP_TOKEN
         assert setup.query_one("#link").value == SETUP_TOKEN  # type: ignore[attr-defined]
-        # No platform in this app: the check says so under the link, nothing breaks.
-        assert "pas encore prête" in str(setup.query_one("#link-error").render())
+        # The platform does not answer: the check says so under the link, nothing breaks.
+        assert "injoignable" in str(setup.query_one("#link-error").render())
 
         await pilot.press("f9")
         await pilot.pause()
         assert app.screen is not setup  # back to the app's first screen
 
     # A reset mail arriving while the mailbox is open is listed at the next refresh.
-    app = AccountScreenApp(lambda: MailboxScreen(box))
-    async with app.run_test(size=(80, 24)) as pilot:
+    app = tui_app(tmp_path, screen=lambda: MailboxScreen(box))
+    async with run_app(app, size=(80, 24)) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, MailboxScreen)
@@ -204,8 +205,8 @@ async def test_the_recipient_column_is_seen_at_80_columns(tmp_path: Path) -> Non
 
     box = tmp_path / "maildir"
     deliver(box, "Initialisation de votre mot de passe via un lien éphémère", "Bonjour", 0)
-    app = AccountScreenApp(lambda: MailboxScreen(box))
-    async with app.run_test(size=(80, 24)) as pilot:
+    app = tui_app(tmp_path, screen=lambda: MailboxScreen(box))
+    async with run_app(app, size=(80, 24)) as pilot:
         await settle(app, pilot)
         shown = ["".join(c for c, _ in row) for row in full_render(app).cells]
         table = app.screen.query_one("#mails")

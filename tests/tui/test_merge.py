@@ -7,20 +7,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from textual.app import App, ComposeResult
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from cesp_client.store import DraftStore, OpKind
 from cesp_client.sync.local import CONFLICT, is_parked, park_op
 from cesp_core.demarches import CESP
+from cesp_tui.app import CespApp
 from cesp_tui.screens.dossier.merge import MergeScreen, differing_fields, merged_values
 from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import complete_cesp_values, make_campaign, save_tab
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, SyncedHostApp
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import (
+    SERVER_KEY,
+    USERNAME,
+    dossier_screen_of,
+    run_app,
+    settle_workers,
+    sync_requests,
+    tui_app,
+)
 
 SIZE = (80, 24)
 
@@ -62,20 +70,13 @@ def test_merged_values_take_the_server_copy_and_my_chosen_fields() -> None:
     assert merged["complement"] is None
 
 
-class MergeHost(App[None]):
-    def __init__(self, theirs: dict[str, Any] = THEIRS, base: dict[str, Any] | None = None) -> None:
-        super().__init__()
-        self.results: list[dict[str, Any] | None] = []
-        self.theirs = theirs
-        self.base = base
-
-    def compose(self) -> ComposeResult:
-        yield Static("dessous")
-
-    def on_mount(self) -> None:
-        self.push_screen(
-            MergeScreen(CESP, "adresse", MINE, self.theirs, 7, self.base), self.results.append
-        )
+async def show_merge(
+    app: CespApp, theirs: dict[str, Any] = THEIRS, base: dict[str, Any] | None = None
+) -> list[dict[str, Any] | None]:
+    """The merge of "Adresse" over the running client app; its answers go to the list."""
+    results: list[dict[str, Any] | None] = []
+    await app.push_screen(MergeScreen(CESP, "adresse", MINE, theirs, 7, base), results.append)
+    return results
 
 
 def cells(screen: MergeScreen) -> list[list[str]]:
@@ -83,9 +84,10 @@ def cells(screen: MergeScreen) -> list[list[str]]:
     return [[str(c).strip() for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
-async def test_choices_field_by_field_and_nothing_without_a_choice() -> None:
-    app = MergeHost()
-    async with app.run_test(size=SIZE) as pilot:
+async def test_choices_field_by_field_and_nothing_without_a_choice(tmp_path: Path) -> None:
+    app = tui_app(tmp_path)
+    async with run_app(app, size=SIZE) as pilot:
+        results = await show_merge(app)
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, MergeScreen)
@@ -98,7 +100,7 @@ async def test_choices_field_by_field_and_nothing_without_a_choice() -> None:
         assert screen.check_action("apply", ()) is None
         await pilot.press("ctrl+s")
         await pilot.pause()
-        assert app.results == [] and app.screen is screen
+        assert results == [] and app.screen is screen
         await pilot.press("m")  # Adresse: mine; the cursor moves on
         await pilot.press("s")  # Complément: the server's
         await pilot.pause()
@@ -110,7 +112,7 @@ async def test_choices_field_by_field_and_nothing_without_a_choice() -> None:
         assert screen.check_action("apply", ()) is True
         await pilot.press("ctrl+s")
         await pilot.pause()
-    assert app.results == [
+    assert results == [
         {
             "adresse": "12 rue Jean Jaurès",
             "code_postal": "87000",
@@ -121,9 +123,10 @@ async def test_choices_field_by_field_and_nothing_without_a_choice() -> None:
     ]
 
 
-async def test_all_mine_all_theirs_and_later() -> None:
-    app = MergeHost()
-    async with app.run_test(size=SIZE) as pilot:
+async def test_all_mine_all_theirs_and_later(tmp_path: Path) -> None:
+    app = tui_app(tmp_path)
+    async with run_app(app, size=SIZE) as pilot:
+        results = await show_merge(app)
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, MergeScreen)
@@ -137,7 +140,7 @@ async def test_all_mine_all_theirs_and_later() -> None:
         assert screen.result()["complement"] == "Bâtiment B"
         await pilot.press("p")  # later: nothing is decided
         await pilot.pause()
-    assert app.results == [None]
+    assert results == [None]
 
 
 #: The tab as both sides last synced it: "complement" was changed here only,
@@ -151,9 +154,10 @@ BASE = {
 }
 
 
-async def test_with_the_base_only_fields_changed_on_both_sides_are_asked() -> None:
-    app = MergeHost({**THEIRS, "adresse": "1 place Denis Dussoubs"}, BASE)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_with_the_base_only_fields_changed_on_both_sides_are_asked(tmp_path: Path) -> None:
+    app = tui_app(tmp_path)
+    async with run_app(app, size=SIZE) as pilot:
+        results = await show_merge(app, {**THEIRS, "adresse": "1 place Denis Dussoubs"}, BASE)
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, MergeScreen)
@@ -165,7 +169,7 @@ async def test_with_the_base_only_fields_changed_on_both_sides_are_asked() -> No
         await pilot.press("r")  # all the server's: only the asked field
         await pilot.press("ctrl+s")
         await pilot.pause()
-    [result] = app.results
+    [result] = results
     assert result is not None
     assert result["complement"] == "Bâtiment B"  # changed here only: never undone
     assert result["adresse"] == "1 place Denis Dussoubs"  # changed there only: taken
@@ -187,8 +191,8 @@ async def test_a_parked_conflict_opens_the_merge_and_the_result_is_requeued(
     park_op(store, op.id, f"{CONFLICT}: version 5")
     store.close()
 
-    app = DossierHostApp(tmp_path, open_id=dossier.id)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier.id)
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         screen = app.screen
         assert isinstance(screen, MergeScreen)  # opened on its own
@@ -196,18 +200,18 @@ async def test_a_parked_conflict_opens_the_merge_and_the_result_is_requeued(
         await pilot.press("m", "s", "m")  # adresse: mine, complément: theirs, tél.: mine
         await pilot.press("ctrl+s")
         await settle(app, pilot)
-        dossier_screen = app.dossier_screen
+        dossier_screen = dossier_screen_of(app)
         assert dossier_screen.data["adresse"]["adresse"] == "12 rue Jean Jaurès"
         assert dossier_screen.data["adresse"]["complement"] is None
-        assert app.sync_requests >= 1
-        saved = app.store.get(dossier.id)
+        assert sync_requests(app) >= 1
+        saved = app.drafts.get(dossier.id)
         assert saved is not None
         assert saved.data["adresse"] == {
             **THEIRS,
             "adresse": "12 rue Jean Jaurès",
             "telephone": "06 12 34 56 78",
         }
-        ops = app.store.ops(dossier.id)
+        ops = app.drafts.ops(dossier.id)
         saves = [o for o in ops if o.kind == OpKind.SAVE_TAB]
         assert len(saves) == 1  # the parked save went, a new one is queued
         assert not is_parked(saves[0])
@@ -232,15 +236,15 @@ async def test_merge_later_keeps_both_versions(tmp_path: Path) -> None:
     assert op.id is not None
     park_op(store, op.id, f"{CONFLICT}: version 5")
     store.close()
-    app = DossierHostApp(tmp_path, open_id=dossier.id)
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier.id)
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("p")
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         assert "Ctrl+R" in screen.status.message and screen.status.message_is_error
-        assert app.store.get(dossier.id).data["adresse"] == MINE  # type: ignore[union-attr]
-        assert [o.id for o in app.store.ops(dossier.id) if o.kind == OpKind.SAVE_TAB] == [op.id]
+        assert app.drafts.get(dossier.id).data["adresse"] == MINE  # type: ignore[union-attr]
+        assert [o.id for o in app.drafts.ops(dossier.id) if o.kind == OpKind.SAVE_TAB] == [op.id]
         assert screen.check_action("merge", ()) is True
         await pilot.press("ctrl+r")
         await settle(app, pilot)
@@ -259,17 +263,25 @@ async def test_a_412_from_the_platform_is_merged_field_by_field(
         username = client.get("/auth/me").json()["username"]
     values = complete_cesp_values()
     store = DraftStore(tmp_path / "drafts.db")
-    dossier = store.create_local(SERVER_KEY, username, "cesp", campaign_id, data=values)
+    dossier = store.create_local(server.url.rstrip("/"), username, "cesp", campaign_id, data=values)
     store.mark_tab_saved(dossier.id, "adresse")
     store.close()
 
-    app = SyncedHostApp(tmp_path, server.url, token, username, open_id=dossier.id, tab="adresse")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(
+        tmp_path,
+        server_url=server.url,
+        token=token,
+        username=username,
+        role="candidat",
+        open_id=dossier.id,
+        tab="adresse",
+    )
+    async with run_app(app, size=SIZE) as pilot:
         for _ in range(200):  # created and saved on the platform
             await pilot.pause(0.05)
-            if app.store.pending_count(dossier.id) == 0:
+            if app.drafts.pending_count(dossier.id) == 0:
                 break
-        synced = app.store.get(dossier.id)
+        synced = app.drafts.get(dossier.id)
         assert synced is not None and synced.server_version is not None
         # Meanwhile, someone else (another client of the same account) changes the address.
         with server.client(token) as other:
@@ -282,7 +294,7 @@ async def test_a_412_from_the_platform_is_merged_field_by_field(
             )
         # Here, the phone is changed too, differently, and saved.
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         form_view = screen.current_view
         assert form_view is not None
         form_view.form.row("telephone").focus_control()  # type: ignore[attr-defined]
@@ -306,9 +318,11 @@ async def test_a_412_from_the_platform_is_merged_field_by_field(
         await pilot.press("m", "ctrl+s")  # phone: mine
         for _ in range(200):
             await pilot.pause(0.05)
-            if app.store.pending_count(dossier.id) == 0 and not isinstance(app.screen, MergeScreen):
+            if app.drafts.pending_count(dossier.id) == 0 and not isinstance(
+                app.screen, MergeScreen
+            ):
                 break
-        assert app.store.pending_count(dossier.id) == 0
+        assert app.drafts.pending_count(dossier.id) == 0
     with server.client(token) as client:
         answer = client.get(f"/dossiers/{dossier.id}").json()
     assert answer["data"]["adresse"]["adresse"] == "4 avenue X"

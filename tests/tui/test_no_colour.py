@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.widgets import Label
 
 from cesp_tui.widgets.tab_form import TabForm
-from tests.tui.apps.tab_form_app import TabFormApp
+from tests.support.tab_form_app import TabFormApp
 
 
 def _styles(label: Label) -> str:

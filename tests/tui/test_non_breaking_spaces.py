@@ -11,9 +11,8 @@ import pytest
 from rich import _wrap  # test-side only: what `textual_compat` patches
 from textual.content import Content
 
-from cesp_client.config import ClientConfig
-from cesp_tui.app import CespApp
 from cesp_tui.textual_compat import NON_BREAKING_WORD, keep_non_breaking_spaces
+from tests.support.tui import tui_app
 
 PASSWORD = "✗ Ce mot de passe fait partie des plus courants\u00a0: choisissez-en un autre."
 QUOTED = "Ouvrez le message «\u00a0Initialisation mdp via lien éphémère\u00a0» et collez ici"
@@ -45,7 +44,7 @@ def test_textual_alone_breaks_at_a_no_break_space(rich_word: object) -> None:
 def test_once_the_app_exists_no_line_starts_or_ends_inside_a_no_break_space(
     width: int, tmp_path: Path, rich_word: object
 ) -> None:
-    CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
+    tui_app(tmp_path, server_url="http://127.0.0.1:9")
     assert _wrap.re_word is NON_BREAKING_WORD
     for text in (PASSWORD, QUOTED, PLAIN):
         shown = lines(text, width)

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cesp_client.config import ClientConfig
-from cesp_tui.app import CespApp
 from cesp_tui.screens.staff.agent_home import AgentHomeScreen
 from cesp_tui.screens.staff.on_behalf import OnBehalfScreen
 from cesp_tui.widgets.field_row import FieldRow
 from tests.support.accounts import create_staff_account
 from tests.support.dossiers import make_campaign
 from tests.support.server import ServerHandle
-from tests.tui.apps.settle import until
+from tests.support.tui import tui_app, until
 from tests.tui.login import log_in
 
 SIZE = (80, 24)
@@ -27,7 +25,7 @@ async def test_the_paper_form_problems_lie_under_their_fields(
 ) -> None:
     make_campaign(server, label="CESP de test")
     create_staff_account(server, "agent", AGENT_EMAIL)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot, AGENT_EMAIL)
         await until(pilot, lambda: isinstance(app.screen, AgentHomeScreen), what="agent home")

@@ -11,6 +11,7 @@ from pathlib import Path
 from cesp_tui.messages import PiecesChanged
 from cesp_tui.screens.dossier.pieces import PiecesScreen
 from tests.support.dossiers import TINY_PDF
+from tests.support.tui import run_app
 from tests.tui.keywalk import dossier_screen, new_dossier_app, settle
 
 
@@ -21,7 +22,7 @@ def current_file(view: PiecesScreen) -> str | None:
 
 async def test_x_then_o_removes_file_after_file(tmp_path: Path) -> None:
     app = new_dossier_app(tmp_path, "cesp", "pieces")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_app(app, size=(80, 24)) as pilot:
         await settle(app, pilot)
         screen = dossier_screen(app)
         view = screen.current_view

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, DirectoryTree, Static
 
 from cesp_client.store import DraftStore, OpKind, PieceState
 from cesp_core.demarches import CESP
+from cesp_tui.app import CespApp
 from cesp_tui.screens.dossier.pieces import (
     AddPieceModal,
     PiecesScreen,
@@ -21,8 +22,15 @@ from cesp_tui.screens.dossier.pieces import (
 )
 from cesp_tui.widgets.file_picker import FilePicker, complete_path
 from tests.support.dossiers import FAKE_EXE, TINY_JPEG, TINY_PDF, TINY_PNG, complete_cesp_values
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import (
+    SERVER_KEY,
+    USERNAME,
+    dossier_screen_of,
+    run_app,
+    settle_workers,
+    sync_requests,
+    tui_app,
+)
 
 SIZE = (80, 24)
 FORMATS = ("pdf", "jpeg", "png")
@@ -41,14 +49,14 @@ def new_dossier(tmp_path: Path, data: dict[str, Any] | None = None) -> str:
         store.close()
 
 
-async def settle(app: DossierHostApp, pilot: Pilot[Any]) -> None:
+async def settle(app: CespApp, pilot: Pilot[Any]) -> None:
     """Let workers finish and their messages be handled; a `DirectoryTree` keeps a loader
     worker for its whole life: that one is not waited for."""
     await settle_workers(app, pilot, ignore=lambda w: isinstance(w.node, DirectoryTree))
 
 
-def pieces_view(app: DossierHostApp) -> PiecesScreen:
-    view = app.dossier_screen.current_view
+def pieces_view(app: CespApp) -> PiecesScreen:
+    view = dossier_screen_of(app).current_view
     assert isinstance(view, PiecesScreen), view
     return view
 
@@ -128,8 +136,8 @@ async def test_required_marks_follow_the_dossier(tmp_path: Path) -> None:
     data = complete_cesp_values()
     data["volet_social"]["commentaire"] = "Deux enfants à charge."
     dossier_id = new_dossier(tmp_path, data)
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="pieces")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id, tab="pieces")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         rows = table_text(pieces_view(app))
         labels = [row[0] for row in rows]
@@ -144,8 +152,8 @@ async def test_a_pdf_is_accepted_and_queued_through_path_completion(tmp_path: Pa
     folder = files_dir(tmp_path)
     AddPieceModal.last_directory = folder
     dossier_id = new_dossier(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="pieces")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id, tab="pieces")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("a")  # on "Pièce d'identité"
         await settle(app, pilot)
@@ -159,24 +167,24 @@ async def test_a_pdf_is_accepted_and_queued_through_path_completion(tmp_path: Pa
         await pilot.press("enter")
         await settle(app, pilot)
         assert not isinstance(app.screen, AddPieceModal)
-        pieces = app.store.pieces(dossier_id)
+        pieces = app.drafts.pieces(dossier_id)
         assert [(p.piece_type, p.filename, p.state) for p in pieces] == [
             ("piece_identite", "cni_recto_verso.pdf", PieceState.PENDING)
         ]
         assert pieces[0].size == len(TINY_PDF)
-        uploads = [op for op in app.store.ops(dossier_id) if op.kind == OpKind.UPLOAD]
+        uploads = [op for op in app.drafts.ops(dossier_id) if op.kind == OpKind.UPLOAD]
         assert [op.payload["piece_id"] for op in uploads] == [pieces[0].id]
         rows = table_text(pieces_view(app))
         assert ["", "cni_recto_verso.pdf", human_size(len(TINY_PDF)), "à envoyer"] in rows
         assert rows[0][3] == "1 fichier"
-        assert app.sync_requests >= 1  # the sync engine is told at once
-        assert "1 fichier" not in app.dossier_screen.header.state_text("pieces")
+        assert sync_requests(app) >= 1  # the sync engine is told at once
+        assert "1 fichier" not in dossier_screen_of(app).header.state_text("pieces")
         # Several files per type: a second one for the same piece.
         await pilot.press("a")
         await settle(app, pilot)
         await pilot.press("p", "h", "right", "enter")
         await settle(app, pilot)
-        assert [p.filename for p in app.store.pieces(dossier_id)] == [
+        assert [p.filename for p in app.drafts.pieces(dossier_id)] == [
             "cni_recto_verso.pdf",
             "photo.jpg",
         ]
@@ -197,8 +205,8 @@ async def test_bad_files_are_refused_before_any_upload(
     folder = files_dir(tmp_path)
     AddPieceModal.last_directory = folder
     dossier_id = new_dossier(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="pieces")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id, tab="pieces")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("a")
         await settle(app, pilot)
@@ -209,8 +217,8 @@ async def test_bad_files_are_refused_before_any_upload(
         error = modal.query_one("#add-piece-error", Static)
         assert error.has_class("-visible")
         assert expected in str(error.render())
-        assert app.store.pieces(dossier_id) == []
-        assert [op.kind for op in app.store.ops(dossier_id)] == [OpKind.CREATE]
+        assert app.drafts.pieces(dossier_id) == []
+        assert [op.kind for op in app.drafts.ops(dossier_id)] == [OpKind.CREATE]
         assert not (tmp_path / "draft-pieces").exists() or not any(
             (tmp_path / "draft-pieces").iterdir()
         )
@@ -224,8 +232,8 @@ async def test_the_directory_tree_alternative(tmp_path: Path) -> None:
     folder = files_dir(tmp_path)
     AddPieceModal.last_directory = folder
     dossier_id = new_dossier(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="pieces")
-    async with app.run_test(size=(120, 40)) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id, tab="pieces")
+    async with run_app(app, size=(120, 40)) as pilot:
         await settle(app, pilot)
         pieces_view(app).select_piece_type("rib")
         await pilot.press("a")
@@ -241,7 +249,7 @@ async def test_the_directory_tree_alternative(tmp_path: Path) -> None:
             await pilot.press("down")
         await pilot.press("enter")
         await settle(app, pilot)
-        assert [(p.piece_type, p.filename) for p in app.store.pieces(dossier_id)] == [
+        assert [(p.piece_type, p.filename) for p in app.drafts.pieces(dossier_id)] == [
             ("rib", "rib.png")
         ]
 
@@ -252,8 +260,8 @@ async def test_removing_a_file_asks_first(tmp_path: Path) -> None:
     store = DraftStore(tmp_path / "drafts.db")
     store.add_piece(dossier_id, "cv", folder / "cni_recto_verso.pdf")
     store.close()
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="pieces")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id, tab="pieces")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         view = pieces_view(app)
         table: DataTable[Any] = view.table
@@ -263,12 +271,12 @@ async def test_removing_a_file_asks_first(tmp_path: Path) -> None:
         await settle(app, pilot)
         await pilot.press("n")  # "Non": nothing happens
         await settle(app, pilot)
-        assert len(app.store.pieces(dossier_id)) == 1
+        assert len(app.drafts.pieces(dossier_id)) == 1
         await pilot.press("x")
         await settle(app, pilot)
         await pilot.press("o")  # "Oui"
         await settle(app, pilot)
-        assert app.store.pieces(dossier_id) == []
+        assert app.drafts.pieces(dossier_id) == []
         # Never sent: the upload is simply dropped.
-        assert [op.kind for op in app.store.ops(dossier_id)] == [OpKind.CREATE]
+        assert [op.kind for op in app.drafts.ops(dossier_id)] == [OpKind.CREATE]
         assert all(r[1] != "cni_recto_verso.pdf" for r in table_text(pieces_view(app)))

@@ -11,6 +11,7 @@ from textual.widgets import Static
 from cesp_tui.messages import PiecesChanged
 from cesp_tui.screens.dossier.pieces import PiecesScreen
 from tests.support.dossiers import TINY_PDF
+from tests.support.tui import run_app
 from tests.tui.keywalk import dossier_screen, new_dossier_app, settle
 
 
@@ -28,7 +29,7 @@ async def test_a_cut_piece_type_or_file_name_is_shown_whole_under_the_table(
     tmp_path: Path,
 ) -> None:
     app = new_dossier_app(tmp_path, "asp", "pieces")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_app(app, size=(80, 24)) as pilot:
         await settle(app, pilot)
         screen = dossier_screen(app)
         view = screen.current_view

@@ -12,7 +12,7 @@ from textual.widgets import ContentSwitcher
 from cesp_core.demarches import CESP
 from cesp_tui.screens.dossier import dossier as dossier_module
 from cesp_tui.screens.dossier.dossier import DossierScreen
-from tests.tui.apps.dossier_host import DossierHostApp
+from tests.support.tui import dossier_screen_of, run_app, tui_app
 from tests.tui.test_dossier_keying import SIZE, new_dossier, settle
 
 #: Generous: a loaded machine builds a tab slowly (never a timed assert: a deadline).
@@ -39,10 +39,10 @@ def short_idle(monkeypatch: pytest.MonkeyPatch) -> None:
 async def test_idle_builds_every_tab_hidden_and_keeps_the_cursor(
     tmp_path: Path, short_idle: None
 ) -> None:
-    app = DossierHostApp(tmp_path, open_id=new_dossier(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=new_dossier(tmp_path))
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         focused = app.focused
         await _wait_for_views(screen, len(CESP.tabs))
         await pilot.pause()
@@ -66,10 +66,10 @@ async def test_keys_defer_the_prebuild(tmp_path: Path, monkeypatch: pytest.Monke
     than one idle period in all), nothing is built; the pause after them builds."""
     idle = 2.0
     monkeypatch.setattr(dossier_module, "PREBUILD_IDLE", idle)
-    app = DossierHostApp(tmp_path, open_id=new_dossier(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=new_dossier(tmp_path))
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         loop = asyncio.get_running_loop()
         await pilot.press("enter", "tab")  # "Civilité", then the name field
         start = last = loop.time()
@@ -90,11 +90,11 @@ async def test_prebuild_off_builds_on_first_visit(
     tmp_path: Path, short_idle: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(DossierScreen, "prebuild_tabs", False)
-    app = DossierHostApp(tmp_path, open_id=new_dossier(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=new_dossier(tmp_path))
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.pause(0.3)
-        assert await _views_mounted(app.dossier_screen) == 1
+        assert await _views_mounted(dossier_screen_of(app)) == 1
 
 
 async def test_a_tab_asked_for_while_it_is_built_ahead_is_shown_once_built(
@@ -103,14 +103,16 @@ async def test_a_tab_asked_for_while_it_is_built_ahead_is_shown_once_built(
     """The prebuild runs in its timer's task: F3 pressed while "Adresse" is mounting waits
     for that view (no second view, no half-composed one)."""
     monkeypatch.setattr(dossier_module, "PREBUILD_IDLE", 0.001)
-    app = DossierHostApp(tmp_path, open_id=new_dossier(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    dossier_id = new_dossier(tmp_path)
+    app = tui_app(tmp_path, role="candidat")  # "Mes demandes", then the dossier
+    async with run_app(app, size=SIZE) as pilot:
+        app.screen.open_dossier(dossier_id)  # type: ignore[attr-defined]
         loop = asyncio.get_running_loop()
         deadline = loop.time() + DEADLINE_S
         while not (isinstance(app.screen, DossierScreen) and app.screen._building):
             assert loop.time() < deadline, "no tab was built ahead"
             await asyncio.sleep(0)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         assert screen._building is not None and screen._building[0] == "adresse"
         await pilot.press("alt+2")
         await pilot.pause()

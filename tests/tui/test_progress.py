@@ -23,7 +23,6 @@ from textual.widgets import Input, ProgressBar
 
 from cesp_client.api import ApiClient
 from cesp_client.api.transfer import Pace
-from cesp_client.config import ClientConfig
 from cesp_client.events import SyncEvent, SyncProgress, UploadCancelled, UploadProgress
 from cesp_client.exports import Column, WriteCancelled, write_csv, write_pdf
 from cesp_client.store import DraftStore, PieceState
@@ -49,7 +48,7 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import settle_app, until
+from tests.support.tui import run_app, settle_app, tui_app, until
 
 SIZE = (80, 24)
 EMAIL = "lente.connexion@example.fr"
@@ -121,7 +120,7 @@ async def test_an_upload_shows_its_bytes_can_be_cancelled_and_leaves_nothing_on_
     big.write_bytes(tiny_pdf("Notes", padding=1024 * 1024))  # 64 chunks on the slow link
     small = tmp_path / "cni.pdf"
     small.write_bytes(tiny_pdf("CNI"))
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot, EMAIL)
         await until(pilot, lambda: isinstance(app.screen, DossierScreen), what="first dossier")
@@ -241,19 +240,17 @@ async def test_the_engine_reports_bytes_sent_and_a_cancel_drops_the_upload(
 # --- the import and the export of the back office -----------------------------------------------
 
 
-class ScreenHost(App[None]):
-    """One staff screen with a real `ApiClient` logged in (no login screen)."""
-
-    def __init__(self, url: str, token: str, make_screen: Callable[[], Screen[None]]) -> None:
-        super().__init__()
-        self.api = ApiClient(url, token)
-        self._make_screen = make_screen
-
-    async def on_mount(self) -> None:
-        await self.push_screen(self._make_screen())
-
-    async def on_unmount(self) -> None:
-        await self.api.aclose()
+def staff_app(
+    data_dir: Path, server: ServerHandle, token: str, make_screen: Callable[[], Screen[None]]
+) -> CespApp:
+    """The client logged in as the agent of ``token``, ``make_screen`` over its home."""
+    return tui_app(
+        data_dir / "client",
+        server_url=server.url,
+        role="agent",
+        token=token,
+        screen=make_screen,
+    )
 
 
 def server_dossiers(server: ServerHandle, token: str) -> list[dict[str, Any]]:
@@ -275,8 +272,8 @@ async def test_an_import_shows_what_is_sent_and_a_cancel_before_the_end_imports_
     rows = [import_row(f"candidat{n}@example.org") for n in range(3)]
     path = tmp_path / "papier.csv"
     path.write_bytes(import_csv(rows))
-    app = ScreenHost(server.url, agent, lambda: ImportScreen(tmp_path))
-    async with app.run_test(size=SIZE) as pilot:
+    app = staff_app(tmp_path, server, agent, lambda: ImportScreen(tmp_path))
+    async with run_app(app, size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, ImportScreen)
         app.api.pace = Pace(chunk_bytes=64, pause=0.05)
@@ -329,8 +326,8 @@ async def test_an_export_is_written_as_it_arrives_and_a_cancel_leaves_no_file(
         rows = [import_row(f"candidat{n}@example.org") for n in range(3)]
         assert post_import(client, campaign_id, import_csv(rows[:1])).status_code == 200
     out = tmp_path / "sortie"
-    app = ScreenHost(server.url, agent, lambda: ExportScreen(base=out))
-    async with app.run_test(size=SIZE) as pilot:
+    app = staff_app(tmp_path, server, agent, lambda: ExportScreen(base=out))
+    async with run_app(app, size=SIZE) as pilot:
         screen = app.screen
         assert isinstance(screen, ExportScreen)
         app.api.pace = Pace(chunk_bytes=32, pause=0.05)
@@ -404,7 +401,7 @@ async def test_the_first_sync_of_many_drafts_shows_on_the_status_line_and_typing
     make_campaign(server)
     scan = tmp_path / "scan.pdf"
     scan.write_bytes(tiny_pdf("Scan", padding=160 * 1024))  # 10 chunks on the slow link
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot, EMAIL)
         await until(pilot, lambda: isinstance(app.screen, DossierScreen), what="first dossier")
@@ -482,7 +479,7 @@ async def test_the_recap_print_counts_its_rows(
 
     token = create_etablissement_account(server, smtp, ETAB_EMAIL, etablissement_nom=NOM)
     seed(server, token, make_campaign(server, "asp", label="ASP 2026"))
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         recap = await open_recap(app, pilot)
         line = recap.query_one(WorkProgressLine)

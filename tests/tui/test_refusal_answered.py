@@ -10,7 +10,6 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from cesp_client.config import ClientConfig
 from cesp_client.store import PieceState
 from cesp_tui.app import CespApp
 from cesp_tui.screens.dossier.dossier import DossierScreen
@@ -20,7 +19,7 @@ from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import TINY_PDF, make_campaign
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import settle_app, until
+from tests.support.tui import settle_app, tui_app, until
 from tests.tui.login import log_in
 
 SIZE = (80, 24)
@@ -46,7 +45,7 @@ async def test_a_refused_file_then_a_good_one_leaves_no_refusal_on_screen(
     damaged, good = tmp_path / "identite.pdf", tmp_path / "identite-bis.pdf"
     damaged.write_bytes(DAMAGED_PDF)
     good.write_bytes(TINY_PDF)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot, EMAIL)
         await until(pilot, lambda: isinstance(app.screen, DossierScreen), what="dossier open")

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -30,8 +29,11 @@ from cesp_tui.screens.account.password_setup import PasswordSetupScreen
 from cesp_tui.screens.account.reauth import ReauthModal
 from cesp_tui.screens.account.signup import SignupScreen
 from cesp_tui.screens.account.signup_code import SignupCodeScreen
-from tests.tui.apps.account_app import AccountScreenApp, freeze_screen_cursors
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import (
+    begun,
+    settle_workers,
+    tui_app,
+)
 
 SIZES = [(80, 24), (120, 40)]
 #: A fixed path: the mailbox screen shows it.
@@ -83,15 +85,6 @@ class _Behind(Screen[None]):
         yield Static("État civil — Nom de naissance : Martin (saisie en cours)")
 
 
-class _ReauthApp(App[None]):
-    """The re-authentication modal over a screen being filled."""
-
-    async def on_mount(self) -> None:
-        await self.push_screen(_Behind())
-        await self.push_screen(ReauthModal("jeanne.martin", "Votre session a expiré."))
-        freeze_screen_cursors(self.screen)
-
-
 SCREENS: dict[str, Callable[[], Screen[None]]] = {
     "login": LoginScreen,
     "signup": SignupScreen,
@@ -104,17 +97,25 @@ SCREENS: dict[str, Callable[[], Screen[None]]] = {
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("name", sorted(SCREENS))
-def test_account_screen(snap_compare: Any, name: str, size: tuple[int, int]) -> None:
-    assert snap_compare(AccountScreenApp(SCREENS[name]), terminal_size=size)
+def test_account_screen(
+    tmp_path: Path, snap_compare: Any, name: str, size: tuple[int, int]
+) -> None:
+    app = tui_app(tmp_path, screen=SCREENS[name])
+    assert snap_compare(app, terminal_size=size, run_before=begun())
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_reauth_modal(snap_compare: Any, size: tuple[int, int]) -> None:
-    assert snap_compare(_ReauthApp(), terminal_size=size)
+def test_reauth_modal(tmp_path: Path, snap_compare: Any, size: tuple[int, int]) -> None:
+    """The re-authentication modal over a screen being filled."""
+    app = tui_app(
+        tmp_path,
+        screen=[_Behind, lambda: ReauthModal("jeanne.martin", "Votre session a expiré.")],
+    )
+    assert snap_compare(app, terminal_size=size, run_before=begun())
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-def test_mailbox(snap_compare: Any, maildir: Path, size: tuple[int, int]) -> None:
+def test_mailbox(tmp_path: Path, snap_compare: Any, maildir: Path, size: tuple[int, int]) -> None:
     async def wait_for_mails(pilot: Any) -> None:
         # Until the four mails are listed and the newest is shown: the read is a thread
         # worker, the preview follows the table's highlight message (rounds, not sleeps).
@@ -128,13 +129,13 @@ def test_mailbox(snap_compare: Any, maildir: Path, size: tuple[int, int]) -> Non
 
     assert os.environ.get("TZ") == "UTC"
     assert snap_compare(
-        AccountScreenApp(lambda: MailboxScreen(maildir)),
+        tui_app(tmp_path, screen=lambda: MailboxScreen(maildir)),
         terminal_size=size,
-        run_before=wait_for_mails,
+        run_before=begun(wait_for_mails),
     )
 
 
-def test_signup_with_problems_at_80x24(snap_compare: Any) -> None:
+def test_signup_with_problems_at_80x24(tmp_path: Path, snap_compare: Any) -> None:
     """The red lines under the fields, and the banner."""
 
     async def refuse(pilot: Any) -> None:
@@ -146,4 +147,6 @@ def test_signup_with_problems_at_80x24(snap_compare: Any) -> None:
         screen.action_submit()
         await pilot.pause()
 
-    assert snap_compare(AccountScreenApp(SignupScreen), terminal_size=(80, 24), run_before=refuse)
+    assert snap_compare(
+        tui_app(tmp_path, screen=SignupScreen), terminal_size=(80, 24), run_before=begun(refuse)
+    )

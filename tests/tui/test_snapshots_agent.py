@@ -16,15 +16,22 @@ import pytest
 from textual.app import App
 from textual.pilot import Pilot
 
-from cesp_client.store import DraftStore, DraftWriter
-from cesp_client.workspace import Workspace
+from cesp_client.store import DraftStore
+from cesp_tui.app import CespApp
 from cesp_tui.messages import CampaignsLoaded
-from cesp_tui.screens.staff.agent_home import AgentHomeScreen, _Queue
+from cesp_tui.screens.staff.agent_home import _Queue
 from cesp_tui.screens.staff.on_behalf import OnBehalfScreen
 from tests.support.dossiers import complete_cesp_values
-from tests.tui.apps.account_app import freeze_screen_cursors
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import (
+    SERVER_KEY,
+    USERNAME,
+    begun,
+    freeze_cursors,
+    freeze_screen_cursors,
+    home_workspace,
+    settle_workers,
+    tui_app,
+)
 
 SIZES = [(80, 24), (120, 40)]
 PAPER = "00000000-0000-4000-8000-0000000000a1"
@@ -66,31 +73,22 @@ QUEUE: list[dict[str, Any]] = [
 ]
 
 
-class AgentApp(App[None]):
-    """One agent screen over a draft store of its own (no platform)."""
+#: The campaign the agent's client already knows (its label in the lists).
+KNOWN = {7: "CESP 2026"}
 
-    CSS = "Screen { layout: vertical; }"
 
-    def __init__(self, data_dir: Path, which: str) -> None:
-        super().__init__()
-        self.store = DraftStore(data_dir / "drafts.db")
-        self.writer = DraftWriter(self.store)
-        self.workspace = Workspace(
-            store=self.store,
-            writer=self.writer,
-            server_key=SERVER_KEY,
-            username=USERNAME,
-            role="agent",
-            applicant_demarche=None,
-            campaign_labels={7: "CESP 2026"},
-        )
-        self.which = which
-
-    def on_mount(self) -> None:
-        if self.which == "home":
-            self.push_screen(AgentHomeScreen(self.workspace))
-        else:
-            self.push_screen(OnBehalfScreen(self.workspace))
+def agent_app(data_dir: Path, which: str) -> CespApp:
+    """The client logged in as an agent (no platform): its home, or "Nouveau dossier
+    papier" over it."""
+    if which == "home":
+        return tui_app(data_dir, role="agent", campaign_labels=KNOWN)
+    app = tui_app(
+        data_dir,
+        role="agent",
+        campaign_labels=KNOWN,
+        screen=lambda: OnBehalfScreen(home_workspace(app)),
+    )
+    return app
 
 
 async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
@@ -101,7 +99,7 @@ async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_agent_home(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
-    app = AgentApp(tmp_path, "home")
+    app = agent_app(tmp_path, "home")
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(app, pilot)
@@ -110,12 +108,12 @@ def test_agent_home(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) ->
         await pilot.press("down")  # the second one: what it misses shows under the table
         await settle(app, pilot)
 
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_new_paper_dossier(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
-    app = AgentApp(tmp_path, "on_behalf")
+    app = agent_app(tmp_path, "on_behalf")
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(app, pilot)
@@ -125,7 +123,7 @@ def test_new_paper_dossier(snap_compare: Any, tmp_path: Path, size: tuple[int, i
         await pilot.press(*"lea.martin@example.org", "enter", "f", *"Martin", "enter")
         await settle(app, pilot)
 
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -147,11 +145,11 @@ def test_paper_dossier_in_keying_mode(
         )
     finally:
         store.close()
-    app = DossierHostApp(tmp_path, role="agent", open_id=PAPER, field="nir")
+    app = tui_app(tmp_path, role="agent", open_id=PAPER, field="nir")
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle_workers(app, pilot)
         freeze_cursors(app)
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))

@@ -23,11 +23,18 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from cesp_client.store import DraftStore, PieceState
+from cesp_tui.app import CespApp
 from cesp_tui.screens.etablissement.signup_etablissement import EtablissementSignupScreen
 from tests.support.dossiers import complete_asp_values, tiny_pdf
-from tests.tui.apps.account_app import AccountScreenApp, freeze_screen_cursors
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import (
+    SERVER_KEY,
+    USERNAME,
+    begun,
+    freeze_cursors,
+    freeze_screen_cursors,
+    settle_workers,
+    tui_app,
+)
 
 SIZES = [(80, 24), (120, 40)]
 COMPLETE = "00000000-0000-4000-8000-0000000000a1"
@@ -132,9 +139,9 @@ def seed(tmp_path: Path) -> None:
         store.close()
 
 
-def host(tmp_path: Path, **kwargs: Any) -> DossierHostApp:
+def host(tmp_path: Path, **kwargs: Any) -> CespApp:
     seed(tmp_path)
-    return DossierHostApp(tmp_path, role="etablissement", **kwargs)
+    return tui_app(tmp_path, role="etablissement", **kwargs)
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -145,7 +152,7 @@ async def settle(pilot: Pilot[Any]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
-def test_signup_etablissement(snap_compare: Any, size: tuple[int, int]) -> None:
+def test_signup_etablissement(tmp_path: Path, snap_compare: Any, size: tuple[int, int]) -> None:
     async def fill(pilot: Pilot[Any]) -> None:
         await pilot.pause()
         screen = pilot.app.screen
@@ -158,8 +165,8 @@ def test_signup_etablissement(snap_compare: Any, size: tuple[int, int]) -> None:
         freeze_screen_cursors(screen)
         await pilot.pause()
 
-    app = AccountScreenApp(EtablissementSignupScreen)
-    assert snap_compare(app, terminal_size=size, run_before=fill)
+    app = tui_app(tmp_path, screen=EtablissementSignupScreen)
+    assert snap_compare(app, terminal_size=size, run_before=begun(fill))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
@@ -169,7 +176,7 @@ def test_recap(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None
         await pilot.press("c")
         await settle(pilot)
 
-    assert snap_compare(host(tmp_path), terminal_size=size, run_before=open_recap)
+    assert snap_compare(host(tmp_path), terminal_size=size, run_before=begun(open_recap))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
@@ -180,14 +187,12 @@ def test_confirmer(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> 
         await settle(pilot)
 
     app = host(tmp_path, open_id=COMPLETE, tab="pieces")
-    assert snap_compare(app, terminal_size=size, run_before=confirm)
+    assert snap_compare(app, terminal_size=size, run_before=begun(confirm))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
 def test_closed_campaign_read_only(
     snap_compare: Any, tmp_path: Path, size: tuple[int, int]
 ) -> None:
-    app = host(tmp_path)
-    app.workspace.campaign_info[CAMPAIGN] = dict(CLOSED_CAMPAIGN)
-    app.open_id, app.tab = PARTIAL, "projet_medical"
-    assert snap_compare(app, terminal_size=size, run_before=settle)
+    app = host(tmp_path, campaigns=[CLOSED_CAMPAIGN], open_id=PARTIAL, tab="projet_medical")
+    assert snap_compare(app, terminal_size=size, run_before=begun(settle))

@@ -7,16 +7,18 @@ Update after a deliberate visual change with
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.app import App
 from textual.pilot import Pilot
+from textual.screen import Screen
 
+from cesp_tui.app import CespApp
 from cesp_tui.screens.staff.decision import DecisionModal
 from cesp_tui.screens.staff.jury_home import JuryHomeScreen
-from tests.tui.apps.dossier_host import freeze_cursors
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import begun, freeze_cursors, settle_workers, tui_app
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -58,31 +60,25 @@ DOSSIERS = [
 ]
 
 
-class JuryHostApp(App[None]):
-    """The jury's list over fixed data; ``decide``: the decision box over it."""
-
-    CSS = "Screen { layout: vertical; }"
-
-    def __init__(self, *, decide: bool = False) -> None:
-        super().__init__()
-        self.decide = decide
-
-    def on_mount(self) -> None:
-        self.push_screen(
-            JuryHomeScreen(
-                campaigns=CAMPAIGNS, dossiers=DOSSIERS, campaign_id=4, viewer="Anne Jury"
+def jury_app(data_dir: Path, *, decide: bool = False) -> CespApp:
+    """The jury's client (no platform) with its list over fixed data; ``decide``: the
+    decision box over it."""
+    screens: list[Callable[[], Screen[Any]]] = [
+        lambda: JuryHomeScreen(
+            campaigns=CAMPAIGNS, dossiers=DOSSIERS, campaign_id=4, viewer="Anne Jury"
+        )
+    ]
+    if decide:
+        screens.append(
+            lambda: DecisionModal(
+                None,
+                DOSSIERS[3]["id"],
+                "ASP-2026-000004",
+                "Marc DUBOIS · Centre hospitalier intercommunal de Montreuil",
+                current={"decision": "refuse", "comment": "Projet médical insuffisant."},
             )
         )
-        if self.decide:
-            self.push_screen(
-                DecisionModal(
-                    None,
-                    DOSSIERS[3]["id"],
-                    "ASP-2026-000004",
-                    "Marc DUBOIS · Centre hospitalier intercommunal de Montreuil",
-                    current={"decision": "refuse", "comment": "Projet médical insuffisant."},
-                )
-            )
+    return tui_app(data_dir, role="instructeur", screen=screens)
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -92,19 +88,20 @@ async def settle(pilot: Pilot[Any]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
-def test_jury_list(snap_compare: Any, size: tuple[int, int]) -> None:
-    assert snap_compare(JuryHostApp(), terminal_size=size, run_before=settle)
+def test_jury_list(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(jury_app(tmp_path), terminal_size=size, run_before=begun(settle))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
-def test_jury_list_filtered(snap_compare: Any, size: tuple[int, int]) -> None:
+def test_jury_list_filtered(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     async def filtered(pilot: Pilot[Any]) -> None:
         await pilot.press("f3", *"à décider")
         await settle(pilot)
 
-    assert snap_compare(JuryHostApp(), terminal_size=size, run_before=filtered)
+    assert snap_compare(jury_app(tmp_path), terminal_size=size, run_before=begun(filtered))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
-def test_decision_modal(snap_compare: Any, size: tuple[int, int]) -> None:
-    assert snap_compare(JuryHostApp(decide=True), terminal_size=size, run_before=settle)
+def test_decision_modal(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    app = jury_app(tmp_path, decide=True)
+    assert snap_compare(app, terminal_size=size, run_before=begun(settle))

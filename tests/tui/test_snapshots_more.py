@@ -23,22 +23,23 @@ from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import text
-from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input
 
+from cesp_client.api import ApiClient
 from cesp_client.remote import snapshot_from_server
-from cesp_client.store import DraftStore, DraftWriter, PieceState
-from cesp_client.workspace import Workspace
+from cesp_client.store import DraftStore, PieceState
 from cesp_core import timefmt
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.demarches.model import TabKind
 from cesp_core.masking import mask_dossier_data
+from cesp_tui.app import CespApp
 from cesp_tui.messages import CampaignsLoaded
 from cesp_tui.screens.common.campaigns import CampaignPicker
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.pieces import AddPieceModal
+from cesp_tui.screens.etablissement import recap
 from cesp_tui.screens.etablissement.recap import ExportPathModal
 from cesp_tui.screens.staff import export_dossiers, support_dossier
 from cesp_tui.screens.staff.decision_view import DecisionViewModal
@@ -54,9 +55,18 @@ from tests.support.dossiers import (
     required_piece_types,
     tiny_pdf,
 )
-from tests.tui.apps.account_app import freeze_screen_cursors
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, freeze_cursors
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import (
+    CLOSED_URL,
+    SERVER_KEY,
+    USERNAME,
+    begun,
+    fake,
+    freeze_cursors,
+    freeze_screen_cursors,
+    home_workspace,
+    settle_workers,
+    tui_app,
+)
 
 SIZES = [(80, 24), (120, 40)]
 IDS = ["80x24", "120x40"]
@@ -201,17 +211,22 @@ def seed_asp(tmp_path: Path) -> None:
 # --- hosts and settling --------------------------------------------------------------------
 
 
-class ShowApp(App[None]):
-    """Pushes the screen ``make_screen`` builds (fixed data, no platform)."""
+class CampaignsApi(ApiClient):
+    """A platform that answers its campaign list (``GET /campaigns``) only; every other
+    call goes to the closed port (offline)."""
 
-    CSS = "Screen { layout: vertical; }"
+    def __init__(self, campaigns: list[dict[str, Any]]) -> None:
+        super().__init__(CLOSED_URL)
+        self._campaigns = campaigns
 
-    def __init__(self, make_screen: Callable[[], Screen[Any]]) -> None:
-        super().__init__()
-        self._make_screen = make_screen
+    async def campaigns(self, demarche: str | None = None) -> list[dict[str, Any]]:
+        return [dict(c) for c in self._campaigns if demarche in (None, c.get("demarche"))]
 
-    def on_mount(self) -> None:
-        self.push_screen(self._make_screen())
+
+def staff_app(data_dir: Path, role: str, make_screen: Callable[[], Screen[Any]]) -> CespApp:
+    """The client logged in with a staff ``role`` (no platform), ``make_screen`` over the
+    role's home (fixed data)."""
+    return tui_app(data_dir, role=role, screen=make_screen)
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -269,8 +284,8 @@ def test_add_piece_picker(
         assert picker.input.value == "scans/cert"
 
     seed_cesp(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=DRAFT, tab="pieces")
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    app = tui_app(tmp_path, role="candidat", open_id=DRAFT, tab="pieces")
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
@@ -284,8 +299,8 @@ def test_add_piece_refused(
         _on_top(pilot, AddPieceModal)
 
     seed_cesp(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=DRAFT, tab="pieces")
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    app = tui_app(tmp_path, role="candidat", open_id=DRAFT, tab="pieces")
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- "Synthèse": the "Transmettre" yes/no box ----------------------------------------------
@@ -301,8 +316,8 @@ def test_transmit_confirm(snap_compare: Any, tmp_path: Path, size: tuple[int, in
         assert modal.title_text == "Transmettre ma demande"
 
     seed_cesp(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=COMPLETE, tab="synthese")
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    app = tui_app(tmp_path, role="candidat", open_id=COMPLETE, tab="synthese")
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- "Mes demandes": which campaign for a new dossier --------------------------------------
@@ -338,9 +353,8 @@ def test_campaign_picker(snap_compare: Any, tmp_path: Path, size: tuple[int, int
         _on_top(pilot, CampaignPicker)
 
     seed_cesp(tmp_path)
-    app = DossierHostApp(tmp_path)
-    app.workspace.campaign_labels.update({6: "CESP 2025", 7: "CESP 2026"})
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    app = tui_app(tmp_path, role="candidat", campaign_labels={6: "CESP 2025", 7: "CESP 2026"})
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- the jury's decision, read by the owner ------------------------------------------------
@@ -365,8 +379,8 @@ def test_decision_view(snap_compare: Any, tmp_path: Path, size: tuple[int, int])
         assert "demande acceptée" in _on_top(pilot, DecisionViewModal).text
 
     seed_cesp(tmp_path)
-    app = DossierHostApp(tmp_path, open_id=TRANSMITTED, tab="etat_civil")
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    app = tui_app(tmp_path, role="candidat", open_id=TRANSMITTED, tab="etat_civil")
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- "Exporter des dossiers" ---------------------------------------------------------------
@@ -379,18 +393,22 @@ EXPORT_CAMPAIGNS = [
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
 def test_export_screen(
-    snap_compare: Any, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+    snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
 ) -> None:
     monkeypatch.setattr(export_dossiers, "date", FrozenDate)
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         screen = _on_top(pilot, ExportScreen)
-        screen.post_message(CampaignsLoaded([dict(c) for c in EXPORT_CAMPAIGNS]))
-        await settle(pilot)
+        assert screen.campaigns == EXPORT_CAMPAIGNS  # the platform's answer
 
-    app = ShowApp(lambda: ExportScreen(base=Path("/home/agent")))
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    app = tui_app(
+        tmp_path,
+        role="agent",
+        new_api=fake(CampaignsApi(EXPORT_CAMPAIGNS)),
+        screen=lambda: ExportScreen(base=Path("/home/agent")),
+    )
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- the support's read-only dossier, its diagnostic box, its mails ------------------------
@@ -443,34 +461,18 @@ def consulted_document() -> dict[str, Any]:
     }
 
 
-class SupportApp(App[None]):
-    """The support's read-only dossier over a fixed platform document."""
-
-    CSS = "Screen { layout: vertical; }"
-
-    def __init__(self, data_dir: Path, tab: str | None = None) -> None:
-        super().__init__()
-        self.store = DraftStore(data_dir / "drafts.db")
-        self.writer = DraftWriter(self.store)
-        self.workspace = Workspace(
-            store=self.store,
-            writer=self.writer,
-            server_key=SERVER_KEY,
-            username="support-anne",
-            role="support",
-            applicant_demarche=None,
-            campaign_labels={7: "CESP 2026"},
-        )
-        self.tab = tab
-
-    def on_mount(self) -> None:
-        document = consulted_document()
-        snapshot = snapshot_from_server(document, SERVER_KEY, "support-anne")  # type: ignore[arg-type]
-        self.push_screen(SupportDossierScreen(self.workspace, snapshot, document, tab=self.tab))
-
-    async def on_unmount(self) -> None:
-        self.writer.close()
-        self.store.close()
+def support_app(data_dir: Path, tab: str | None = None) -> CespApp:
+    """The support's read-only dossier over a fixed platform document, over its home."""
+    document = consulted_document()
+    snapshot = snapshot_from_server(document, SERVER_KEY, "support-anne")  # type: ignore[arg-type]
+    app = tui_app(
+        data_dir,
+        role="support",
+        username="support-anne",
+        campaign_labels={7: "CESP 2026"},
+        screen=lambda: SupportDossierScreen(home_workspace(app), snapshot, document, tab=tab),
+    )
+    return app
 
 
 @pytest.mark.parametrize("tab", ["etat_civil", "synthese"])
@@ -483,8 +485,8 @@ def test_support_dossier(
         screen = _on_top(pilot, SupportDossierScreen)
         assert screen.readonly
 
-    app = SupportApp(tmp_path, tab=tab)
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    app = support_app(tmp_path, tab=tab)
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
@@ -508,8 +510,8 @@ def test_diagnostic_modal(
         shown = modal.query_one("#diagnostic-path", Input).value
         assert shown == "/home/support/diagnostic-CESP-2026-000011-20260312-1405.json"
 
-    app = SupportApp(tmp_path)
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    app = support_app(tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 MAILS = [
@@ -553,45 +555,21 @@ MAILS = [
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_dossier_mails(snap_compare: Any, size: tuple[int, int]) -> None:
+def test_dossier_mails(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         screen = _on_top(pilot, DossierMailsScreen)
         assert screen.table.row_count == len(MAILS)
 
-    app = ShowApp(
-        lambda: DossierMailsScreen(CONSULTED, "CESP-2026-000011", mails=[dict(m) for m in MAILS])
+    app = staff_app(
+        tmp_path,
+        "support",
+        lambda: DossierMailsScreen(CONSULTED, "CESP-2026-000011", mails=[dict(m) for m in MAILS]),
     )
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- paper keying: which campaign the batch is for -----------------------------------------
-
-
-class OnBehalfApp(App[None]):
-    """ "Nouveau dossier papier" over a draft store of its own (no platform)."""
-
-    CSS = "Screen { layout: vertical; }"
-
-    def __init__(self, data_dir: Path) -> None:
-        super().__init__()
-        self.store = DraftStore(data_dir / "drafts.db")
-        self.writer = DraftWriter(self.store)
-        self.workspace = Workspace(
-            store=self.store,
-            writer=self.writer,
-            server_key=SERVER_KEY,
-            username=USERNAME,
-            role="agent",
-            applicant_demarche=None,
-        )
-
-    def on_mount(self) -> None:
-        self.push_screen(OnBehalfScreen(self.workspace))
-
-    async def on_unmount(self) -> None:
-        self.writer.close()
-        self.store.close()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
@@ -603,7 +581,8 @@ def test_campaign_choice(snap_compare: Any, tmp_path: Path, size: tuple[int, int
         await settle(pilot)
         _on_top(pilot, CampaignPicker)
 
-    assert snap_compare(OnBehalfApp(tmp_path), terminal_size=size, run_before=run_before)
+    app = tui_app(tmp_path, role="agent", screen=lambda: OnBehalfScreen(home_workspace(app)))
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- the jury: which campaign to work on ---------------------------------------------------
@@ -634,26 +613,22 @@ JURY_CAMPAIGNS: list[dict[str, Any]] = [
 ]
 
 
-class JuryApp(App[None]):
-    """The jury's list (no dossiers, fixed campaigns)."""
-
-    CSS = "Screen { layout: vertical; }"
-
-    def on_mount(self) -> None:
-        self.push_screen(
-            JuryHomeScreen(campaigns=JURY_CAMPAIGNS, dossiers=[], campaign_id=3, viewer="Anne Jury")
-        )
-
-
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_jury_campaign_picker(snap_compare: Any, size: tuple[int, int]) -> None:
+def test_jury_campaign_picker(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
         await pilot.press("f2")
         await settle(pilot)
         _on_top(pilot, CampaignPicker)
 
-    assert snap_compare(JuryApp(), terminal_size=size, run_before=run_before)
+    app = staff_app(
+        tmp_path,
+        "instructeur",
+        lambda: JuryHomeScreen(
+            campaigns=JURY_CAMPAIGNS, dossiers=[], campaign_id=3, viewer="Anne Jury"
+        ),
+    )
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))
 
 
 # --- "Récap. candidatures": the export's file name -----------------------------------------
@@ -664,7 +639,15 @@ def test_export_path_modal(
     snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
 ) -> None:
     monkeypatch.setattr(timefmt, "datetime", FrozenDatetime)  # file names: Paris time
-    monkeypatch.setenv("HOME", "/home/bam")  # the default folder: ~/Documents
+    # The default folder is the client's data directory's "exports": shown under a fixed
+    # data directory rather than the test's temporary one.
+    real_default = recap.default_export_path
+    data_dir = Path("/home/bam/.local/share/cesp")
+
+    def default_under_fixed_dir(app: Any, extension: str) -> Path:
+        return data_dir / real_default(app, extension).relative_to(tmp_path)
+
+    monkeypatch.setattr(recap, "default_export_path", default_under_fixed_dir)
 
     async def run_before(pilot: Pilot[Any]) -> None:
         await settle(pilot)
@@ -674,8 +657,8 @@ def test_export_path_modal(
         await settle(pilot)
         modal = _on_top(pilot, ExportPathModal)
         shown = modal.query_one("#export-path", Input).value
-        assert shown == "/home/bam/Documents/recap-candidatures-2026-03-12.csv"
+        assert shown == f"{data_dir}/exports/recap-candidatures-2026-03-12.csv"
 
     seed_asp(tmp_path)
-    app = DossierHostApp(tmp_path, role="etablissement")
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    app = tui_app(tmp_path, role="etablissement")
+    assert snap_compare(app, terminal_size=size, run_before=begun(run_before))

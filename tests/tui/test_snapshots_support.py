@@ -7,21 +7,20 @@ Update after a deliberate visual change with ``pytest tests/tui/test_snapshots_s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
 
 from cesp_client.api.support import ImportOutcome
+from cesp_tui.app import CespApp
 from cesp_tui.screens.staff.dossier_history import DossierHistoryScreen
 from cesp_tui.screens.staff.import_dossiers import ImportScreen
 from cesp_tui.screens.staff.support_home import SupportHomeScreen
-from tests.tui.apps.dossier_host import freeze_cursors
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import begun, freeze_cursors, settle_workers, tui_app
 
 SIZES = [(80, 24), (120, 40)]
 IDS = ["80x24", "120x40"]
@@ -188,19 +187,25 @@ REFUSED = ImportOutcome(
 CAMPAIGNS = [{"id": 1, "label": "CESP 2026", "demarche": "cesp", "is_open": True}]
 
 
-class ShowApp(App[None]):
-    """Pushes one screen, then ``fill(screen)`` (fixed data, no platform)."""
+def support_app(data_dir: Path, make_screen: Callable[[], Screen[None]] | None) -> CespApp:
+    """The support's client (no platform): ``make_screen`` over its home (None: the home
+    itself)."""
+    return tui_app(data_dir, role="support", screen=make_screen)
 
-    def __init__(
-        self, make_screen: Callable[[], Screen[None]], fill: Callable[[Any], None]
-    ) -> None:
-        super().__init__()
-        self._make_screen = make_screen
-        self._fill = fill
 
-    async def on_mount(self) -> None:
-        await self.push_screen(self._make_screen())
-        self._fill(self.screen)
+def shown(
+    fill: Callable[[Any], None], then: Callable[[Pilot[Any]], Awaitable[None]] | None = None
+) -> Any:
+    """The snapshot's ``run_before``: the app started, ``fill(screen in front)`` (fixed
+    data), settled, then ``then``."""
+
+    async def before(pilot: Pilot[Any]) -> None:
+        fill(pilot.app.screen)
+        await settle(pilot)
+        if then is not None:
+            await then(pilot)
+
+    return begun(before)
 
 
 async def settle(pilot: Pilot[Any]) -> None:
@@ -210,34 +215,37 @@ async def settle(pilot: Pilot[Any]) -> None:
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_support_home(snap_compare: Any, size: tuple[int, int]) -> None:
-    app = ShowApp(SupportHomeScreen, lambda s: s.show_results("durand", RESULTS))
-    assert snap_compare(app, terminal_size=size, run_before=settle)
+def test_support_home(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    def fill(screen: Any) -> None:
+        assert isinstance(screen, SupportHomeScreen)
+        screen.show_results("durand", RESULTS)
+
+    app = support_app(tmp_path, None)
+    assert snap_compare(app, terminal_size=size, run_before=shown(fill))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_dossier_history(snap_compare: Any, size: tuple[int, int]) -> None:
-    app = ShowApp(
+def test_dossier_history(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
+    app = support_app(
+        tmp_path,
         lambda: DossierHistoryScreen(
             "00000000-0000-4000-8000-000000000001", "CESP-2026-000011", events=EVENTS
         ),
-        lambda _s: None,
     )
-    assert snap_compare(app, terminal_size=size, run_before=settle)
+    assert snap_compare(app, terminal_size=size, run_before=shown(lambda _s: None))
 
 
 @pytest.mark.parametrize("size", SIZES, ids=IDS)
-def test_import_report(snap_compare: Any, size: tuple[int, int]) -> None:
+def test_import_report(snap_compare: Any, tmp_path: Path, size: tuple[int, int]) -> None:
     def fill(screen: ImportScreen) -> None:
         screen.set_campaigns(CAMPAIGNS)
         screen.show_outcome(REFUSED)
 
     async def before(pilot: Pilot[Any]) -> None:
-        await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, ImportScreen)
         screen.table.move_cursor(row=1)  # the refused NIR: its messages below
         await settle(pilot)
 
-    app = ShowApp(lambda: ImportScreen(Path("/srv/imports")), fill)
-    assert snap_compare(app, terminal_size=size, run_before=before)
+    app = support_app(tmp_path, lambda: ImportScreen(Path("/srv/imports")))
+    assert snap_compare(app, terminal_size=size, run_before=shown(fill, before))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-APP = Path(__file__).parent / "apps" / "tab_form_app.py"
+APP = Path(__file__).parents[1] / "support" / "tab_form_app.py"
 
 
 def test_etat_civil_form_at_80x24(snap_compare) -> None:
@@ -33,6 +33,6 @@ def test_etat_civil_form_without_colour_marks_the_focused_row(snap_compare, monk
     """NO_COLOR (issue 13): the focused field's label in reverse video, not only in the
     accent colour that the terminal does not show."""
     monkeypatch.setenv("NO_COLOR", "1")
-    from tests.tui.apps.tab_form_app import TabFormApp
+    from tests.support.tab_form_app import TabFormApp
 
     assert snap_compare(TabFormApp(), terminal_size=(80, 24))

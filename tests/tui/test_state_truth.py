@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from cesp_client.api.etablissement import CampaignWindow
-from cesp_client.config import ClientConfig
+from cesp_client.session import server_key_for
 from cesp_client.store import DraftStore, OpKind
 from cesp_tui.app import CespApp
 from cesp_tui.screens.account.login import LoginScreen
@@ -24,8 +24,15 @@ from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import complete_cesp_values, make_campaign, save_tab
 from tests.support.server import ServerHandle, restart_server
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, SyncedHostApp
-from tests.tui.apps.settle import settle_app, settle_workers, until
+from tests.support.tui import (
+    dossier_screen_of,
+    new_local_dossier,
+    run_app,
+    settle_app,
+    settle_workers,
+    tui_app,
+    until,
+)
 from tests.tui.keywalk import dossier_screen, new_dossier_app, settle
 from tests.tui.login import log_in as log_in_as
 
@@ -69,7 +76,7 @@ async def test_after_a_save_the_status_line_says_all_sent_when_the_store_does(
 ) -> None:
     create_cesp_account(server, smtp, EMAIL)
     make_campaign(server)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot)
         screen = await first_dossier(app, pilot)
@@ -95,7 +102,7 @@ async def test_logout_with_changes_waiting_asks_first(
 ) -> None:
     create_cesp_account(server, smtp, EMAIL)
     campaign = make_campaign(server)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot)
         await first_dossier(app, pilot)
@@ -148,14 +155,23 @@ async def test_the_merge_opens_uncovered_by_the_save_notice(
         username = client.get("/auth/me").json()["username"]
     values = complete_cesp_values()
     store = DraftStore(tmp_path / "drafts.db")
-    dossier = store.create_local(SERVER_KEY, username, "cesp", campaign_id, data=values)
+    server_key = server_key_for(server.url, embedded=False)
+    dossier = store.create_local(server_key, username, "cesp", campaign_id, data=values)
     store.mark_tab_saved(dossier.id, "adresse")
     store.close()
 
-    app = SyncedHostApp(tmp_path, server.url, token, username, open_id=dossier.id, tab="adresse")
-    async with app.run_test(size=(80, 24), notifications=True) as pilot:
-        await until(pilot, lambda: app.store.pending_count(dossier.id) == 0, what="synced")
-        synced = app.store.get(dossier.id)
+    app = tui_app(
+        tmp_path,
+        server_url=server.url,
+        token=token,
+        username=username,
+        role="candidat",
+        open_id=dossier.id,
+        tab="adresse",
+    )
+    async with run_app(app, size=(80, 24), notifications=True) as pilot:
+        await until(pilot, lambda: app.drafts.pending_count(dossier.id) == 0, what="synced")
+        synced = app.drafts.get(dossier.id)
         assert synced is not None and synced.server_version is not None
         with server.client(token) as other:  # another workstation of the same account
             save_tab(
@@ -166,7 +182,7 @@ async def test_the_merge_opens_uncovered_by_the_save_notice(
                 synced.server_version,
             )
         await settle_workers(app, pilot)
-        view = app.dossier_screen.current_view
+        view = dossier_screen_of(app).current_view
         assert isinstance(view, TabScreen)
         view.form.set_value("telephone", "06 12 12 12 12")
         await pilot.press("ctrl+s")
@@ -210,10 +226,15 @@ async def test_a_save_after_the_closing_instant_is_refused_without_enregistre(
 ) -> None:
     """The campaign closed while the dossier was open (the client's clock says so):
     Ctrl+S said "« État civil » enregistré." and only then the platform's refusal."""
-    app = new_dossier_app(tmp_path, "cesp", "etat_civil", field="nom_naissance")
+    app = new_dossier_app(
+        tmp_path,
+        "cesp",
+        "etat_civil",
+        field="nom_naissance",
+        campaigns=[_window(datetime.now(UTC) + timedelta(days=1))],
+    )
     app.NOTIFICATION_TIMEOUT = 600  # read after the fact, on a loaded machine
-    app.workspace.campaign_info[1] = _window(datetime.now(UTC) + timedelta(days=1))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_app(app, size=(80, 24)) as pilot:
         await settle(app, pilot)
         screen = dossier_screen(app)
         assert not screen.readonly
@@ -226,7 +247,7 @@ async def test_a_save_after_the_closing_instant_is_refused_without_enregistre(
         said = _said(app)
         assert not any("enregistré." in m or "enregistré sur" in m for m in said), said
         assert any("n'est pas enregistré : la campagne est close" in m for m in said), said
-        assert not [op for op in app.store.ops(screen.dossier_id) if op.kind == OpKind.SAVE_TAB]
+        assert not [op for op in app.drafts.ops(screen.dossier_id) if op.kind == OpKind.SAVE_TAB]
         assert screen.readonly
         assert "Campagne close" in screen.banner.visible_text
         assert "ctrl+s" not in _footer_keys(app)
@@ -235,9 +256,10 @@ async def test_a_save_after_the_closing_instant_is_refused_without_enregistre(
 async def test_at_the_closing_instant_the_footer_stops_offering_save_and_transmit(
     tmp_path: Path,
 ) -> None:
-    app = new_dossier_app(tmp_path, "cesp", "synthese")
-    app.workspace.campaign_info[1] = _window(datetime.now(UTC) + timedelta(days=1))
-    async with app.run_test(size=(80, 24)) as pilot:
+    app = new_dossier_app(
+        tmp_path, "cesp", "synthese", campaigns=[_window(datetime.now(UTC) + timedelta(days=1))]
+    )
+    async with run_app(app, size=(80, 24)) as pilot:
         await settle(app, pilot)
         screen = dossier_screen(app)
         assert "ctrl+t" in _footer_keys(app)  # "Transmettre ma demande", while open
@@ -257,7 +279,7 @@ async def test_a_save_says_enregistre_sur_ce_poste_then_the_platforms_verdict(
 ) -> None:
     create_cesp_account(server, smtp, EMAIL)
     make_campaign(server)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     app.NOTIFICATION_TIMEOUT = 600  # read after the fact, on a loaded machine
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot)
@@ -279,19 +301,14 @@ async def test_a_save_says_enregistre_sur_ce_poste_then_the_platforms_verdict(
 # --- footers show only what can be done ---------------------------------------------------------
 
 
-def _transmitted_dossier_app(tmp_path: Path, role: str, tab: str) -> DossierHostApp:
-    store = DraftStore(tmp_path / "drafts.db")
-    try:
-        data = complete_cesp_values()
-        dossier = store.create_local(SERVER_KEY, USERNAME, "cesp", 1, data=data, state="transmis")
-    finally:
-        store.close()
-    return DossierHostApp(tmp_path, role=role, open_id=dossier.id, tab=tab)
+def _transmitted_dossier_app(tmp_path: Path, role: str, tab: str) -> CespApp:
+    dossier_id = new_local_dossier(tmp_path, "cesp", data=complete_cesp_values(), state="transmis")
+    return tui_app(tmp_path, role=role, open_id=dossier_id, tab=tab)
 
 
 async def test_the_jury_is_not_offered_to_add_a_file(tmp_path: Path) -> None:
     app = _transmitted_dossier_app(tmp_path, "instructeur", "pieces")
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_app(app, size=(80, 24)) as pilot:
         await settle(app, pilot)
         screen = dossier_screen(app)
         assert screen.readonly
@@ -305,13 +322,9 @@ async def test_the_jury_is_not_offered_to_add_a_file(tmp_path: Path) -> None:
 
 
 async def test_the_support_typing_in_a_form_is_told_lecture_seule(tmp_path: Path) -> None:
-    store = DraftStore(tmp_path / "drafts.db")
-    try:
-        dossier = store.create_local(SERVER_KEY, USERNAME, "cesp", 1, data=complete_cesp_values())
-    finally:
-        store.close()
-    app = DossierHostApp(tmp_path, role="support", open_id=dossier.id, tab="etat_civil")
-    async with app.run_test(size=(80, 24)) as pilot:
+    dossier_id = new_local_dossier(tmp_path, "cesp", data=complete_cesp_values())
+    app = tui_app(tmp_path, role="support", open_id=dossier_id, tab="etat_civil")
+    async with run_app(app, size=(80, 24)) as pilot:
         await settle(app, pilot)
         screen = dossier_screen(app)
         assert screen.readonly

@@ -4,29 +4,34 @@ used to be disabled, so that pressing it did nothing at all)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.widgets import Button, Checkbox, Input, RadioButton, RadioSet, Static
 
 from cesp_client.api.errors import ApiError
 from cesp_core.problems import Problem
+from cesp_tui.app import CespApp
 from cesp_tui.screens.account.account_base import Answer
 from cesp_tui.screens.account.signup import SignupScreen
 from cesp_tui.screens.account.signup_code import SignupCodeScreen
 from cesp_tui.screens.etablissement.signup_etablissement import EtablissementSignupScreen
 from cesp_tui.widgets.date_input import DateInput
 from tests.support.accounts import DEFAULT_PASSWORD
-from tests.tui.apps.account_app import AccountScreenApp
+from tests.support.tui import run_app, tui_app
 
 SIZE = (80, 24)
 BANNER = "Certains champs sont à corriger"
 
 
-def _text(app: AccountScreenApp, selector: str) -> str:
+def _text(app: CespApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
 
 
-async def test_continuer_on_an_empty_sign_up_shows_the_banner_and_the_first_field() -> None:
-    app = AccountScreenApp(SignupScreen)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_continuer_on_an_empty_sign_up_shows_the_banner_and_the_first_field(
+    tmp_path: Path,
+) -> None:
+    app = tui_app(tmp_path, screen=SignupScreen)
+    async with run_app(app, size=SIZE) as pilot:
         await pilot.pause()
         button = app.screen.query_one("#signup-submit", Button)
         button.focus()
@@ -42,9 +47,9 @@ async def test_continuer_on_an_empty_sign_up_shows_the_banner_and_the_first_fiel
         assert button.has_class("-incomplete")  # dimmed, yet it answers
 
 
-async def test_creer_le_compte_with_an_8_digit_finess_moves_to_the_finess() -> None:
-    app = AccountScreenApp(EtablissementSignupScreen)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_creer_le_compte_with_an_8_digit_finess_moves_to_the_finess(tmp_path: Path) -> None:
+    app = tui_app(tmp_path, screen=EtablissementSignupScreen)
+    async with run_app(app, size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
         screen.query_one("#etablissement_nom", Input).value = "Centre hospitalier de Meaux"
@@ -64,9 +69,11 @@ async def test_creer_le_compte_with_an_8_digit_finess_moves_to_the_finess() -> N
         assert button.has_class("-incomplete")
 
 
-async def test_an_email_mismatch_message_goes_as_soon_as_the_confirmation_is_fixed() -> None:
-    app = AccountScreenApp(SignupScreen)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_an_email_mismatch_message_goes_as_soon_as_the_confirmation_is_fixed(
+    tmp_path: Path,
+) -> None:
+    app = tui_app(tmp_path, screen=SignupScreen)
+    async with run_app(app, size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
         screen.query_one("#civilite-f", RadioButton).value = True
@@ -91,9 +98,11 @@ async def test_an_email_mismatch_message_goes_as_soon_as_the_confirmation_is_fix
         assert not screen.query_one("#email_confirmation-error").has_class("-visible")
 
 
-async def test_a_refused_password_message_goes_as_soon_as_the_password_changes() -> None:
-    app = AccountScreenApp(EtablissementSignupScreen)
-    async with app.run_test(size=SIZE) as pilot:
+async def test_a_refused_password_message_goes_as_soon_as_the_password_changes(
+    tmp_path: Path,
+) -> None:
+    app = tui_app(tmp_path, screen=EtablissementSignupScreen)
+    async with run_app(app, size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
         screen.query_one("#etablissement_nom", Input).value = "Centre hospitalier de Meaux"
@@ -113,7 +122,7 @@ async def test_a_refused_password_message_goes_as_soon_as_the_password_changes()
         assert _text(app, "#password-error") == ""
 
 
-async def test_a_wrong_code_is_reported_once() -> None:
+async def test_a_wrong_code_is_reported_once(tmp_path: Path) -> None:
     """The platform's answer to a wrong code (as `cesp_server.crud.accounts` words it):
     under the code field, not repeated in the banner above it."""
     detail = "Code incorrect ou expiré : il vous reste 4 essais."
@@ -124,8 +133,8 @@ async def test_a_wrong_code_is_reported_once() -> None:
         problems=[Problem("compte", "code", detail)],
         body={"tries_left": 4},
     )
-    app = AccountScreenApp(lambda: SignupCodeScreen("claire.durand@exemple.fr"))
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, screen=lambda: SignupCodeScreen("claire.durand@exemple.fr"))
+    async with run_app(app, size=SIZE) as pilot:
         await pilot.pause()
         app.screen.post_message(Answer("verify", error=error))
         await pilot.pause()

@@ -14,7 +14,6 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from cesp_client.api.support import client_version
-from cesp_client.config import ClientConfig
 from cesp_core.demarches import get_demarche, rules
 from cesp_core.demarches.model import TabKind
 from cesp_tui.app import CespApp
@@ -39,7 +38,7 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.settle import until
+from tests.support.tui import tui_app, until
 
 SIZE = (120, 40)
 OWNER_EMAIL = "jean.durand@example.org"
@@ -110,7 +109,7 @@ async def test_support_finds_reads_and_changes_nothing(
     assert expected_states["volet_social"] is rules.TabState.VIDE
     assert expected_states["etat_civil"] is rules.TabState.COMPLET
 
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await login_support(pilot, app)
         home = app.screen
@@ -271,7 +270,7 @@ async def test_search_by_name_email_or_numero_and_a_failed_save(
 ) -> None:
     _owner_token, document, dossier_id = prepare_dossier(server, smtp)
     create_staff_account(server, "support", SUPPORT_EMAIL)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=(80, 24)) as pilot:
         await login_support(pilot, app)
         home = app.screen

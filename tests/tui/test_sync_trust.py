@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cesp_client.config import ClientConfig
-from cesp_tui.app import CespApp
 from tests.support.accounts import create_cesp_account
 from tests.support.dossiers import make_campaign
 from tests.support.server import ServerHandle, restart_server
 from tests.support.smtp import SmtpSink
+from tests.support.tui import tui_app
 from tests.tui.login import log_in
 
 SIZE = (100, 30)
@@ -22,7 +21,7 @@ async def test_quit_with_changes_waiting_says_how_many(
 ) -> None:
     create_cesp_account(server, smtp, EMAIL)
     campaign = make_campaign(server)
-    app = CespApp(ClientConfig(server_url=server.url, data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url=server.url)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(app, pilot, EMAIL)
         session = app.session

@@ -15,6 +15,7 @@ from cesp_client.events import DossierTransmitted
 from cesp_client.store import DraftStore, OpKind
 from cesp_core.demarches import CESP
 from cesp_core.demarches.model import Field, FieldType
+from cesp_tui.app import CespApp
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.synthese import TRANSMITTED_BANNER, SyntheseScreen, display_value
 from cesp_tui.screens.dossier.tab import TabScreen
@@ -28,8 +29,15 @@ from tests.support.dossiers import (
 )
 from tests.support.server import ServerHandle
 from tests.support.smtp import SmtpSink
-from tests.tui.apps.dossier_host import SERVER_KEY, USERNAME, DossierHostApp, SyncedHostApp
-from tests.tui.apps.settle import settle_workers
+from tests.support.tui import (
+    SERVER_KEY,
+    USERNAME,
+    dossier_screen_of,
+    run_app,
+    settle_workers,
+    sync_requests,
+    tui_app,
+)
 
 SIZE = (80, 24)
 
@@ -39,8 +47,8 @@ async def settle(app: App[Any], pilot: Pilot[Any]) -> None:
     await settle_workers(app, pilot)
 
 
-def synthese(app: DossierHostApp) -> SyntheseScreen:
-    view = app.dossier_screen.current_view
+def synthese(app: CespApp) -> SyntheseScreen:
+    view = dossier_screen_of(app).current_view
     assert isinstance(view, SyntheseScreen), view
     return view
 
@@ -90,8 +98,8 @@ async def test_sections_are_read_only_labels_and_values(tmp_path: Path) -> None:
     store = DraftStore(tmp_path / "drafts.db")
     dossier_id = make_dossier(store, complete_cesp_values(), tmp_path=tmp_path)
     store.close()
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="synthese")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id, tab="synthese")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         view = synthese(app)
         assert not view.query(Input)  # nothing can be typed here
@@ -138,8 +146,8 @@ async def test_problems_are_listed_and_enter_jumps_to_the_field(tmp_path: Path) 
     dossier_id = make_dossier(store, data, tmp_path=tmp_path)
     store.set_field(dossier_id, "volet_social", "commentaire", "Boursier échelon 5.")
     store.close()
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="synthese")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id, tab="synthese")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         view = synthese(app)
         listing = view.query_one("#synthese-problems", OptionList)
@@ -163,7 +171,7 @@ async def test_problems_are_listed_and_enter_jumps_to_the_field(tmp_path: Path) 
         )
         await pilot.press("enter")
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         assert screen.current_tab == "etat_civil"
         form_view = screen.current_view
         assert isinstance(form_view, TabScreen)
@@ -187,8 +195,8 @@ async def test_transmit_needs_the_box_then_yes_then_the_banner(tmp_path: Path) -
         store, values, pieces=required_piece_types("cesp", values), tmp_path=tmp_path
     )
     store.close()
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="synthese")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id, tab="synthese")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         view = synthese(app)
         listing = view.query_one("#synthese-problems", OptionList)
@@ -201,25 +209,25 @@ async def test_transmit_needs_the_box_then_yes_then_the_banner(tmp_path: Path) -
         assert box.value
         assert not view.transmit_button.disabled
         assert not listing.display
-        assert app.store.get(dossier_id).certifications == ["exactitude"]  # type: ignore[union-attr]
+        assert app.drafts.get(dossier_id).certifications == ["exactitude"]  # type: ignore[union-attr]
         await pilot.press("ctrl+t")
         await settle(app, pilot)
         assert isinstance(app.screen, ConfirmModal)
         assert app.focused is app.screen.query_one("#confirm-no")  # a stray Enter says no
         await pilot.press("n")
         await settle(app, pilot)
-        assert not any(op.kind == OpKind.TRANSMIT for op in app.store.ops(dossier_id))
+        assert not any(op.kind == OpKind.TRANSMIT for op in app.drafts.ops(dossier_id))
         await pilot.press("ctrl+t")
         await settle(app, pilot)
         await pilot.press("o")
         await settle(app, pilot)
-        ops = [op for op in app.store.ops(dossier_id) if op.kind == OpKind.TRANSMIT]
+        ops = [op for op in app.drafts.ops(dossier_id) if op.kind == OpKind.TRANSMIT]
         assert [op.payload["certifications"] for op in ops] == [["exactitude"]]
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         assert screen.readonly and screen.transmit_pending
         assert screen.banner.visible_text.startswith("Transmission demandée")
         assert not view.transmit_button.display
-        assert app.sync_requests >= 1
+        assert sync_requests(app) >= 1
         # The sync engine reports the server's answer.
         app.sync_news.publish(
             DossierTransmitted(
@@ -254,7 +262,7 @@ async def test_transmission_through_the_sync_engine_and_read_only_after(
         username = client.get("/auth/me").json()["username"]
     values = complete_cesp_values()
     store = DraftStore(tmp_path / "drafts.db")
-    dossier = store.create_local(SERVER_KEY, username, "cesp", campaign_id, data=values)
+    dossier = store.create_local(server.url.rstrip("/"), username, "cesp", campaign_id, data=values)
     for tab in values:
         store.mark_tab_saved(dossier.id, tab)
     for piece_type in required_piece_types("cesp", values):
@@ -263,16 +271,24 @@ async def test_transmission_through_the_sync_engine_and_read_only_after(
         store.add_piece(dossier.id, piece_type, source)
     store.close()
 
-    app = SyncedHostApp(tmp_path, server.url, token, username, open_id=dossier.id, tab="synthese")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(
+        tmp_path,
+        server_url=server.url,
+        token=token,
+        username=username,
+        role="candidat",
+        open_id=dossier.id,
+        tab="synthese",
+    )
+    async with run_app(app, size=SIZE) as pilot:
         await pilot.pause()
         for _ in range(200):  # the engine sends creation, tabs and pieces
             await pilot.pause(0.05)
-            if app.store.pending_count(dossier.id) == 0:
+            if app.drafts.pending_count(dossier.id) == 0:
                 break
-        assert app.store.pending_count(dossier.id) == 0
+        assert app.drafts.pending_count(dossier.id) == 0
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         assert screen.dossier.numero and screen.dossier.numero.startswith("CESP-")
         view = synthese(app)
         box = view.query_one("#cert-exactitude", Checkbox)
@@ -294,16 +310,23 @@ async def test_transmission_through_the_sync_engine_and_read_only_after(
     assert smtp.wait_for("jeanne.dupont@example.org", "Confirmation de transmission", timeout=15)
 
     # A new start: the dossier opens read-only, with its date.
-    again = SyncedHostApp(tmp_path, server.url, token, username, open_id=dossier.id)
-    async with again.run_test(size=SIZE) as pilot:
+    again = tui_app(
+        tmp_path,
+        server_url=server.url,
+        token=token,
+        username=username,
+        role="candidat",
+        open_id=dossier.id,
+    )
+    async with run_app(again, size=SIZE) as pilot:
         await settle(again, pilot)
-        screen = again.dossier_screen
+        screen = dossier_screen_of(again)
         assert screen.readonly
         assert screen.banner.visible_text.startswith("Demande transmise le ")
         assert numero in str(screen.query_one("#dossier-title", Static).render())
         await pilot.press("ctrl+s")
         await settle(again, pilot)
-        assert again.store.pending_count(dossier.id) == 0
+        assert again.drafts.pending_count(dossier.id) == 0
 
 
 async def test_a_refused_transmission_makes_the_dossier_editable_again(tmp_path: Path) -> None:
@@ -317,19 +340,19 @@ async def test_a_refused_transmission_makes_the_dossier_editable_again(tmp_path:
     )
     store.set_certifications(dossier_id, ["exactitude"])
     store.close()
-    app = DossierHostApp(tmp_path, open_id=dossier_id, tab="synthese")
-    async with app.run_test(size=SIZE) as pilot:
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id, tab="synthese")
+    async with run_app(app, size=SIZE) as pilot:
         await settle(app, pilot)
         assert not synthese(app).transmit_button.disabled
         await pilot.press("ctrl+t")
         await settle(app, pilot)
         await pilot.press("o")
         await settle(app, pilot)
-        screen = app.dossier_screen
+        screen = dossier_screen_of(app)
         assert screen.readonly
         # The engine is refused for good: it drops the operation and says so.
-        [op] = [o for o in app.store.ops(dossier_id) if o.kind == OpKind.TRANSMIT]
-        drop_op(app.store, op.id or 0)
+        [op] = [o for o in app.drafts.ops(dossier_id) if o.kind == OpKind.TRANSMIT]
+        drop_op(app.drafts, op.id or 0)
         app.sync_news.publish(
             SaveRefused(dossier_id, None, "La campagne est close.", kind="transmit")
         )

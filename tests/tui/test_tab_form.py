@@ -14,7 +14,7 @@ from cesp_tui.widgets.filter_select import FilterSelect
 from cesp_tui.widgets.iban_input import IbanInput
 from cesp_tui.widgets.nir_input import NirInput
 from cesp_tui.widgets.tab_form import TabForm
-from tests.tui.apps.harness import HarnessApp
+from tests.support.widget_harness import HarnessApp
 
 SIZE = (80, 24)
 

@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from cesp_client.config import ClientConfig
 from cesp_client.store import DraftStore, DraftWriter
 from cesp_client.workspace import Workspace, load_snapshot
-from cesp_tui.app import CespApp
 from cesp_tui.screens.dossier.dossier import DossierScreen
-from tests.tui.apps.settle import settle_app
+from tests.support.tui import settle_app, tui_app
 from tests.tui.terminal import full_render
 
 
@@ -34,7 +32,7 @@ async def test_the_footer_counts_the_tabs_of_the_demarche(
         role=role,
         applicant_demarche=demarche if role == "candidat" else None,
     )
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client", server_url="http://127.0.0.1:9")
     try:
         async with app.run_test(size=(80, 24)) as pilot:
             await settle_app(app, pilot)

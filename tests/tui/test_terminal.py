@@ -18,8 +18,15 @@ from textual._compositor import Compositor
 from textual.widget import Widget
 from textual.widgets import Input
 
+from cesp_tui.app import CespApp
 from tests.support.dossiers import CESP_NIR
-from tests.tui.apps.dossier_host import DossierHostApp, empty_dossier_app, freeze_cursors
+from tests.support.tui import (
+    dossier_screen_of,
+    freeze_cursors,
+    new_local_dossier,
+    run_app,
+    tui_app,
+)
 from tests.tui.terminal import full_render, watch
 
 #: État civil then Études: lists opened on arrival, narrowed, picked with Enter (the
@@ -31,7 +38,7 @@ ETAT_CIVIL = [
 ETUDES = ["alt+3", "enter", "tab", *"dfasm2", "enter", *"Limoges", "enter", "shift+tab", "tab"]
 
 
-def misplaced(app: DossierHostApp) -> list[str]:
+def misplaced(app: CespApp) -> list[str]:
     """The widgets the screen's map places otherwise than a full layout now would (a
     list's scrollbar left out of the map: its thumb is never drawn, on the terminal or
     in a full render from that map)."""
@@ -47,12 +54,12 @@ def misplaced(app: DossierHostApp) -> list[str]:
 
 
 async def keyed(
-    app: DossierHostApp, keys: list[str], monkeypatch: pytest.MonkeyPatch
+    app: CespApp, keys: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> tuple[list[str], dict[str, Any], int]:
     """Presses ``keys``: the keys after which the terminal differed from the screen, the
     dossier's data at the end, and how many updates the terminal was written."""
     wrong: list[str] = []
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_app(app, size=(80, 24)) as pilot:
         await pilot.pause()
         freeze_cursors(app)
         app.screen.refresh()
@@ -68,7 +75,7 @@ async def keyed(
                 wrong.append(f"#{number} {key!r}: {differences[0]}")
             if missing := misplaced(app):
                 wrong.append(f"#{number} {key!r}: not where a layout puts them: {missing}")
-        data = app.dossier_screen.data
+        data = dossier_screen_of(app).data
     return wrong, data, terminal.updates
 
 
@@ -77,7 +84,9 @@ async def test_the_terminal_shows_the_screen_after_every_key(
 ) -> None:
     keys = ETAT_CIVIL + ETUDES
     wrong, data, updates = await keyed(
-        empty_dossier_app(tmp_path, field="civilite"), keys, monkeypatch
+        tui_app(tmp_path, open_id=new_local_dossier(tmp_path), tab="etat_civil", field="civilite"),
+        keys,
+        monkeypatch,
     )
     assert updates > len(keys) // 2
     assert wrong == []
@@ -99,6 +108,8 @@ async def test_a_repaint_skipped_shows_on_the_terminal(
 
     monkeypatch.setattr(Widget, "refresh", lazy)
     wrong, _, _ = await keyed(
-        empty_dossier_app(tmp_path, field="civilite"), ["enter", "tab", *"Durand"], monkeypatch
+        tui_app(tmp_path, open_id=new_local_dossier(tmp_path), tab="etat_civil", field="civilite"),
+        ["enter", "tab", *"Durand"],
+        monkeypatch,
     )
     assert wrong and all("Nom de naissance" in line for line in wrong), wrong

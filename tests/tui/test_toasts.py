@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cesp_client.config import ClientConfig
-from cesp_tui.app import CespApp
-from tests.tui.apps.settle import settle_app
+from tests.support.tui import settle_app, tui_app
 
 SIZE = (80, 24)
 
 
 async def test_a_toast_sits_at_the_top_right_clear_of_the_focused_field(tmp_path: Path) -> None:
-    app = CespApp(ClientConfig(data_dir=tmp_path))
+    app = tui_app(tmp_path)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle_app(app, pilot)
         focused = app.focused

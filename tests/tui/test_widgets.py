@@ -15,7 +15,7 @@ from cesp_tui.widgets.iban_input import IbanInput
 from cesp_tui.widgets.nir_input import NirInput
 from cesp_tui.widgets.status_line import StatusLine, pending_text
 from cesp_tui.widgets.tab_header import TabHeader
-from tests.tui.apps.harness import HarnessApp
+from tests.support.widget_harness import HarnessApp
 
 SIZE = (80, 24)
 

@@ -7,9 +7,9 @@ from pathlib import Path
 from textual.screen import Screen
 from textual.widgets import Static
 
-from cesp_client.config import ClientConfig
 from cesp_tui.app import CespApp
 from cesp_tui.workers import run_guarded, work
+from tests.support.tui import tui_app
 
 
 class _Failing(Screen[None]):
@@ -30,7 +30,7 @@ def _messages(app: CespApp) -> list[str]:
 
 
 async def test_failing_workers_are_reported_and_the_app_stays_up(tmp_path: Path) -> None:
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path))
+    app = tui_app(tmp_path, server_url="http://127.0.0.1:9")
     async with app.run_test(size=(80, 24)) as pilot:
         screen = _Failing()
         await app.push_screen(screen)

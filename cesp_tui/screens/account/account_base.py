@@ -26,6 +26,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Static
 
 from cesp_client.api.errors import ApiError, Offline
+from cesp_tui.services import client_app, maildir_of
 
 if TYPE_CHECKING:
     from cesp_client.api.client import ApiClient
@@ -46,10 +47,7 @@ NOT_READY = "La plateforme n'est pas encore prête : patientez quelques secondes
 
 def api_of(app: App[Any]) -> ApiClient | None:
     """The app's client of the platform (None before the platform answers)."""
-    from cesp_client.api.client import ApiClient
-
-    api = getattr(app, "api", None)
-    return api if isinstance(api, ApiClient) else None
+    return client_app(app).api
 
 
 #: How long a request sent while the embedded platform starts waits for it.
@@ -72,14 +70,7 @@ async def api_when_ready(app: App[Any], wait: float = PLATFORM_WAIT) -> ApiClien
 
 def mailbox_path(app: App[Any]) -> Path | None:
     """The embedded platform's Maildir (None with a shared platform)."""
-    platform = getattr(app, "platform", None)
-    if platform is None:
-        return None
-    path = getattr(platform, "maildir_path", None)
-    config = getattr(app, "config", None)
-    if path is None and config is not None:  # not started yet: where it will be
-        path = Path(config.platform_dir) / "maildir"
-    return path if isinstance(path, Path) else None
+    return maildir_of(app)
 
 
 def failure_text(error: ApiError | Offline) -> str:

@@ -20,6 +20,7 @@ from textual.widgets import Button, Input, Static
 
 from cesp_tui.messages import LoggedIn
 from cesp_tui.screens.account.account_base import AccountScreen, Answer, FormRow
+from cesp_tui.services import client_app
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
 
@@ -128,11 +129,12 @@ class LoginScreen(AccountScreen):
 
     def _refresh_platform(self) -> None:
         app: Any = self.app
-        state = getattr(app, "platform_state", "starting")
-        url = getattr(app, "server_url", None)
-        embedded = getattr(getattr(app, "config", None), "embedded", True)
+        client = client_app(app)
+        state = client.platform_state
+        url = client.server_url
+        embedded = client.config.embedded
         if state == "failed":
-            text = getattr(app, "platform_error", None) or "La plateforme n'a pas démarré."
+            text = client.platform_error or "La plateforme n'a pas démarré."
         elif state == "ready" and embedded:
             text = f"Plateforme locale prête : {url}"
         elif state == "ready":
@@ -173,7 +175,7 @@ class LoginScreen(AccountScreen):
         self.show_banner("Connexion…", "info")
         from cesp_tui.app_session import open_session
 
-        app = self.app
+        app = client_app(self.app)
         self.call("login", lambda api: open_session(app, api, identifier, password))
 
     def busy_changed(self, busy: bool) -> None:

@@ -111,23 +111,9 @@ async def _fetch(
 class CampaignPicker(ModalScreen[int | None]):
     """Which campaign: dismissed with its id (Enter), or None (Escape, F9)."""
 
-    DEFAULT_CSS = """
-    CampaignPicker {
-        align: center middle;
-        background: $background 60%;
-        & > #campaign-box {
-            width: 100%;
-            max-width: 90;
-            height: auto;
-            border: thick $primary;
-            border-title-style: bold;
-            background: $surface;
-            padding: 0 1;
-            & > OptionList { height: auto; max-height: 12; }
-            & > #campaign-empty { color: $text-muted; }
-        }
-    }
-    """
+    # A file, as every box's: the app's ``Screen { background }`` rule (app.tcss) wins
+    # over a screen's DEFAULT_CSS, and made the box's screen opaque.
+    CSS_PATH = "campaigns.tcss"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f9", "cancel", "Annuler", id="campaign_picker.back"),

@@ -74,6 +74,7 @@ from cesp_tui.screens.etablissement.confirmer import (
     ConfirmerResult,
     first_tab_hint,
 )
+from cesp_tui.services import client_app
 from cesp_tui.sync_news import FollowsSyncNews, report_pending
 from cesp_tui.textual_compat import alt_digit_key
 from cesp_tui.widgets.footer import StableFooter
@@ -973,7 +974,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         """Ctrl+D: the decision, read from the platform in a small read-only box."""
         from cesp_tui.screens.staff.decision_view import DecisionViewModal
 
-        api = getattr(self.app, "api", None) or self.workspace.api
+        api = client_app(self.app).api or self.workspace.api
         numero = self.dossier.numero or ""
         self.app.push_screen(DecisionViewModal(api, self.dossier_id, numero))
 

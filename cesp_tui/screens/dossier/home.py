@@ -43,7 +43,7 @@ from cesp_tui.screens.common.campaigns import CampaignPicker, fetch_campaigns
 from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.dossier import OpensDossiers
 from cesp_tui.screens.etablissement.recap import campaigns_line, closed_campaign_message
-from cesp_tui.services import workspace_of
+from cesp_tui.services import client_app, workspace_of
 from cesp_tui.sync_news import FollowsSyncNews, report_pending
 from cesp_tui.widgets.dossier_table import DossierRow, DossierTable
 from cesp_tui.widgets.footer import StableFooter
@@ -223,11 +223,12 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
 
     def _refresh_platform(self) -> None:
         app = self.app
-        state = getattr(app, "platform_state", "starting")
-        url = getattr(app, "server_url", None)
-        embedded = getattr(getattr(app, "config", None), "embedded", True)
+        client = client_app(app)
+        state = client.platform_state
+        url = client.server_url
+        embedded = client.config.embedded
         if state == "failed":
-            text = getattr(app, "platform_error", None) or "La plateforme n'a pas démarré."
+            text = client.platform_error or "La plateforme n'a pas démarré."
         elif state == "ready" and embedded:
             text = f"Plateforme locale prête : {url}"
         elif state == "ready":
@@ -268,7 +269,7 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             dossier_id, tab, field = self._open_when_ready
             self._open_when_ready = None
             self.open_dossier(dossier_id, tab=tab, field=field)
-        session = getattr(self.app, "session", None)
+        session = client_app(self.app).session
         name = getattr(session, "display_name", None) or self.workspace.username
         self.query_one("#home-title", Static).update(f"Mes {self.NOUN}s — {name}")
         self.reload()

@@ -48,6 +48,7 @@ from cesp_core.text import printable
 from cesp_core.timefmt import file_stamp, format_moment, paris, paris_now
 from cesp_tui.messages import WorkProgress
 from cesp_tui.screens.common.confirm import ConfirmModal
+from cesp_tui.services import client_app
 from cesp_tui.sync_news import FollowsSyncNews
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
@@ -296,9 +297,7 @@ def recap_rows(
 
 def default_export_path(app: App[Any], extension: str) -> Path:
     """``<client data directory>/exports/recap-candidatures-<date>.<extension>``."""
-    config = getattr(app, "config", None)
-    base = getattr(config, "data_dir", None)
-    folder = Path(base) / "exports" if base is not None else Path.home() / "Documents"
+    folder = client_app(app).config.data_dir / "exports"
     stamp = file_stamp(pattern="%Y-%m-%d")
     return folder / f"recap-candidatures-{stamp}.{extension}"
 
@@ -436,7 +435,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
         yield StableFooter()
 
     def on_mount(self) -> None:
-        session = getattr(self.app, "session", None)
+        session = client_app(self.app).session
         account = getattr(session, "account", None) or {}
         name = account.get("etablissement_nom") if isinstance(account, dict) else None
         if name:
@@ -445,7 +444,7 @@ class RecapScreen(FollowsSyncNews, Screen[None]):
         self.query_one("#recap-campaigns").display = False
         self.query_one("#recap-empty").display = False
         self.query_one("#recap-detail").display = False
-        self.query_one(StatusLine).online = getattr(self.app, "online", None)
+        self.query_one(StatusLine).online = client_app(self.app).online
         self.reload()
 
     def on_screen_resume(self) -> None:

@@ -34,7 +34,7 @@ from cesp_client.workspace import Workspace, load_snapshot
 from cesp_core.timefmt import paris
 from cesp_tui.messages import OpenFirstDossier
 from cesp_tui.screens.dossier.dossier import DossierLoaded, OpensDossiers
-from cesp_tui.services import workspace_of
+from cesp_tui.services import client_app, workspace_of
 from cesp_tui.sync_news import FollowsSyncNews
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
@@ -194,7 +194,8 @@ class AgentHomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             self.query_one("#agent-missing", Static).update("Connectez-vous pour saisir.")
             return
         self.workspace = message.workspace
-        session = getattr(self.app, "session", None)
+        self.refresh_bindings()  # "Nouveau", "Actualiser" can be done now: the footer says so
+        session = client_app(self.app).session
         name = getattr(session, "display_name", None) or self.workspace.username
         self.query_one("#agent-title", Static).update(f"File de saisie — {name}")
         self._show_mode()

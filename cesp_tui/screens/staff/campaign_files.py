@@ -15,6 +15,7 @@ from textual.widgets import Static
 
 from cesp_tui.messages import CampaignsLoaded
 from cesp_tui.screens.common.campaigns import fetch_campaigns
+from cesp_tui.services import client_app
 
 __all__ = ["CampaignFileScreen"]
 
@@ -34,7 +35,7 @@ class CampaignFileScreen(Screen[None]):
 
     def load_campaigns(self) -> bool:
         """Fetch the campaigns in a worker; False when the platform is not connected."""
-        api = getattr(self.app, "api", None)
+        api = client_app(self.app).api
         if api is None:
             return False
         fetch_campaigns(self, api, "cesp", offline="Hors ligne : campagnes inconnues.")

@@ -34,6 +34,7 @@ from cesp_core.lifecycle import STATE_LABELS
 from cesp_tui.messages import WorkProgress
 from cesp_tui.screens.common.campaigns import campaign_line
 from cesp_tui.screens.staff.campaign_files import CampaignFileScreen
+from cesp_tui.services import client_app
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.work_progress import WorkProgressLine, human_size
 from cesp_tui.workers import work
@@ -172,7 +173,7 @@ class ExportScreen(CampaignFileScreen):
     def action_export(self) -> None:
         if self.busy:
             return
-        api = getattr(self.app, "api", None)
+        api = client_app(self.app).api
         if api is None:
             self._say("La plateforme n'est pas connectée.", error=True)
             return

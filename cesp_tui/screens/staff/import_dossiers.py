@@ -39,6 +39,7 @@ from cesp_core.text import plural
 from cesp_tui.messages import CampaignsLoaded, WorkProgress
 from cesp_tui.screens.common.campaigns import campaign_line
 from cesp_tui.screens.staff.campaign_files import CampaignFileScreen
+from cesp_tui.services import client_app
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.file_picker import FilePicker
 from cesp_tui.widgets.footer import StableFooter
@@ -237,7 +238,7 @@ class ImportScreen(CampaignFileScreen):
     def _start(self, *, dry_run: bool) -> None:
         if self.busy:
             return
-        api = getattr(self.app, "api", None)
+        api = client_app(self.app).api
         if api is None:
             self._say("La plateforme n'est pas connectée.", error=True)
             return

@@ -56,7 +56,7 @@ from cesp_tui.screens.common.confirm import ConfirmModal
 from cesp_tui.screens.dossier.pieces import PiecesScreen
 from cesp_tui.screens.staff.decision import DecisionModal
 from cesp_tui.screens.staff.staff_dossier import StaffDossierScreen, fetch_consulted
-from cesp_tui.services import workspace_of
+from cesp_tui.services import client_app, workspace_of
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.widgets.status_line import StatusLine
@@ -298,8 +298,7 @@ class JuryDossierScreen(StaffDossierScreen):
 
     @property
     def downloads_dir(self) -> Path:
-        config = getattr(self.app, "config", None)
-        base = Path(getattr(config, "data_dir", None) or Path.cwd())
+        base = client_app(self.app).config.data_dir
         safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in self.dossier.numero or "")
         return base / "telechargements" / (safe or self.dossier_id)
 
@@ -312,7 +311,7 @@ class JuryDossierScreen(StaffDossierScreen):
                 severity="warning",
             )
             return
-        api = getattr(self.app, "api", None) or self.workspace.api
+        api = client_app(self.app).api or self.workspace.api
         if api is None or not piece.server_id:
             self.notify("Hors ligne : la pièce ne peut pas être téléchargée.", severity="error")
             return
@@ -464,13 +463,13 @@ class JuryHomeScreen(Screen[None]):
         yield StableFooter()
 
     def _title(self) -> str:
-        session = getattr(self.app, "session", None) if self.is_attached else None
+        session = client_app(self.app).session if self.is_attached else None
         name = self.viewer or getattr(session, "display_name", None)
         return f"Jury de sélection — {name}" if name else "Jury de sélection"
 
     @property
     def api(self) -> ApiClient | None:
-        return getattr(self.app, "api", None)
+        return client_app(self.app).api
 
     @property
     def table(self) -> _JuryTable:
@@ -710,7 +709,7 @@ class JuryHomeScreen(Screen[None]):
 
     def open_dossier(self, dossier_id: str) -> None:
         api = self.api
-        session = getattr(self.app, "session", None)
+        session = client_app(self.app).session
         if api is None or session is None:
             self.status("Hors ligne : le dossier ne peut pas être lu.", error=True)
             return

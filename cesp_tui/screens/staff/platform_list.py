@@ -14,6 +14,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from cesp_client.api.errors import ApiError, Offline
+from cesp_tui.services import client_app
 from cesp_tui.workers import work
 
 __all__ = ["ListLoaded", "PlatformListScreen"]
@@ -52,7 +53,7 @@ class PlatformListScreen(Screen[None]):
     def action_refresh(self) -> None:
         if self._given:
             return
-        api = getattr(self.app, "api", None)
+        api = client_app(self.app).api
         if api is None:
             self.post_message(ListLoaded([], "Plateforme non connectée."))
             return

@@ -29,6 +29,7 @@ from cesp_tui.screens.staff.staff_dossier import (
     fetch_consulted,
     support_synthesis,
 )
+from cesp_tui.services import client_app
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.workers import work
 
@@ -154,7 +155,7 @@ class SupportActions:
             self.notify("Choisissez d'abord un dossier.", severity="warning")
             return
         dossier_id, label = target
-        api = getattr(self.app, "api", None)
+        api = client_app(self.app).api
 
         def chosen(path: Path | None) -> None:
             if path is None:

@@ -33,7 +33,7 @@ from cesp_client.workspace import DossierSnapshot, Workspace
 from cesp_core.text import plural
 from cesp_tui.screens.staff.dossier_history import when_text
 from cesp_tui.screens.staff.support_dossier import SupportActions, SupportDossierScreen
-from cesp_tui.services import workspace_of
+from cesp_tui.services import client_app, workspace_of
 from cesp_tui.widgets.dossier_table import PaddedTable, cell, fit
 from cesp_tui.widgets.footer import StableFooter
 from cesp_tui.workers import work
@@ -124,7 +124,7 @@ class SupportHomeScreen(SupportActions, Screen[None]):
         yield StableFooter()
 
     def on_mount(self) -> None:
-        session = getattr(self.app, "session", None)
+        session = client_app(self.app).session
         name = getattr(session, "display_name", None)
         if name:
             self.query_one("#support-title", Static).update(
@@ -159,7 +159,7 @@ class SupportHomeScreen(SupportActions, Screen[None]):
         if not query:
             self.status.update("Tapez un nom, un e-mail, un NIR ou un numéro de dossier.")
             return
-        api = getattr(self.app, "api", None)
+        api = client_app(self.app).api
         if api is None:
             self.status.update("La plateforme n'est pas encore connectée.")
             return
@@ -266,7 +266,7 @@ class SupportHomeScreen(SupportActions, Screen[None]):
 
     def open_selected(self) -> None:
         summary = self.selected
-        api = getattr(self.app, "api", None)
+        api = client_app(self.app).api
         if summary is None or api is None:
             return
         self.status.update(f"Ouverture du dossier {summary.get('numero') or ''}…")

@@ -1,4 +1,5 @@
-"""Tiny apps that host the client's widgets for Pilot tests and snapshots."""
+"""Tiny apps that host the client's widgets (never its screens: those run in the real app,
+``tests/support/tui.py``) for Pilot tests and snapshots."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from cesp_core.demarches.rules import TabState
 from cesp_tui.widgets.status_line import StatusLine
 from cesp_tui.widgets.tab_form import TabForm
 from cesp_tui.widgets.tab_header import TabHeader
-from tests.tui.apps.harness import freeze_cursors
+from tests.support.widget_harness import freeze_cursors
 
 VALUES = {
     "civilite": "M",
