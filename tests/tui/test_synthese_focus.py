@@ -12,6 +12,7 @@ from textual.widget import Widget
 
 from cesp_core.demarches import get_demarche, rules
 from tests.support.dossiers import TINY_PDF, complete_cesp_values
+from tests.support.tui import run_app
 from tests.tui.keywalk import dossier_screen, new_dossier_app, settle
 
 
@@ -32,7 +33,7 @@ async def test_the_cursor_arrives_on_the_next_step(
 ) -> None:
     values = complete_cesp_values()
     app = new_dossier_app(tmp_path, "cesp", "etat_civil", data=values)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with run_app(app, size=(80, 24)) as pilot:
         await settle(app, pilot)
         screen = dossier_screen(app)
         if pieces:

@@ -49,7 +49,7 @@ async def test_saving_tab_after_tab_leaves_the_next_fields_uncovered(tmp_path: P
         role="candidat",
         applicant_demarche="cesp",
     )
-    app = CespApp(ClientConfig(server_url="http://127.0.0.1:9", data_dir=tmp_path / "client"))
+    app = tui_app(tmp_path / "client")
     try:
         async with app.run_test(size=SIZE, notifications=True) as pilot:
             await settle_app(app, pilot)
