@@ -124,7 +124,11 @@ class StatusLine(FollowsSyncNews, Widget):
         """Help and the command palette, at the right end (after the screen's keys of
         `screen_keys`): the footers keep their width for the screen's own keys (the
         user's keymap is followed)."""
-        wanted = {**self.screen_keys, "app.help": "aide", "app.command_palette": "commandes"}
+        # With the screen's own keys there is no room left at 80 columns (with "○ hors
+        # ligne  12 modifications en attente") for F1's and Ctrl+P's: both keys still
+        # work everywhere, and F1 lists every key.
+        app_keys = {"app.help": "aide", "app.command_palette": "commandes"}
+        wanted = {**self.screen_keys} if self.screen_keys else app_keys
         found: dict[str, str] = {}
         for node, binding, _enabled, _tip in self.screen.active_bindings.values():
             mine = node is self.app or binding.id in self.screen_keys
