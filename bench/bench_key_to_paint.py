@@ -19,10 +19,13 @@ window only raw bytes are read (with their arrival times); afterwards they are f
 `pyte` (a terminal emulator) chunk by chunk, and the last chunk that changed a cell
 (character or attributes) ends the key's time. Enter, Tab and the tab keys move the
 focus: for them a pause in the output is not the end (a view may still be building)
-until the child reports where the focus went (or ``--focus-wait``, 1 s, has passed; a
-cursor blinks 0.5 s after the focus, not before). Lost keys are counted per run, never
-hidden: ``unpainted`` (no cell changed within ``--key-timeout``) and ``timed out`` (the
-output had not gone quiet after ``--key-timeout``; the time is then a floor).
+until the child reports where the focus went (or ``--focus-wait``, 1 s, has passed).
+No cursor blinks (the child stops it in each field it focuses): a blink is no key's
+paint. Lost keys are listed per run, never hidden: ``unpainted`` (no cell changed
+within ``--key-timeout``: a character typed under a toast, or a move that rightly
+changes nothing, such as an arrow that has no field to go to) and ``timed out`` (the
+output had not gone quiet after ``--key-timeout``; the time is then a floor). A target
+is met when the p99 is within it, no key timed out and every character typed painted.
 
 The keying is the one of ``bench/bench_tui_keying.py`` (a CESP dossier, tab by tab),
 then back and forth between the tabs, typed at a person's pace: ``--key-gap`` between
@@ -294,7 +297,7 @@ async def start(app):
     app.screen.open_dossier(dossier_id)
     await until(lambda: isinstance(app.screen, DossierScreen), "dossier")
     await until(settled, "dossier workers")
-    for widget in app.screen.query("Input, TextArea"):  # no blinking: stable frames
+    for widget in app.screen.query("Input, TextArea"):  # no blinking (and on each focus)
         widget.cursor_blink = False
     note(ready=True, dossier=dossier_id)
 
@@ -310,6 +313,10 @@ class Driver(CespApp):
         widget = self.focused
         if widget is None:
             return
+        if getattr(widget, "cursor_blink", False):
+            # No blinking in any field (not only those of the first view): a blink is
+            # no key's paint, and would end a key's window late.
+            widget.cursor_blink = False
         names = [type(node).__name__ for node in (widget, *widget.ancestors)]
         screen = self.screen
         note(
@@ -612,11 +619,16 @@ def summarize(samples: list[Sample]) -> dict[str, dict[str, Any]]:
 
 
 def verdict(table: dict[str, dict[str, Any]]) -> dict[str, bool]:
+    """The targets met: p99 within target, no key timed out (its time is only a floor),
+    and every character typed painted (a move may rightly change nothing on screen: an
+    arrow on the last field)."""
+
     def met(kinds: list[str]) -> bool:
         return all(
             table[k]["p99"] is not None
             and table[k]["p99"] <= target_of(k)
-            and not (table[k]["unpainted"] or table[k]["timed_out"])
+            and not table[k]["timed_out"]
+            and not (k == "data" and table[k]["unpainted"])
             for k in kinds
         )
 
