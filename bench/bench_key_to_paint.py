@@ -366,6 +366,8 @@ class Sample:
     key: str  # the script's key ("goto:N" for a tab, "char" for data)
     pressed: str  # the key the side pressed for it
     kind: str
+    typed: str | None  # data: the value being typed (this key: its character at ``at``)
+    at: int | None
     tab: str | None
     widget: str | None
     views: int | None  # tab views mounted when the focus last moved
@@ -570,6 +572,8 @@ def run_once(side: Side, mode: str, round_no: int, args: argparse.Namespace, wor
                         key=key if kind != DATA else "char",
                         pressed=pressed if kind != DATA else "char",
                         kind=key_kind,
+                        typed=keys if isinstance(keys, str) else None,
+                        at=n if isinstance(keys, str) else None,
                         tab=state["tab"],
                         widget=state["widget"],
                         views=state.get("views"),
@@ -645,6 +649,8 @@ def lost_keys(samples: list[Sample]) -> list[dict[str, Any]]:
             "round": s.round,
             "key": s.pressed,
             "kind": s.kind,
+            "typed": s.typed,
+            "at": s.at,
             "tab": s.tab,
             "widget": s.widget,
             "unpainted": s.latency_ms is None,
@@ -702,6 +708,18 @@ def print_table(title: str, table: dict[str, dict[str, Any]]) -> None:
             f"{cell(row['max'])}  {'<= ' + format(row['target_p99'], 'g'):>10}  "
             f"{'ok' if ok else 'OVER':4} {row['unpainted']:>9}  {row['timed_out']:>9}"
         )
+
+
+def print_lost(lost: list[dict[str, Any]]) -> None:
+    """The lost keys, alike ones counted together."""
+    alike: dict[tuple[Any, ...], list[int]] = {}
+    for key in lost:
+        what = "timed out" if key["timed_out"] else "painted nothing"
+        found = (key["key"], key["kind"], key["typed"], key["tab"], key["widget"], what)
+        alike.setdefault(found, []).append(key["at"])
+    for (key, kind, typed, tab, widget, what), at in alike.items():
+        chars = f" {', '.join(str(n + 1) for n in at)} of {typed!r}" if typed else ""
+        print(f"  lost: {len(at)} x {key}{chars} ({kind}) in {tab} / {widget}: {what}")
 
 
 def main() -> None:
@@ -807,8 +825,7 @@ def main() -> None:
                 f"  keys p99 <= 33 ms {'met' if v['keys_p99_le_33ms'] else 'NOT met'}; "
                 f"tab changes p99 <= 50 ms {'met' if v['tabs_p99_le_50ms'] else 'NOT met'}"
             )
-            for lost in info["lost_keys"][mode][:10]:
-                print(f"  lost: {lost}")
+            print_lost(info["lost_keys"][mode])
     if dossier["all_equal"]:
         print(f"\nsame dossier typed in every run ({dossier['fields_filled']} fields filled)")
     else:
