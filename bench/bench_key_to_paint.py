@@ -238,7 +238,6 @@ except ImportError:  # ... and before it (--ref; ONLY_TREE_CODE: not this tree's
         config = ClientConfig(server_url=CLOSED_URL, data_dir=data_dir)
         return app_class(config, tokens=TokenStore(backend=MemoryKeyring()))
 
-    note(prebuild=None)
 else:
     from cesp_client.credentials import TokenStore
     from cesp_client.session import Session, server_key_for
@@ -248,14 +247,15 @@ else:
         CLOSED_URL, USERNAME, MemoryKeyring, new_local_dossier, test_services
     )
 
-    DossierScreen.prebuild_tabs = os.environ["BENCH_PREBUILD"] == "on"
     dossier_id = new_local_dossier(data_dir)
 
     def make_app(app_class):
         tokens = TokenStore(backend=MemoryKeyring())
         return app_class(test_services(data_dir, server_url=CLOSED_URL, tokens=tokens))
 
-    note(prebuild=DossierScreen.prebuild_tabs)
+if hasattr(DossierScreen, "prebuild_tabs"):  # (ADR 0024; mode "none" before it)
+    DossierScreen.prebuild_tabs = os.environ["BENCH_PREBUILD"] == "on"
+note(prebuild=getattr(DossierScreen, "prebuild_tabs", None))
 
 
 async def start(app):
@@ -523,6 +523,9 @@ def run_once(side: Side, mode: str, round_no: int, args: argparse.Namespace, wor
         code = next(str(n["code"]) for n in notes if "code" in n)
         if not Path(code).resolve().is_relative_to(side.tree.resolve()):
             raise RuntimeError(f"{side.name}: the child ran {code}, not {side.tree}'s code")
+        prebuild = next(n["prebuild"] for n in notes if "prebuild" in n)
+        if prebuild != (None if mode == NO_PREBUILD else mode == "on"):
+            raise RuntimeError(f"{side.name}: prebuild_tabs is {prebuild} in mode {mode}")
         moves = focus_moves(notes)
         state = moves[-1] if moves else {"tab": None, "widget": None, "in_list": False}
         visited = {state["tab"]}
