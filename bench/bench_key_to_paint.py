@@ -2,48 +2,67 @@
 
 Run from the repository root::
 
-    .venv/bin/python bench/bench_key_to_paint.py [--rounds 1] [--modes off,on]
+    .venv/bin/python bench/bench_key_to_paint.py [--rounds 1] [--modes off,on] [--ref 2b1ccbf]
 
-A child process runs the real `DossierScreen` (the real `CespApp` of
-``tests/support/tui.py``, offline, on a fresh CESP dossier) with Textual's real Linux
-driver, in a pseudo-terminal (``os.openpty``, 80x24 set with ``TIOCSWINSZ``,
-``TERM=xterm-256color``). The parent writes each key's bytes (xterm encodings) to the
-pty's master side and reads what the app paints.
+A child process runs the real client app (`CespApp`, offline: its platform at a closed
+loopback port) with Textual's real Linux driver, in a pseudo-terminal (``os.openpty``,
+80x24 set with ``TIOCSWINSZ``, ``TERM=xterm-256color``). Once running, the child logs a
+candidate in (the `LoggedIn` message the login screen posts, as
+``tests/support/tui.py`` does), waits for "Mes demandes" and its workers, and opens a new
+CESP dossier of its draft store, as a person would from the list. The parent writes each
+key's bytes (xterm encodings) to the pty's master side and reads what the app paints.
 
 Per key: from the write of its bytes to the arrival of the last output chunk that changed
 the screen, once the output has been quiet for ``--quiet-ms`` (30 ms: longer than
 Textual's 1/60 s frame, so that a key painted over two frames counts whole). During the
 window only raw bytes are read (with their arrival times); afterwards they are fed to
 `pyte` (a terminal emulator) chunk by chunk, and the last chunk that changed a cell
-(character or attributes) ends the key's time. A key that paints nothing is counted apart.
-Enter, Tab and the tab keys move the focus: for them a pause in the output is not the
-end (a view may still be building) until the child reports where the focus went (or
-``--focus-wait``, 1 s, has passed; a cursor blinks 0.5 s after the focus, not before).
+(character or attributes) ends the key's time. Enter, Tab and the tab keys move the
+focus: for them a pause in the output is not the end (a view may still be building)
+until the child reports where the focus went (or ``--focus-wait``, 1 s, has passed).
+No cursor blinks (the child stops it in each field it focuses): a blink is no key's
+paint. Lost keys are listed per run, never hidden: ``unpainted`` (no cell changed
+within ``--key-timeout``: a character typed under a toast, or a move that rightly
+changes nothing, such as an arrow that has no field to go to) and ``timed out`` (the
+output had not gone quiet after ``--key-timeout``; the time is then a floor). A target
+is met when the p99 is within it, no key timed out and every character typed painted.
 
 The keying is the one of ``bench/bench_tui_keying.py`` (a CESP dossier, tab by tab),
-then back and forth with F-keys, typed at a person's pace: ``--key-gap`` between the
-characters of a value, ``--pause`` between steps (a pause long enough for the idle
+then back and forth between the tabs, typed at a person's pace: ``--key-gap`` between
+the characters of a value, ``--pause`` between steps (a pause long enough for the idle
 prebuild of the tabs to start, so that keys land during a build when one is slow). The
-child reports each focus change on a side file (the focused widget, whether it is in a
-list field, the current tab), which classifies the keys:
+script says "go to tab N"; each side presses its own key for it: Alt+N (ESC+digit in a
+terminal, ADR 0026) where the dossier screen binds it, else F(N+1) (F2..F8, the keys
+before the one keymap). The child reports each focus change on a side file (the focused
+widget, whether it is in a list field, the current tab), which classifies the keys:
 
 * ``data``: a character typed in a field;
 * ``move``: Enter/Tab/arrows to another field; ``move_list``: the same, landing in a
   list field (department, commune, country...);
-* ``tab_first``: Ctrl+N/F2..F8 showing a tab for the first time; ``tab_revisit``: again;
+* ``tab_first``: Ctrl+N or "go to tab N" showing a tab for the first time;
+  ``tab_revisit``: again;
 * ``save``: Ctrl+S, or a Ctrl+N refused (nothing moved).
 
-Modes (A/B in one run): ``off``, views built on first visit
+On Ctrl+Q (the end of a run) the child writes the dossier's values as its screen holds
+them: every run must have typed the same dossier (printed, and in the JSON).
+
+Modes (A/B in one run, this tree only): ``off``, views built on first visit
 (``DossierScreen.prebuild_tabs = False``); ``on``, the unvisited tabs built while the
-user is idle (ADR 0024). p50/p99/max per kind and mode; prints, writes
-``bench/results/key_to_paint.json``. Targets (issue 14): every key p99 <= 33 ms, tab
-changes p99 <= 50 ms (printed, never asserted). Bounded: each key waits at most
+user is idle (ADR 0024). ``--ref GIT_REV`` (before/after in one run, issue 14: "before"
+is 2b1ccbf): the same keying against that revision's own app, from a temporary git
+worktree (``bench/refs.py``) with this tree's venv; its runs alternate with this tree's
+in every round (the order flips each round) so that the machine's load weighs on both
+alike. A revision without ``prebuild_tabs`` runs as mode ``none`` (views built on first
+visit). p50/p99/max per kind, one table per side and mode, the targets beside; prints,
+writes ``bench/results/key_to_paint.json``. Targets (issue 14): every key p99 <= 33 ms,
+tab changes p99 <= 50 ms (printed, never asserted). Bounded: each key waits at most
 ``--key-timeout``; the whole run stops by itself.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import json
 import math
@@ -58,6 +77,7 @@ import sys
 import tempfile
 import termios
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -67,6 +87,7 @@ import pyte
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.refs import ONLY_TREE_CODE, commit_of, is_dirty, ref_tree  # noqa: E402
 from tests.support.dossiers import CESP_IBAN, CESP_NIR  # noqa: E402
 
 RESULTS = REPO_ROOT / "bench" / "results" / "key_to_paint.json"
@@ -75,8 +96,11 @@ TARGET_KEY_P99_MS = 33.0
 TARGET_TAB_P99_MS = 50.0
 TAB_KINDS = ("tab_first", "tab_revisit")
 KINDS = ("data", "move", "move_list", "save", "tab_first", "tab_revisit")
+CURRENT, REF = "current", "ref"
+#: The mode of a side that has no prebuild of the tabs (views built on first visit).
+NO_PREBUILD = "none"
 
-#: xterm's bytes for the keys the script presses.
+#: xterm's bytes for the keys the script presses (the tab keys: per side, below).
 KEY_BYTES: dict[str, bytes] = {
     "enter": b"\r",
     "tab": b"\t",
@@ -84,15 +108,28 @@ KEY_BYTES: dict[str, bytes] = {
     "down": b"\x1b[B",
     "ctrl+s": b"\x13",
     "ctrl+n": b"\x0e",
-    "alt+1": b"\x1b1",
-    "alt+2": b"\x1b2",
-    "alt+3": b"\x1b3",
-    "alt+4": b"\x1b4",
-    "alt+5": b"\x1b5",
-    "alt+6": b"\x1b6",
-    "alt+7": b"\x1b7",
 }
-TAB_KEYS = frozenset({"ctrl+n", *(f"alt+{n}" for n in range(1, 8))})
+#: "Go to tab N" (``goto:N`` in the script), per keymap: (key name, xterm bytes).
+ALT_DIGITS: dict[int, tuple[str, bytes]] = {
+    n: (f"alt+{n}", b"\x1b" + str(n).encode()) for n in range(1, 8)
+}
+F_KEYS: dict[int, tuple[str, bytes]] = {
+    1: ("f2", b"\x1bOQ"),
+    2: ("f3", b"\x1bOR"),
+    3: ("f4", b"\x1bOS"),
+    4: ("f5", b"\x1b[15~"),
+    5: ("f6", b"\x1b[17~"),
+    6: ("f7", b"\x1b[18~"),
+    7: ("f8", b"\x1b[19~"),
+}
+
+
+def goto(n: int) -> str:
+    """The script's "go to tab N" (each side presses its own key for it)."""
+    return f"goto:{n}"
+
+
+TAB_KEYS = frozenset({"ctrl+n", *(goto(n) for n in range(1, 8))})
 #: Keys that move the focus (to another field or tab) when they do anything.
 MOVES_FOCUS = TAB_KEYS | {"enter", "tab"}
 
@@ -136,70 +173,224 @@ SCRIPT: list[tuple[list[str] | str, str]] = [
     (CESP_IBAN.lower(), DATA),
     (["ctrl+n"], NAV),
     # Back and forth between the tabs, arrows in the first one.
-    (["alt+1", "down", "down", "up", "alt+2", "alt+6"], NAV),
-    (["alt+7", "alt+3", "alt+1", "alt+5", "alt+2", "alt+1"], NAV),
+    ([goto(1), "down", "down", "up", goto(2), goto(6)], NAV),
+    ([goto(7), goto(3), goto(1), goto(5), goto(2), goto(1)], NAV),
 ]
 
-DRIVER = r"""
-import json, os, sys, time
-sys.path.insert(0, os.getcwd())
+#: The child: this tree's app, or (``--ref``) an older one, whose modules sat elsewhere
+#: before the client moved to ``cesp_client`` and one services object (ADR 0028).
+DRIVER = (
+    ONLY_TREE_CODE
+    + r"""
+import asyncio, json, os, sys, time
 from pathlib import Path
 
-from textual.pilot import Pilot
+data_dir, side = Path(sys.argv[1]), open(sys.argv[2], "a", buffering=1)
 
-from cesp_client.credentials import TokenStore
+
+def note(**record):
+    side.write(json.dumps(record, default=str) + "\n")
+
+
+import cesp_tui
+note(code=cesp_tui.__file__)
+
 from cesp_tui.app import CespApp
-from cesp_tui.screens.dossier.dossier import DossierScreen
-from tests.support.tui import MemoryKeyring, start, tui_app
+from cesp_tui.messages import LoggedIn
 
-DossierScreen.prebuild_tabs = os.environ["BENCH_PREBUILD"] == "on"
-side = open(sys.argv[3], "a", buffering=1)
+try:  # since ADR 0028 ...
+    from cesp_client.services import ClientServices  # noqa: F401
+except ImportError:  # ... and before it (--ref; ONLY_TREE_CODE: not this tree's)
+    from keyring.backend import KeyringBackend
+
+    from cesp_tui.config import ClientConfig
+    from cesp_tui.credentials import TokenStore
+    from cesp_tui.screens.dossier import DossierScreen
+    from cesp_tui.screens.login import LoginScreen
+    from cesp_tui.session import Session, server_key_for
+    from cesp_tui.store import DraftStore
+
+    CLOSED_URL, USERNAME = "http://127.0.0.1:9", "jdurand"
+
+    class MemoryKeyring(KeyringBackend):
+        priority = 1
+
+        def __init__(self):
+            super().__init__()
+            self.passwords = {}
+
+        def get_password(self, service, username):
+            return self.passwords.get((service, username))
+
+        def set_password(self, service, username, password):
+            self.passwords[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.passwords.pop((service, username), None)
+
+    store = DraftStore(data_dir / "drafts.db")
+    dossier_id = store.create_local(
+        server_key_for(CLOSED_URL, embedded=False), USERNAME, "cesp", 1
+    ).id
+    store.close()
+
+    def make_app(app_class):
+        config = ClientConfig(server_url=CLOSED_URL, data_dir=data_dir)
+        return app_class(config, tokens=TokenStore(backend=MemoryKeyring()))
+
+else:
+    from cesp_client.credentials import TokenStore
+    from cesp_client.session import Session, server_key_for
+    from cesp_tui.screens.account.login import LoginScreen
+    from cesp_tui.screens.dossier.dossier import DossierScreen
+    from tests.support.tui import (
+        CLOSED_URL, USERNAME, MemoryKeyring, new_local_dossier, test_services
+    )
+
+    dossier_id = new_local_dossier(data_dir)
+
+    def make_app(app_class):
+        tokens = TokenStore(backend=MemoryKeyring())
+        return app_class(test_services(data_dir, server_url=CLOSED_URL, tokens=tokens))
+
+if hasattr(DossierScreen, "prebuild_tabs"):  # (ADR 0024; mode "none" before it)
+    DossierScreen.prebuild_tabs = os.environ["BENCH_PREBUILD"] == "on"
+note(prebuild=getattr(DossierScreen, "prebuild_tabs", None))
+
+
+async def start(app):
+    # As tests/support/tui.py's `start`: the platform known, logged in, "Mes demandes"
+    # and its workers done (the sync engine's first try too), then the dossier opened.
+    deadline = time.monotonic() + 60
+
+    async def until(condition, what):
+        while not condition():
+            if time.monotonic() > deadline:
+                note(failed=what)
+                app.exit(return_code=3)
+                raise RuntimeError(what)
+            await asyncio.sleep(0.05)
+
+    def settled():
+        return not any(
+            w.group not in ("sync", "bench-start") and not w.is_finished for w in app.workers
+        )
+
+    await until(lambda: app.api is not None and isinstance(app.screen, LoginScreen), "login")
+    await until(settled, "start-up workers")
+    details = {"username": USERNAME, "role": "candidat"}
+    session = Session(
+        CLOSED_URL, server_key_for(CLOSED_URL, embedded=False), USERNAME, "", details
+    )
+    app.post_message(LoggedIn(session))
+    await until(
+        lambda: app.session is session and not isinstance(app.screen, LoginScreen), "home"
+    )
+    engine_wait = time.monotonic() + 10
+    await until(
+        lambda: time.monotonic() > engine_wait
+        or (app.sync_engine is not None and app.sync_engine.online is not None),
+        "sync engine",
+    )
+    await until(settled, "home workers")
+    app.clear_notifications()
+    app.screen.open_dossier(dossier_id)
+    await until(lambda: isinstance(app.screen, DossierScreen), "dossier")
+    await until(settled, "dossier workers")
+    for widget in app.screen.query("Input, TextArea"):  # no blinking (and on each focus)
+        widget.cursor_blink = False
+    note(ready=True, dossier=dossier_id)
 
 
 class Driver(CespApp):
-    def on_mount(self):  # (CespApp.on_mount runs too): log in, open the dossier
-        self.run_worker(start(self, Pilot(self)), group="bench-start")
+    # Textual resolves CSS_PATH next to the subclass's file: "-c" has none.
+    CSS_PATH = os.path.join(os.path.dirname(sys.modules[CespApp.__module__].__file__), "app.tcss")
+
+    def on_mount(self):  # (CespApp.on_mount runs too)
+        self.run_worker(start(self), group="bench-start")
 
     def on_descendant_focus(self, event):
         widget = self.focused
         if widget is None:
             return
+        if getattr(widget, "cursor_blink", False):
+            # No blinking in any field (not only those of the first view): a blink is
+            # no key's paint, and would end a key's window late.
+            widget.cursor_blink = False
         names = [type(node).__name__ for node in (widget, *widget.ancestors)]
         screen = self.screen
-        side.write(json.dumps({
-            "t": time.monotonic(),
-            "widget": names[0],
-            "in_list": any("Select" in name for name in names),
-            "tab": getattr(screen, "current_tab", None),
-            "views": len(screen.query("#dossier-views > *")),
-        }) + "\n")
+        note(
+            t=time.monotonic(),
+            widget=names[0],
+            in_list=any("Select" in name for name in names),
+            tab=getattr(screen, "current_tab", None),
+            views=len(screen.query("#dossier-views > *")),
+        )
+
+    async def action_quit(self):
+        note(final=getattr(self.screen, "data", None))
+        await super().action_quit()
 
 
-tokens = TokenStore(backend=MemoryKeyring())
-app = tui_app(
-    Path(sys.argv[1]), tokens=tokens, role="candidat", open_id=sys.argv[2], app_class=Driver
-)
-app.run()
+make_app(Driver).run()
 """
+)
+
+
+@dataclass(frozen=True)
+class Side:
+    """A tree whose app is keyed: this one, or ``--ref``'s worktree."""
+
+    name: str  # CURRENT or REF
+    tree: Path
+    commit: str
+    tab_keys: Mapping[int, tuple[str, bytes]]
+
+    @property
+    def tab_keys_label(self) -> str:
+        names = [self.tab_keys[n][0] for n in sorted(self.tab_keys)]
+        return f"{names[0]}..{names[-1]}"
+
+
+def tab_keys_of(tree: Path) -> Mapping[int, tuple[str, bytes]]:
+    """Alt+N where the tree's dossier screen binds it (the one keymap), else F2..F8."""
+    sources = (tree / "cesp_tui" / "screens").rglob("dossier.py")
+    return ALT_DIGITS if any('"alt+' in p.read_text(encoding="utf-8") for p in sources) else F_KEYS
 
 
 @dataclass
 class Sample:
+    side: str
     mode: str
-    key: str
+    round: int
+    key: str  # the script's key ("goto:N" for a tab, "char" for data)
+    pressed: str  # the key the side pressed for it
     kind: str
+    typed: str | None  # data: the value being typed (this key: its character at ``at``)
+    at: int | None
     tab: str | None
     widget: str | None
     views: int | None  # tab views mounted when the focus last moved
     latency_ms: float | None  # None: nothing painted
+    timed_out: bool  # the output had not gone quiet after --key-timeout
     chunks: int
     bytes: int
+
+
+@dataclass
+class Run:
+    side: str
+    mode: str
+    round: int
+    samples: list[Sample]
+    final: dict[str, Any] | None  # the dossier's values on Ctrl+Q
+    code: str  # where the child's cesp_tui came from
 
 
 class Terminal:
     """The child in a pty, the bytes it paints, and a `pyte` screen fed from them."""
 
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path) -> None:
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", LINES, COLUMNS, 0, 0))
         self.process = subprocess.Popen(
@@ -207,7 +398,7 @@ class Terminal:
             stdin=slave,
             stdout=slave,
             stderr=slave,
-            cwd=REPO_ROOT,
+            cwd=cwd,
             env=env,
             start_new_session=True,
             close_fds=True,
@@ -216,18 +407,23 @@ class Terminal:
         self.master = master
         self.screen = pyte.Screen(COLUMNS, LINES)
         self.stream = pyte.ByteStream(self.screen)
+        self._rows: dict[int, tuple[Any, ...]] = {}
+        #: Whether the last `read_until_quiet` ended on its timeout with output flowing.
+        self.timed_out = False
 
     def read_until_quiet(
         self, quiet_s: float, timeout_s: float, *, more: bool = False
     ) -> list[tuple[float, bytes]]:
         """Raw chunks (arrival time, bytes) until ``quiet_s`` without output after the
         first chunk (``more``: counting from now, as if a chunk had just come), or
-        ``timeout_s``."""
+        ``timeout_s`` (then `timed_out` if chunks came)."""
         chunks: list[tuple[float, bytes]] = []
         start = last = time.monotonic()
+        self.timed_out = False
         while True:
             now = time.monotonic()
             if now - start > timeout_s:
+                self.timed_out = bool(chunks)
                 return chunks
             if chunks or more:
                 wait = quiet_s - (now - last)
@@ -264,9 +460,6 @@ class Terminal:
             self._rows.update(self._cells(lines))
         return last
 
-    def start(self) -> None:
-        self._rows: dict[int, tuple[Any, ...]] = {}
-
     def text(self) -> str:
         return "\n".join(self.screen.display)
 
@@ -282,66 +475,85 @@ class Terminal:
 
 
 def read_side(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """The child's notes written since ``offset``, and the new offset."""
     with path.open(encoding="utf-8") as handle:
         handle.seek(offset)
         text = handle.read()
-        return [json.loads(line) for line in text.splitlines() if line.strip()], offset + len(
-            text.encode("utf-8")
-        )
+    complete, _, _partial = text.rpartition("\n")  # a line being written waits
+    records = [json.loads(line) for line in complete.splitlines() if line.strip()]
+    return records, offset + len((complete + "\n").encode("utf-8")) if complete else offset
 
 
-def run_mode(mode: str, args: argparse.Namespace, workdir: Path) -> list[Sample]:
-    from cesp_client.store import DraftStore
-    from tests.support.tui import SERVER_KEY, USERNAME
+def focus_moves(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [r for r in records if "widget" in r]
 
-    data_dir = workdir / mode
+
+def run_once(side: Side, mode: str, round_no: int, args: argparse.Namespace, workdir: Path) -> Run:
+    data_dir = workdir / f"r{round_no}-{side.name}-{mode}"
     data_dir.mkdir(parents=True)
-    store = DraftStore(data_dir / "drafts.db")
-    dossier_id = store.create_local(SERVER_KEY, USERNAME, "cesp", 1).id
-    store.close()
-    side = data_dir / "focus.jsonl"
-    side.touch()
+    side_file = data_dir / "focus.jsonl"
+    side_file.touch()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TEXTUAL", "CESP_"))}
     env.update(
         TERM="xterm-256color",
         COLUMNS=str(COLUMNS),
         LINES=str(LINES),
-        PYTHONPATH=str(REPO_ROOT),
+        PYTHONPATH=str(side.tree),
         BENCH_PREBUILD=mode,
+        CESP_CLIENT_CONFIG=str(data_dir / "absent-client.toml"),
     )
-    term = Terminal([sys.executable, "-c", DRIVER, str(data_dir), dossier_id, str(side)], env=env)
-    term.start()
+    term = Terminal(
+        [sys.executable, "-c", DRIVER, str(data_dir), str(side_file)], env=env, cwd=side.tree
+    )
     samples: list[Sample] = []
+    notes: list[dict[str, Any]] = []
+    offset = 0
     try:
-        # The dossier shown, then a quiet second.
-        deadline = time.monotonic() + 60
-        while "Civilité" not in term.text():
+        # The dossier shown and the child done with its start, then a quiet second.
+        deadline = time.monotonic() + 90
+        while not any(n.get("ready") for n in notes) or "Civilité" not in term.text():
             if time.monotonic() > deadline or term.process.poll() is not None:
-                raise RuntimeError(f"the dossier did not show:\n{term.text()}")
+                raise RuntimeError(f"{side.name}: the dossier did not show:\n{term.text()}")
             term.feed(term.read_until_quiet(0.2, 1.0))
+            news, offset = read_side(side_file, offset)
+            notes += news
         term.feed(term.read_until_quiet(1.0, 5.0))
-        offset = 0
-        focus, offset = read_side(side, offset)
-        state = focus[-1] if focus else {"tab": None, "widget": None, "in_list": False}
+        news, offset = read_side(side_file, offset)
+        notes += news
+        code = next(str(n["code"]) for n in notes if "code" in n)
+        if not Path(code).resolve().is_relative_to(side.tree.resolve()):
+            raise RuntimeError(f"{side.name}: the child ran {code}, not {side.tree}'s code")
+        prebuild = next(n["prebuild"] for n in notes if "prebuild" in n)
+        if prebuild != (None if mode == NO_PREBUILD else mode == "on"):
+            raise RuntimeError(f"{side.name}: prebuild_tabs is {prebuild} in mode {mode}")
+        moves = focus_moves(notes)
+        state = moves[-1] if moves else {"tab": None, "widget": None, "in_list": False}
         visited = {state["tab"]}
         for keys, kind in SCRIPT:
             presses = list(keys) if isinstance(keys, str) else keys
             for n, key in enumerate(presses):
-                data = KEY_BYTES.get(key, key.encode("utf-8"))
+                if key.startswith("goto:"):
+                    pressed, data = side.tab_keys[int(key.partition(":")[2])]
+                else:
+                    pressed, data = key, KEY_BYTES.get(key, key.encode("utf-8"))
                 sent = time.monotonic()
                 os.write(term.master, data)
                 chunks = term.read_until_quiet(args.quiet_ms / 1000, args.key_timeout)
-                news, offset = read_side(side, offset)
+                timed_out = term.timed_out
+                news, offset = read_side(side_file, offset)
+                news = focus_moves(news)
                 if kind != DATA and key in MOVES_FOCUS:
                     # A pause in the output is not the end when the key moves the cursor
                     # (a view being built): read on until the child says where the focus
                     # went, for at most --focus-wait (less than a cursor blink).
                     while not news and time.monotonic() - sent < args.focus_wait:
                         chunks += term.read_until_quiet(args.quiet_ms / 1000, 0.02, more=True)
-                        news, offset = read_side(side, offset)
+                        more, offset = read_side(side_file, offset)
+                        news = focus_moves(more)
                     chunks += term.read_until_quiet(
                         args.quiet_ms / 1000, args.key_timeout, more=True
                     )
+                    timed_out = timed_out or term.timed_out
                 painted = term.feed(chunks)
                 before_tab = state["tab"]
                 if news:
@@ -357,13 +569,19 @@ def run_mode(mode: str, args: argparse.Namespace, workdir: Path) -> list[Sample]
                     key_kind = "move_list" if state["in_list"] else "move"
                 samples.append(
                     Sample(
+                        side=side.name,
                         mode=mode,
+                        round=round_no,
                         key=key if kind != DATA else "char",
+                        pressed=pressed if kind != DATA else "char",
                         kind=key_kind,
+                        typed=keys if isinstance(keys, str) else None,
+                        at=n if isinstance(keys, str) else None,
                         tab=state["tab"],
                         widget=state["widget"],
                         views=state.get("views"),
                         latency_ms=None if painted is None else (painted - sent) * 1000,
+                        timed_out=timed_out,
                         chunks=len(chunks),
                         bytes=sum(len(c) for _, c in chunks),
                     )
@@ -374,7 +592,9 @@ def run_mode(mode: str, args: argparse.Namespace, workdir: Path) -> list[Sample]
                     term.feed(term.read_until_quiet(rest, rest))
     finally:
         term.stop()
-    return samples
+    news, offset = read_side(side_file, offset)
+    finals = [n["final"] for n in news if "final" in n]
+    return Run(side.name, mode, round_no, samples, finals[-1] if finals else None, code)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -382,21 +602,90 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
+def target_of(kind: str) -> float:
+    return TARGET_TAB_P99_MS if kind in TAB_KINDS else TARGET_KEY_P99_MS
+
+
 def summarize(samples: list[Sample]) -> dict[str, dict[str, Any]]:
     table: dict[str, dict[str, Any]] = {}
     for kind in KINDS:
-        values = [s.latency_ms for s in samples if s.kind == kind and s.latency_ms is not None]
-        unpainted = sum(1 for s in samples if s.kind == kind and s.latency_ms is None)
-        if not values:
+        of_kind = [s for s in samples if s.kind == kind]
+        values = [s.latency_ms for s in of_kind if s.latency_ms is not None]
+        if not of_kind:
             continue
         table[kind] = {
             "n": len(values),
-            "p50": round(statistics.median(values), 1),
-            "p99": round(percentile(values, 99), 1),
-            "max": round(max(values), 1),
-            "unpainted": unpainted,
+            "p50": round(statistics.median(values), 1) if values else None,
+            "p99": round(percentile(values, 99), 1) if values else None,
+            "max": round(max(values), 1) if values else None,
+            "target_p99": target_of(kind),
+            "unpainted": sum(1 for s in of_kind if s.latency_ms is None),
+            "timed_out": sum(1 for s in of_kind if s.timed_out),
         }
     return table
+
+
+def verdict(table: dict[str, dict[str, Any]]) -> dict[str, bool]:
+    """The targets met: p99 within target, no key timed out (its time is only a floor),
+    and every character typed painted (a move may rightly change nothing on screen: an
+    arrow on the last field)."""
+
+    def met(kinds: list[str]) -> bool:
+        return all(
+            table[k]["p99"] is not None
+            and table[k]["p99"] <= target_of(k)
+            and not table[k]["timed_out"]
+            and not (k == "data" and table[k]["unpainted"])
+            for k in kinds
+        )
+
+    return {
+        "keys_p99_le_33ms": met([k for k in table if k not in TAB_KINDS]),
+        "tabs_p99_le_50ms": met([k for k in table if k in TAB_KINDS]),
+    }
+
+
+def lost_keys(samples: list[Sample]) -> list[dict[str, Any]]:
+    """The keys that painted nothing or whose output never went quiet."""
+    return [
+        {
+            "round": s.round,
+            "key": s.pressed,
+            "kind": s.kind,
+            "typed": s.typed,
+            "at": s.at,
+            "tab": s.tab,
+            "widget": s.widget,
+            "unpainted": s.latency_ms is None,
+            "timed_out": s.timed_out,
+        }
+        for s in samples
+        if s.latency_ms is None or s.timed_out
+    ]
+
+
+def same_dossier(runs: list[Run]) -> dict[str, Any]:
+    """Whether every run left the same values (the first run of this tree: reference)."""
+    base = next((r for r in runs if r.side == CURRENT), runs[0])
+    differences = []
+    for run in runs:
+        if run.final is None:
+            differences.append({"run": f"{run.side}/{run.mode}/r{run.round}", "missing": True})
+            continue
+        for tab in sorted(set(base.final or {}) | set(run.final)):
+            ours, theirs = (base.final or {}).get(tab, {}), run.final.get(tab, {})
+            for field in sorted(set(ours) | set(theirs)):
+                if ours.get(field) != theirs.get(field):
+                    differences.append(
+                        {
+                            "run": f"{run.side}/{run.mode}/r{run.round}",
+                            "field": f"{tab}.{field}",
+                            "expected": ours.get(field),
+                            "got": theirs.get(field),
+                        }
+                    )
+    filled = sum(1 for values in (base.final or {}).values() for v in values.values() if v)
+    return {"all_equal": not differences, "fields_filled": filled, "differences": differences}
 
 
 def cpu_steal() -> tuple[int, int]:
@@ -405,10 +694,46 @@ def cpu_steal() -> tuple[int, int]:
     return sum(fields), fields[7] if len(fields) > 7 else 0
 
 
+def print_table(title: str, table: dict[str, dict[str, Any]]) -> None:
+    print(f"\n{title}")
+    print(
+        f"  {'kind':12} {'n':>4} {'p50':>7} {'p99':>7} {'max':>7}  {'p99 target':>10}"
+        f"  {'':4} unpainted  timed out"
+    )
+
+    def cell(value: float | None) -> str:
+        return f"{value:>7.1f}" if value is not None else f"{'-':>7}"
+
+    for kind, row in table.items():
+        ok = row["p99"] is not None and row["p99"] <= row["target_p99"]
+        print(
+            f"  {kind:12} {row['n']:>4} {cell(row['p50'])} {cell(row['p99'])} "
+            f"{cell(row['max'])}  {'<= ' + format(row['target_p99'], 'g'):>10}  "
+            f"{'ok' if ok else 'OVER':4} {row['unpainted']:>9}  {row['timed_out']:>9}"
+        )
+
+
+def print_lost(lost: list[dict[str, Any]]) -> None:
+    """The lost keys, alike ones counted together."""
+    alike: dict[tuple[Any, ...], list[int]] = {}
+    for key in lost:
+        what = "timed out" if key["timed_out"] else "painted nothing"
+        found = (key["key"], key["kind"], key["typed"], key["tab"], key["widget"], what)
+        alike.setdefault(found, []).append(key["at"])
+    for (key, kind, typed, tab, widget, what), at in alike.items():
+        chars = f" {', '.join(str(n + 1) for n in at)} of {typed!r}" if typed else ""
+        print(f"  lost: {len(at)} x {key}{chars} ({kind}) in {tab} / {widget}: {what}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=1, help="dossiers keyed per mode")
-    parser.add_argument("--modes", default="off,on", help="prebuild modes, in order")
+    parser.add_argument("--rounds", type=int, default=1, help="dossiers keyed per side and mode")
+    parser.add_argument("--modes", default="off,on", help="prebuild modes of this tree, in order")
+    parser.add_argument(
+        "--ref",
+        metavar="GIT_REV",
+        help="also key this revision's app (a temporary git worktree), runs alternated",
+    )
     parser.add_argument("--key-gap", type=float, default=0.12, help="seconds between chars")
     parser.add_argument("--pause", type=float, default=0.7, help="seconds between steps")
     parser.add_argument("--quiet-ms", type=float, default=30.0)
@@ -417,25 +742,53 @@ def main() -> None:
     args = parser.parse_args()
 
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    current = Side(CURRENT, REPO_ROOT, commit_of(), tab_keys_of(REPO_ROOT))
     load_before = os.getloadavg()
     total0, steal0 = cpu_steal()
     started = time.monotonic()
-    samples: list[Sample] = []
-    with tempfile.TemporaryDirectory(prefix="cesp-key-to-paint-") as tmp:
+    runs: list[Run] = []
+    sides: dict[str, Side] = {CURRENT: current}
+    with (
+        tempfile.TemporaryDirectory(prefix="cesp-key-to-paint-") as tmp,
+        contextlib.ExitStack() as stack,
+    ):
+        plan: list[tuple[Side, str]] = [(current, mode) for mode in modes]
+        if args.ref:
+            tree = stack.enter_context(ref_tree(args.ref, Path(tmp)))  # removed on the way out
+            ref = Side(REF, tree, commit_of("HEAD", tree), tab_keys_of(tree))
+            sides[REF] = ref
+            has_prebuild = any(
+                "prebuild_tabs" in p.read_text(encoding="utf-8")
+                for p in (tree / "cesp_tui").rglob("dossier.py")
+            )
+            plan = [(ref, "off" if has_prebuild else NO_PREBUILD), *plan]
         for round_no in range(args.rounds):
-            for mode in modes:
-                samples += run_mode(mode, args, Path(tmp) / f"r{round_no}")
+            # The order flips each round: neither side always runs first.
+            for side, mode in plan if round_no % 2 == 0 else plan[::-1]:
+                print(f"round {round_no + 1}/{args.rounds}: {side.name} ({mode})", flush=True)
+                runs.append(run_once(side, mode, round_no, args, Path(tmp) / "runs"))
     total1, steal1 = cpu_steal()
     elapsed = time.monotonic() - started
 
-    by_mode = {mode: summarize([s for s in samples if s.mode == mode]) for mode in modes}
-    verdicts: dict[str, dict[str, bool]] = {}
-    for mode, table in by_mode.items():
-        keys_ok = all(
-            row["p99"] <= TARGET_KEY_P99_MS for k, row in table.items() if k not in TAB_KINDS
-        )
-        tabs_ok = all(row["p99"] <= TARGET_TAB_P99_MS for k, row in table.items() if k in TAB_KINDS)
-        verdicts[mode] = {"keys_p99_le_33ms": keys_ok, "tabs_p99_le_50ms": tabs_ok}
+    by_side: dict[str, dict[str, Any]] = {}
+    for name, side in sides.items():
+        side_modes = list(dict.fromkeys(r.mode for r in runs if r.side == name))
+        samples = {
+            m: [s for r in runs if (r.side, r.mode) == (name, m) for s in r.samples]
+            for m in side_modes
+        }
+        tables = {m: summarize(samples[m]) for m in side_modes}
+        by_side[name] = {
+            "rev": args.ref if name == REF else "HEAD",
+            "commit": side.commit,
+            "dirty": is_dirty(side.tree) if name == CURRENT else False,
+            "tab_keys": side.tab_keys_label,
+            "code": sorted({r.code for r in runs if r.side == name}),
+            "by_mode": tables,
+            "verdicts": {m: verdict(t) for m, t in tables.items()},
+            "lost_keys": {m: lost_keys(samples[m]) for m in side_modes},
+        }
+    dossier = same_dossier(runs)
     results = {
         "command": "python bench/bench_key_to_paint.py " + " ".join(sys.argv[1:]),
         "environment": {
@@ -448,27 +801,42 @@ def main() -> None:
         },
         "parameters": {**vars(args), "size": [COLUMNS, LINES], "term": "xterm-256color"},
         "targets_ms": {"keys_p99": TARGET_KEY_P99_MS, "tabs_p99": TARGET_TAB_P99_MS},
-        "by_mode": by_mode,
-        "verdicts": verdicts,
-        "samples": [asdict(s) for s in samples],
+        # This tree's, as before --ref (by prebuild mode).
+        "by_mode": by_side[CURRENT]["by_mode"],
+        "verdicts": by_side[CURRENT]["verdicts"],
+        "sides": by_side,
+        "same_dossier": dossier,
+        "final_values": {f"{r.side}/{r.mode}/r{r.round}": r.final for r in runs},
+        "samples": [asdict(s) for r in runs for s in r.samples],
     }
     env = results["environment"]
-    print(f"load average before {env['load_average_before']} after {env['load_average_after']}")
-    print(f"CPU steal share {env['cpu_steal_share']}, {elapsed:.0f} s")
-    print("\nkey to paint (ms), through a pty at 80x24:")
-    print(f"  {'prebuild':8} {'kind':12} {'n':>4} {'p50':>7} {'p99':>7} {'max':>7}  unpainted")
-    for mode, table in by_mode.items():
-        for kind, row in table.items():
-            print(
-                f"  {mode:8} {kind:12} {row['n']:>4} {row['p50']:>7.1f} {row['p99']:>7.1f} "
-                f"{row['max']:>7.1f}  {row['unpainted']}"
+    print(f"\nload average before {env['load_average_before']} after {env['load_average_after']}")
+    print(f"CPU steal share {env['cpu_steal_share']}, {elapsed:.0f} s, {args.rounds} round(s)")
+    print("key to paint (ms), through a pty at 80x24; lost keys: unpainted, timed out")
+    for name, info in by_side.items():
+        label = "this tree" if name == CURRENT else f"--ref {args.ref}"
+        dirty = " + uncommitted changes" if info["dirty"] else ""
+        for mode, table in info["by_mode"].items():
+            prebuild = "no prebuild" if mode == NO_PREBUILD else f"prebuild {mode}"
+            print_table(
+                f"{name}: {label} ({info['commit'][:9]}{dirty}), tabs {info['tab_keys']}, "
+                f"{prebuild}",
+                table,
             )
-    for mode, verdict in verdicts.items():
-        keys = "met" if verdict["keys_p99_le_33ms"] else "NOT met"
-        tabs = "met" if verdict["tabs_p99_le_50ms"] else "NOT met"
-        print(f"prebuild {mode}: keys p99 <= 33 ms {keys}; tab changes p99 <= 50 ms {tabs}")
+            v = info["verdicts"][mode]
+            print(
+                f"  keys p99 <= 33 ms {'met' if v['keys_p99_le_33ms'] else 'NOT met'}; "
+                f"tab changes p99 <= 50 ms {'met' if v['tabs_p99_le_50ms'] else 'NOT met'}"
+            )
+            print_lost(info["lost_keys"][mode])
+    if dossier["all_equal"]:
+        print(f"\nsame dossier typed in every run ({dossier['fields_filled']} fields filled)")
+    else:
+        print("\nNOT the same dossier in every run:")
+        for difference in dossier["differences"][:20]:
+            print(f"  {difference}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n", encoding="utf-8")
     print(f"written to {RESULTS.relative_to(REPO_ROOT)}")
 
 

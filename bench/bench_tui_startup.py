@@ -42,6 +42,10 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from bench.refs import ONLY_TREE_CODE, add_ref_tree, remove_ref_tree  # noqa: E402
+
 RESULTS = REPO_ROOT / "bench" / "results" / "tui_startup.json"
 #: Issue 14: the first screen within 0.3 s, the embedded platform ready within 0.8 s.
 TARGET_FIRST_SCREEN_MS = 300.0
@@ -146,7 +150,7 @@ def one_run(data_dir: Path, tree: Path = REPO_ROOT) -> dict[str, Any]:
     env["PYTHONPATH"] = str(tree)
     env["BENCH_T0_NS"] = str(time.monotonic_ns())
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(data_dir)],
+        [sys.executable, "-c", ONLY_TREE_CODE + CHILD, str(data_dir)],
         capture_output=True,
         text=True,
         cwd=tree,
@@ -172,22 +176,6 @@ def stats(values: list[float]) -> dict[str, float]:
         "min": round(min(values), 1),
         "max": round(max(values), 1),
     }
-
-
-def add_ref_tree(ref: str, where: Path) -> Path:
-    """A checkout of ``ref`` (``git worktree add --detach``), to benchmark side by side."""
-    tree = where / "ref-tree"
-    subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "worktree", "add", "--detach", "-q", str(tree), ref],
-        check=True,
-    )
-    return tree
-
-
-def remove_ref_tree(tree: Path) -> None:
-    subprocess.run(
-        ["git", "-C", str(REPO_ROOT), "worktree", "remove", "--force", str(tree)], check=False
-    )
 
 
 def tables(runs: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
