@@ -6,54 +6,31 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cesp_client.store import DraftStore, DraftWriter
-from cesp_client.workspace import Workspace
-from cesp_tui.app import CespApp
 from cesp_tui.screens.dossier.home import HomeScreen
 from cesp_tui.widgets.dossier_table import DossierTable
 from tests.support.dossiers import complete_cesp_values
-from tests.support.tui import settle_app, tui_app
+from tests.support.tui import new_local_dossier, run_app, settle_app, tui_app, until
 
 
-def enabled_actions(app: CespApp) -> set[str]:
-    return {b.action for (_n, b, enabled, _t) in app.screen.active_bindings.values() if enabled}
+def enabled_actions(app: object) -> set[str]:
+    screen = app.screen  # type: ignore[attr-defined]
+    return {b.action for (_n, b, enabled, _t) in screen.active_bindings.values() if enabled}
 
 
 async def test_delete_is_offered_on_a_draft_only(tmp_path: Path) -> None:
-    store = DraftStore(tmp_path / "drafts.db")
-    store.create_local("local", "lea.martin", "cesp", 1, numero="CESP-A")
-    store.create_local(
-        "local",
-        "lea.martin",
-        "cesp",
-        1,
-        data=complete_cesp_values(),
-        server_version=3,
-        numero="CESP-T",
-        state="transmis",
+    new_local_dossier(tmp_path, numero="CESP-A")
+    new_local_dossier(
+        tmp_path, data=complete_cesp_values(), server_version=3, numero="CESP-T", state="transmis"
     )
-    workspace = Workspace(
-        store=store,
-        writer=DraftWriter(store),
-        server_key="local",
-        username="lea.martin",
-        role="candidat",
-        applicant_demarche="cesp",
-    )
-    app = tui_app(tmp_path / "client", server_url="http://127.0.0.1:9")
-    try:
-        async with app.run_test(size=(80, 24)) as pilot:
+    app = tui_app(tmp_path, role="candidat")
+    async with run_app(app) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        table = app.screen.query_one(DossierTable)
+        await until(pilot, lambda: len(table.dossier_rows) == 2)
+        table.focus()
+        offered = {}
+        for index, row in enumerate(table.dossier_rows):
+            table.move_cursor(row=index)
             await settle_app(app, pilot)
-            await app.push_screen(HomeScreen(workspace))
-            await settle_app(app, pilot)
-            table = app.screen.query_one(DossierTable)
-            table.focus()
-            offered = {}
-            for index, row in enumerate(table.dossier_rows):
-                table.move_cursor(row=index)
-                await settle_app(app, pilot)
-                offered[row.numero] = "delete" in enabled_actions(app)
-            assert offered == {"CESP-A": True, "CESP-T": False}
-    finally:
-        workspace.writer.close()
-        store.close()
+            offered[row.numero] = "delete" in enabled_actions(app)
+        assert offered == {"CESP-A": True, "CESP-T": False}

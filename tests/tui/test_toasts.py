@@ -33,42 +33,23 @@ async def test_saving_tab_after_tab_leaves_the_next_fields_uncovered(tmp_path: P
     status line, not a notification over the next tab's first fields (the key-to-paint
     bench saw 8 characters typed into "Adresse" never painted: a notification with a
     title and two lines of text covered columns 39-79 of rows 1-6)."""
-    from cesp_client.store import DraftStore, DraftWriter
-    from cesp_client.workspace import Workspace, load_snapshot
-    from cesp_tui.screens.dossier.dossier import DossierScreen
     from tests.support.dossiers import complete_cesp_values
+    from tests.support.tui import dossier_screen_of, new_local_dossier, run_app
     from tests.tui.keywalk import settle
 
-    store = DraftStore(tmp_path / "drafts.db")
-    dossier = store.create_local("local", "lea", "cesp", 1, data=complete_cesp_values())
-    workspace = Workspace(
-        store=store,
-        writer=DraftWriter(store),
-        server_key="local",
-        username="lea",
-        role="candidat",
-        applicant_demarche="cesp",
-    )
-    app = tui_app(tmp_path / "client")
-    try:
-        async with app.run_test(size=SIZE, notifications=True) as pilot:
-            await settle_app(app, pilot)
-            snapshot = load_snapshot(store, dossier.id)
-            assert snapshot is not None
-            screen = DossierScreen(workspace, snapshot)
-            await app.push_screen(screen)
-            await settle_app(app, pilot)
-            for key in ("ctrl+s", "ctrl+n", "ctrl+n"):
-                await pilot.press(key)
-                await settle(app, pilot)
-                focused = app.focused
-                assert focused is not None
-                toasts = [t.region for t in app.screen.query("Toast") if t.region.area]
-                covering = [r for r in toasts if r.overlaps(focused.region)]
-                assert covering == [], (key, focused, focused.region, covering)
-            assert screen.current_tab == "etudes"
-            said = " ".join(screen.status.said)
-            assert "«\u00a0Adresse\u00a0» enregistré sur ce poste" in said, said
-    finally:
-        workspace.writer.close()
-        store.close()
+    dossier_id = new_local_dossier(tmp_path, data=complete_cesp_values())
+    app = tui_app(tmp_path, role="candidat", open_id=dossier_id)
+    async with run_app(app, size=SIZE, notifications=True) as pilot:
+        await settle_app(app, pilot)
+        screen = dossier_screen_of(app)
+        for key in ("ctrl+s", "ctrl+n", "ctrl+n"):
+            await pilot.press(key)
+            await settle(app, pilot)
+            focused = app.focused
+            assert focused is not None
+            toasts = [t.region for t in app.screen.query("Toast") if t.region.area]
+            covering = [r for r in toasts if r.overlaps(focused.region)]
+            assert covering == [], (key, focused, focused.region, covering)
+        assert screen.current_tab == "etudes"
+        said = " ".join(screen.status.said)
+        assert "«\u00a0Adresse\u00a0» enregistré sur ce poste" in said, said

@@ -20,7 +20,7 @@ screen. Refusals are shown in French; nothing crashes offline.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -242,6 +242,30 @@ class _PieceSaved(Message):
     error: str | None = None
 
 
+def decide(
+    screen: Screen[Any],
+    dossier_id: str,
+    numero: str,
+    name: str = "",
+    *,
+    decided: bool,
+    then: Callable[[], object],
+) -> None:
+    """Ctrl+D, in the list or in the dossier being read: the decision box (the current
+    decision read first when there is one); once saved, said, then ``then``."""
+
+    def saved(decision: Decision | None) -> None:
+        if decision:
+            label = decision.get("decision_label") or decision.get("decision")
+            screen.notify(f"Décision enregistrée pour {numero} : {label}.", title="Jury")
+            then()
+
+    screen.app.push_screen(
+        DecisionModal(client_app(screen.app).api, dossier_id, numero, name, fetch_current=decided),
+        saved,
+    )
+
+
 #: The states in which the jury decides (or changes its decision).
 _DECIDABLE = frozenset(
     {DossierState.TRANSMIS, DossierState.EN_INSTRUCTION, DossierState.ACCEPTE, DossierState.REFUSE}
@@ -271,22 +295,12 @@ class JuryDossierScreen(StaffDossierScreen):
         state = self.dossier.state
         if state not in _DECIDABLE:
             return
-        numero = self.dossier.numero or ""
-
-        def decided(decision: Decision | None) -> None:
-            if decision:
-                label = decision.get("decision_label") or decision.get("decision")
-                self.notify(f"Décision enregistrée pour {numero} : {label}.", title="Jury")
-                self.dismiss()
-
-        self.app.push_screen(
-            DecisionModal(
-                getattr(self.app, "api", None),
-                self.dossier_id,
-                numero,
-                fetch_current=state in (DossierState.ACCEPTE, DossierState.REFUSE),
-            ),
-            decided,
+        decide(
+            self,
+            self.dossier_id,
+            self.dossier.numero or "",
+            decided=state in (DossierState.ACCEPTE, DossierState.REFUSE),
+            then=self.dismiss,
         )
 
     async def show_tab(self, tab_key: str, field: str | None = None) -> None:
@@ -751,23 +765,7 @@ class JuryHomeScreen(Screen[None]):
         if row.state not in UNDECIDED | DECIDED:
             self.status("Seul un dossier transmis reçoit une décision.", error=True)
             return
-
-        def decided(decision: Decision | None) -> None:
-            if decision:
-                label = decision.get("decision_label") or decision.get("decision")
-                self.notify(f"Décision enregistrée pour {row.numero} : {label}.", title="Jury")
-                self.reload()
-
-        self.app.push_screen(
-            DecisionModal(
-                self.api,
-                row.dossier_id,
-                row.numero,
-                row.name,
-                fetch_current=row.decided,
-            ),
-            decided,
-        )
+        decide(self, row.dossier_id, row.numero, row.name, decided=row.decided, then=self.reload)
 
     def action_instruct(self) -> None:
         row = self.selected
