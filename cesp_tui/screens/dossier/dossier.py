@@ -586,7 +586,7 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
     def readonly_text(self) -> str:
         """Why a key typed in a form changes nothing (French, one line)."""
         if self.workspace.read_only_role:
-            return "Lecture seule : le support consulte ce dossier, il ne le modifie pas."
+            return "Lecture seule : le support consulte, sans rien modifier."
         if self.campaign is not None and self.campaign_closed:
             return "Lecture seule : la campagne est close."
         return "Lecture seule : ce dossier ne peut plus être modifié."
