@@ -212,6 +212,19 @@ FAKE_EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x0
 # --- campaigns and dossiers through the API ---------------------------------------------
 
 
+def jury_summary(number: int, state: str, candidate: str, owner: str) -> dict[str, Any]:
+    """One ASP dossier of campaign 4 as ``GET /dossiers`` lists it for the jury."""
+    return {
+        "id": f"00000000-0000-4000-8000-{number:012d}",
+        "numero": f"ASP-2026-{number:06d}",
+        "demarche": "asp",
+        "campaign_id": 4,
+        "state": state,
+        "applicant_name": candidate,
+        "owner_name": owner,
+    }
+
+
 def make_campaign(
     server: ServerHandle,
     demarche: str = "cesp",

@@ -5,12 +5,12 @@ already in instruction or decided, F7 was offered and only answered with a refus
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from textual.widgets import DataTable
 
 from cesp_tui.app import CespApp
 from cesp_tui.screens.staff.jury_home import JuryHomeScreen
+from tests.support.dossiers import jury_summary
 from tests.support.tui import settle_app, tui_app
 
 CAMPAIGN = {
@@ -22,18 +22,6 @@ CAMPAIGN = {
 }
 
 
-def _summary(number: int, state: str) -> dict[str, Any]:
-    return {
-        "id": f"00000000-0000-4000-8000-{number:012d}",
-        "numero": f"ASP-2026-{number:06d}",
-        "demarche": "asp",
-        "campaign_id": 4,
-        "state": state,
-        "applicant_name": f"Candidat {number}",
-        "owner_name": "Hôpital Avicenne",
-    }
-
-
 STATES = ["transmis", "en_instruction", "accepte", "refuse"]
 
 
@@ -43,7 +31,10 @@ def footer_actions(app: CespApp) -> set[str]:
 
 async def test_f7_is_offered_on_a_transmitted_dossier_only(tmp_path: Path) -> None:
     app = tui_app(tmp_path / "client", server_url="http://127.0.0.1:9")
-    dossiers = [_summary(n, state) for n, state in enumerate(STATES, start=1)]
+    dossiers = [
+        jury_summary(n, state, f"Candidat {n}", "Hôpital Avicenne")
+        for n, state in enumerate(STATES, start=1)
+    ]
     async with app.run_test(size=(80, 24)) as pilot:
         await settle_app(app, pilot)
         screen = JuryHomeScreen(campaigns=[CAMPAIGN], dossiers=dossiers, campaign_id=4)

@@ -18,6 +18,7 @@ from textual.screen import Screen
 from cesp_tui.app import CespApp
 from cesp_tui.screens.staff.decision import DecisionModal
 from cesp_tui.screens.staff.jury_home import JuryHomeScreen
+from tests.support.dossiers import jury_summary
 from tests.support.tui import begun, freeze_cursors, settle_workers, tui_app
 
 SIZES = [(80, 24), (120, 40)]
@@ -40,23 +41,11 @@ CAMPAIGNS: list[dict[str, Any]] = [
 ]
 
 
-def _summary(number: int, state: str, candidate: str, owner: str) -> dict[str, Any]:
-    return {
-        "id": f"00000000-0000-4000-8000-{number:012d}",
-        "numero": f"ASP-2026-{number:06d}",
-        "demarche": "asp",
-        "campaign_id": 4,
-        "state": state,
-        "applicant_name": candidate,
-        "owner_name": owner,
-    }
-
-
 DOSSIERS = [
-    _summary(1, "transmis", "Claire MARTIN", "Hôpital Avicenne"),
-    _summary(2, "en_instruction", "Yanis BELKACEM", "Centre hospitalier de Saint-Denis"),
-    _summary(3, "accepte", "Sophie LEROY", "Hôpital Jean Verdier"),
-    _summary(4, "refuse", "Marc DUBOIS", "Centre hospitalier intercommunal de Montreuil"),
+    jury_summary(1, "transmis", "Claire MARTIN", "Hôpital Avicenne"),
+    jury_summary(2, "en_instruction", "Yanis BELKACEM", "Centre hospitalier de Saint-Denis"),
+    jury_summary(3, "accepte", "Sophie LEROY", "Hôpital Jean Verdier"),
+    jury_summary(4, "refuse", "Marc DUBOIS", "Centre hospitalier intercommunal de Montreuil"),
 ]
 
 
