@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Literal, Protocol, TypeVar
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 from textual import events, on
 from textual.actions import SkipAction
@@ -234,7 +234,20 @@ class _Choices:
 
 class _FilterInput(Input):
     """The text part of a `FilterSelect` (its own class: the `FilterSelect` listens to
-    its messages only, not to those of an input a subclass might put beside it)."""
+    its messages only, not to those of an input a subclass might put beside it).
+
+    Its text is followed from the value's watcher, not from `Input.Changed`: the list
+    then changes in the same frame as the text (ADR 0024, "the list in the key's
+    frame"). `Input.Changed`, a message, reached the `FilterSelect` after the frame
+    had shown the text: the new list, its size changed, took a second layout and a
+    second frame."""
+
+    def __init__(self, typed: Callable[[str], None], **kwargs: Any) -> None:
+        self._typed = typed
+        super().__init__(**kwargs)
+
+    def watch_value(self, value: str) -> None:
+        self._typed(value)
 
 
 class _HitList(OptionList):
@@ -334,7 +347,10 @@ class FilterSelect(Widget):
         self._hits: list[Hit] = []
         #: A form moves the cursor on Enter (and closes the list if it cannot).
         self.enter_moves_on = False
+        #: The program sets the input's text (a picked value's label): nothing typed.
+        self._showing_label = False
         self._input = _FilterInput(
+            self._typed,
             value=self._label_of(self._value),
             placeholder=placeholder or _PLACEHOLDERS[kind],
             compact=compact,
@@ -410,9 +426,12 @@ class FilterSelect(Widget):
 
     def _set_value(self, value: str | None, *, show_label: bool) -> None:
         if show_label:
-            with self.prevent(Input.Changed):
+            self._showing_label = True
+            try:
                 self._input.value = self._label_of(value)
-                self._input.cursor_position = len(self._input.value)
+            finally:
+                self._showing_label = False
+            self._input.cursor_position = len(self._input.value)
         if value != self._value:
             self._value = value
             self.post_message(self.Changed(self, value))
@@ -489,12 +508,16 @@ class FilterSelect(Widget):
             self._open()
 
     @on(_FilterInput.Changed)
-    def _typed(self, event: Input.Changed) -> None:
-        """The text of the input changed: the list follows it. (A value set by the
-        program changes the text with `Input.Changed` prevented: nothing typed.)"""
-        event.stop()
-        text = self._input.value  # the text now (more keys may have come since)
-        if not self.is_mounted or (self._value is not None and text == self.label):
+    def _changed(self, event: Input.Changed) -> None:
+        event.stop()  # followed already, by `_typed`
+
+    def _typed(self, text: str) -> None:
+        """The text of the input changed: the list follows it, at once (called from the
+        input's value watcher). A value set by the program shows its label: nothing
+        typed."""
+        if self._showing_label or not self.is_mounted:
+            return
+        if self._value is not None and text == self.label:
             return  # nothing typed: the text is the picked value's label
         if self._value is not None:
             self._set_value(None, show_label=False)
