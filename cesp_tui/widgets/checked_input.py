@@ -118,6 +118,9 @@ class CheckedInput(Widget):
         yield self._message
 
     def on_mount(self) -> None:
+        # Followed from a watcher of the field's value rather than from `Input.Changed`:
+        # what the line under the field says changes in the key's frame (ADR 0024).
+        self.watch(self._field, "value", self._typed, init=False)
         self.check()
 
     @property
@@ -178,9 +181,10 @@ class CheckedInput(Widget):
 
     @on(Input.Changed)
     def _field_changed(self, event: Input.Changed) -> None:
-        if event.input is not self._field:
-            return
-        event.stop()
+        if event.input is self._field:
+            event.stop()  # followed already, by `_typed`
+
+    def _typed(self) -> None:
         if self._field.value == self._text:
             return
         self._text = self._field.value

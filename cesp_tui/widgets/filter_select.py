@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Protocol, TypeVar
+from typing import ClassVar, Literal, Protocol, TypeVar
 
 from textual import events, on
 from textual.actions import SkipAction
@@ -234,20 +234,7 @@ class _Choices:
 
 class _FilterInput(Input):
     """The text part of a `FilterSelect` (its own class: the `FilterSelect` listens to
-    its messages only, not to those of an input a subclass might put beside it).
-
-    Its text is followed from the value's watcher, not from `Input.Changed`: the list
-    then changes in the same frame as the text (ADR 0024, "the list in the key's
-    frame"). `Input.Changed`, a message, reached the `FilterSelect` after the frame
-    had shown the text: the new list, its size changed, took a second layout and a
-    second frame."""
-
-    def __init__(self, typed: Callable[[str], None], **kwargs: Any) -> None:
-        self._typed = typed
-        super().__init__(**kwargs)
-
-    def watch_value(self, value: str) -> None:
-        self._typed(value)
+    its messages only, not to those of an input a subclass might put beside it)."""
 
 
 class _HitList(OptionList):
@@ -350,7 +337,6 @@ class FilterSelect(Widget):
         #: The program sets the input's text (a picked value's label): nothing typed.
         self._showing_label = False
         self._input = _FilterInput(
-            self._typed,
             value=self._label_of(self._value),
             placeholder=placeholder or _PLACEHOLDERS[kind],
             compact=compact,
@@ -364,6 +350,12 @@ class FilterSelect(Widget):
         yield self._list
 
     def on_mount(self) -> None:
+        # The text is followed from a watcher of the input's value, not from
+        # `Input.Changed`: the list changes in the same frame as the text (ADR 0024, "a
+        # key's effects in its own frame"). The message reached this widget after the
+        # frame had shown the text, and the new list (its size changed) took a second
+        # layout and a second frame.
+        self.watch(self._input, "value", self._typed, init=False)
         lines = self.list_height
         self._list.lines = lines
         # Also the cap: `OptionList`'s own is 100 % of the parent (the one-line input).
@@ -512,9 +504,8 @@ class FilterSelect(Widget):
         event.stop()  # followed already, by `_typed`
 
     def _typed(self, text: str) -> None:
-        """The text of the input changed: the list follows it, at once (called from the
-        input's value watcher). A value set by the program shows its label: nothing
-        typed."""
+        """The text of the input changed: the list follows it, at once (a watcher of the
+        input's value). A value set by the program shows its label: nothing typed."""
         if self._showing_label or not self.is_mounted:
             return
         if self._value is not None and text == self.label:
