@@ -19,7 +19,10 @@ window only raw bytes are read (with their arrival times); afterwards they are f
 `pyte` (a terminal emulator) chunk by chunk, and the last chunk that changed a cell
 (character or attributes) ends the key's time. Enter, Tab and the tab keys move the
 focus: for them a pause in the output is not the end (a view may still be building)
-until the child reports where the focus went (or ``--focus-wait``, 1 s, has passed).
+until the child reports where the focus went (or ``--focus-wait``, 1 s, has passed);
+one that moved no focus (Enter on a radio row picks and stays) ends at its first pause,
+as a character does, and what follows (the tab header's states, 0.2 s after a change)
+is drained, not counted.
 No cursor blinks (the child stops it in each field it focuses): a blink is no key's
 paint. Lost keys are listed per run, never hidden: ``unpainted`` (no cell changed
 within ``--key-timeout``: a character typed under a toast, or a move that rightly
@@ -542,19 +545,27 @@ def run_once(side: Side, mode: str, round_no: int, args: argparse.Namespace, wor
                 timed_out = term.timed_out
                 news, offset = read_side(side_file, offset)
                 news = focus_moves(news)
+                after: list[tuple[float, bytes]] = []
                 if kind != DATA and key in MOVES_FOCUS:
                     # A pause in the output is not the end when the key moves the cursor
                     # (a view being built): read on until the child says where the focus
                     # went, for at most --focus-wait (less than a cursor blink).
                     while not news and time.monotonic() - sent < args.focus_wait:
-                        chunks += term.read_until_quiet(args.quiet_ms / 1000, 0.02, more=True)
+                        after += term.read_until_quiet(args.quiet_ms / 1000, 0.02, more=True)
                         more, offset = read_side(side_file, offset)
                         news = focus_moves(more)
-                    chunks += term.read_until_quiet(
+                    after += term.read_until_quiet(
                         args.quiet_ms / 1000, args.key_timeout, more=True
                     )
-                    timed_out = timed_out or term.timed_out
+                    if news:
+                        chunks, after = chunks + after, []
+                        timed_out = timed_out or term.timed_out
+                    # No focus move (Enter on a radio row picks the choice and stays): the
+                    # key ended at the first pause, as a character's does. What came
+                    # after (the tab header's states, 0.2 s after any change) is the
+                    # app's, not this key's, and is only drained.
                 painted = term.feed(chunks)
+                term.feed(after)
                 before_tab = state["tab"]
                 if news:
                     state = news[-1]
