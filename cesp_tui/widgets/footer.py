@@ -8,7 +8,7 @@ was most of the cost of a focus move (ADR 0011). This footer compares what it wo
 and keeps its widgets when nothing differs.
 
 Textual's own widgets describe their keys in English ("esc Dismiss menu" under an open
-`Select`): the footer shows them in French (`keys_help.FRENCH`), as F1 does.
+`Select`): the footer shows them in French (`key_words.FRENCH`), as F1 does.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from cesp_tui.widgets.keys_help import FRENCH
+from cesp_tui.widgets.key_words import FRENCH
 
 __all__ = ["StableFooter"]
 
