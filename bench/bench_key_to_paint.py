@@ -21,8 +21,10 @@ window only raw bytes are read (with their arrival times); afterwards they are f
 focus: for them a pause in the output is not the end (a view may still be building)
 until the child reports where the focus went (or ``--focus-wait``, 1 s, has passed);
 one that moved no focus (Enter on a radio row picks and stays) ends at its first pause,
-as a character does, and what follows (the tab header's states, 0.2 s after a change)
-is drained, not counted.
+as a character does, and before the tab header's states repaint (0.2 s after a change;
+the child notes when `refresh_states` runs); if its first output comes after
+``--idle-start`` (0.1 s, six frames) it painted nothing (that output is a status message
+fading). Such output is drained, not counted.
 No cursor blinks (the child stops it in each field it focuses): a blink is no key's
 paint. Lost keys are listed per run, never hidden: ``unpainted`` (no cell changed
 within ``--key-timeout``: a character typed under a toast, or a move that rightly
@@ -335,6 +337,18 @@ class Driver(CespApp):
         await super().action_quit()
 
 
+if hasattr(DossierScreen, "refresh_states"):
+    # When the tab header's states follow the typing (0.2 s after a change): what it
+    # repaints then is no key's paint (a key that moved no focus ends before it).
+    _refresh_states = DossierScreen.refresh_states
+
+    def refresh_states(self, *args, **kwargs):
+        note(states=time.monotonic())
+        return _refresh_states(self, *args, **kwargs)
+
+    DossierScreen.refresh_states = refresh_states
+
+
 make_app(Driver).run()
 """
 )
@@ -543,8 +557,8 @@ def run_once(side: Side, mode: str, round_no: int, args: argparse.Namespace, wor
                 os.write(term.master, data)
                 chunks = term.read_until_quiet(args.quiet_ms / 1000, args.key_timeout)
                 timed_out = term.timed_out
-                news, offset = read_side(side_file, offset)
-                news = focus_moves(news)
+                records, offset = read_side(side_file, offset)
+                news = focus_moves(records)
                 after: list[tuple[float, bytes]] = []
                 if kind != DATA and key in MOVES_FOCUS:
                     # A pause in the output is not the end when the key moves the cursor
@@ -553,6 +567,7 @@ def run_once(side: Side, mode: str, round_no: int, args: argparse.Namespace, wor
                     while not news and time.monotonic() - sent < args.focus_wait:
                         after += term.read_until_quiet(args.quiet_ms / 1000, 0.02, more=True)
                         more, offset = read_side(side_file, offset)
+                        records += more
                         news = focus_moves(more)
                     after += term.read_until_quiet(
                         args.quiet_ms / 1000, args.key_timeout, more=True
@@ -560,10 +575,22 @@ def run_once(side: Side, mode: str, round_no: int, args: argparse.Namespace, wor
                     if news:
                         chunks, after = chunks + after, []
                         timed_out = timed_out or term.timed_out
-                    # No focus move (Enter on a radio row picks the choice and stays): the
-                    # key ended at the first pause, as a character's does. What came
-                    # after (the tab header's states, 0.2 s after any change) is the
-                    # app's, not this key's, and is only drained.
+                if kind != DATA and not news and key not in TAB_KEYS and key != "ctrl+s":
+                    # A move that moved no focus (Enter on a radio row picks the choice
+                    # and stays; an arrow with nowhere to go): the key ended at its first pause,
+                    # as a character's does, and before the tab header's states (0.2 s
+                    # after a change) repainted: that is the app's paint, not this key's.
+                    more, offset = read_side(side_file, offset)
+                    records += more
+                    states = [r["states"] for r in records if r.get("states", 0) >= sent]
+                    if states:
+                        cut = min(states)
+                        after = [c for c in chunks if c[0] >= cut] + after
+                        chunks = [c for c in chunks if c[0] < cut]
+                    if chunks and chunks[0][0] - sent > args.idle_start:
+                        # Its first output came long after it (a status message fading):
+                        # the key itself painted nothing.
+                        after, chunks = chunks + after, []
                 painted = term.feed(chunks)
                 term.feed(after)
                 before_tab = state["tab"]
@@ -749,6 +776,13 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=0.7, help="seconds between steps")
     parser.add_argument("--quiet-ms", type=float, default=30.0)
     parser.add_argument("--focus-wait", type=float, default=1.0)
+    parser.add_argument(
+        "--idle-start",
+        type=float,
+        default=0.1,
+        help="a move key that moved no focus and output nothing within this many seconds "
+        "painted nothing (later output is the app's own: a message fading)",
+    )
     parser.add_argument("--key-timeout", type=float, default=2.0)
     args = parser.parse_args()
 
