@@ -124,6 +124,10 @@ async def key_dossier(
     screen = await key_identity(app, pilot, who)
     dossier_id = screen.dossier_id
     assert screen.current_tab == "etat_civil"
+    # Said at the status line, not in a toast over the tab header (seen in tmux).
+    numero = screen.model.dossier.numero
+    assert numero and f"Dossier {numero} créé : saisissez-le." in screen.status.said
+    assert not any("créé" in n.message for n in app._notifications)
     values = screen.data["etat_civil"]
     # The identity typed in the form is in "État civil" already.
     assert values["nom_naissance"] == who["nom"]

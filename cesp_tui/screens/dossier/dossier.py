@@ -305,8 +305,12 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         *,
         tab: str | None = None,
         field: str | None = None,
+        greeting: str | None = None,
     ) -> None:
         super().__init__(id=f"dossier-{snapshot.dossier.id}")
+        #: Said at the status line once the dossier shows ("Dossier … créé"): a toast
+        #: covered the tab header (issue 13: nothing said covers what is keyed).
+        self._greeting = greeting
         self.workspace = workspace
         #: The dossier's local copy and its one write path (`cesp_client.dossier_model`).
         self.model = DossierModel(
@@ -466,6 +470,8 @@ class DossierScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
         self._watch_closing()
         if (hint := first_tab_hint(self.model, self.current_tab)) is not None:
             self.status.show_message(hint)
+        if self._greeting:
+            self.status.show_message(self._greeting)
         self._user_active()  # the other tabs are built once the user pauses
 
     @property

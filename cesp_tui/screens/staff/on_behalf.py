@@ -315,9 +315,14 @@ class OnBehalfScreen(Screen[None]):
         session.started += 1
         self.dossier_id = str(uuid.uuid4())
         numero = message.snapshot.dossier.numero or ""
-        self.notify(f"Dossier {numero} créé : saisissez-le.", title="Dossier papier")
         self.app.switch_screen(
-            DossierScreen(self.workspace, message.snapshot, tab="etat_civil", field=message.field)
+            DossierScreen(
+                self.workspace,
+                message.snapshot,
+                tab="etat_civil",
+                field=message.field,
+                greeting=f"Dossier {numero} créé : saisissez-le.",
+            )
         )
 
 
