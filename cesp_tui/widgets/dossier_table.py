@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 
@@ -33,7 +34,11 @@ class PaddedTable(DataTable[object]):
     row; with no padding and margins inside the text, every row lines up.
 
     Home and End go to the first and last row in every table of the client (Textual's
-    DataTable gives them to the first and last column, a no-op in a row cursor table)."""
+    DataTable gives them to the first and last column, a no-op in a row cursor table).
+
+    The screen's keys follow the row under the cursor: a screen's `check_action` may
+    offer a key on some rows only ("Supprimer le brouillon" on a draft, "Instruire" on a
+    transmitted dossier), and its footer is refreshed as the cursor moves."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("home", "scroll_top", "Première ligne", show=False, id="table.first"),
@@ -56,6 +61,11 @@ class PaddedTable(DataTable[object]):
             zebra_stripes=zebra_stripes,
             cell_padding=0,
         )
+
+    @on(DataTable.RowHighlighted)
+    def _keys_follow_the_row(self, event: DataTable.RowHighlighted) -> None:
+        if self.is_attached:
+            self.screen.refresh_bindings()
 
     def fill(
         self,

@@ -425,10 +425,6 @@ class HomeScreen(FollowsSyncNews, OpensDossiers, Screen[None]):
             return True if row.state == STATE_LABELS[DossierState.BROUILLON] else None
         return True
 
-    @on(DataTable.RowHighlighted, "#home-table")
-    def _row_moved(self, event: DataTable.RowHighlighted) -> None:
-        self.refresh_bindings()  # "Supprimer le brouillon" follows the row under the cursor
-
     def action_open(self) -> None:
         dossier_id = self.table.selected_id
         if dossier_id is not None:

@@ -266,12 +266,6 @@ def decide(
     )
 
 
-#: The states in which the jury decides (or changes its decision).
-_DECIDABLE = frozenset(
-    {DossierState.TRANSMIS, DossierState.EN_INSTRUCTION, DossierState.ACCEPTE, DossierState.REFUSE}
-)
-
-
 class JuryDossierScreen(StaffDossierScreen):
     """The owner's `DossierScreen` over the platform's copy (read-only, with the
     platform's verdict: `StaffDossierScreen`), plus Ctrl+E on the pieces tab: save the
@@ -286,20 +280,20 @@ class JuryDossierScreen(StaffDossierScreen):
         if action == "download":
             return isinstance(self.current_view, PiecesScreen)  # hidden elsewhere
         if action == "decision":  # Ctrl+D: decide, as in the list (once the dossier is read)
-            return True if self.dossier.state in _DECIDABLE else None
+            return True if self.dossier.state in UNDECIDED | DECIDED else None
         return super().check_action(action, parameters)
 
     def action_decision(self) -> None:
         """Ctrl+D: the jury's decision on the dossier it is reading (the same box as
         Ctrl+D in the list); once saved, back to the list, which reads it again."""
         state = self.dossier.state
-        if state not in _DECIDABLE:
+        if state not in UNDECIDED | DECIDED:
             return
         decide(
             self,
             self.dossier_id,
             self.dossier.numero or "",
-            decided=state in (DossierState.ACCEPTE, DossierState.REFUSE),
+            decided=state in DECIDED,
             then=self.dismiss,
         )
 
@@ -654,10 +648,6 @@ class JuryHomeScreen(Screen[None]):
     def selected_id(self) -> str | None:
         row = self.selected
         return row.dossier_id if row else None
-
-    @on(DataTable.RowHighlighted)
-    def _row_moved(self, event: DataTable.RowHighlighted) -> None:
-        self.refresh_bindings()  # F7 "Instruire" follows the dossier under the cursor
 
     @on(Input.Changed, "#jury-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
