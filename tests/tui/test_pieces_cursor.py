@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cesp_tui.messages import PiecesChanged
 from cesp_tui.screens.dossier.pieces import PiecesScreen
-from tests.support.dossiers import TINY_PDF
 from tests.support.tui import run_app
 from tests.tui.keywalk import dossier_screen, new_dossier_app, settle
+from tests.tui.test_pieces_screen import add_pdfs, pieces_view
 
 
 def current_file(view: PiecesScreen) -> str | None:
@@ -25,13 +24,9 @@ async def test_x_then_o_removes_file_after_file(tmp_path: Path) -> None:
     async with run_app(app, size=(80, 24)) as pilot:
         await settle(app, pilot)
         screen = dossier_screen(app)
-        view = screen.current_view
-        assert isinstance(view, PiecesScreen)
-        for name in ("a.pdf", "b.pdf", "c.pdf"):
-            path = tmp_path / name
-            path.write_bytes(TINY_PDF)
-            screen.model.add_piece("piece_identite", path)
-        view.post_message(PiecesChanged(select_type="piece_identite"))
+        view = pieces_view(app)
+        files = (tmp_path / name for name in ("a.pdf", "b.pdf", "c.pdf"))
+        add_pdfs(view, "piece_identite", *files, select=True)
         await settle(app, pilot)
         await pilot.press("down")  # from the type's row to its first file
         assert current_file(view) == "a.pdf"

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, DirectoryTree, Static
 from cesp_client.store import DraftStore, OpKind, PieceState
 from cesp_core.demarches import CESP
 from cesp_tui.app import CespApp
+from cesp_tui.messages import PiecesChanged
 from cesp_tui.screens.dossier.pieces import (
     AddPieceModal,
     PiecesScreen,
@@ -59,6 +60,15 @@ def pieces_view(app: CespApp) -> PiecesScreen:
     view = dossier_screen_of(app).current_view
     assert isinstance(view, PiecesScreen), view
     return view
+
+
+def add_pdfs(view: PiecesScreen, piece_type: str, *paths: Path, select: bool = False) -> None:
+    """Small PDFs written at ``paths``, added to ``piece_type`` through the dossier's model
+    (as the file picker does), then the table told (the cursor on that type: ``select``)."""
+    for path in paths:
+        path.write_bytes(TINY_PDF)
+        view.model.add_piece(piece_type, path)
+    view.post_message(PiecesChanged(select_type=piece_type if select else None))
 
 
 def table_text(view: PiecesScreen) -> list[list[str]]:

@@ -8,11 +8,10 @@ from pathlib import Path
 
 from textual.widgets import Static
 
-from cesp_tui.messages import PiecesChanged
 from cesp_tui.screens.dossier.pieces import PiecesScreen
-from tests.support.dossiers import TINY_PDF
 from tests.support.tui import run_app
-from tests.tui.keywalk import dossier_screen, new_dossier_app, settle
+from tests.tui.keywalk import new_dossier_app, settle
+from tests.tui.test_pieces_screen import add_pdfs, pieces_view
 
 
 def row_line(view: PiecesScreen) -> str:
@@ -31,13 +30,8 @@ async def test_a_cut_piece_type_or_file_name_is_shown_whole_under_the_table(
     app = new_dossier_app(tmp_path, "asp", "pieces")
     async with run_app(app, size=(80, 24)) as pilot:
         await settle(app, pilot)
-        screen = dossier_screen(app)
-        view = screen.current_view
-        assert isinstance(view, PiecesScreen)
-        long_name = tmp_path / "engagement-poste-perenne-signe.pdf"
-        long_name.write_bytes(TINY_PDF)
-        screen.model.add_piece("engagement_poste", long_name)
-        view.post_message(PiecesChanged())
+        view = pieces_view(app)
+        add_pdfs(view, "engagement_poste", tmp_path / "engagement-poste-perenne-signe.pdf")
         await settle(app, pilot)
         view.table.focus()
         seen_cut = seen_whole = 0
