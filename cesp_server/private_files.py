@@ -15,6 +15,7 @@ platform and every `cesp-server` command) does three things:
 from __future__ import annotations
 
 import contextlib
+import mailbox
 import os
 from pathlib import Path
 
@@ -61,6 +62,12 @@ def secure_storage(settings: Settings) -> None:
     private_dir(settings.data_dir)
     private_dir(settings.resolved_files_dir)
     maildir = settings.resolved_maildir
+    if settings.mail_backend == "maildir":
+        # Whole before the first mail: `mailbox` creates the directory, then tmp, new and
+        # cur one by one, and a reader (the client's mailbox, a test) looking in between
+        # found no "cur" (FileNotFoundError).
+        maildir.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+        mailbox.Maildir(maildir, create=True)
     if maildir.exists():
         os.chmod(maildir, PRIVATE_DIR)
         for sub in ("cur", "new", "tmp"):

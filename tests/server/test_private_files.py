@@ -178,3 +178,17 @@ def test_embedded_platform_is_private_with_umask_022(tmp_path: Path) -> None:
     assert (data_dir / "server.log").exists()
     assert (data_dir / "cesp.db").exists()
     assert _modes(data_dir) == {}
+
+
+def test_the_maildir_is_whole_before_the_first_mail(tmp_path: Path) -> None:
+    """The outbox's Maildir exists with tmp, new and cur as soon as the platform's storage
+    is set up: a reader polling it while the first mail was delivered found the directory
+    without "cur" (FileNotFoundError in `test_mail.py::test_maildir_delivery`, once)."""
+    from cesp_server.private_files import secure_storage
+
+    settings = Settings(data_dir=tmp_path / "donnees", mail_backend="maildir")
+    secure_storage(settings)
+    maildir = settings.resolved_maildir
+    assert sorted(p.name for p in maildir.iterdir()) == ["cur", "new", "tmp"]
+    assert stat.S_IMODE(maildir.stat().st_mode) == 0o700
+    assert maildir_messages(_Subprocess("http://127.0.0.1:9", settings)) == []  # type: ignore[arg-type]
