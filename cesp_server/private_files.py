@@ -15,7 +15,6 @@ platform and every `cesp-server` command) does three things:
 from __future__ import annotations
 
 import contextlib
-import mailbox
 import os
 from pathlib import Path
 
@@ -65,9 +64,10 @@ def secure_storage(settings: Settings) -> None:
     if settings.mail_backend == "maildir":
         # Whole before the first mail: `mailbox` creates the directory, then tmp, new and
         # cur one by one, and a reader (the client's mailbox, a test) looking in between
-        # found no "cur" (FileNotFoundError).
-        maildir.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
-        mailbox.Maildir(maildir, create=True)
+        # found no "cur" (FileNotFoundError). `exist_ok`: the workers of one server start
+        # together (`mailbox.Maildir(create=True)` raised FileExistsError in the second).
+        for sub in ("tmp", "new", "cur"):
+            (maildir / sub).mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
     if maildir.exists():
         os.chmod(maildir, PRIVATE_DIR)
         for sub in ("cur", "new", "tmp"):

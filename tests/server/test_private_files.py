@@ -192,3 +192,17 @@ def test_the_maildir_is_whole_before_the_first_mail(tmp_path: Path) -> None:
     assert sorted(p.name for p in maildir.iterdir()) == ["cur", "new", "tmp"]
     assert stat.S_IMODE(maildir.stat().st_mode) == 0o700
     assert maildir_messages(_Subprocess("http://127.0.0.1:9", settings)) == []  # type: ignore[arg-type]
+
+
+def test_workers_starting_together_all_set_up_the_maildir(tmp_path: Path) -> None:
+    """The workers of one server set up the same storage at the same moment: none fails
+    because another made the Maildir first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from cesp_server.private_files import secure_storage
+
+    for attempt in range(20):
+        settings = Settings(data_dir=tmp_path / f"donnees-{attempt}", mail_backend="maildir")
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(secure_storage, [settings] * 4))
+        assert sorted(p.name for p in settings.resolved_maildir.iterdir()) == ["cur", "new", "tmp"]
